@@ -1,0 +1,66 @@
+"""Media probing: size, aspect, duration and decodability of a clip, with bounds.
+
+Uses PyAV (FFmpeg) because it reports exact stream durations for variable-frame-rate
+files, where OpenCV's frame count / fps is an estimate. Must not import engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_MEDIA_BYTES = 8 * 1024**3
+MAX_DIMENSION = 8192
+MAX_DURATION_S = 4 * 3600.0
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")
+
+
+class MediaError(ValueError):
+    """A missing, oversized or undecodable clip; the message names the file."""
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    width: int
+    height: int
+    aspect: float  # display width / height (sample aspect ratio applied)
+    duration_s: float
+    codec: str
+
+
+def probe_media(path: Path) -> MediaInfo:
+    """Open a clip, decode its first frame and report its shape; MediaError otherwise."""
+    import av  # deferred: only loading and linting packs need it
+
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise MediaError(f"{path}: cannot read clip ({exc.strerror})") from None
+    if size > MAX_MEDIA_BYTES:
+        raise MediaError(f"{path}: clip is {size} bytes, over {MAX_MEDIA_BYTES}")
+    try:
+        with av.open(str(path), "r") as container:
+            if not container.streams.video:
+                raise MediaError(f"{path}: no video stream")
+            stream = container.streams.video[0]
+            width, height = stream.codec_context.width, stream.codec_context.height
+            if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
+                raise MediaError(f"{path}: frame size {width}x{height} is out of bounds")
+            if stream.duration is not None and stream.time_base is not None:
+                duration = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                duration = container.duration / 1_000_000
+            else:
+                raise MediaError(f"{path}: clip has no duration")
+            if not 0.0 < duration <= MAX_DURATION_S:
+                raise MediaError(f"{path}: duration {duration:.3f} s is out of bounds")
+            first = next(container.decode(stream), None)
+            if first is None:
+                raise MediaError(f"{path}: no decodable video frame")
+            sar = stream.sample_aspect_ratio
+            aspect = width / height * (float(sar) if sar else 1.0)
+            return MediaInfo(width, height, aspect, duration, stream.codec_context.name)
+    except MediaError:
+        raise
+    except (av.FFmpegError, StopIteration, ValueError, OSError) as exc:
+        raise MediaError(f"{path}: not a readable video ({exc})") from None

@@ -1,0 +1,54 @@
+"""Panda3D start-up: choosing a window or an offscreen buffer, and the PRC lines for each.
+
+Called once, before ShowBase is created. Offscreen rendering goes through Panda3D's EGL
+display (p3headlessgl), which needs only the system GL libraries; a window needs pandagl
+and an X display. Missing GL libraries are reported with the command that installs them.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import os
+
+from panda3d.core import loadPrcFileData
+
+GL_PACKAGES = "libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri"
+
+
+class DisplayError(RuntimeError):
+    pass
+
+
+def have_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def check_gl_libraries(offscreen: bool) -> None:
+    needed = ["EGL", "GL"] if offscreen else ["GL"]
+    missing = [lib for lib in needed if ctypes.util.find_library(lib) is None]
+    if missing:
+        raise DisplayError(
+            f"missing system GL libraries ({', '.join('lib' + m for m in missing)}); install "
+            f"them with: sudo apt-get install -y --no-install-recommends {GL_PACKAGES}"
+        )
+
+
+def configure(offscreen: bool, width: int, height: int, title: str = "Sightline") -> None:
+    check_gl_libraries(offscreen)
+    os.environ.setdefault("EGL_PLATFORM", "surfaceless")
+    lines = [
+        f"win-size {width} {height}",
+        f"window-title {title}",
+        "win-fixed-size #t",  # shot coordinates assume the aspect the run started with
+        "textures-power-2 none",  # video frames of any size, no padding to 2^n
+        "print-pipe-types #f",
+        "notify-level-display error",
+        "notify-level-device fatal",  # no /dev/input on servers: not worth a warning
+        "audio-library-name null",  # sound is issue 9; no device needed until then
+        "framebuffer-multisample #f",
+    ]
+    if offscreen:
+        lines += ["load-display p3headlessgl", "aux-display pandagl", "sync-video #f"]
+    else:
+        lines += ["load-display pandagl", "aux-display p3headlessgl", "sync-video #t"]
+    loadPrcFileData("sightline", "\n".join(lines))

@@ -1,0 +1,114 @@
+"""One run of a scenario, without any rendering: the sim runtime behind the fixed-step
+loop, and the video player that follows the sim's media time.
+
+Each frame: `frame()` advances the loop (which steps the runtime for every tick owed),
+collects the commands the ticks returned, starts clips and pre-buffers what may come next,
+and returns the frame the trainee should see now. The engine's views present it. Tests
+drive a Session with a hand-set clock and no Panda3D at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from content.pack import Pack
+from drivers.input_queue import InputQueue
+from engine.fixed_loop import FixedStepLoop
+from engine.video import VideoPlayer
+from sim.events import InputEvent
+from sim.runtime import (
+    Command,
+    PlayClip,
+    ScenarioEnded,
+    ScenarioRuntime,
+    ShotMarker,
+    SimState,
+    StepResult,
+)
+
+
+@dataclass
+class FrameOut:
+    """What presentation needs this frame."""
+
+    state: SimState
+    alpha: float
+    media_t_s: float  # the media time to show, interpolated inside the current tick
+    segment_aspect: float
+    video: tuple[float, np.ndarray] | None
+    video_token: object
+    new_markers: list[ShotMarker] = field(default_factory=list)
+
+
+class Session:
+    def __init__(
+        self,
+        pack: Pack,
+        clock: Callable[[], float],
+        tick_hz: int = 120,
+        screen_aspect: float = 16 / 9,
+        block_video: bool = False,
+        inputs: InputQueue | None = None,
+    ):
+        self.pack = pack
+        self.runtime = ScenarioRuntime(pack.scenario, tick_hz, screen_aspect)
+        self.loop = FixedStepLoop(self._step, clock, inputs, tick_hz=tick_hz)
+        self.player = VideoPlayer(pack.clip_path, block=block_video)
+        self._commands: list[Command] = []
+        self.ended_at_s: float | None = None
+
+    @property
+    def inputs(self) -> InputQueue:
+        return self.loop.inputs
+
+    def _step(self, events: Sequence[InputEvent]) -> StepResult:
+        result = self.runtime.step(events)
+        self._commands.extend(result.commands)
+        return result
+
+    def start(self) -> None:
+        self.loop.start()
+        self._commands.extend(self.runtime.start_commands())
+
+    def schedule(self, events: Sequence[InputEvent]) -> None:
+        """Queue scripted events, stamped in session time."""
+        for event in events:
+            self.inputs.put_session(event)
+
+    def frame(self) -> FrameOut:
+        if not self.loop.started:
+            self.start()
+        else:
+            self.loop.advance()
+        markers: list[ShotMarker] = []
+        for cmd in self._commands:
+            if isinstance(cmd, PlayClip):
+                self._play(cmd)
+            elif isinstance(cmd, ShotMarker):
+                markers.append(cmd)
+            elif isinstance(cmd, ScenarioEnded) and self.ended_at_s is None:
+                self.ended_at_s = self.runtime.state.t_s
+        self._commands.clear()
+        state = self.runtime.state
+        seg = self.pack.scenario.segments[state.segment]
+        media_t = state.media_t_s
+        alpha = self.loop.alpha
+        if not (state.paused or state.holding or state.ended):
+            media_t = min(media_t + alpha / self.loop.tick_hz, seg.out_s)
+        video = self.player.frame_at(media_t)
+        token = (self.player.current_key, video[0] if video else None)
+        return FrameOut(state, alpha, media_t, seg.media_aspect, video, token, markers)
+
+    def _play(self, cmd: PlayClip) -> None:
+        segments = self.pack.scenario.segments
+        seg = segments[cmd.segment]
+        keep = {(segments[s].clip, segments[s].in_s) for s in seg.successors()}
+        if seg.loop:
+            keep.add((seg.clip, seg.in_s))
+        self.player.play(cmd.clip, cmd.media_in_s, keep)
+
+    def close(self) -> None:
+        self.player.close()

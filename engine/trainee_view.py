@@ -1,0 +1,127 @@
+"""The trainee view: the filmed video on a full-screen card, letterboxed to keep its
+aspect, with optional shot markers. Everything here is what the projector shows; nothing
+for the instructor belongs in this scene graph.
+
+Frames arrive as BGR numpy arrays with the top row first. Panda3D stores F_rgb8 RAM images
+in B, G, R order, so they upload without conversion; the card's texture transform flips V
+instead of copying the frame upside down.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from panda3d.core import (
+    CardMaker,
+    NodePath,
+    SamplerState,
+    Texture,
+    TextureStage,
+    TransparencyAttrib,
+)
+
+MARKER_LIFETIME_S = 2.0
+#: Marker colours per weapon, in order of first appearance (R, G, B, A).
+MARKER_COLOURS = (
+    (1.0, 0.2, 0.2, 1),
+    (0.2, 0.6, 1.0, 1),
+    (1.0, 0.85, 0.1, 1),
+    (0.3, 1.0, 0.4, 1),
+    (1.0, 0.4, 1.0, 1),
+    (1.0, 1.0, 1.0, 1),
+)
+
+
+def letterbox(media_aspect: float, screen_aspect: float) -> tuple[float, float]:
+    """Half-width and half-height of the video card in render2d units (-1..1)."""
+    if media_aspect >= screen_aspect:
+        return 1.0, screen_aspect / media_aspect
+    return media_aspect / screen_aspect, 1.0
+
+
+def _ring_texture(size: int = 64) -> Texture:
+    yy, xx = np.mgrid[0:size, 0:size]
+    r = np.hypot(xx - (size - 1) / 2, yy - (size - 1) / 2) / (size / 2)
+    ring = np.clip(1.0 - np.abs(r - 0.7) / 0.14, 0, 1)
+    dot = np.clip(1.0 - r / 0.18, 0, 1)
+    alpha = np.maximum(ring, dot)
+    img = np.zeros((size, size, 4), np.uint8)
+    img[..., :3] = 255
+    img[..., 3] = (alpha * 255).astype(np.uint8)
+    tex = Texture("shot-marker")
+    tex.setup2dTexture(size, size, Texture.T_unsigned_byte, Texture.F_rgba8)
+    tex.setRamImage(np.ascontiguousarray(img))
+    return tex
+
+
+class TraineeView:
+    def __init__(self, render2d: NodePath, screen_aspect: float, markers: bool = True):
+        self.root = render2d.attachNewNode("trainee-view")
+        self.screen_aspect = screen_aspect
+        self.show_markers = markers
+        self._tex = Texture("video")
+        self._tex.setMinfilter(SamplerState.FT_linear)
+        self._tex.setMagfilter(SamplerState.FT_linear)
+        self._tex.setWrapU(SamplerState.WM_clamp)
+        self._tex.setWrapV(SamplerState.WM_clamp)
+        self._size: tuple[int, int] | None = None
+        self._card: NodePath | None = None
+        self._shown: object = None  # token of the frame on the card
+        self._ring = _ring_texture()
+        self._markers: list[tuple[float, NodePath]] = []
+        self._weapon_colours: dict[str, tuple] = {}
+        self.uploads = 0
+
+    def _layout(self, width: int, height: int, media_aspect: float) -> None:
+        if self._card is not None:
+            self._card.removeNode()
+        hw, hh = letterbox(media_aspect, self.screen_aspect)
+        cm = CardMaker("video-card")
+        cm.setFrame(-hw, hw, -hh, hh)
+        self._card = self.root.attachNewNode(cm.generate())
+        self._card.setTexture(self._tex)
+        self._card.setTexScale(TextureStage.getDefault(), 1, -1)  # top row first
+        self._card.setTexOffset(TextureStage.getDefault(), 0, 1)
+        self._card.setBin("background", 0)
+        self._card.setDepthTest(False)
+        self._card.setDepthWrite(False)
+
+    def show_frame(self, frame: np.ndarray, media_aspect: float, token: object) -> None:
+        """Upload a BGR frame unless `token` (clip and timestamp) says it is already up."""
+        if token == self._shown:
+            return
+        h, w = frame.shape[:2]
+        if self._size != (w, h):
+            self._tex.setup2dTexture(w, h, Texture.T_unsigned_byte, Texture.F_rgb8)
+            self._size = (w, h)
+            self._layout(w, h, media_aspect)
+        self._tex.setRamImage(frame)
+        self._shown = token
+        self.uploads += 1
+
+    # -- markers ------------------------------------------------------------------------
+
+    def add_marker(self, x_norm: float, y_norm: float, weapon: str, now_s: float) -> None:
+        if not self.show_markers:
+            return
+        colour = self._weapon_colours.setdefault(
+            weapon, MARKER_COLOURS[len(self._weapon_colours) % len(MARKER_COLOURS)]
+        )
+        cm = CardMaker("marker")
+        r = 0.035
+        cm.setFrame(-r / self.screen_aspect, r / self.screen_aspect, -r, r)
+        node = self.root.attachNewNode(cm.generate())
+        node.setTexture(self._ring)
+        node.setTransparency(TransparencyAttrib.M_alpha)
+        node.setColor(*colour)
+        node.setPos(2 * x_norm - 1, 0, 1 - 2 * y_norm)
+        node.setBin("fixed", 10)
+        self._markers.append((now_s, node))
+
+    def expire_markers(self, now_s: float) -> None:
+        keep = []
+        for born, node in self._markers:
+            if now_s - born >= MARKER_LIFETIME_S:
+                node.removeNode()
+            else:
+                keep.append((born, node))
+        self._markers = keep

@@ -1,0 +1,89 @@
+"""Writing video files: H.264 in MP4 through PyAV, from BGR numpy frames.
+
+H.264 because browsers (the after-action report) and every player read it; OpenCV's wheels
+cannot encode it. Frames carry explicit timestamps, so variable frame rates are exact.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+
+class VideoOutError(RuntimeError):
+    pass
+
+
+class H264Writer:
+    """Append BGR uint8 frames (height, width, 3) with timestamps in seconds.
+
+    Width and height must be even (4:2:0 chroma). `crf` trades size for quality (18 is
+    visually lossless, 28 small). Use as a context manager or call close()."""
+
+    TIME_BASE = Fraction(1, 90_000)
+
+    def __init__(
+        self,
+        path: str | Path,
+        width: int,
+        height: int,
+        fps: float = 30.0,
+        crf: int = 23,
+        preset: str = "veryfast",
+    ):
+        import av
+
+        if width % 2 or height % 2:
+            raise VideoOutError(f"{path}: H.264 needs an even frame size, got {width}x{height}")
+        self.path = Path(path)
+        self.width, self.height = width, height
+        self.frames = 0
+        try:
+            self._container = av.open(str(self.path), "w")
+        except (av.FFmpegError, OSError) as exc:
+            raise VideoOutError(f"{path}: cannot write video ({exc})") from None
+        self._stream = self._container.add_stream(
+            "libx264", rate=Fraction(fps).limit_denominator(1001)
+        )
+        self._stream.width, self._stream.height = width, height
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.codec_context.time_base = self.TIME_BASE
+        self._stream.options = {"crf": str(crf), "preset": preset}
+        self._fps = fps
+        self._last_pts = -1
+
+    def write(self, frame_bgr: np.ndarray, t_s: float | None = None) -> None:
+        import av
+
+        if frame_bgr.shape != (self.height, self.width, 3):
+            raise VideoOutError(
+                f"{self.path}: frame shape {frame_bgr.shape} != {(self.height, self.width, 3)}"
+            )
+        if t_s is None:
+            t_s = self.frames / self._fps
+        pts = round(t_s / self.TIME_BASE)
+        if pts <= self._last_pts:
+            raise VideoOutError(f"{self.path}: timestamps must increase ({t_s:.6f} s)")
+        self._last_pts = pts
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame_bgr), format="bgr24")
+        frame.pts = pts
+        frame.time_base = self.TIME_BASE
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+        self.frames += 1
+
+    def close(self) -> None:
+        if self._container is None:
+            return
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+        self._container = None
+
+    def __enter__(self) -> H264Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,88 @@
+"""Input events the simulation consumes: instructor keys, shots, pause and resume.
+
+Owns the event types and their parsing from plain dicts (one line of a JSONL input script,
+or a device driver's output). Times are seconds of session time (`t_s`); positions are
+normalized to the trainee screen, origin top-left (`x_norm`, `y_norm` in 0..1).
+Must not import anything outside the standard library.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+#: Keys an instructor can branch with in the skeleton (issue 4 widens the set).
+BRANCH_KEYS = frozenset("123456789")
+MAX_WEAPON_ID_LEN = 32
+
+
+class InputError(ValueError):
+    """A malformed input event; the message names what and where."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPress:
+    t_s: float
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Shot:
+    t_s: float
+    x_norm: float
+    y_norm: float
+    weapon: str = "w1"
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    t_s: float
+
+
+InputEvent = KeyPress | Shot | Pause | Resume
+
+
+def _number(
+    obj: dict, name: str, where: str, lo: float | None = None, hi: float | None = None
+) -> float:
+    if name not in obj:
+        raise InputError(f"{where}: missing '{name}'")
+    value = obj[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InputError(f"{where}: '{name}' must be a finite number, got {value!r}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise InputError(f"{where}: '{name}' = {value} is outside {lo}..{hi}")
+    return float(value)
+
+
+def parse_event(obj: object, where: str) -> InputEvent:
+    """Build an event from a dict such as {"t": 1.5, "type": "key", "key": "2"}.
+
+    `where` names the source for error messages (for example "run.jsonl:3").
+    """
+    if not isinstance(obj, dict):
+        raise InputError(f"{where}: an event must be a JSON object, got {type(obj).__name__}")
+    t_s = _number(obj, "t", where, lo=0.0)
+    kind = obj.get("type")
+    if kind == "key":
+        key = obj.get("key")
+        if not isinstance(key, str) or key not in BRANCH_KEYS:
+            raise InputError(f"{where}: 'key' must be one of 1-9, got {key!r}")
+        return KeyPress(t_s, key)
+    if kind == "shot":
+        x = _number(obj, "x", where, 0.0, 1.0)
+        y = _number(obj, "y", where, 0.0, 1.0)
+        weapon = obj.get("weapon", "w1")
+        if not isinstance(weapon, str) or not weapon or len(weapon) > MAX_WEAPON_ID_LEN:
+            raise InputError(f"{where}: 'weapon' must be a short non-empty string")
+        return Shot(t_s, x, y, weapon)
+    if kind == "pause":
+        return Pause(t_s)
+    if kind == "resume":
+        return Resume(t_s)
+    raise InputError(f"{where}: unknown event type {kind!r} (expected key, shot, pause, resume)")

@@ -1,0 +1,4 @@
+"""The `sightline` command line, authoring tools, emulators and benchmarks.
+
+May import every other Sightline package; nothing imports tools.
+"""
