@@ -46,6 +46,9 @@ def configure(offscreen: bool, width: int, height: int, title: str = "Sightline"
         "notify-level-device fatal",  # no /dev/input on servers: not worth a warning
         "audio-library-name null",  # sound is issue 9; no device needed until then
         "framebuffer-multisample #f",
+        # Draw a new texture on the frame it first appears (the default skips it a frame
+        # while it uploads): frame N of a capture must show the state of frame N.
+        "allow-incomplete-render #f",
     ]
     if offscreen:
         lines += ["load-display p3headlessgl", "aux-display pandagl", "sync-video #f"]

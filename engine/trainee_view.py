@@ -64,26 +64,30 @@ class TraineeView:
         self._tex.setWrapU(SamplerState.WM_clamp)
         self._tex.setWrapV(SamplerState.WM_clamp)
         self._size: tuple[int, int] | None = None
-        self._card: NodePath | None = None
-        self._shown: object = None  # token of the frame on the card
-        self._ring = _ring_texture()
-        self._markers: list[tuple[float, NodePath]] = []
-        self._weapon_colours: dict[str, tuple] = {}
-        self.uploads = 0
-
-    def _layout(self, width: int, height: int, media_aspect: float) -> None:
-        if self._card is not None:
-            self._card.removeNode()
-        hw, hh = letterbox(media_aspect, self.screen_aspect)
+        self._aspect: float | None = None
+        # The card exists from the start (black until the first frame arrives): Panda3D
+        # skips the first node ever attached under render2d on its first frame, so it must
+        # not be created on the frame that first shows video.
         cm = CardMaker("video-card")
-        cm.setFrame(-hw, hw, -hh, hh)
+        cm.setFrame(-1, 1, -1, 1)
         self._card = self.root.attachNewNode(cm.generate())
+        self._tex.setup2dTexture(2, 2, Texture.T_unsigned_byte, Texture.F_rgb8)
+        self._tex.setRamImage(np.zeros((2, 2, 3), np.uint8))
         self._card.setTexture(self._tex)
         self._card.setTexScale(TextureStage.getDefault(), 1, -1)  # top row first
         self._card.setTexOffset(TextureStage.getDefault(), 0, 1)
         self._card.setBin("background", 0)
         self._card.setDepthTest(False)
         self._card.setDepthWrite(False)
+        self._shown: object = None  # token of the frame on the card
+        self._ring = _ring_texture()
+        self._markers: list[tuple[float, NodePath]] = []
+        self._weapon_colours: dict[str, tuple] = {}
+        self.uploads = 0
+
+    def _layout(self, media_aspect: float) -> None:
+        hw, hh = letterbox(media_aspect, self.screen_aspect)
+        self._card.setScale(hw, 1, hh)
 
     def show_frame(self, frame: np.ndarray, media_aspect: float, token: object) -> None:
         """Upload a BGR frame unless `token` (clip and timestamp) says it is already up."""
@@ -93,7 +97,9 @@ class TraineeView:
         if self._size != (w, h):
             self._tex.setup2dTexture(w, h, Texture.T_unsigned_byte, Texture.F_rgb8)
             self._size = (w, h)
-            self._layout(w, h, media_aspect)
+        if media_aspect != self._aspect:
+            self._layout(media_aspect)
+            self._aspect = media_aspect
         self._tex.setRamImage(frame)
         self._shown = token
         self.uploads += 1

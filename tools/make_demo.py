@@ -208,8 +208,18 @@ def muzzle(p: Pose) -> np.ndarray:
 
 
 def down(t: float) -> Pose:
+    """Hit while aiming: the pistol drops and the subject falls."""
     a = _ease(t / 1.0)
-    return Pose(fall=1.45 * a, ground=H * 0.92 - 10 * a, l_sh=0.4 + 0.6 * a, r_sh=0.4 + 0.8 * a)
+    aim = draw(4.0)
+    return Pose(
+        fall=1.45 * a,
+        ground=H * 0.92 - 10 * a,
+        l_sh=0.15 + 0.85 * a,
+        r_sh=aim.r_sh - 0.6 * a,
+        r_el=aim.r_el + 0.3 * a,
+        lean=aim.lean * (1 - a),
+        pistol=t < 0.25,
+    )
 
 
 def flee(t: float) -> Pose:

@@ -1,0 +1,68 @@
+"""Capturing rendered frames of a view to an H.264 file, encoded on a writer thread.
+
+The view's output gets a copy-to-RAM render texture; after the frame is drawn, `grab()`
+reads it (bottom row first, as GL stores it), flips it and hands it to the writer thread
+through a bounded queue. In headless runs `grab()` blocks when the queue is full, so no
+frame is ever dropped: the output has exactly one frame per rendered frame.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+
+import numpy as np
+from panda3d.core import GraphicsOutput, Texture
+
+from engine.video_out import H264Writer
+
+
+class FrameCapture:
+    def __init__(self, output: GraphicsOutput, path: str | Path, fps: float):
+        self.path = Path(path)
+        self._tex = Texture("capture")
+        output.addRenderTexture(self._tex, GraphicsOutput.RTM_copy_ram)
+        self._w, self._h = output.getXSize(), output.getYSize()
+        self._writer = H264Writer(self.path, self._w, self._h, fps, crf=20)
+        self._q: queue.Queue[tuple[float, np.ndarray] | None] = queue.Queue(maxsize=8)
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="capture-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def frames(self) -> int:
+        return self._writer.frames
+
+    def grab(self, t_s: float) -> np.ndarray | None:
+        """Queue the frame just rendered, stamped t_s; returns it (top row first)."""
+        if self.error is not None:
+            raise RuntimeError(f"{self.path}: video writer failed ({self.error})")
+        if not self._tex.hasRamImage():
+            return None
+        data = self._tex.getRamImageAs("BGR")
+        img = np.frombuffer(data, np.uint8).reshape(self._tex.getYSize(), self._tex.getXSize(), 3)
+        img = img[::-1]
+        self._q.put((t_s, img))
+        return img
+
+    def _run(self) -> None:
+        while True:
+            item = self._q.get()
+            if item is None:
+                break
+            if self.error is None:
+                try:
+                    self._writer.write(item[1], item[0])
+                except Exception as exc:  # reported on the next grab() or close()
+                    self.error = exc
+        try:
+            self._writer.close()
+        except Exception as exc:
+            self.error = self.error or exc
+
+    def close(self) -> None:
+        self._q.put(None)
+        self._thread.join()
+        if self.error is not None:
+            raise RuntimeError(f"{self.path}: video writer failed ({self.error})")

@@ -1,0 +1,164 @@
+"""The `sightline` command line: one entry point, one subcommand per job.
+
+Every expected failure (a broken pack, a bad input script, a missing clip, no GL) is
+printed as one line, `sightline: error: ...`, with exit status 2; tracebacks are for bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+# Quiet OpenCV's and FFmpeg's own stderr chatter; our errors say what matters.
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+DEFAULT_OUTPUT_DIR = Path("sightline-output")
+
+
+class CliError(Exception):
+    pass
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
+    if not (16 <= w <= 7680 and 16 <= h <= 4320) or w % 2 or h % 2:
+        raise argparse.ArgumentTypeError(f"{text}: sizes are even, 16x16 to 7680x4320")
+    return w, h
+
+
+def _positive(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return v
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--offscreen",
+        action="store_true",
+        help="render into an offscreen buffer (automatic when there is no display)",
+    )
+    p.add_argument("--window", action="store_true", help="open a window even if it may fail")
+    p.add_argument(
+        "--inputs",
+        type=Path,
+        metavar="FILE.jsonl",
+        help="drive the run from a timed script, one JSON event per line",
+    )
+    p.add_argument("--seconds", type=_positive, metavar="N", help="stop after N s of session time")
+    p.add_argument(
+        "--video-out", type=Path, metavar="FILE.mp4", help="write the trainee view to an H.264 file"
+    )
+    p.add_argument(
+        "--size",
+        type=_size,
+        default=(1280, 720),
+        metavar="WxH",
+        help="trainee view size (default 1280x720)",
+    )
+    p.add_argument(
+        "--fps",
+        type=_positive,
+        default=30.0,
+        help="frame rate of headless runs and --video-out (default 30)",
+    )
+    p.add_argument("--tick-hz", type=int, default=120, help="simulation rate (default 120)")
+    p.add_argument("--no-markers", action="store_true", help="hide shot markers from the trainee")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sightline",
+        description="Sightline: an open use-of-force and de-escalation training simulator.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("run", help="run a scenario pack (window, or headless without a display)")
+    p.add_argument("pack", type=Path, help="scenario pack folder")
+    _add_run_options(p)
+
+    p = sub.add_parser(
+        "demo", help="run the bundled demo pack (headless: scripted, writes a video)"
+    )
+    _add_run_options(p)
+
+    p = sub.add_parser("make-demo", help="regenerate the bundled demo pack's clips and manifest")
+    p.add_argument("out", type=Path, nargs="?", help="folder to write (default: the bundled pack)")
+
+    p = sub.add_parser("bench", help="benchmarks that print medians and ratios")
+    bench = p.add_subparsers(dest="bench", metavar="WHAT")
+    bench.required = True
+    b = bench.add_parser("render", help="decode + upload + render fps vs raw decode fps")
+    b.add_argument("--clip", type=Path, help="an H.264 clip to use (default: generated)")
+    b.add_argument("--seconds", type=_positive, default=4.0, help="length of each timed run")
+    b.add_argument("--repeats", type=int, default=3, help="timed runs per size (median taken)")
+    b.add_argument("--sizes", default="1280x720,1920x1080", help="comma-separated WxH list")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command in ("run", "demo"):
+            from tools.run_cmd import run_command
+
+            return run_command(args)
+        if args.command == "make-demo":
+            from content import DEMO_PACK
+            from tools.make_demo import make_demo
+
+            out = args.out or DEMO_PACK
+            for path in make_demo(out):
+                print(f"wrote {path}")
+            return 0
+        if args.command == "bench":
+            from tools.bench import bench_render
+
+            return bench_render(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if _is_user_error(exc):
+            print(f"sightline: error: {exc}", file=sys.stderr)
+            return 2
+        raise
+    return 1
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    from content.media import MediaError
+    from content.pack import PackError
+    from engine.video import VideoError
+    from engine.video_out import VideoOutError
+    from sim.events import InputError
+
+    known: tuple[type[BaseException], ...] = (
+        CliError,
+        PackError,
+        MediaError,
+        InputError,
+        VideoError,
+        VideoOutError,
+    )
+    try:
+        from engine.panda_setup import DisplayError
+
+        known += (DisplayError,)
+    except ImportError:
+        pass
+    return isinstance(exc, known)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""`sightline run PACK` and `sightline demo`: load, run (window or headless), summarize."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from content import DEMO_PACK
+from content.pack import load_pack
+from drivers.scripted import load_script
+from sim.runtime import ScenarioRuntime
+
+DEMO_SCRIPT = "demo-inputs.jsonl"
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from engine.panda_setup import have_display
+    from tools.cli import DEFAULT_OUTPUT_DIR, CliError
+
+    pack_dir = DEMO_PACK if args.command == "demo" else args.pack
+    pack = load_pack(pack_dir)
+    offscreen = args.offscreen or (not args.window and not have_display())
+    script_path = args.inputs
+    video_out = args.video_out
+    seconds = args.seconds
+    if args.command == "demo" and offscreen:
+        # Headless, nobody can press a key: play the demo's own script and keep a video.
+        script_path = script_path or pack_dir / DEMO_SCRIPT
+        video_out = video_out or DEFAULT_OUTPUT_DIR / "demo.mp4"
+    if offscreen and seconds is None:
+        seconds = 120.0  # a headless run must end even if the scenario loops forever
+    script = load_script(script_path) if script_path else []
+    if video_out is not None:
+        if video_out.suffix.lower() not in (".mp4", ".m4v", ".mov", ".mkv"):
+            raise CliError(f"{video_out}: --video-out writes H.264, use a .mp4 name")
+        video_out.parent.mkdir(parents=True, exist_ok=True)
+
+    from engine.app import RunConfig, SightlineApp
+
+    cfg = RunConfig(
+        offscreen=offscreen,
+        width=args.size[0],
+        height=args.size[1],
+        tick_hz=args.tick_hz,
+        fps=args.fps,
+        seconds=seconds,
+        video_out=video_out,
+        markers=not args.no_markers,
+        script=script,
+    )
+    app = SightlineApp(pack, cfg)
+    if not offscreen:
+        _print_controls(pack)
+    result = app.run()
+    print(format_summary(pack_dir, result.session.runtime, result.frames, cfg))
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def _print_controls(pack) -> None:
+    print(
+        "Window controls: click = shot at the cursor, 1-9 = instructor branch, "
+        "space = pause/resume, Esc = quit"
+    )
+    start = pack.scenario.segments[pack.scenario.start]
+    for tr in start.transitions:
+        if tr.trigger.kind == "key":
+            print(f"  {tr.trigger.describe()} -> {tr.to}")
+
+
+def format_summary(pack_dir: Path, rt: ScenarioRuntime, frames: int, cfg) -> str:
+    st = rt.state
+    lines = [
+        f"Scenario: {rt.scenario.title}  ({pack_dir})",
+        f"Session: {st.t_s:.3f} s at {rt.tick_hz} Hz ({st.tick} ticks), {frames} frames"
+        + (", ended" if st.ended else ""),
+        "Segments played: " + " -> ".join(rt.segments_played),
+        f"Branches taken: {len(rt.branches)}",
+    ]
+    for b in rt.branches:
+        lines.append(f"  {b.t_s:8.3f} s  {b.from_segment} -> {b.to_segment}  ({b.trigger})")
+    lines.append(f"Shots: {len(rt.shots)}, hits: {sum(1 for s in rt.shots if s.zone)}")
+    for s in rt.shots:
+        where = f"{s.zone} ({s.role})" if s.zone else "miss"
+        lines.append(
+            f"  {s.t_s:8.3f} s  {s.weapon}  ({s.x_norm:.3f}, {s.y_norm:.3f})  "
+            f"{where:<22} [{s.segment} @ {s.media_t_s:.3f} s]"
+        )
+    if cfg.video_out is not None:
+        lines.append(
+            f"Trainee view written to: {cfg.video_out} ({frames} frames, "
+            f"{cfg.width}x{cfg.height}, {cfg.fps:g} fps)"
+        )
+    return "\n".join(lines)
