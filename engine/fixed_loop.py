@@ -6,9 +6,12 @@ injected clock) is clamped to `max_frame_s` and added to an accumulator; whole t
 beyond that cap is dropped rather than carried (no spiral of death). What is left,
 as a fraction of a tick, is `alpha`, for presentation to interpolate with.
 
-Time is kept in integer nanoseconds so that N frames of a given dt always give the same
-tick count. Session time is the sim's own timeline: it starts at 0 at `start()` and runs
-behind the host clock by whatever was clamped or dropped.
+Frame time is accumulated as integer nanoseconds times tick_hz, a unit in which one tick
+is exactly 10^9 at any rate: N frames of a given dt always give the same tick count, and a
+microsecond of slack absorbs float round-off in clock readings.
+
+Session time is the sim's own timeline: it starts at 0 at `start()` and runs behind the
+host clock by whatever was clamped or dropped.
 
 Input events arrive stamped with host time on an InputQueue. Each is applied at the first
 tick at or after its timestamp (tick n covers ((n-1)/hz, n/hz]); one that arrives after
@@ -55,7 +58,7 @@ class FixedStepLoop:
         self._seq = itertools.count()
         self._origin_ns: int | None = None
         self._last_ns = 0
-        self._acc_ns = 0
+        self._acc = 0  # accumulated frame time in ns * tick_hz; one tick is NS
         self.tick = 0  # ticks run so far; the sim state is at tick / tick_hz
         self.skipped_ns = 0  # host time clamped or dropped: session time lags host by this
         self.dropped_ticks = 0
@@ -71,7 +74,7 @@ class FixedStepLoop:
         return self._origin_ns is not None
 
     def _tick_ns(self, tick: int) -> int:
-        """Session nanoseconds at the end of tick `tick` (exact, no accumulated error)."""
+        """Session nanoseconds at the end of tick `tick`."""
         return tick * NS // self.tick_hz
 
     @property
@@ -81,8 +84,7 @@ class FixedStepLoop:
     @property
     def alpha(self) -> float:
         """Fraction of a tick accumulated but not yet stepped, in [0, 1)."""
-        dt_ns = self._tick_ns(self.tick + 1) - self._tick_ns(self.tick)
-        return min(self._acc_ns / dt_ns, 0.999999)
+        return min(max(self._acc / NS, 0.0), 0.999999)
 
     def session_to_host(self, session_s: float) -> float:
         assert self._origin_ns is not None, "start() the loop first"
@@ -107,23 +109,20 @@ class FixedStepLoop:
         if frame_ns > self.max_frame_ns:  # a spike (debugger, disk stall): let it go
             self.skipped_ns += frame_ns - self.max_frame_ns
             frame_ns = self.max_frame_ns
-        self._acc_ns += frame_ns
+        self._acc += frame_ns * self.tick_hz
         self._take_inputs()
+        slack = _STAMP_SLACK_NS * self.tick_hz
         steps = 0
-        while steps < self.max_steps_per_frame:
-            dt_ns = self._tick_ns(self.tick + 1) - self._tick_ns(self.tick)
-            if self._acc_ns < dt_ns:
-                break
-            self._acc_ns -= dt_ns
+        while steps < self.max_steps_per_frame and self._acc + slack >= NS:
+            self._acc -= NS
             self.tick += 1
             self.last_result = self._step(self._events_for(self.tick))
             steps += 1
-        dt_ns = self._tick_ns(self.tick + 1) - self._tick_ns(self.tick)
-        if self._acc_ns >= dt_ns:  # over the cap: drop the whole-tick backlog
-            dropped = self._acc_ns // dt_ns
+        if self._acc + slack >= NS:  # over the cap: drop the whole-tick backlog
+            dropped = (self._acc + slack) // NS
             self.dropped_ticks += dropped
-            self.skipped_ns += dropped * dt_ns
-            self._acc_ns -= dropped * dt_ns
+            self.skipped_ns += dropped * NS // self.tick_hz
+            self._acc -= dropped * NS
         return steps
 
     def tick_for_session(self, session_s: float) -> int:

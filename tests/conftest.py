@@ -1,0 +1,109 @@
+"""Shared fixtures: small generated packs whose frames say what they are.
+
+Every frame of a fixture clip is split in two: the left half's grey level encodes the
+frame index (LEVEL0 + index * LEVEL_STEP), the right half is the segment's colour. That
+survives H.264 and letterboxing, so a test can read off any rendered or decoded frame
+which clip and which frame it shows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.video_out import H264Writer
+
+LEVEL0, LEVEL_STEP = 20, 3
+COLOURS = {"a": (0, 0, 200), "b": (0, 200, 0), "c": (200, 0, 0)}  # BGR
+
+
+def write_clip(
+    path: Path,
+    colour: tuple[int, int, int],
+    times_s: list[float],
+    size: tuple[int, int] = (320, 180),
+) -> None:
+    w, h = size
+    with H264Writer(path, w, h, fps=30, crf=12, preset="ultrafast") as out:
+        for i, t in enumerate(times_s):
+            img = np.zeros((h, w, 3), np.uint8)
+            img[:, : w // 2] = LEVEL0 + i * LEVEL_STEP
+            img[:, w // 2 :] = colour
+            out.write(img, t)
+
+
+def read_frame_code(img: np.ndarray) -> tuple[int, str]:
+    """(frame index, segment letter) of a fixture frame, from its centre area."""
+    h, w = img.shape[:2]
+    left = img[h // 3 : 2 * h // 3, w // 8 : 3 * w // 8].mean()
+    right = img[h // 3 : 2 * h // 3, 5 * w // 8 : 7 * w // 8].reshape(-1, 3).mean(axis=0)
+    index = round((left - LEVEL0) / LEVEL_STEP)
+    letter = min(COLOURS, key=lambda k: np.abs(np.array(COLOURS[k]) - right).sum())
+    return index, letter
+
+
+FIXTURE_MANIFEST = """
+format_version = 1
+title = "fixture"
+start = "a"
+
+[segments.a]
+clip = "media/a.mp4"
+[[segments.a.transitions]]
+on = "key"
+key = "2"
+label = "to b"
+to = "b"
+[[segments.a.transitions]]
+on = "key"
+key = "3"
+to = "c"
+[[segments.a.transitions]]
+on = "end"
+to = "c"
+[[segments.a.zones]]
+name = "left"
+role = "no-shoot"
+polygon = [[0.0, 0.0], [0.5, 0.0], [0.5, 1.0], [0.0, 1.0]]
+
+[segments.b]
+clip = "media/b.mp4"
+ending = true
+[[segments.b.zones]]
+name = "mover"
+role = "threat"
+keys = [
+  { t = 0.0, polygon = [[0.0, 0.4], [0.2, 0.4], [0.2, 0.6], [0.0, 0.6]] },
+  { t = 1.0, polygon = [[0.8, 0.4], [1.0, 0.4], [1.0, 0.6], [0.8, 0.6]] },
+]
+
+[segments.c]
+clip = "media/c.mp4"
+ending = true
+"""
+
+
+def make_fixture_pack(root: Path, duration_s: float = 2.0, fps: int = 30) -> Path:
+    media = root / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    times = [i / fps for i in range(round(duration_s * fps))]
+    for name, colour in COLOURS.items():
+        write_clip(media / f"{name}.mp4", colour, times)
+    (root / "scenario.toml").write_text(FIXTURE_MANIFEST)
+    return root
+
+
+@pytest.fixture(scope="session")
+def fixture_pack(tmp_path_factory) -> Path:
+    return make_fixture_pack(tmp_path_factory.mktemp("pack"))
+
+
+@pytest.fixture(scope="session")
+def vfr_clip(tmp_path_factory) -> tuple[Path, list[float]]:
+    """A variable-frame-rate H.264 clip at an odd size (418x314) and its frame times."""
+    times = [0.0, 0.033, 0.066, 0.150, 0.183, 0.300, 0.333, 0.366, 0.500, 0.533, 0.9]
+    path = tmp_path_factory.mktemp("vfr") / "vfr_418x314.mp4"
+    write_clip(path, COLOURS["a"], times, size=(418, 314))
+    return path, times
