@@ -16,6 +16,7 @@ Task order each frame (Panda3D runs tasks by ascending sort):
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,8 +92,15 @@ class SightlineApp:
             gc.setFrameRate(cfg.fps)
         else:
             self.clock = host_now_s
+        # Headless frames may be far apart (a low --fps): allow every tick they owe.
+        steps = max(8, math.ceil(cfg.tick_hz / cfg.fps) + 1) if cfg.offscreen else 8
         self.session = Session(
-            pack, self.clock, cfg.tick_hz, self.screen_aspect, block_video=cfg.offscreen
+            pack,
+            self.clock,
+            cfg.tick_hz,
+            self.screen_aspect,
+            block_video=cfg.offscreen,
+            max_steps_per_frame=steps,
         )
         self.session.schedule(cfg.script)
         self.view = TraineeView(self.base.render2d, self.screen_aspect, cfg.markers)

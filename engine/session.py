@@ -52,10 +52,13 @@ class Session:
         screen_aspect: float = 16 / 9,
         block_video: bool = False,
         inputs: InputQueue | None = None,
+        max_steps_per_frame: int = 8,
     ):
         self.pack = pack
         self.runtime = ScenarioRuntime(pack.scenario, tick_hz, screen_aspect)
-        self.loop = FixedStepLoop(self._step, clock, inputs, tick_hz=tick_hz)
+        self.loop = FixedStepLoop(
+            self._step, clock, inputs, tick_hz=tick_hz, max_steps_per_frame=max_steps_per_frame
+        )
         self.player = VideoPlayer(pack.clip_path, block=block_video)
         self._commands: list[Command] = []
         self.ended_at_s: float | None = None

@@ -39,14 +39,15 @@ def letterbox(media_aspect: float, screen_aspect: float) -> tuple[float, float]:
 
 
 def _ring_texture(size: int = 64) -> Texture:
+    """A ring and centre dot (white, tinted per weapon by the node colour) with a black
+    outline, so a marker reads on bright and dark footage alike."""
     yy, xx = np.mgrid[0:size, 0:size]
     r = np.hypot(xx - (size - 1) / 2, yy - (size - 1) / 2) / (size / 2)
-    ring = np.clip(1.0 - np.abs(r - 0.7) / 0.14, 0, 1)
-    dot = np.clip(1.0 - r / 0.18, 0, 1)
-    alpha = np.maximum(ring, dot)
+    white = np.clip(np.maximum(1.0 - np.abs(r - 0.62) / 0.16, 1.0 - r / 0.2), 0, 1)
+    outline = np.clip(np.maximum(1.0 - np.abs(r - 0.62) / 0.3, 1.0 - r / 0.32), 0, 1)
     img = np.zeros((size, size, 4), np.uint8)
-    img[..., :3] = 255
-    img[..., 3] = (alpha * 255).astype(np.uint8)
+    img[..., :3] = (white * 255).astype(np.uint8)[..., None]
+    img[..., 3] = (np.clip(outline * 1.6, 0, 1) * 255).astype(np.uint8)
     tex = Texture("shot-marker")
     tex.setup2dTexture(size, size, Texture.T_unsigned_byte, Texture.F_rgba8)
     tex.setRamImage(np.ascontiguousarray(img))
@@ -113,7 +114,7 @@ class TraineeView:
             weapon, MARKER_COLOURS[len(self._weapon_colours) % len(MARKER_COLOURS)]
         )
         cm = CardMaker("marker")
-        r = 0.035
+        r = 0.05  # of the screen's half-height: 18 px radius at 720p
         cm.setFrame(-r / self.screen_aspect, r / self.screen_aspect, -r, r)
         node = self.root.attachNewNode(cm.generate())
         node.setTexture(self._ring)

@@ -1,7 +1,7 @@
 """Shared fixtures: small generated packs whose frames say what they are.
 
-Every frame of a fixture clip is split in two: the left half's grey level encodes the
-frame index (LEVEL0 + index * LEVEL_STEP), the right half is the segment's colour. That
+Every frame of a fixture clip is split in two: the left half holds the frame index in
+binary as BITS black/white vertical stripes, the right half is the segment's colour. That
 survives H.264 and letterboxing, so a test can read off any rendered or decoded frame
 which clip and which frame it shows.
 """
@@ -15,7 +15,7 @@ import pytest
 
 from engine.video_out import H264Writer
 
-LEVEL0, LEVEL_STEP = 20, 3
+BITS = 7
 COLOURS = {"a": (0, 0, 200), "b": (0, 200, 0), "c": (200, 0, 0)}  # BGR
 
 
@@ -29,19 +29,27 @@ def write_clip(
     with H264Writer(path, w, h, fps=30, crf=12, preset="ultrafast") as out:
         for i, t in enumerate(times_s):
             img = np.zeros((h, w, 3), np.uint8)
-            img[:, : w // 2] = LEVEL0 + i * LEVEL_STEP
+            stripe = (w // 2) // BITS
+            for bit in range(BITS):
+                if i >> bit & 1:
+                    img[:, bit * stripe : (bit + 1) * stripe] = 255
             img[:, w // 2 :] = colour
             out.write(img, t)
 
 
-def read_frame_code(img: np.ndarray) -> tuple[int, str]:
-    """(frame index, segment letter) of a fixture frame, from its centre area."""
+def read_frame_code(img: np.ndarray) -> tuple[str, int]:
+    """(segment letter, frame index) of a fixture frame, from its centre area."""
     h, w = img.shape[:2]
-    left = img[h // 3 : 2 * h // 3, w // 8 : 3 * w // 8].mean()
-    right = img[h // 3 : 2 * h // 3, 5 * w // 8 : 7 * w // 8].reshape(-1, 3).mean(axis=0)
-    index = round((left - LEVEL0) / LEVEL_STEP)
+    rows = img[h // 3 : 2 * h // 3]
+    stripe = (w // 2) / BITS
+    index = 0
+    for bit in range(BITS):
+        x0, x1 = int(bit * stripe + stripe / 4), int((bit + 1) * stripe - stripe / 4)
+        if rows[:, x0:x1].mean() > 128:
+            index |= 1 << bit
+    right = rows[:, 5 * w // 8 : 7 * w // 8].reshape(-1, 3).mean(axis=0)
     letter = min(COLOURS, key=lambda k: np.abs(np.array(COLOURS[k]) - right).sum())
-    return index, letter
+    return letter, index
 
 
 FIXTURE_MANIFEST = """

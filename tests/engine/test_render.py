@@ -1,0 +1,135 @@
+"""Headless rendering end to end: `sightline run --offscreen` in a subprocess (one
+Panda3D ShowBase per process), reading back the trainee-view video it writes.
+
+Needs Panda3D's EGL offscreen display and the system GL libraries; skipped, saying so,
+where they are missing.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import read_frame_code
+
+pytestmark = [
+    pytest.mark.render,
+    pytest.mark.skipif(
+        ctypes.util.find_library("EGL") is None,
+        reason="no libEGL: offscreen rendering needs the system GL libraries",
+    ),
+]
+
+
+def sightline(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.cli", *args], capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
+
+
+def read_video(path: Path) -> tuple[list[np.ndarray], float]:
+    cap = cv2.VideoCapture(str(path))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    frames = []
+    while True:
+        ok, img = cap.read()
+        if not ok:
+            break
+        frames.append(img)
+    return frames, fps
+
+
+def write_script(path: Path, events: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    return path
+
+
+def test_scripted_run_writes_every_frame_and_branches_at_the_scripted_time(tmp_path, fixture_pack):
+    script = write_script(
+        tmp_path / "in.jsonl",
+        [
+            {"t": 1.0, "type": "key", "key": "2"},
+            {"t": 1.5, "type": "shot", "x": 0.9, "y": 0.15, "weapon": "w1"},
+        ],
+    )
+    out = tmp_path / "trainee.mp4"
+    proc = sightline(
+        "run",
+        str(fixture_pack),
+        "--offscreen",
+        "--inputs",
+        str(script),
+        "--seconds",
+        "2.5",
+        "--video-out",
+        str(out),
+        "--size",
+        "640x360",
+    )
+    frames, fps = read_video(out)
+    assert fps == pytest.approx(30)
+    assert len(frames) == 75  # 2.5 s at 30 fps, frame 0 at t = 0
+    assert frames[0].shape == (360, 640, 3)
+    for i, img in enumerate(frames):
+        expected = ("a", i) if i < 30 else ("b", i - 30)
+        assert read_frame_code(img) == expected, f"frame {i} (t = {i / 30:.3f} s)"
+    assert "a -> b" in proc.stdout and "Shots: 1, hits: 0" in proc.stdout
+    # the shot marker (red ring) appears on the frame of the shot, over b's green
+    cx, cy = round(0.9 * 640), round(0.15 * 360)
+
+    def red_pixels(img):
+        patch = img[cy - 12 : cy + 13, cx - 12 : cx + 13].reshape(-1, 3).astype(int)
+        return int(((patch[:, 2] > 150) & (patch[:, 2] > patch[:, 1] + 60)).sum())
+
+    assert red_pixels(frames[44]) == 0 and red_pixels(frames[45]) > 20
+
+
+def test_odd_sized_variable_rate_clip_is_letterboxed_not_stretched(tmp_path, vfr_clip):
+    pack = tmp_path / "odd"
+    (pack / "media").mkdir(parents=True)
+    shutil.copy(vfr_clip[0], pack / "media" / "odd.mp4")
+    (pack / "scenario.toml").write_text(
+        'format_version = 1\ntitle = "odd"\nstart = "s"\n'
+        '[segments.s]\nclip = "media/odd.mp4"\nending = true\n'
+    )
+    out = tmp_path / "odd.mp4"
+    sightline(
+        "run",
+        str(pack),
+        "--offscreen",
+        "--video-out",
+        str(out),
+        "--size",
+        "640x360",
+        "--seconds",
+        "1.0",
+    )
+    frames, _ = read_video(out)
+    assert len(frames) == 30
+    img = frames[5]  # t = 0.1667: the frame stamped 0.150 (index 3) is showing
+    # 418x314 (4:3-ish) in 16:9: the picture is 360 high, 479 wide, centred
+    pic_w = round(360 * 418 / 314)
+    x0 = (640 - pic_w) // 2
+    assert img[:, : x0 - 2].max() < 10 and img[:, x0 + pic_w + 2 :].max() < 10  # bars
+    assert read_frame_code(img[:, x0 : x0 + pic_w]) == ("a", 3)
+
+
+def test_bundled_demo_runs_headless_and_says_where_it_wrote(tmp_path):
+    out = tmp_path / "demo.mp4"
+    proc = sightline("demo", "--offscreen", "--video-out", str(out))
+    frames, _ = read_video(out)
+    assert f"Trainee view written to: {out}" in proc.stdout
+    assert "approach -> draw -> down" in proc.stdout
+    assert "hits: 1" in proc.stdout
+    assert len(frames) == round((4.4 + 3.0 + 1.0) * 30)  # ends 3 s after the hit, +1 s hold
+    assert all(f.mean() > 20 for f in frames)  # no black frames
