@@ -1,0 +1,185 @@
+"""`sightline bench render`: how close the video pipeline runs to the decoder's limit.
+
+For each size it measures, on the same H.264 clip:
+  decode     OpenCV decode alone (frames/s, no display);
+  pipeline   background decode + texture upload + render of the trainee view, frames
+             pipelined as in a live run, the timed loop closed by a pixel readback so
+             that all queued rendering is counted;
+and prints medians over repeats and the ratio pipeline / decode. Each size runs in a
+worker process, because Panda3D wants one ShowBase (and one window size) per process.
+
+The default clip is real camera footage: the ShootOFF webcam recording in ../shared,
+rescaled and re-encoded with libx264 at each size (sensor noise and motion exercise the
+decoder as filmed scenarios do). Without that data a synthetic moving clip is used, and
+the output says so. `--clip FILE` benchmarks your own footage at its own size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REAL_SOURCE = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "shootoff"
+    / "c615_close_red_edwardkort.mp4"
+)
+CACHE = Path("sightline-output") / "bench"
+CLIP_FRAMES = 240
+
+
+def make_clip(width: int, height: int) -> tuple[Path, str]:
+    """An H.264 clip at this size; (path, description). Cached between runs."""
+    from engine.video_out import H264Writer
+
+    real = REAL_SOURCE.is_file()
+    kind = "real" if real else "synthetic"
+    path = CACHE / f"{kind}-{width}x{height}.mp4"
+    desc = (
+        f"real webcam footage ({REAL_SOURCE.name}) rescaled, libx264 CRF 20"
+        if real
+        else "synthetic moving noise (no ../shared data), libx264 CRF 20"
+    )
+    if path.is_file():
+        return path, desc
+    CACHE.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    cap = cv2.VideoCapture(str(REAL_SOURCE)) if real else None
+    base = rng.integers(0, 255, (height // 8, width // 8, 3), dtype=np.uint8)
+    with H264Writer(path, width, height, 30.0, crf=20, preset="medium") as out:
+        for i in range(CLIP_FRAMES):
+            if cap is not None:
+                ok, img = cap.read()
+                if not ok:
+                    cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                    ok, img = cap.read()
+                img = cv2.resize(img, (width, height), interpolation=cv2.INTER_CUBIC)
+            else:
+                img = cv2.resize(np.roll(base, i, axis=1), (width, height))
+                img = cv2.add(img, rng.integers(0, 24, img.shape, dtype=np.uint8))
+            out.write(img, i / 30.0)
+    return path, desc
+
+
+def decode_fps(path: Path) -> tuple[float, int]:
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    t0 = time.perf_counter()
+    while cap.read()[0]:
+        n += 1
+    return n / (time.perf_counter() - t0), n
+
+
+def worker(clip: Path, width: int, height: int, seconds: float) -> dict:
+    """Runs in its own process: present the clip through the engine's decoder and view."""
+    from engine import panda_setup
+
+    panda_setup.configure(True, width, height)
+    from direct.showbase.ShowBase import ShowBase
+
+    from engine.trainee_view import TraineeView
+    from engine.video import ClipDecoder
+
+    base = ShowBase(windowType="offscreen")
+    view = TraineeView(base.render2d, width / height)
+    base.graphicsEngine.renderFrame()
+    frame_ms: list[float] = []
+    frames = 0
+    t_start = time.perf_counter()
+    while time.perf_counter() - t_start < seconds:
+        dec = ClipDecoder(clip, 0.0, queue_frames=8)
+        t_media = 0.0
+        while True:
+            t0 = time.perf_counter()
+            got = dec.frame_at(t_media, block=True)
+            if dec.eof and got is not None and got[0] < t_media - 0.5:
+                break
+            view.show_frame(got[1], width / height, (id(dec), got[0]))
+            base.graphicsEngine.renderFrame()
+            frame_ms.append((time.perf_counter() - t0) * 1000)
+            frames += 1
+            t_media += 1 / 30
+            if time.perf_counter() - t_start >= seconds:
+                break
+        dec.close()
+    base.win.getScreenshot()  # wait for every queued frame to be drawn
+    elapsed = time.perf_counter() - t_start
+    renderer = base.win.getGsg().getDriverRenderer()
+    return {
+        "fps": frames / elapsed,
+        "frames": frames,
+        "uploads": view.uploads,
+        "median_ms": statistics.median(frame_ms),
+        "p99_ms": float(np.percentile(frame_ms, 99)),
+        "renderer": renderer,
+    }
+
+
+def bench_render(args: argparse.Namespace) -> int:
+    sizes = []
+    for text in args.sizes.split(","):
+        w, h = (int(v) for v in text.lower().split("x"))
+        sizes.append((w, h))
+    if args.clip:
+        info = cv2.VideoCapture(str(args.clip))
+        sizes = [(int(info.get(3)), int(info.get(4)))]
+    print(f"sightline bench render: median of {args.repeats} runs of {args.seconds:g} s each")
+    rows = []
+    renderer = "?"
+    for w, h in sizes:
+        clip, desc = (args.clip, "your clip") if args.clip else make_clip(w, h)
+        dec = [decode_fps(clip)[0] for _ in range(args.repeats)]
+        runs = []
+        for _ in range(args.repeats):
+            proc = subprocess.run(
+                [sys.executable, "-m", "tools.bench", str(clip), str(w), str(h), str(args.seconds)],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            if proc.returncode != 0:
+                print(proc.stderr[-2000:], file=sys.stderr)
+                return 1
+            runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        renderer = runs[0]["renderer"]
+        pipe = statistics.median(r["fps"] for r in runs)
+        rows.append(
+            (
+                f"{w}x{h}",
+                statistics.median(dec),
+                pipe,
+                statistics.median(r["median_ms"] for r in runs),
+                statistics.median(r["p99_ms"] for r in runs),
+                desc,
+            )
+        )
+    print(f"renderer: {renderer}")
+    print(
+        f"{'size':<10} {'decode fps':>11} {'pipeline fps':>13} {'ratio':>6} "
+        f"{'ms/frame':>9} {'p99 submit ms':>14}"
+    )
+    for size, dec_fps, pipe_fps, _, p99, _ in rows:
+        print(
+            f"{size:<10} {dec_fps:>11.1f} {pipe_fps:>13.1f} {pipe_fps / dec_fps:>6.2f} "
+            f"{1000 / pipe_fps:>9.2f} {p99:>14.2f}"
+        )
+    print("clip: " + rows[0][5] if rows else "")
+    print("ratio = pipeline fps / decode-only fps (1.00 = the pipeline runs at decode speed);")
+    print("p99 submit ms = 99th percentile of one frame's wait + upload + render call")
+    return 0
+
+
+if __name__ == "__main__":  # the worker process
+    clip_arg, w_arg, h_arg, s_arg = sys.argv[1:5]
+    result = worker(Path(clip_arg), int(w_arg), int(h_arg), float(s_arg))
+    print(json.dumps(result))

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Sightline set-up for a fresh Debian 12 / Ubuntu machine. Two uses, as in the README:
+#   bash tools/setup.sh demo   install, then run the bundled demo (window or headless)
+#   bash tools/setup.sh test   install with the test tools, then run the test suite
+# It installs the system GL libraries that offscreen rendering needs (with sudo when not
+# root, or names them if it cannot), makes a virtual environment in .venv and installs
+# Sightline into it. Extra arguments go to `sightline demo` or to pytest.
+set -euo pipefail
+
+mode="${1:-}"
+case "$mode" in
+  demo|test) shift ;;
+  *) echo "usage: bash tools/setup.sh demo|test [ARGS...]" >&2; exit 2 ;;
+esac
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+# -- system packages ------------------------------------------------------------------
+packages=(libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri)
+python_ok=1
+PY="${PYTHON:-python3}"
+if ! command -v "$PY" >/dev/null || ! "$PY" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
+  python_ok=0
+  packages+=(python3 python3-venv)
+fi
+"$PY" -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
+missing=()
+if command -v dpkg-query >/dev/null; then
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ]; then SUDO=(); elif command -v sudo >/dev/null; then SUDO=(sudo); else SUDO=(none); fi
+  if [ "${SUDO[0]:-}" = none ] || ! command -v apt-get >/dev/null; then
+    echo "setup: missing system packages: ${missing[*]}" >&2
+    echo "setup: install them as root: apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  say "installing system packages: ${missing[*]}"
+  "${SUDO[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ "$python_ok" = 0 ] && ! "$PY" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
+  echo "setup: Sightline needs Python 3.11 or newer; $("$PY" --version 2>&1 || echo 'no python3') found" >&2
+  exit 1
+fi
+
+# -- virtual environment ---------------------------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PY" -m venv .venv
+fi
+extra=""
+[ "$mode" = test ] && extra="[test]"
+say "installing Sightline${extra} into .venv"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"
+
+# -- run ------------------------------------------------------------------------------
+if [ "$mode" = demo ]; then
+  say "running the demo: sightline demo $*"
+  exec .venv/bin/sightline demo "$@"
+fi
+say "running the tests"
+exec .venv/bin/python -m pytest "$@"
