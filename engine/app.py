@@ -50,9 +50,9 @@ class RunConfig:
 @dataclass
 class RunResult:
     session: Session
-    frames: int
+    frames: int  # frames rendered
     video_out: Path | None
-    session_s: float
+    video_frames: int  # frames written to video_out
     warnings: list[str]
 
 
@@ -112,7 +112,8 @@ class SightlineApp:
             from engine.capture import FrameCapture
 
             self.capture = FrameCapture(win, cfg.video_out, cfg.fps)
-        self.frames = 0
+        self.frames = 0  # frames rendered
+        self._captured = 0  # frames written to --video-out from a window
         self.last: FrameOut | None = None
         self._done = False
         self._bind_inputs()
@@ -168,7 +169,16 @@ class SightlineApp:
 
     def _capture_task(self, task):
         if self.capture is not None and self.last is not None:
-            self.capture.grab(self.frames / self.cfg.fps)
+            img = self.capture.grab()
+            if img is not None and self.cfg.offscreen:
+                # one frame per rendered frame: every frame is exactly 1/fps apart
+                self.capture.submit(img, self.frames / self.cfg.fps)
+            elif img is not None:
+                # a window renders at its own pace: sample it at --fps on session time,
+                # repeating the frame across any interval a slow frame spanned
+                while self._captured / self.cfg.fps <= self.session.loop.session_s + 1e-9:
+                    self.capture.submit(img, self._captured / self.cfg.fps)
+                    self._captured += 1
         self.frames += 1
         return task.cont
 
@@ -203,7 +213,7 @@ class SightlineApp:
             self.session,
             self.frames,
             self.cfg.video_out,
-            self.session.loop.session_s,
+            self.capture.frames if self.capture else 0,
             list(self.session.player.warnings),
         )
 

@@ -1,9 +1,8 @@
 """Capturing rendered frames of a view to an H.264 file, encoded on a writer thread.
 
 The view's output gets a copy-to-RAM render texture; after the frame is drawn, `grab()`
-reads it (bottom row first, as GL stores it), flips it and hands it to the writer thread
-through a bounded queue. In headless runs `grab()` blocks when the queue is full, so no
-frame is ever dropped: the output has exactly one frame per rendered frame.
+reads it (bottom row first, as GL stores it) and `submit()` hands it to the writer thread
+through a bounded queue, blocking when the queue is full, so no frame is ever dropped.
 """
 
 from __future__ import annotations
@@ -34,17 +33,19 @@ class FrameCapture:
     def frames(self) -> int:
         return self._writer.frames
 
-    def grab(self, t_s: float) -> np.ndarray | None:
-        """Queue the frame just rendered, stamped t_s; returns it (top row first)."""
+    def grab(self) -> np.ndarray | None:
+        """The frame just rendered, top row first (None before the first render)."""
         if self.error is not None:
             raise RuntimeError(f"{self.path}: video writer failed ({self.error})")
         if not self._tex.hasRamImage():
             return None
         data = self._tex.getRamImageAs("BGR")
         img = np.frombuffer(data, np.uint8).reshape(self._tex.getYSize(), self._tex.getXSize(), 3)
-        img = img[::-1]
+        return img[::-1]
+
+    def submit(self, img: np.ndarray, t_s: float) -> None:
+        """Queue a frame for the file, stamped t_s (blocks while the writer is behind)."""
         self._q.put((t_s, img))
-        return img
 
     def _run(self) -> None:
         while True:

@@ -48,11 +48,19 @@ def run_command(args: argparse.Namespace) -> int:
         markers=not args.no_markers,
         script=script,
     )
+    if offscreen:
+        print(
+            "No display: running headless (offscreen)"
+            if not args.offscreen
+            else "Running headless (offscreen)"
+        )
+        if script_path:
+            print(f"Input script: {script_path} ({len(script)} events)")
     app = SightlineApp(pack, cfg)
     if not offscreen:
         _print_controls(pack)
     result = app.run()
-    print(format_summary(pack_dir, result.session.runtime, result.frames, cfg))
+    print(format_summary(pack_dir, result.session.runtime, result, cfg))
     for warning in result.warnings:
         print(f"warning: {warning}")
     return 0
@@ -69,12 +77,12 @@ def _print_controls(pack) -> None:
             print(f"  {tr.trigger.describe()} -> {tr.to}")
 
 
-def format_summary(pack_dir: Path, rt: ScenarioRuntime, frames: int, cfg) -> str:
+def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
     st = rt.state
     lines = [
         f"Scenario: {rt.scenario.title}  ({pack_dir})",
-        f"Session: {st.t_s:.3f} s at {rt.tick_hz} Hz ({st.tick} ticks), {frames} frames"
-        + (", ended" if st.ended else ""),
+        f"Session: {st.t_s:.3f} s at {rt.tick_hz} Hz ({st.tick} ticks), "
+        f"{result.frames} frames rendered" + (", ended" if st.ended else ""),
         "Segments played: " + " -> ".join(rt.segments_played),
         f"Branches taken: {len(rt.branches)}",
     ]
@@ -89,7 +97,7 @@ def format_summary(pack_dir: Path, rt: ScenarioRuntime, frames: int, cfg) -> str
         )
     if cfg.video_out is not None:
         lines.append(
-            f"Trainee view written to: {cfg.video_out} ({frames} frames, "
-            f"{cfg.width}x{cfg.height}, {cfg.fps:g} fps)"
+            f"Trainee view written to: {cfg.video_out.resolve()} "
+            f"({result.video_frames} frames, {cfg.width}x{cfg.height}, {cfg.fps:g} fps)"
         )
     return "\n".join(lines)

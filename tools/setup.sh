@@ -18,6 +18,8 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
 # -- system packages ------------------------------------------------------------------
 packages=(libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri)
+# the tests also drive a real window: a virtual X server and a mouse/keyboard robot
+[ "$mode" = test ] && packages+=(xvfb xauth xdotool)
 python_ok=1
 PY="${PYTHON:-python3}"
 if ! command -v "$PY" >/dev/null || ! "$PY" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
