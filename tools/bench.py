@@ -42,7 +42,8 @@ def make_clip(width: int, height: int) -> tuple[Path, str]:
     """An H.264 clip at this size; (path, description). Cached between runs."""
     from engine.video_out import H264Writer
 
-    real = REAL_SOURCE.is_file()
+    cached_real = CACHE / f"real-{width}x{height}.mp4"
+    real = REAL_SOURCE.is_file() or cached_real.is_file()
     kind = "real" if real else "synthetic"
     path = CACHE / f"{kind}-{width}x{height}.mp4"
     desc = (

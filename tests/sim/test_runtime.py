@@ -210,3 +210,12 @@ def test_structural_errors_name_the_key_path(change, message):
     bad = Scenario("t", change.get("start", "intro"), segs)
     with pytest.raises(ScenarioError, match=message.replace("[", r"\[").replace("]", r"\]")):
         bad.validate()
+
+
+def test_branch_while_paused_starts_the_new_segment_paused():
+    rt = ScenarioRuntime(scenario(), HZ)
+    run(rt, 30, {10: [Pause(0.08)], 20: [KeyPress(0.16, "2")]})
+    assert rt.state.segment == "draw" and rt.state.paused
+    assert rt.state.media_t_s == 0.0
+    run(rt, 12, {31: [Resume(0.25)]})
+    assert rt.state.media_t_s == pytest.approx(11 / HZ)
