@@ -1,47 +1,98 @@
 """Loading a scenario pack: `scenario.toml` plus media, into a validated sim.Scenario.
 
-Every problem becomes one PackError whose message names the file and the key path (and
-the line, for TOML syntax errors); nothing in a pack runs, media paths may not leave the
-pack (symlinks included), and every count and size is bounded. The full format is
-described in docs/scenario-format.md.
+Every problem becomes one PackError whose message names the file, the line where it can be
+found and the key path; nothing in a pack runs, media and guidebook paths may not leave the
+pack (symlinks included), and every count and size is bounded. The format is described in
+docs/scenario-format.md.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from content._locate import locate
 from content.media import VIDEO_SUFFIXES, MediaError, MediaInfo, probe_media
+from sim.events import ACTIONS, WEAPON_KINDS
 from sim.hit_zones import ROLES, Zone
 from sim.scenario import (
+    TRIGGER_KINDS,
+    ActionTrigger,
+    Cue,
     EndTrigger,
     HitTrigger,
     KeyTrigger,
+    NoShotTrigger,
     Scenario,
     ScenarioError,
     Segment,
+    ShotTrigger,
+    TimeTrigger,
     Transition,
+    Trigger,
 )
 
 MANIFEST = "scenario.toml"
 FORMAT_VERSION = 1
 MAX_MANIFEST_BYTES = 1024 * 1024
+MAX_GUIDEBOOK_BYTES = 256 * 1024
 MAX_SEGMENTS = 500
 MAX_TRANSITIONS = 32
 MAX_ZONES = 64
-MAX_ZONE_KEYS = 2000
+MAX_CUES = 64
+MAX_LIST = 2000
 MAX_VERTICES = 64
 MAX_TEXT = 2000
+MAX_POINTS = 1000
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+CATEGORIES = (
+    "use-of-force",
+    "de-escalation",
+    "duty-to-intervene",
+    "bias-free-policing",
+    "active-threat",
+    "marksmanship",
+)
+DIFFICULTIES = ("basic", "intermediate", "advanced")
+LIGHT = ("day", "night", "low-light")
+SETTINGS = ("indoor", "outdoor")
+SUBJECT_KEYS = ("role", "age_band", "gender", "race_ethnicity")
 
 
 class PackError(ValueError):
-    """A broken pack; str() is one line naming the file and where in it."""
+    """A broken pack; str() is one line naming the file, line and key path."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A person in the scenario as the author describes them (perceived attributes)."""
+
+    role: str = ""
+    age_band: str = ""
+    gender: str = ""
+    race_ethnicity: str = ""
+
+
+@dataclass(frozen=True)
+class PackMeta:
+    summary: str = ""
+    category: str = ""
+    difficulty: str = ""
+    duration_s: float | None = None
+    light: str = ""
+    setting: str = ""
+    place: str = ""
+    objectives: tuple[str, ...] = ()
+    policy_refs: tuple[str, ...] = ()
+    subjects: tuple[Subject, ...] = ()
+    guidebook: str | None = None  # path inside the pack
 
 
 @dataclass(frozen=True)
@@ -49,19 +100,33 @@ class Pack:
     root: Path
     scenario: Scenario
     media: dict[str, MediaInfo]  # by clip path as written in the manifest
+    meta: PackMeta = field(default_factory=PackMeta)
+    media_problems: tuple[str, ...] = ()  # filled only when loading with collect_media
+
+    @property
+    def title(self) -> str:
+        return self.scenario.title
 
     def clip_path(self, clip: str) -> Path:
         return self.root / clip
 
+    def guidebook_text(self) -> str | None:
+        if self.meta.guidebook is None:
+            return None
+        return (self.root / self.meta.guidebook).read_text(encoding="utf-8")
+
 
 class _Doc:
-    """Typed access to the parsed manifest that names the key path in every error."""
+    """Typed access to the parsed manifest; every error names file, line and key path."""
 
-    def __init__(self, file: Path):
+    def __init__(self, file: Path, text: str):
         self.file = file
+        self.text = text
 
     def fail(self, where: str, msg: str) -> PackError:
-        return PackError(f"{self.file}: {where}: {msg}" if where else f"{self.file}: {msg}")
+        line = locate(self.text, where) if where else None
+        place = f"{self.file}:{line}" if line else str(self.file)
+        return PackError(f"{place}: {where}: {msg}" if where else f"{place}: {msg}")
 
     def get(self, table: dict, key: str, where: str, kind: type | tuple, default: Any = ...):
         path = f"{where}.{key}" if where else key
@@ -76,13 +141,31 @@ class _Doc:
             raise self.fail(path, f"expected {_kind_name(kind)}, got {type(value).__name__}")
         if isinstance(value, str) and len(value) > MAX_TEXT:
             raise self.fail(path, f"text is over {MAX_TEXT} characters")
-        if isinstance(value, list) and len(value) > MAX_ZONE_KEYS:
-            raise self.fail(path, f"list is over {MAX_ZONE_KEYS} entries")
-        if isinstance(value, float | int) and not isinstance(value, bool):
-            value = float(value) if kind in (float, (int, float)) else value
-            if value != value or value in (float("inf"), float("-inf")):
-                raise self.fail(path, "must be finite")
+        if isinstance(value, list) and len(value) > MAX_LIST:
+            raise self.fail(path, f"list is over {MAX_LIST} entries")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(path, "must be finite")
+        if kind == NUM:
+            value = float(value)
         return value
+
+    def choice(self, table: dict, key: str, where: str, options: tuple, default: Any = ...):
+        value = self.get(table, key, where, str, default)
+        if value is not default and value not in options:
+            raise self.fail(
+                f"{where}.{key}" if where else key, f"{value!r} is not one of {', '.join(options)}"
+            )
+        return value
+
+    def strings(self, table: dict, key: str, where: str) -> tuple[str, ...]:
+        items = self.get(table, key, where, list, [])
+        for i, item in enumerate(items):
+            if not isinstance(item, str) or len(item) > MAX_TEXT:
+                raise self.fail(f"{where}.{key}[{i}]", "expected a short string")
+        return tuple(items)
+
+
+NUM = (int, float)
 
 
 def _kind_name(kind: type | tuple) -> str:
@@ -99,12 +182,8 @@ def _kind_name(kind: type | tuple) -> str:
     return names.get(kind, kind.__name__)
 
 
-NUM = (int, float)
-
-
-def load_pack(root: str | Path, probe: bool = True) -> Pack:
-    """Load and validate a pack folder. With probe=False, media are checked for existence
-    only (fast, for tools that need no timing) and `out` must then be given."""
+def read_manifest(root: str | Path) -> tuple[_Doc, dict]:
+    """Read and parse a pack's manifest, bounded; PackError on any problem."""
     root = Path(root)
     manifest = root / MANIFEST
     if not root.is_dir():
@@ -116,12 +195,27 @@ def load_pack(root: str | Path, probe: bool = True) -> Pack:
     if size > MAX_MANIFEST_BYTES:
         raise PackError(f"{manifest}: {size} bytes, over the {MAX_MANIFEST_BYTES} limit")
     try:
-        data = tomllib.loads(manifest.read_bytes().decode("utf-8"))
+        text = manifest.read_bytes().decode("utf-8")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise PackError(f"{manifest}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise PackError(f"{manifest}: TOML syntax: {exc}") from None
-    doc = _Doc(manifest)
+        line = getattr(exc, "lineno", None)
+        place = f"{manifest}:{line}" if line else str(manifest)
+        raise PackError(f"{place}: TOML syntax: {exc}") from None
+    except RecursionError:
+        raise PackError(f"{manifest}: nested too deeply") from None
+    return _Doc(manifest, text), data
+
+
+def load_pack(root: str | Path, probe: bool = True, collect_media: bool = False) -> Pack:
+    """Load and validate a pack folder.
+
+    probe=False checks media files exist but does not open them (then `out` must be given).
+    collect_media=True records missing or undecodable media in `Pack.media_problems`
+    instead of raising, so a linter can report them all."""
+    root = Path(root)
+    doc, data = read_manifest(root)
     version = doc.get(data, "format_version", "", int)
     if version != FORMAT_VERSION:
         raise doc.fail(
@@ -130,12 +224,13 @@ def load_pack(root: str | Path, probe: bool = True) -> Pack:
         )
     title = doc.get(data, "title", "", str)
     start = doc.get(data, "start", "", str)
+    meta = _meta(doc, root, doc.get(data, "meta", "", dict, {}))
     segs_table = doc.get(data, "segments", "", dict)
     if not segs_table:
         raise doc.fail("segments", "a pack needs at least one segment")
     if len(segs_table) > MAX_SEGMENTS:
         raise doc.fail("segments", f"{len(segs_table)} segments, over {MAX_SEGMENTS}")
-    media: dict[str, MediaInfo] = {}
+    loader = _SegmentLoader(doc, root, probe, collect_media)
     segments: dict[str, Segment] = {}
     for seg_id, table in segs_table.items():
         where = f"segments.{seg_id}"
@@ -143,152 +238,225 @@ def load_pack(root: str | Path, probe: bool = True) -> Pack:
             raise doc.fail(where, "segment ids are 1-64 letters, digits, '_' or '-'")
         if not isinstance(table, dict):
             raise doc.fail(where, "expected a table")
-        segments[seg_id] = _segment(doc, root, seg_id, table, where, media, probe)
+        segments[seg_id] = loader.segment(seg_id, table, where)
     scenario = Scenario(title=title, start=start, segments=segments)
     try:
         scenario.validate()
     except ScenarioError as exc:
-        raise PackError(f"{manifest}: {exc}") from None
-    return Pack(root, scenario, media)
+        where, _, msg = str(exc).partition(": ")
+        raise doc.fail(where, msg) from None
+    return Pack(root, scenario, loader.media, meta, tuple(loader.problems))
 
 
-def _segment(
-    doc: _Doc,
-    root: Path,
-    seg_id: str,
-    table: dict,
-    where: str,
-    media: dict[str, MediaInfo],
-    probe: bool,
-) -> Segment:
-    clip = doc.get(table, "clip", where, str)
-    info = _media(doc, root, clip, f"{where}.clip", media, probe)
-    in_s = doc.get(table, "in", where, NUM, 0.0)
-    out_default = info.duration_s if info else ...
-    out_s = doc.get(table, "out", where, NUM, out_default)
-    if info and out_s > info.duration_s + 0.05:
-        raise doc.fail(
-            f"{where}.out", f"{out_s} s is past the clip's end ({info.duration_s:.3f} s)"
-        )
-    if not 0.0 <= in_s < out_s:
-        raise doc.fail(where, f"needs 0 <= in < out, got in={in_s} out={out_s}")
-    transitions = doc.get(table, "transitions", where, list, [])
-    if len(transitions) > MAX_TRANSITIONS:
-        raise doc.fail(f"{where}.transitions", f"over {MAX_TRANSITIONS} transitions")
-    zones = doc.get(table, "zones", where, list, [])
-    if len(zones) > MAX_ZONES:
-        raise doc.fail(f"{where}.zones", f"over {MAX_ZONES} zones")
-    return Segment(
-        id=seg_id,
-        clip=clip,
-        in_s=in_s,
-        out_s=out_s,
-        media_aspect=info.aspect if info else 16 / 9,
-        loop=doc.get(table, "loop", where, bool, False),
-        ending=doc.get(table, "ending", where, bool, False),
-        transitions=tuple(
-            _transition(doc, t, f"{where}.transitions[{i}]") for i, t in enumerate(transitions)
-        ),
-        zones=tuple(_zone(doc, z, f"{where}.zones[{i}]", in_s, out_s) for i, z in enumerate(zones)),
+def _inside(doc: _Doc, root: Path, rel_text: str, where: str, suffixes: tuple) -> Path:
+    rel = Path(rel_text)
+    if rel.is_absolute() or ".." in rel.parts or rel_text.startswith("~"):
+        raise doc.fail(where, f"{rel_text!r} must be a path inside the pack")
+    if rel.suffix.lower() not in suffixes:
+        raise doc.fail(where, f"{rel_text!r} must end in {', '.join(suffixes)}")
+    try:
+        resolved = (root / rel).resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise doc.fail(where, f"{rel_text!r}: file not found in the pack") from None
+    if not resolved.is_relative_to(root.resolve()):
+        raise doc.fail(where, f"{rel_text!r} leads outside the pack")
+    if not resolved.is_file():
+        raise doc.fail(where, f"{rel_text!r} is not a file")
+    return resolved
+
+
+def _meta(doc: _Doc, root: Path, table: dict) -> PackMeta:
+    w = "meta"
+    env = doc.get(table, "environment", w, dict, {})
+    subjects = []
+    for i, s in enumerate(doc.get(table, "subjects", w, list, [])):
+        sw = f"meta.subjects[{i}]"
+        if not isinstance(s, dict):
+            raise doc.fail(sw, "expected a table")
+        unknown = set(s) - set(SUBJECT_KEYS)
+        if unknown:
+            raise doc.fail(
+                sw, f"unknown key {sorted(unknown)[0]!r} (expected {', '.join(SUBJECT_KEYS)})"
+            )
+        subjects.append(Subject(**{k: doc.get(s, k, sw, str, "") for k in SUBJECT_KEYS}))
+    guidebook = doc.get(table, "guidebook", w, str, None)
+    if guidebook is not None:
+        path = _inside(doc, root, guidebook, "meta.guidebook", (".md",))
+        if path.stat().st_size > MAX_GUIDEBOOK_BYTES:
+            raise doc.fail("meta.guidebook", f"over {MAX_GUIDEBOOK_BYTES} bytes")
+    duration = doc.get(table, "duration_s", w, NUM, None)
+    return PackMeta(
+        summary=doc.get(table, "summary", w, str, ""),
+        category=doc.choice(table, "category", w, CATEGORIES, ""),
+        difficulty=doc.choice(table, "difficulty", w, DIFFICULTIES, ""),
+        duration_s=duration,
+        light=doc.choice(env, "light", "meta.environment", LIGHT, ""),
+        setting=doc.choice(env, "setting", "meta.environment", SETTINGS, ""),
+        place=doc.get(env, "place", "meta.environment", str, ""),
+        objectives=doc.strings(table, "objectives", w),
+        policy_refs=doc.strings(table, "policy_refs", w),
+        subjects=tuple(subjects),
+        guidebook=guidebook,
     )
 
 
-def _media(
-    doc: _Doc, root: Path, clip: str, where: str, media: dict[str, MediaInfo], probe: bool
-) -> MediaInfo | None:
-    if clip in media:
-        return media[clip]
-    rel = Path(clip)
-    if rel.is_absolute() or ".." in rel.parts or clip.startswith("~"):
-        raise doc.fail(where, f"{clip!r} must be a path inside the pack")
-    if rel.suffix.lower() not in VIDEO_SUFFIXES:
-        raise doc.fail(where, f"{clip!r} is not a video file ({', '.join(VIDEO_SUFFIXES)})")
-    path = root / rel
-    try:
-        resolved = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        raise doc.fail(where, f"{clip!r}: file not found in the pack") from None
-    if not resolved.is_relative_to(root.resolve()):
-        raise doc.fail(where, f"{clip!r} leads outside the pack")
-    if not resolved.is_file():
-        raise doc.fail(where, f"{clip!r} is not a file")
-    if not probe:
-        return None
-    try:
-        info = probe_media(resolved)
-    except MediaError as exc:
-        raise doc.fail(where, str(exc)) from None
-    media[clip] = info
-    return info
+class _SegmentLoader:
+    def __init__(self, doc: _Doc, root: Path, probe: bool, collect_media: bool):
+        self.doc, self.root, self.probe, self.collect = doc, root, probe, collect_media
+        self.media: dict[str, MediaInfo] = {}
+        self.problems: list[str] = []
+        self._checked: set[str] = set()
 
-
-def _transition(doc: _Doc, table: object, where: str) -> Transition:
-    if not isinstance(table, dict):
-        raise doc.fail(where, "expected a table")
-    on = doc.get(table, "on", where, str)
-    to = doc.get(table, "to", where, str)
-    trigger: KeyTrigger | EndTrigger | HitTrigger
-    if on == "key":
-        trigger = KeyTrigger(
-            doc.get(table, "key", where, str), doc.get(table, "label", where, str, "")
+    def segment(self, seg_id: str, table: dict, where: str) -> Segment:
+        doc = self.doc
+        clip = doc.get(table, "clip", where, str)
+        info = self._media(clip, f"{where}.clip")
+        in_s = doc.get(table, "in", where, NUM, 0.0)
+        if info is not None:
+            out_s = doc.get(table, "out", where, NUM, info.duration_s)
+            if out_s > info.duration_s + 0.05:
+                raise doc.fail(
+                    f"{where}.out", f"{out_s} s is past the clip's end ({info.duration_s:.3f} s)"
+                )
+        elif self.collect:
+            out_s = doc.get(table, "out", where, NUM, in_s + 1.0)  # the clip is reported
+        else:
+            out_s = doc.get(table, "out", where, NUM)
+        if not 0.0 <= in_s < out_s:
+            raise doc.fail(where, f"needs 0 <= in < out, got in={in_s} out={out_s}")
+        transitions = doc.get(table, "transitions", where, list, [])
+        if len(transitions) > MAX_TRANSITIONS:
+            raise doc.fail(f"{where}.transitions", f"over {MAX_TRANSITIONS} transitions")
+        zones = doc.get(table, "zones", where, list, [])
+        if len(zones) > MAX_ZONES:
+            raise doc.fail(f"{where}.zones", f"over {MAX_ZONES} zones")
+        cues = doc.get(table, "cues", where, list, [])
+        if len(cues) > MAX_CUES:
+            raise doc.fail(f"{where}.cues", f"over {MAX_CUES} cues")
+        return Segment(
+            id=seg_id,
+            clip=clip,
+            in_s=in_s,
+            out_s=out_s,
+            media_aspect=info.aspect if info else 16 / 9,
+            loop=doc.get(table, "loop", where, bool, False),
+            ending=doc.get(table, "ending", where, bool, False),
+            transitions=tuple(
+                self.transition(t, f"{where}.transitions[{i}]") for i, t in enumerate(transitions)
+            ),
+            zones=tuple(
+                self.zone(z, f"{where}.zones[{i}]", in_s, out_s) for i, z in enumerate(zones)
+            ),
+            cues=tuple(self.cue(c, f"{where}.cues[{i}]") for i, c in enumerate(cues)),
         )
-    elif on == "end":
-        trigger = EndTrigger()
-    elif on == "hit":
-        trigger = HitTrigger(
-            doc.get(table, "zone", where, str, None), doc.get(table, "role", where, str, None)
-        )
-    else:
-        raise doc.fail(f"{where}.on", f"unknown trigger {on!r} (expected key, end, hit)")
-    try:
-        trigger.validate(where)
-    except ScenarioError as exc:
-        raise PackError(f"{doc.file}: {exc}") from None
-    return Transition(trigger, to)
 
+    def _media(self, clip: str, where: str) -> MediaInfo | None:
+        if clip in self.media or clip in self._checked:
+            return self.media.get(clip)
+        self._checked.add(clip)
+        try:
+            resolved = _inside(self.doc, self.root, clip, where, VIDEO_SUFFIXES)
+            if not self.probe:
+                return None
+            info = probe_media(resolved)
+        except PackError as exc:
+            if self.collect and "must be a path inside" not in str(exc):
+                self.problems.append(str(exc))
+                return None
+            raise
+        except MediaError as exc:
+            err = self.doc.fail(where, str(exc))
+            if self.collect:
+                self.problems.append(str(err))
+                return None
+            raise err from None
+        self.media[clip] = info
+        return info
 
-def _zone(doc: _Doc, table: object, where: str, in_s: float, out_s: float) -> Zone:
-    if not isinstance(table, dict):
-        raise doc.fail(where, "expected a table")
-    name = doc.get(table, "name", where, str)
-    if not _ID.match(name):
-        raise doc.fail(f"{where}.name", "zone names are 1-64 letters, digits, '_' or '-'")
-    role = doc.get(table, "role", where, str)
-    if role not in ROLES:
-        raise doc.fail(f"{where}.role", f"{role!r} is not one of {', '.join(ROLES)}")
-    if "polygon" in table:
-        keys = [(in_s, _polygon(doc, table["polygon"], f"{where}.polygon"))]
-    else:
-        raw = doc.get(table, "keys", where, list)
-        if not raw:
-            raise doc.fail(f"{where}.keys", "needs at least one key")
-        keys = []
-        for i, key in enumerate(raw):
-            kw = f"{where}.keys[{i}]"
-            if not isinstance(key, dict):
-                raise doc.fail(kw, "expected a table with t and polygon")
-            t = doc.get(key, "t", kw, NUM)
-            if not in_s - 1e-6 <= t <= out_s + 1e-6:
-                raise doc.fail(f"{kw}.t", f"{t} s is outside the segment ({in_s}..{out_s})")
-            if keys and t <= keys[-1][0]:
-                raise doc.fail(f"{kw}.t", "key times must increase")
-            keys.append((float(t), _polygon(doc, key.get("polygon"), f"{kw}.polygon")))
-        if len({len(p) for _, p in keys}) != 1:
-            raise doc.fail(f"{where}.keys", "every key needs the same number of vertices")
-    return Zone(name, role, tuple(keys))
+    def transition(self, table: object, where: str) -> Transition:
+        doc = self.doc
+        if not isinstance(table, dict):
+            raise doc.fail(where, "expected a table")
+        on = doc.get(table, "on", where, str)
+        to = doc.get(table, "to", where, str)
+        weapon = None
+        if on in ("hit", "shot"):
+            weapon = doc.choice(table, "weapon", where, WEAPON_KINDS, None)
+        trigger: Trigger
+        if on == "key":
+            trigger = KeyTrigger(
+                doc.get(table, "key", where, str), doc.get(table, "label", where, str, "")
+            )
+        elif on == "end":
+            trigger = EndTrigger()
+        elif on == "time":
+            trigger = TimeTrigger(doc.get(table, "at", where, NUM))
+        elif on == "hit":
+            trigger = HitTrigger(
+                doc.get(table, "zone", where, str, None),
+                doc.get(table, "role", where, str, None),
+                weapon,
+            )
+        elif on == "shot":
+            trigger = ShotTrigger(weapon)
+        elif on == "no-shot":
+            trigger = NoShotTrigger(doc.get(table, "by", where, NUM))
+        elif on == "action":
+            trigger = ActionTrigger(doc.choice(table, "action", where, ACTIONS))
+        else:
+            raise doc.fail(
+                f"{where}.on", f"unknown trigger {on!r} (expected {', '.join(TRIGGER_KINDS)})"
+            )
+        return Transition(trigger, to)
 
+    def cue(self, table: object, where: str) -> Cue:
+        if not isinstance(table, dict):
+            raise self.doc.fail(where, "expected a table with name and t")
+        return Cue(self.doc.get(table, "name", where, str), self.doc.get(table, "t", where, NUM))
 
-def _polygon(doc: _Doc, raw: object, where: str) -> np.ndarray:
-    if not isinstance(raw, list) or not 3 <= len(raw) <= MAX_VERTICES:
-        raise doc.fail(where, f"expected a list of 3 to {MAX_VERTICES} [x, y] points")
-    pts = []
-    for i, p in enumerate(raw):
-        ok = (
-            isinstance(p, list)
-            and len(p) == 2
-            and all(isinstance(v, NUM) and not isinstance(v, bool) for v in p)
-        )
-        if not ok or not all(-0.5 <= v <= 1.5 for v in p):
-            raise doc.fail(f"{where}[{i}]", "expected [x, y] with x, y normalized (0..1)")
-        pts.append((float(p[0]), float(p[1])))
-    return np.asarray(pts, dtype=np.float64)
+    def zone(self, table: object, where: str, in_s: float, out_s: float) -> Zone:
+        doc = self.doc
+        if not isinstance(table, dict):
+            raise doc.fail(where, "expected a table")
+        name = doc.get(table, "name", where, str)
+        if not _ID.match(name):
+            raise doc.fail(f"{where}.name", "zone names are 1-64 letters, digits, '_' or '-'")
+        role = doc.choice(table, "role", where, ROLES)
+        points = doc.get(table, "points", where, int, 0)
+        if abs(points) > MAX_POINTS:
+            raise doc.fail(f"{where}.points", f"must be within -{MAX_POINTS}..{MAX_POINTS}")
+        if "polygon" in table:
+            keys = [(in_s, self.polygon(table["polygon"], f"{where}.polygon"))]
+        else:
+            raw = doc.get(table, "keys", where, list)
+            if not raw:
+                raise doc.fail(f"{where}.keys", "needs at least one key")
+            keys = []
+            for i, key in enumerate(raw):
+                kw = f"{where}.keys[{i}]"
+                if not isinstance(key, dict):
+                    raise doc.fail(kw, "expected a table with t and polygon")
+                t = doc.get(key, "t", kw, NUM)
+                if not in_s - 1e-6 <= t <= out_s + 1e-6:
+                    raise doc.fail(f"{kw}.t", f"{t} s is outside the segment ({in_s}..{out_s})")
+                if keys and t <= keys[-1][0]:
+                    raise doc.fail(f"{kw}.t", "key times must increase")
+                keys.append((t, self.polygon(key.get("polygon"), f"{kw}.polygon")))
+            if len({len(p) for _, p in keys}) != 1:
+                raise doc.fail(f"{where}.keys", "every key needs the same number of vertices")
+        return Zone(name, role, tuple(keys), points)
+
+    def polygon(self, raw: object, where: str) -> np.ndarray:
+        if not isinstance(raw, list) or not 3 <= len(raw) <= MAX_VERTICES:
+            raise self.doc.fail(where, f"expected a list of 3 to {MAX_VERTICES} [x, y] points")
+        pts = []
+        for i, p in enumerate(raw):
+            ok = (
+                isinstance(p, list)
+                and len(p) == 2
+                and all(isinstance(v, NUM) and not isinstance(v, bool) for v in p)
+            )
+            if not ok or not all(-0.5 <= v <= 1.5 for v in p):
+                raise self.doc.fail(f"{where}[{i}]", "expected [x, y] normalized (0..1)")
+            pts.append((float(p[0]), float(p[1])))
+        return np.asarray(pts, dtype=np.float64)

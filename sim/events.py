@@ -11,8 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-#: Keys an instructor can branch with in the skeleton (issue 4 widens the set).
+#: Keys an instructor can branch with.
 BRANCH_KEYS = frozenset("123456789")
+#: Weapon kinds a shot can come from (hit and shot triggers can require one).
+WEAPON_KINDS = ("firearm", "cew", "oc")
+#: Trainee actions the instructor codes as they happen (action triggers wait for them).
+ACTIONS = ("verbal-command", "cover-taken", "distance-created", "backup-requested", "intervened")
 MAX_WEAPON_ID_LEN = 32
 
 
@@ -32,6 +36,15 @@ class Shot:
     x_norm: float
     y_norm: float
     weapon: str = "w1"
+    kind: str = "firearm"  # one of WEAPON_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class TraineeAction:
+    """The instructor codes something the trainee did (a verbal command, taking cover)."""
+
+    t_s: float
+    action: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +57,7 @@ class Resume:
     t_s: float
 
 
-InputEvent = KeyPress | Shot | Pause | Resume
+InputEvent = KeyPress | Shot | TraineeAction | Pause | Resume
 
 
 def _number(
@@ -80,9 +93,23 @@ def parse_event(obj: object, where: str) -> InputEvent:
         weapon = obj.get("weapon", "w1")
         if not isinstance(weapon, str) or not weapon or len(weapon) > MAX_WEAPON_ID_LEN:
             raise InputError(f"{where}: 'weapon' must be a short non-empty string")
-        return Shot(t_s, x, y, weapon)
+        weapon_kind = obj.get("kind", "firearm")
+        if weapon_kind not in WEAPON_KINDS:
+            raise InputError(
+                f"{where}: 'kind' must be one of {', '.join(WEAPON_KINDS)}, got {weapon_kind!r}"
+            )
+        return Shot(t_s, x, y, weapon, weapon_kind)
+    if kind == "action":
+        action = obj.get("action")
+        if action not in ACTIONS:
+            raise InputError(
+                f"{where}: 'action' must be one of {', '.join(ACTIONS)}, got {action!r}"
+            )
+        return TraineeAction(t_s, action)
     if kind == "pause":
         return Pause(t_s)
     if kind == "resume":
         return Resume(t_s)
-    raise InputError(f"{where}: unknown event type {kind!r} (expected key, shot, pause, resume)")
+    raise InputError(
+        f"{where}: unknown event type {kind!r} (expected key, shot, action, pause, resume)"
+    )

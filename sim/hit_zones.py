@@ -22,6 +22,7 @@ class Zone:
     name: str
     role: str
     keys: tuple[tuple[float, np.ndarray], ...] = field(repr=False)
+    points: int = 0  # added to the trainee's score per hit (negative for a penalty)
 
     def polygon_at(self, media_t_s: float) -> np.ndarray:
         """The polygon at a media time: linear between keys, held before the first and

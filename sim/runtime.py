@@ -1,10 +1,12 @@
 """The scenario runtime: advances a scenario graph one fixed tick at a time.
 
-`ScenarioRuntime.step(events)` is one tick. It applies the input events given for that
-tick, moves media time (unless paused), fires transitions, and returns the new state plus
-the commands for the engine (play a clip, draw a shot marker, the scenario ended). Given
-the same scenario and the same events at the same ticks it produces the same states: each
-state carries a digest chained over every tick so far, for replay verification.
+`ScenarioRuntime.step(events)` is one tick. In order it: moves media time (unless paused or
+holding) and notes the cues it passes; fires the first automatic transition due (time,
+no-shot, then end of clip); applies the tick's input events in time order (keys, coded
+trainee actions, shots with their hit and shot transitions, pause and resume). It returns
+the new state plus commands for the engine (play a clip, draw a shot marker, the scenario
+ended). Same scenario + same events at the same ticks = same states: each state carries a
+digest chained over every tick so far, for replay verification.
 
 Time is the tick count: tick n is at n / tick_hz seconds of session time; the state
 returned by the n-th step is the state at that time. Must not import outside the
@@ -19,9 +21,19 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sim.events import InputEvent, KeyPress, Pause, Resume, Shot
+from sim.events import InputEvent, KeyPress, Pause, Resume, Shot, TraineeAction
 from sim.hit_zones import hit_test, screen_to_media
-from sim.scenario import EndTrigger, HitTrigger, KeyTrigger, Scenario, Segment
+from sim.scenario import (
+    ActionTrigger,
+    EndTrigger,
+    HitTrigger,
+    KeyTrigger,
+    NoShotTrigger,
+    Scenario,
+    Segment,
+    ShotTrigger,
+    TimeTrigger,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +47,7 @@ class SimState:
     ended: bool
     shots: int
     hits: int
+    score: int
     digest: bytes = field(repr=False)
 
 
@@ -71,7 +84,7 @@ class StepResult:
     commands: tuple[Command, ...]
 
 
-# Records for the end-of-run summary and, later, the after-action review ---------------
+# Records for the end-of-run summary and the after-action review -----------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +93,24 @@ class BranchRecord:
     t_s: float
     from_segment: str
     to_segment: str
-    trigger: str
+    trigger: str  # the trigger's description
+    kind: str  # the trigger's kind (key, end, time, hit, shot, no-shot, action)
+
+
+@dataclass(frozen=True, slots=True)
+class CueRecord:
+    tick: int
+    t_s: float
+    segment: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    tick: int
+    t_s: float
+    segment: str
+    action: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +118,16 @@ class ShotRecord:
     tick: int
     t_s: float
     weapon: str
+    kind: str
     x_norm: float
     y_norm: float
     segment: str
     media_t_s: float
     zone: str | None
     role: str | None
+    points: int
+    cue: str | None  # the latest cue passed in this segment, if any
+    since_cue_s: float | None  # reaction time from that cue
 
 
 class ScenarioRuntime:
@@ -105,16 +139,17 @@ class ScenarioRuntime:
         self.tick_hz = tick_hz
         self.screen_aspect = screen_aspect
         self._tick = 0
-        self._segment = scenario.segments[scenario.start]
-        self._seg_ticks = 0
         self._paused = False
-        self._holding = False
         self._ended = False
-        self.segments_played: list[str] = [scenario.start]
+        self.segments_played: list[str] = []
         self.branches: list[BranchRecord] = []
         self.shots: list[ShotRecord] = []
+        self.cues: list[CueRecord] = []
+        self.actions: list[ActionRecord] = []
         self._hits = 0
+        self._score = 0
         self._digest = hashlib.blake2b(scenario.title.encode(), digest_size=16).digest()
+        self._enter(scenario.segments[scenario.start])
         self._state = self._snapshot()
 
     # -- public -----------------------------------------------------------------------
@@ -139,28 +174,67 @@ class ScenarioRuntime:
         self._state = self._snapshot()
         return StepResult(self._state, tuple(commands))
 
-    # -- internals ----------------------------------------------------------------------
+    # -- time within a segment ----------------------------------------------------------
+
+    def _ticks_to(self, seg: Segment, media_t_s: float) -> int:
+        """Ticks from the segment's in time until media time reaches media_t_s."""
+        return max(0, math.ceil((media_t_s - seg.in_s) * self.tick_hz - 1e-6))
 
     def _end_ticks(self, seg: Segment) -> int:
-        return max(1, math.ceil(seg.duration_s * self.tick_hz - 1e-6))
+        return max(1, self._ticks_to(seg, seg.out_s))
+
+    def _position(self) -> int:
+        """Ticks into the clip (wrapped for loops)."""
+        seg = self._segment
+        return self._seg_ticks % self._end_ticks(seg) if seg.loop else self._seg_ticks
 
     def _media_t(self) -> float:
         seg = self._segment
-        ticks = self._seg_ticks
-        if seg.loop:
-            ticks %= self._end_ticks(seg)
-        return min(seg.in_s + ticks / self.tick_hz, seg.out_s)
+        return min(seg.in_s + self._position() / self.tick_hz, seg.out_s)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _enter(self, seg: Segment) -> None:
+        self._segment = seg
+        self._seg_ticks = 0
+        self._seg_shots = 0
+        self._holding = False
+        self._last_cue: CueRecord | None = None
+        self.segments_played.append(seg.id)
+        self._note_cues()
+
+    def _note_cues(self) -> None:
+        pos = self._position()
+        for cue in self._segment.cues:
+            if self._ticks_to(self._segment, cue.t_s) == pos:
+                rec = CueRecord(self._tick, self._tick / self.tick_hz, self._segment.id, cue.name)
+                self.cues.append(rec)
+                self._last_cue = rec
 
     def _advance_media(self, commands: list[Command]) -> None:
         if self._paused or self._holding:
             return
         self._seg_ticks += 1
+        self._note_cues()
         seg = self._segment
+        pos = self._position()
+        for tr in seg.transitions:
+            trig = tr.trigger
+            due = (
+                isinstance(trig, TimeTrigger) and pos == max(1, self._ticks_to(seg, trig.at_s))
+            ) or (
+                isinstance(trig, NoShotTrigger)
+                and self._seg_shots == 0
+                and self._seg_ticks == max(1, self._ticks_to(seg, trig.by_s))
+            )
+            if due:
+                self._switch(tr.to, trig, commands)
+                return
         if seg.loop or self._seg_ticks < self._end_ticks(seg):
             return
         for tr in seg.transitions:
             if isinstance(tr.trigger, EndTrigger):
-                self._switch(tr.to, tr.trigger.describe(), commands)
+                self._switch(tr.to, tr.trigger, commands)
                 return
         if seg.ending:
             self._ended = True
@@ -174,14 +248,25 @@ class ScenarioRuntime:
         elif isinstance(event, Resume):
             self._paused = False
         elif self._ended:
-            return  # keys and shots after the end change nothing
+            return  # keys, actions and shots after the end change nothing
         elif isinstance(event, KeyPress):
-            for tr in self._segment.transitions:
-                if isinstance(tr.trigger, KeyTrigger) and tr.trigger.key == event.key:
-                    self._switch(tr.to, tr.trigger.describe(), commands)
-                    return
+            self._fire_first(commands, lambda t: isinstance(t, KeyTrigger) and t.key == event.key)
+        elif isinstance(event, TraineeAction):
+            self.actions.append(
+                ActionRecord(self._tick, self._tick / self.tick_hz, self._segment.id, event.action)
+            )
+            self._fire_first(
+                commands, lambda t: isinstance(t, ActionTrigger) and t.action == event.action
+            )
         elif isinstance(event, Shot):
             self._shoot(event, commands)
+
+    def _fire_first(self, commands: list[Command], wanted) -> bool:
+        for tr in self._segment.transitions:
+            if wanted(tr.trigger):
+                self._switch(tr.to, tr.trigger, commands)
+                return True
+        return False
 
     def _shoot(self, shot: Shot, commands: list[Command]) -> None:
         seg = self._segment
@@ -190,19 +275,28 @@ class ScenarioRuntime:
         mapped = screen_to_media(shot.x_norm, shot.y_norm, self.screen_aspect, seg.media_aspect)
         if mapped is not None:
             zone = hit_test(seg.zones, media_t, *mapped)
+        points = zone.points if zone else 0
         if zone is not None:
             self._hits += 1
+            self._score += points
+        self._seg_shots += 1
+        cue = self._last_cue
+        t_s = self._tick / self.tick_hz
         self.shots.append(
             ShotRecord(
                 self._tick,
-                self._tick / self.tick_hz,
+                t_s,
                 shot.weapon,
+                shot.kind,
                 shot.x_norm,
                 shot.y_norm,
                 seg.id,
                 media_t,
                 zone.name if zone else None,
                 zone.role if zone else None,
+                points,
+                cue.name if cue else None,
+                (t_s - cue.t_s) if cue else None,
             )
         )
         commands.append(
@@ -214,20 +308,20 @@ class ScenarioRuntime:
                 zone.role if zone else None,
             )
         )
-        if zone is None:
+        if zone is not None and self._fire_first(
+            commands, lambda t: isinstance(t, HitTrigger) and t.matches(zone, shot.kind)
+        ):
             return
-        for tr in seg.transitions:
-            if isinstance(tr.trigger, HitTrigger) and tr.trigger.matches(zone):
-                self._switch(tr.to, tr.trigger.describe(), commands)
-                return
+        self._fire_first(commands, lambda t: isinstance(t, ShotTrigger) and t.matches(shot.kind))
 
-    def _switch(self, to: str, why: str, commands: list[Command]) -> None:
+    def _switch(self, to: str, trigger, commands: list[Command]) -> None:
         old = self._segment.id
-        self._segment = self.scenario.segments[to]
-        self._seg_ticks = 0
-        self._holding = False
-        self.segments_played.append(to)
-        self.branches.append(BranchRecord(self._tick, self._tick / self.tick_hz, old, to, why))
+        self.branches.append(
+            BranchRecord(
+                self._tick, self._tick / self.tick_hz, old, to, trigger.describe(), trigger.kind
+            )
+        )
+        self._enter(self.scenario.segments[to])
         commands.append(PlayClip(to, self._segment.clip, self._segment.in_s))
 
     def _snapshot(self) -> SimState:
@@ -236,15 +330,17 @@ class ScenarioRuntime:
         h.update(self._segment.id.encode())
         h.update(
             struct.pack(
-                "<qq????ii",
+                "<qqq???iiqi",
                 self._tick,
                 self._seg_ticks,
+                self._seg_shots,
                 self._paused,
                 self._holding,
                 self._ended,
-                False,
                 len(self.shots),
                 self._hits,
+                self._score,
+                len(self.actions),
             )
         )
         self._digest = h.digest()
@@ -258,5 +354,6 @@ class ScenarioRuntime:
             self._ended,
             len(self.shots),
             self._hits,
+            self._score,
             self._digest,
         )

@@ -1,32 +1,51 @@
 """The scenario graph: segments (a clip between in and out times) joined by transitions.
 
 Owns the graph's data types and its structural checks. Each trigger kind is one class that
-brings its own check (`validate`) and its own test for firing (`fires_on_*`), so adding a
-kind touches one place. Building a graph from a file is content/'s job; running it is
-runtime.py's. Must not import outside the standard library, numpy and sim.
+brings its own check (`validate`) and description; when a trigger fires is decided in
+runtime.py, one method per kind. Building a graph from a file is content/'s job. Must not
+import outside the standard library, numpy and sim.
+
+Trigger kinds (the `on` of a transition in a pack):
+  key      the instructor presses 1-9 (with a label the overlay shows)
+  end      the clip reaches its out time
+  time     media time reaches `at_s`
+  hit      a shot lands in a named zone or a zone of a role (optionally one weapon kind)
+  shot     any shot is fired (optionally of one weapon kind)
+  no-shot  no shot has been fired in this segment by media time `by_s`
+  action   the instructor codes a trainee action (verbal command given, cover taken...)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.events import BRANCH_KEYS
-from sim.hit_zones import Zone
+from sim.events import ACTIONS, BRANCH_KEYS, WEAPON_KINDS
+from sim.hit_zones import ROLES, Zone
 
 
 class ScenarioError(ValueError):
     """A structural problem in a scenario graph; the message names the key path."""
 
 
+def _check_kind(weapon: str | None, where: str) -> None:
+    if weapon is not None and weapon not in WEAPON_KINDS:
+        raise ScenarioError(
+            f"{where}.weapon: must be one of {', '.join(WEAPON_KINDS)}, got {weapon!r}"
+        )
+
+
+def _check_time(t: float, seg: Segment, where: str) -> None:
+    if not seg.in_s <= t <= seg.out_s:
+        raise ScenarioError(f"{where}: {t} s is outside the segment ({seg.in_s}..{seg.out_s})")
+
+
 @dataclass(frozen=True)
 class KeyTrigger:
-    """The instructor presses a number key while the segment plays."""
-
     key: str
     label: str = ""
     kind: str = field(default="key", init=False)
 
-    def validate(self, where: str) -> None:
+    def validate(self, seg: Segment, where: str) -> None:
         if self.key not in BRANCH_KEYS:
             raise ScenarioError(f"{where}.key: must be one of 1-9, got {self.key!r}")
 
@@ -36,43 +55,117 @@ class KeyTrigger:
 
 @dataclass(frozen=True)
 class EndTrigger:
-    """The segment's clip reaches its out time."""
-
     kind: str = field(default="end", init=False)
 
-    def validate(self, where: str) -> None:
-        pass
+    def validate(self, seg: Segment, where: str) -> None:
+        if seg.loop or seg.ending:
+            raise ScenarioError(
+                f"{where}: an end-of-clip transition cannot be combined with loop or ending"
+            )
 
     def describe(self) -> str:
         return "end of clip"
 
 
 @dataclass(frozen=True)
-class HitTrigger:
-    """A shot lands in the named zone (or in any zone of the given role)."""
+class TimeTrigger:
+    at_s: float
+    kind: str = field(default="time", init=False)
 
+    def validate(self, seg: Segment, where: str) -> None:
+        _check_time(self.at_s, seg, f"{where}.at")
+
+    def describe(self) -> str:
+        return f"at {self.at_s:g} s"
+
+
+@dataclass(frozen=True)
+class HitTrigger:
     zone: str | None = None
     role: str | None = None
+    weapon: str | None = None
     kind: str = field(default="hit", init=False)
 
-    def validate(self, where: str) -> None:
+    def validate(self, seg: Segment, where: str) -> None:
         if (self.zone is None) == (self.role is None):
             raise ScenarioError(f"{where}: a hit trigger names exactly one of 'zone' or 'role'")
+        if self.zone is not None and self.zone not in {z.name for z in seg.zones}:
+            raise ScenarioError(f"{where}.zone: no zone named {self.zone!r} in this segment")
+        if self.role is not None and self.role not in ROLES:
+            raise ScenarioError(f"{where}.role: must be one of {', '.join(ROLES)}")
+        _check_kind(self.weapon, where)
 
-    def matches(self, zone: Zone) -> bool:
+    def matches(self, zone: Zone, weapon_kind: str) -> bool:
+        if self.weapon is not None and weapon_kind != self.weapon:
+            return False
         return zone.name == self.zone if self.zone is not None else zone.role == self.role
 
     def describe(self) -> str:
-        return f"hit in {self.zone}" if self.zone else f"hit on {self.role}"
+        what = f"hit in {self.zone}" if self.zone else f"hit on {self.role}"
+        return what + (f" ({self.weapon})" if self.weapon else "")
 
 
-Trigger = KeyTrigger | EndTrigger | HitTrigger
+@dataclass(frozen=True)
+class ShotTrigger:
+    weapon: str | None = None
+    kind: str = field(default="shot", init=False)
+
+    def validate(self, seg: Segment, where: str) -> None:
+        _check_kind(self.weapon, where)
+
+    def matches(self, weapon_kind: str) -> bool:
+        return self.weapon is None or weapon_kind == self.weapon
+
+    def describe(self) -> str:
+        return "shot fired" + (f" ({self.weapon})" if self.weapon else "")
+
+
+@dataclass(frozen=True)
+class NoShotTrigger:
+    by_s: float
+    kind: str = field(default="no-shot", init=False)
+
+    def validate(self, seg: Segment, where: str) -> None:
+        _check_time(self.by_s, seg, f"{where}.by")
+
+    def describe(self) -> str:
+        return f"no shot by {self.by_s:g} s"
+
+
+@dataclass(frozen=True)
+class ActionTrigger:
+    action: str
+    kind: str = field(default="action", init=False)
+
+    def validate(self, seg: Segment, where: str) -> None:
+        if self.action not in ACTIONS:
+            raise ScenarioError(
+                f"{where}.action: must be one of {', '.join(ACTIONS)}, got {self.action!r}"
+            )
+
+    def describe(self) -> str:
+        return f"trainee action: {self.action}"
+
+
+Trigger = (
+    KeyTrigger | EndTrigger | TimeTrigger | HitTrigger | ShotTrigger | NoShotTrigger | ActionTrigger
+)
+TRIGGER_KINDS = ("key", "end", "time", "hit", "shot", "no-shot", "action")
 
 
 @dataclass(frozen=True)
 class Transition:
     trigger: Trigger
     to: str
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A named decision point in a clip ("weapon visible" at 3.2 s); reaction times are
+    measured from it."""
+
+    name: str
+    t_s: float
 
 
 @dataclass(frozen=True)
@@ -89,6 +182,7 @@ class Segment:
     ending: bool = False
     transitions: tuple[Transition, ...] = ()
     zones: tuple[Zone, ...] = ()
+    cues: tuple[Cue, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -116,10 +210,10 @@ class Scenario:
                     f"{where}: needs 0 <= in < out, got in={seg.in_s} out={seg.out_s}"
                 )
             keys_seen: dict[str, int] = {}
-            zone_names = {z.name for z in seg.zones}
+            ends = 0
             for i, tr in enumerate(seg.transitions):
                 tw = f"{where}.transitions[{i}]"
-                tr.trigger.validate(tw)
+                tr.trigger.validate(seg, tw)
                 if tr.to not in self.segments:
                     raise ScenarioError(f"{tw}.to: no segment named {tr.to!r}")
                 if isinstance(tr.trigger, KeyTrigger):
@@ -129,15 +223,8 @@ class Scenario:
                             f"transitions[{keys_seen[tr.trigger.key]}]"
                         )
                     keys_seen[tr.trigger.key] = i
-                trig = tr.trigger
-                if isinstance(trig, HitTrigger) and trig.zone and trig.zone not in zone_names:
-                    raise ScenarioError(
-                        f"{tw}.zone: no zone named {tr.trigger.zone!r} in this segment"
-                    )
-            ends = [t for t in seg.transitions if isinstance(t.trigger, EndTrigger)]
-            if len(ends) > 1:
+                ends += isinstance(tr.trigger, EndTrigger)
+            if ends > 1:
                 raise ScenarioError(f"{where}: more than one end-of-clip transition")
-            if ends and (seg.loop or seg.ending):
-                raise ScenarioError(
-                    f"{where}: an end-of-clip transition cannot be combined with loop or ending"
-                )
+            for i, cue in enumerate(seg.cues):
+                _check_time(cue.t_s, seg, f"{where}.cues[{i}].t")

@@ -57,7 +57,7 @@ def broken(pack: Path, old: str, new: str) -> Path:
         ('clip = "media/b.mp4"', 'clip = "../../etc/passwd.mp4"', "must be a path inside the pack"),
         ('clip = "media/b.mp4"', 'clip = "/etc/passwd.mp4"', "must be a path inside the pack"),
         ('clip = "media/b.mp4"', 'clip = "media/missing.mp4"', "file not found in the pack"),
-        ('clip = "media/b.mp4"', 'clip = "scenario.toml"', "is not a video file"),
+        ('clip = "media/b.mp4"', 'clip = "scenario.toml"', "must end in .mp4"),
         ('role = "threat"', 'role = "friend"', "segments.b.zones[0].role: 'friend' is not one of"),
         ("{ t = 1.0,", "{ t = 9.0,", "segments.b.zones[0].keys[1].t: 9.0 s is outside"),
         (

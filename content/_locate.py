@@ -1,0 +1,56 @@
+"""Best-effort line numbers for key paths in a TOML manifest.
+
+tomllib reports positions only for syntax errors, so errors found after parsing are
+located by reading the text: the table header of the path (counting array-of-tables
+entries for an index) and then the key's line within that table.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PART = re.compile(r"([^.\[\]]+)(?:\[(\d+)\])?")
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+def _parts(path: str) -> list[tuple[str, int | None]]:
+    return [
+        (m.group(1), None if m.group(2) is None else int(m.group(2))) for m in _PART.finditer(path)
+    ]
+
+
+def locate(text: str, path: str) -> int | None:
+    """The 1-based line of `path` (like "segments.a.transitions[2].to"), or None."""
+    lines = text.splitlines()
+    headers = []  # (line index, is_array, dotted name)
+    for i, line in enumerate(lines):
+        m = _HEADER.match(line)
+        if m:
+            name = ".".join(p.strip().strip('"') for p in m.group(2).split("."))
+            headers.append((i, m.group(1) == "[[", name))
+    parts = _parts(path)
+    for k in range(len(parts), 0, -1):
+        if any(idx is not None for _, idx in parts[: k - 1]):
+            continue  # nested under an indexed parent: not worth the bookkeeping
+        name = ".".join(p for p, _ in parts[:k])
+        idx = parts[k - 1][1]
+        matches = [h for h in headers if h[2] == name and h[1] == (idx is not None)]
+        if idx is not None:
+            matches = matches[idx : idx + 1]
+        if not matches:
+            continue
+        start = matches[0][0]
+        rest = parts[k:]
+        if not rest:
+            return start + 1
+        end = next((h[0] for h in headers if h[0] > start), len(lines))
+        return _find_key(lines, rest[0][0], start + 1, end) or start + 1
+    return _find_key(lines, parts[0][0], 0, headers[0][0] if headers else len(lines))
+
+
+def _find_key(lines: list[str], key: str, start: int, end: int) -> int | None:
+    pattern = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=')
+    for i in range(start, end):
+        if pattern.match(lines[i]):
+            return i + 1
+    return None
