@@ -24,9 +24,18 @@ from content.pack import Pack
 from drivers.input_queue import host_now_s
 from engine import panda_setup
 from engine.session import FrameOut, Session
-from sim.events import InputEvent, KeyPress, Pause, Resume, Shot
+from sim.events import InputEvent, KeyPress, Pause, Resume, Shot, TraineeAction
 
 log = logging.getLogger(__name__)
+
+#: Instructor keys that code what the trainee just did (action triggers wait for them).
+ACTION_KEYS = {
+    "v": "verbal-command",
+    "c": "cover-taken",
+    "d": "distance-created",
+    "b": "backup-requested",
+    "i": "intervened",
+}
 
 SORT_FIXED_STEP = 10
 SORT_PRESENT = 40
@@ -127,6 +136,8 @@ class SightlineApp:
     def _bind_inputs(self) -> None:
         for key in "123456789":
             self.base.accept(key, self._put, [KeyPress(0.0, key)])
+        for key, action in ACTION_KEYS.items():
+            self.base.accept(key, self._put, [TraineeAction(0.0, action)])
         self.base.accept("mouse1", self._click)
         self.base.accept("space", self._toggle_pause)
         self.base.accept("escape", self.stop)

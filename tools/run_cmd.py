@@ -67,10 +67,13 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _print_controls(pack) -> None:
+    from engine.app import ACTION_KEYS
+
     print(
         "Window controls: click = shot at the cursor, 1-9 = instructor branch, "
         "space = pause/resume, Esc = quit"
     )
+    print("Coded trainee actions: " + ", ".join(f"{k} = {a}" for k, a in ACTION_KEYS.items()))
     start = pack.scenario.segments[pack.scenario.start]
     for tr in start.transitions:
         if tr.trigger.kind == "key":
@@ -88,16 +91,25 @@ def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
     ]
     for b in rt.branches:
         lines.append(f"  {b.t_s:8.3f} s  {b.from_segment} -> {b.to_segment}  ({b.trigger})")
-    lines.append(f"Shots: {len(rt.shots)}, hits: {sum(1 for s in rt.shots if s.zone)}")
+    if rt.cues:
+        lines.append("Cues: " + ", ".join(f"{c.name} @ {c.t_s:.3f} s" for c in rt.cues))
+    if rt.actions:
+        lines.append(
+            "Trainee actions: " + ", ".join(f"{a.action} @ {a.t_s:.3f} s" for a in rt.actions)
+        )
+    hits = sum(1 for s in rt.shots if s.zone)
+    lines.append(f"Shots: {len(rt.shots)}, hits: {hits}, score: {st.score}")
     for s in rt.shots:
         where = f"{s.zone} ({s.role})" if s.zone else "miss"
+        cue = f", {s.since_cue_s:.3f} s after '{s.cue}'" if s.cue else ""
         lines.append(
-            f"  {s.t_s:8.3f} s  {s.weapon}  ({s.x_norm:.3f}, {s.y_norm:.3f})  "
-            f"{where:<22} [{s.segment} @ {s.media_t_s:.3f} s]"
+            f"  {s.t_s:8.3f} s  {s.weapon} {s.kind:<7} ({s.x_norm:.3f}, "
+            f"{s.y_norm:.3f})  {where:<22} [{s.segment} @ {s.media_t_s:.3f} s{cue}]"
         )
     if cfg.video_out is not None:
         lines.append(
             f"Trainee view written to: {cfg.video_out.resolve()} "
-            f"({result.video_frames} frames, {cfg.width}x{cfg.height}, {cfg.fps:g} fps)"
+            f"({result.video_frames} frames, {cfg.width}x{cfg.height}, "
+            f"{cfg.fps:g} fps)"
         )
     return "\n".join(lines)
