@@ -93,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_run_options(p)
 
+    p = sub.add_parser("lint", help="check scenario packs; exit 1 on any error")
+    p.add_argument("packs", type=Path, nargs="+", metavar="PACK")
+    p.add_argument("--json", action="store_true", help="machine-readable findings")
+
+    p = sub.add_parser("graph", help="draw a pack's branch graph to SVG or PNG")
+    p.add_argument("pack", type=Path)
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="FILE.svg|.png")
+
     p = sub.add_parser("make-demo", help="regenerate the bundled demo pack's clips and manifest")
     p.add_argument("out", type=Path, nargs="?", help="folder to write (default: the bundled pack)")
 
@@ -114,6 +122,17 @@ def main(argv: list[str] | None = None) -> int:
             from tools.run_cmd import run_command
 
             return run_command(args)
+        if args.command == "lint":
+            return lint_command(args)
+        if args.command == "graph":
+            from content.pack import load_pack
+            from tools.graph import write_graph
+
+            if args.out.suffix.lower() not in (".svg", ".png"):
+                raise CliError(f"{args.out}: graph output must end in .svg or .png")
+            write_graph(load_pack(args.pack, collect_media=True), args.out)
+            print(f"wrote {args.out}")
+            return 0
         if args.command == "make-demo":
             from content import DEMO_PACK
             from tools.make_demo import make_demo
@@ -134,6 +153,27 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         raise
     return 1
+
+
+def lint_command(args: argparse.Namespace) -> int:
+    import json
+
+    from content.lint import findings_json, lint_pack
+
+    results = {str(p): lint_pack(p) for p in args.packs}
+    if args.json:
+        print(json.dumps(findings_json(results), indent=2))
+    else:
+        for pack, findings in results.items():
+            errors = sum(f.level == "error" for f in findings)
+            for f in findings:
+                print(f)
+            warnings = len(findings) - errors
+            print(
+                f"{pack}: "
+                + ("ok" if not findings else f"{errors} error(s), {warnings} warning(s)")
+            )
+    return 1 if any(f.level == "error" for fs in results.values() for f in fs) else 0
 
 
 def _is_user_error(exc: BaseException) -> bool:

@@ -1,0 +1,143 @@
+"""Checking a pack before anyone trains on it: `sightline lint`.
+
+Reports, as findings with a level, a file, a line where known and a key path:
+  - anything the loader refuses (syntax, types, dangling transitions, clashing hotkeys,
+    keyframes, cues or trigger times outside their clip, paths leaving the pack);
+  - every missing or undecodable clip (not just the first);
+  - segments that can never play (unreachable from the start);
+  - dead ends: segments with no way on that are not endings, and segments from which no
+    ending can be reached;
+  - metadata a library needs (category, summary) as warnings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from content._locate import locate
+from content.pack import MANIFEST, Pack, PackError, load_pack
+
+_PLACE = re.compile(r"^(?P<file>.+?)(?::(?P<line>\d+))?: (?P<rest>.*)$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "error" or "warning"
+    file: str
+    line: int | None
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        place = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{self.level}: {place}: " + (f"{self.where}: " if self.where else "") + self.message
+
+
+def _from_error(text: str, level: str = "error") -> Finding:
+    m = _PLACE.match(text)
+    if not m:
+        return Finding(level, "", None, "", text)
+    rest = m.group("rest")
+    where, sep, msg = rest.partition(": ")
+    if not sep or " " in where:
+        where, msg = "", rest
+    return Finding(
+        level, m.group("file"), int(m.group("line")) if m.group("line") else None, where, msg
+    )
+
+
+def lint_pack(root: str | Path) -> list[Finding]:
+    root = Path(root)
+    try:
+        pack = load_pack(root, collect_media=True)
+    except PackError as exc:
+        return [_from_error(str(exc))]
+    findings = [_from_error(p) for p in pack.media_problems]
+    findings += _graph_findings(pack)
+    findings += _meta_findings(pack)
+    return findings
+
+
+def _finding(pack: Pack, level: str, where: str, message: str) -> Finding:
+    manifest = pack.root / MANIFEST
+    text = manifest.read_text(encoding="utf-8")
+    return Finding(level, str(manifest), locate(text, where), where, message)
+
+
+def reachable(pack: Pack, start: str) -> set[str]:
+    segs = pack.scenario.segments
+    seen, todo = {start}, deque([start])
+    while todo:
+        for nxt in segs[todo.popleft()].successors():
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _graph_findings(pack: Pack) -> list[Finding]:
+    sc = pack.scenario
+    out = []
+    from_start = reachable(pack, sc.start)
+    for seg_id in sc.segments:
+        if seg_id not in from_start:
+            out.append(
+                _finding(
+                    pack,
+                    "error",
+                    f"segments.{seg_id}",
+                    f"unreachable: no path leads here from the start ({sc.start!r})",
+                )
+            )
+    endings = {s.id for s in sc.segments.values() if s.ending}
+    if not endings:
+        out.append(
+            _finding(
+                pack,
+                "error",
+                "segments",
+                "no segment is an ending (set ending = true on the last ones)",
+            )
+        )
+    for seg in sc.segments.values():
+        if seg.ending or seg.id not in from_start:
+            continue
+        if not seg.transitions:
+            out.append(
+                _finding(
+                    pack,
+                    "error",
+                    f"segments.{seg.id}",
+                    "dead end: no transitions and not an ending "
+                    + ("(it loops forever)" if seg.loop else "(it holds its last frame forever)"),
+                )
+            )
+        elif endings and not (reachable(pack, seg.id) & endings):
+            out.append(
+                _finding(pack, "error", f"segments.{seg.id}", "no ending can be reached from here")
+            )
+    return out
+
+
+def _meta_findings(pack: Pack) -> list[Finding]:
+    out = []
+    for key, value in (("category", pack.meta.category), ("summary", pack.meta.summary)):
+        if not value:
+            out.append(
+                _finding(pack, "warning", f"meta.{key}", "missing: the catalog and reports need it")
+            )
+    return out
+
+
+def findings_json(results: dict[str, list[Finding]]) -> list[dict]:
+    return [
+        {
+            "pack": pack,
+            "ok": not any(f.level == "error" for f in fs),
+            "findings": [asdict(f) for f in fs],
+        }
+        for pack, fs in results.items()
+    ]
