@@ -101,6 +101,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pack", type=Path)
     p.add_argument("-o", "--out", type=Path, required=True, metavar="FILE.svg|.png")
 
+    p = sub.add_parser("catalog", help="list packs and their metadata; the library's make-up")
+    p.add_argument("dir", type=Path, nargs="?", help="folder of packs (default: bundled)")
+    p.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="keep packs matching (repeatable), e.g. category=de-escalation",
+    )
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--makeup",
+        action="store_true",
+        help="report counts per category and per subject attribute instead",
+    )
+
     p = sub.add_parser("make-demo", help="regenerate the bundled demo pack's clips and manifest")
     p.add_argument("out", type=Path, nargs="?", help="folder to write (default: the bundled pack)")
 
@@ -132,6 +148,18 @@ def main(argv: list[str] | None = None) -> int:
                 raise CliError(f"{args.out}: graph output must end in .svg or .png")
             write_graph(load_pack(args.pack, collect_media=True), args.out)
             print(f"wrote {args.out}")
+            return 0
+        if args.command == "catalog":
+            from content import PACKS_DIR
+            from tools.catalog import catalog
+
+            root = args.dir or PACKS_DIR
+            if not root.is_dir():
+                raise CliError(f"{root}: not a folder")
+            try:
+                print(catalog(root, args.where, args.format, args.makeup))
+            except ValueError as exc:
+                raise CliError(str(exc)) from None
             return 0
         if args.command == "make-demo":
             from content import DEMO_PACK
