@@ -117,8 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="report counts per category and per subject attribute instead",
     )
 
-    p = sub.add_parser("make-demo", help="regenerate the bundled demo pack's clips and manifest")
-    p.add_argument("out", type=Path, nargs="?", help="folder to write (default: the bundled pack)")
+    p = sub.add_parser(
+        "make-demo", help="regenerate the bundled demo packs (clips, manifests, guidebooks)"
+    )
+    p.add_argument(
+        "out",
+        type=Path,
+        nargs="?",
+        help="folder to write the packs into (default: the bundled packs folder)",
+    )
 
     p = sub.add_parser("bench", help="benchmarks that print medians and ratios")
     bench = p.add_subparsers(dest="bench", metavar="WHAT")
@@ -162,10 +169,10 @@ def main(argv: list[str] | None = None) -> int:
                 raise CliError(str(exc)) from None
             return 0
         if args.command == "make-demo":
-            from content import DEMO_PACK
+            from content import PACKS_DIR
             from tools.make_demo import make_demo
 
-            out = args.out or DEMO_PACK
+            out = args.out or PACKS_DIR
             for path in make_demo(out):
                 print(f"wrote {path}")
             return 0

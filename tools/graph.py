@@ -135,9 +135,12 @@ def _reached(sc) -> set[str]:
 
 
 def _label(trigger) -> str:
-    text = (
-        f"[{trigger.key}] {trigger.label}".strip() if trigger.kind == "key" else trigger.describe()
-    )
+    if trigger.kind == "key":
+        text = f"[{trigger.key}] {trigger.label}".strip()
+    elif trigger.kind == "action":
+        text = f"action: {trigger.action}"
+    else:
+        text = trigger.describe()
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "~"
 
 

@@ -1,8 +1,12 @@
-"""Generates the bundled demo pack: animated clips of a person at a doorway, the pack's
-scenario.toml with hit zones that follow the figure, and a demo input script.
+"""Generates the bundled demo packs: animated clips, each pack's scenario.toml with hit
+zones that follow the drawn figures, a guidebook and a demo input script.
 
-No footage to license: every frame is drawn here with OpenCV. Run
-`sightline make-demo [DIR]` to rebuild it (the shipped copy lives in content/packs/demo).
+  demo       "The doorway": shoot / don't shoot (use of force)
+  crisis     "A person in crisis": de-escalation, coded verbal commands, OC spray
+  intervene  "Duty to intervene": a partner's excessive force
+
+Together they use every trigger kind. Run `sightline make-demo [DIR]` to rebuild them
+(the shipped copies live in content/packs/).
 """
 
 from __future__ import annotations
@@ -10,152 +14,41 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from engine.video_out import H264Writer
+from tools.figures import (
+    FPS,
+    GREEN_JACKET,
+    HOODIE,
+    OFFICER,
+    H,
+    Pose,
+    W,
+    body_poly,
+    doorway,
+    draw_figure,
+    head_poly,
+    interior,
+    muzzle,
+    point_in,
+    street,
+    torso_poly,
+)
 
-W, H, FPS = 854, 480, 30
 KEY_STEP_S = 0.2  # zone keyframe spacing
-SKIN, JACKET, JEANS, SHOES = (92, 125, 170), (70, 52, 40), (110, 80, 52), (30, 30, 34)
-PISTOL = (25, 25, 25)
-
-
-@dataclass(frozen=True)
-class Pose:
-    """A figure in frame pixels: feet centre x, ground y, standing height, lean (rad),
-    arm angles (rad from hanging straight down, positive = raised outward), walk phase,
-    fall angle (rad, body rotated about the feet), whether it holds a pistol."""
-
-    x: float = W * 0.5
-    ground: float = H * 0.92
-    height: float = H * 0.66
-    lean: float = 0.0
-    l_sh: float = 0.15
-    l_el: float = 0.1
-    r_sh: float = 0.15
-    r_el: float = 0.1
-    walk: float | None = None
-    fall: float = 0.0
-    pistol: bool = False
-
-
-def _rot(v: np.ndarray, a: float) -> np.ndarray:
-    c, s = math.cos(a), math.sin(a)
-    return np.array([c * v[0] - s * v[1], s * v[0] + c * v[1]])
-
-
-def joints(p: Pose) -> dict[str, np.ndarray]:
-    h = p.height
-    feet = np.array([p.x, p.ground])
-    up = lambda dy, dx=0.0: _rot(np.array([dx, -dy]), p.fall)  # noqa: E731
-    hip = feet + up(0.48 * h)
-    neck = hip + _rot(up(0.30 * h), p.lean)
-    j = {"feet": feet, "hip": hip, "neck": neck, "head": neck + up(0.09 * h)}
-    swing = 0.35 * math.sin(p.walk) if p.walk is not None else 0.0
-    for side, sgn, sh, el in (("l", -1, p.l_sh, p.l_el), ("r", 1, p.r_sh, p.r_el)):
-        shoulder = neck + up(-0.02 * h, sgn * 0.12 * h)
-        upper = -sgn * (sh + (-swing if side == "l" else swing))  # sh > 0: arm goes outward
-        elbow = shoulder + _rot(up(-0.17 * h), upper)
-        hand = elbow + _rot(up(-0.16 * h), upper - sgn * el)
-        j[f"{side}_shoulder"], j[f"{side}_elbow"], j[f"{side}_hand"] = shoulder, elbow, hand
-        hipj = hip + up(0.0, sgn * 0.05 * h)
-        step = sgn * swing if p.walk is not None else 0.0
-        j[f"{side}_hip"] = hipj
-        j[f"{side}_knee"] = hipj + _rot(up(-0.24 * h, sgn * 0.01 * h), step)
-        j[f"{side}_foot"] = j[f"{side}_knee"] + _rot(up(-0.24 * h, sgn * 0.01 * h), step * 0.5)
-    return j
-
-
-def _pt(v: np.ndarray) -> tuple[int, int]:
-    return int(round(v[0] * 16)), int(round(v[1] * 16))  # 4 fractional bits for LINE_AA
-
-
-def _line(img, a, b, color, width):
-    cv2.line(img, _pt(a), _pt(b), color, max(1, int(width)), cv2.LINE_AA, shift=4)
-
-
-def draw_figure(img: np.ndarray, p: Pose) -> None:
-    j, h = joints(p), p.height
-    for side in ("l", "r"):
-        _line(img, j[f"{side}_hip"], j[f"{side}_knee"], JEANS, 0.075 * h)
-        _line(img, j[f"{side}_knee"], j[f"{side}_foot"], JEANS, 0.065 * h)
-        _line(
-            img,
-            j[f"{side}_foot"],
-            j[f"{side}_foot"] + _rot(np.array([0.03 * h * (-1 if side == "l" else 1), 0]), p.fall),
-            SHOES,
-            0.05 * h,
-        )
-    torso = np.array(
-        [
-            j["l_shoulder"],
-            j["r_shoulder"],
-            j["hip"] + _rot(np.array([0.075 * h, 0]), p.fall),
-            j["hip"] + _rot(np.array([-0.075 * h, 0]), p.fall),
-        ]
-    )
-    cv2.fillConvexPoly(img, (torso * 16).astype(np.int32), JACKET, cv2.LINE_AA, shift=4)
-    _line(img, j["neck"], j["hip"], JACKET, 0.17 * h)
-    for side in ("l", "r"):
-        _line(img, j[f"{side}_shoulder"], j[f"{side}_elbow"], JACKET, 0.06 * h)
-        _line(img, j[f"{side}_elbow"], j[f"{side}_hand"], JACKET, 0.052 * h)
-        cv2.circle(img, _pt(j[f"{side}_hand"]), int(0.028 * h * 16), SKIN, -1, cv2.LINE_AA, 4)
-    if p.pistol:
-        hand = j["r_hand"]
-        d = hand - j["r_elbow"]
-        d = d / (np.linalg.norm(d) + 1e-9)
-        _line(img, hand - d * 0.01 * h, muzzle(p), PISTOL, 0.032 * h)
-        _line(img, hand, hand + _rot(d, -1.3) * 0.045 * h, PISTOL, 0.026 * h)
-    _line(img, j["neck"], j["neck"] + _rot(np.array([0, -0.03 * h]), p.fall), SKIN, 0.05 * h)
-    cv2.circle(img, _pt(j["head"]), int(0.065 * h * 16), SKIN, -1, cv2.LINE_AA, 4)
-    hair = j["head"] + _rot(np.array([0, -0.025 * h]), p.fall)
-    cv2.ellipse(
-        img,
-        _pt(hair),
-        (int(0.066 * h * 16), int(0.045 * h * 16)),
-        math.degrees(p.fall),
-        180,
-        360,
-        (30, 32, 40),
-        -1,
-        cv2.LINE_AA,
-        4,
-    )
-
-
-def background() -> np.ndarray:
-    """A brick wall with a lit doorway and a pavement: drawn once, shared by every clip."""
-    img = np.zeros((H, W, 3), np.uint8)
-    rng = np.random.default_rng(7)
-    wall_h = int(H * 0.80)
-    img[:wall_h] = (58, 66, 104)
-    for row, y in enumerate(range(0, wall_h, 18)):
-        cv2.line(img, (0, y), (W, y), (44, 50, 80), 2)
-        for x in range((row % 2) * 20, W, 40):
-            cv2.line(img, (x, y), (x, y + 18), (44, 50, 80), 2)
-            shade = int(rng.integers(-10, 10))
-            img[y + 2 : y + 17, x + 2 : x + 38] = np.clip(
-                img[y + 2 : y + 17, x + 2 : x + 38].astype(int) + shade, 0, 255
-            )
-    cv2.rectangle(img, (300, 70), (560, wall_h), (30, 30, 32), -1)  # door frame
-    cv2.rectangle(img, (316, 86), (544, wall_h), (90, 140, 170), -1)  # lit interior
-    cv2.rectangle(img, (620, 120), (760, 250), (40, 40, 44), -1)  # window
-    cv2.rectangle(img, (630, 130), (750, 240), (120, 110, 80), -1)
-    img[wall_h:] = (92, 96, 100)
-    for y in range(wall_h, H, 26):
-        cv2.line(img, (0, y), (W, y), (80, 84, 88), 1)
-    yy, xx = np.mgrid[0:H, 0:W]
-    vignette = 1.0 - 0.35 * (((xx - W / 2) / (W / 2)) ** 2 + ((yy - H / 2) / (H / 2)) ** 2)
-    return (img * vignette[..., None].clip(0.4, 1.0)).astype(np.uint8)
 
 
 def _ease(a: float) -> float:
     a = min(max(a, 0.0), 1.0)
     return a * a * (3 - 2 * a)
+
+
+# -- the doorway (use of force) ------------------------------------------------------------
 
 
 def _idle(t: float, period: float = 3.0) -> Pose:
@@ -172,10 +65,6 @@ def approach(t: float) -> Pose:
         a = _ease((t - 4.0) / 1.0)
         p = replace(p, r_sh=p.r_sh - 0.25 * a, r_el=0.1 + 0.9 * a)
     return p
-
-
-def standoff(t: float) -> Pose:
-    return _idle(t)
 
 
 def comply(t: float) -> Pose:
@@ -201,12 +90,6 @@ def draw(t: float) -> Pose:
     )
 
 
-def muzzle(p: Pose) -> np.ndarray:
-    j = joints(p)
-    d = j["r_hand"] - j["r_elbow"]
-    return j["r_hand"] + d / (np.linalg.norm(d) + 1e-9) * 0.085 * p.height
-
-
 def down(t: float) -> Pose:
     """Hit while aiming: the pistol drops and the subject falls."""
     a = _ease(t / 1.0)
@@ -227,87 +110,522 @@ def flee(t: float) -> Pose:
     return Pose(x=W * (0.5 + 0.7 * a), walk=t * 11.0, lean=0.12 * min(t / 0.4, 1.0))
 
 
+# -- a person in crisis (de-escalation) -----------------------------------------------------
+
+
+def agitated(t: float) -> Pose:
+    s = math.sin(2 * math.pi * t / 3.0)
+    g = abs(math.sin(3.1 * t))
+    return Pose(
+        x=W * (0.5 + 0.09 * s),
+        walk=t * 6.0,
+        palette=HOODIE,
+        lean=0.04 * s,
+        l_sh=0.3 + 0.7 * g,
+        l_el=0.2 + 0.8 * g,
+        r_sh=0.3 + 0.6 * (1 - g),
+        r_el=0.2 + 0.7 * (1 - g),
+    )
+
+
+def listening(t: float) -> Pose:
+    a = _ease(t / 2.0)
+    return Pose(
+        palette=HOODIE,
+        lean=-0.04 * a,
+        l_sh=0.5 - 0.35 * a,
+        l_el=0.6 - 0.5 * a,
+        r_sh=0.5 - 0.35 * a,
+        r_el=0.6 - 0.5 * a,
+    )
+
+
+def knife(t: float) -> Pose:
+    up = _ease((t - 1.2) / 0.6)
+    return Pose(
+        palette=HOODIE,
+        knife=True,
+        r_sh=0.2 + 0.9 * up,
+        r_el=0.2 + 0.3 * up,
+        lean=0.06 * up,
+        l_sh=0.35,
+        l_el=0.3,
+    )
+
+
+def sprayed(t: float) -> Pose:
+    a = _ease(t / 0.5)
+    return Pose(
+        palette=HOODIE,
+        lean=-0.12 * a,
+        l_sh=0.15 + 0.45 * a,
+        l_el=0.1 + 2.4 * a,
+        r_sh=0.15 + 0.45 * a,
+        r_el=0.1 + 2.4 * a,
+        knife=t < 0.3,
+    )
+
+
+def resolved(t: float) -> Pose:
+    a = _ease(t / 1.5)
+    return Pose(
+        palette=HOODIE,
+        l_sh=0.15 + 0.5 * a,
+        l_el=0.1 + 0.4 * a,
+        r_sh=0.15 + 0.5 * a,
+        r_el=0.1 + 0.4 * a,
+        lean=-0.02,
+    )
+
+
+def crisis_down(t: float) -> Pose:
+    a = _ease(t / 1.0)
+    return Pose(
+        palette=HOODIE,
+        fall=1.45 * a,
+        ground=H * 0.92 - 10 * a,
+        l_sh=0.3 + 0.7 * a,
+        r_sh=0.3 + 0.8 * a,
+    )
+
+
+def charge(t: float) -> Pose:
+    a = _ease(t / 2.0)
+    return Pose(
+        palette=HOODIE,
+        knife=True,
+        height=H * (0.66 + 0.3 * a),
+        ground=H * (0.92 + 0.07 * a),
+        walk=t * 8.0,
+        r_sh=1.1,
+        r_el=0.5,
+        lean=0.08,
+    )
+
+
+# -- duty to intervene ---------------------------------------------------------------------
+
+
+def on_ground(t: float, rise: float = 0.0) -> Pose:
+    return Pose(
+        x=W * 0.36,
+        palette=GREEN_JACKET,
+        fall=1.45 - 0.35 * rise,
+        ground=H * 0.9,
+        l_sh=0.9,
+        r_sh=0.4,
+    )
+
+
+def partner(t: float, rate: float, start: float = 2.0, back: float = 0.0) -> Pose:
+    strike = 0.0 if t < start else 0.5 - 0.5 * math.cos(2 * math.pi * rate * (t - start))
+    p = Pose(
+        x=W * (0.6 + 0.1 * back),
+        palette=OFFICER,
+        lean=-0.28 * (1 - back),
+        l_sh=0.5 * (1 - back) + 0.15,
+        l_el=0.6 * (1 - back) + 0.1,
+        r_sh=0.4 + 1.6 * strike * (1 - back),
+        r_el=0.3 + 0.6 * strike * (1 - back),
+    )
+    return p
+
+
+def restraint(t: float) -> list[Pose]:
+    return [partner(t, 0.9), on_ground(t)]
+
+
+def escalates(t: float) -> list[Pose]:
+    return [partner(t, 1.6, start=0.0), on_ground(t)]
+
+
+def stopped(t: float) -> list[Pose]:
+    return [partner(0.0, 0.0, back=_ease(t / 1.2)), on_ground(t, rise=_ease((t - 1.0) / 1.5))]
+
+
+def bad_shoot(t: float) -> list[Pose]:
+    a = _ease(t / 1.0)
+    return [replace(partner(0.0, 0.0), fall=-1.3 * a, lean=0.0), on_ground(t)]
+
+
+# -- pack specifications -------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class ClipSpec:
+class ZoneSpec:
+    name: str
+    role: str
+    points: int
+    poly: Callable[[Pose], list[list[float]]]
+    figure: int = 0
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
     name: str
     duration_s: float
-    pose: Callable[[float], Pose]
-    flash_at_s: float | None = None
+    figures: Callable[[float], list[Pose]]
+    transitions: tuple[dict, ...] = ()
+    zones: tuple[ZoneSpec, ...] = ()
+    cues: tuple[tuple[str, float], ...] = ()
+    loop: bool = False
+    ending: bool = False
+    flash_at_s: float | None = None  # muzzle flash from figure 0's pistol
 
 
-CLIPS = (
-    ClipSpec("approach", 6.0, approach),
-    ClipSpec("standoff", 3.0, standoff),
-    ClipSpec("comply", 5.0, comply),
-    ClipSpec("draw", 4.0, draw, flash_at_s=3.3),
-    ClipSpec("down", 3.0, down),
-    ClipSpec("flee", 4.0, flee),
+@dataclass(frozen=True)
+class PackSpec:
+    folder: str
+    title: str
+    start: str
+    scene: Callable[[], np.ndarray]
+    meta: dict
+    segments: tuple[SegmentSpec, ...]
+    guidebook: str
+    script: list[dict] = field(default_factory=list)
+
+
+def one(pose_fn: Callable[[float], Pose]) -> Callable[[float], list[Pose]]:
+    return lambda t: [pose_fn(t)]
+
+
+def key(k: str, label: str, to: str) -> dict:
+    return {"on": "key", "key": k, "label": label, "to": to}
+
+
+DOORWAY_KEYS = (
+    key("1", "Shows hands, complies", "comply"),
+    key("2", "Draws a pistol", "draw"),
+    key("3", "Turns and runs", "flee"),
+)
+SUBJECT = (ZoneSpec("subject", "no-shoot", -100, body_poly),)
+
+DOORWAY = PackSpec(
+    folder="demo",
+    title="Demo: the doorway",
+    start="approach",
+    scene=doorway,
+    meta={
+        "summary": "A person steps out of a doorway towards the officer. The instructor "
+        "decides what happens next: they comply, draw a pistol, or run.",
+        "category": "use-of-force",
+        "difficulty": "basic",
+        "duration_s": 15,
+        "objectives": [
+            "Identify a threat from behaviour, not assumption",
+            "Give clear verbal commands before and during a confrontation",
+            "Stop shooting when the threat stops",
+        ],
+        "policy_refs": [
+            "Graham v. Connor, 490 U.S. 386 (1989)",
+            "Agency use-of-force policy: deadly force",
+        ],
+        "guidebook": "guidebook.md",
+        "environment": {"light": "day", "setting": "outdoor", "place": "residential doorway"},
+        "subjects": [
+            {
+                "role": "subject",
+                "age_band": "25-34",
+                "gender": "male",
+                "race_ethnicity": "unspecified (stylised figure)",
+            }
+        ],
+    },
+    segments=(
+        SegmentSpec(
+            "approach",
+            6.0,
+            one(approach),
+            (*DOORWAY_KEYS, {"on": "end", "to": "standoff"}),
+            SUBJECT,
+            cues=(("hand to waistband", 4.0),),
+        ),
+        SegmentSpec("standoff", 3.0, one(_idle), DOORWAY_KEYS, SUBJECT, loop=True),
+        SegmentSpec("comply", 5.0, one(comply), (), SUBJECT, ending=True),
+        SegmentSpec(
+            "draw",
+            4.0,
+            one(draw),
+            (
+                {"on": "hit", "zone": "head", "to": "down"},
+                {"on": "hit", "zone": "torso", "to": "down"},
+            ),
+            (
+                ZoneSpec("head", "threat", 10, head_poly),
+                ZoneSpec("torso", "threat", 10, torso_poly),
+            ),
+            cues=(("weapon visible", 0.8),),
+            ending=True,
+            flash_at_s=3.3,
+        ),
+        SegmentSpec("down", 3.0, one(down), ending=True),
+        SegmentSpec("flee", 4.0, one(flee), (), SUBJECT, ending=True),
+    ),
+    guidebook="""# The doorway
+
+## Training points
+- The subject's hands are the first thing to watch; the drift to the waistband at 4 s is
+  ambiguous on purpose.
+- A drawn pistol (the "weapon visible" cue) is where reaction time is measured from.
+
+## Tactical
+- Where was your cover when the subject stepped out? Could you have used the door frame?
+- What commands did you give, and when?
+
+## Legal, moral and ethical
+- At which moment did deadly force become objectively reasonable (Graham v. Connor)?
+- Would shooting the subject who ran have been justified? Why not?
+
+## Human performance
+- How long after the weapon appeared did you fire? What did you see first?
+- Did you stop shooting when the subject went down?
+""",
 )
 
+CRISIS_SUBJECT = (ZoneSpec("subject", "no-shoot", -100, body_poly),)
+CRISIS = PackSpec(
+    folder="crisis",
+    title="A person in crisis",
+    start="agitated",
+    scene=interior,
+    meta={
+        "summary": "A distressed resident paces their living room, shouting. Verbal "
+        "de-escalation can calm them; time pressure or a knife can escalate.",
+        "category": "de-escalation",
+        "difficulty": "intermediate",
+        "duration_s": 20,
+        "objectives": [
+            "Use time, distance and calm verbal commands to de-escalate",
+            "Recognise escalation and choose a less-lethal option",
+            "Hold fire when the subject is not a threat",
+        ],
+        "policy_refs": [
+            "PERF ICAT: Integrating Communications, Assessment, and Tactics",
+            "Agency policy: response to persons in mental-health crisis",
+        ],
+        "guidebook": "guidebook.md",
+        "environment": {"light": "night", "setting": "indoor", "place": "apartment"},
+        "subjects": [
+            {
+                "role": "subject in crisis",
+                "age_band": "18-24",
+                "gender": "female",
+                "race_ethnicity": "unspecified (stylised figure)",
+            }
+        ],
+    },
+    segments=(
+        SegmentSpec(
+            "agitated",
+            6.0,
+            one(agitated),
+            (
+                {"on": "action", "action": "verbal-command", "to": "listening"},
+                key("1", "Calms down", "listening"),
+                key("2", "Produces a knife", "knife"),
+                {"on": "time", "at": 5.5, "to": "knife"},
+                {"on": "shot", "to": "down"},
+            ),
+            CRISIS_SUBJECT,
+            cues=(("fists clenched", 3.0),),
+        ),
+        SegmentSpec(
+            "listening",
+            6.0,
+            one(listening),
+            (
+                {"on": "no-shot", "by": 5.0, "to": "resolved"},
+                {"on": "shot", "to": "down"},
+                key("2", "Produces a knife", "knife"),
+            ),
+            CRISIS_SUBJECT,
+        ),
+        SegmentSpec(
+            "knife",
+            5.0,
+            one(knife),
+            (
+                {"on": "hit", "role": "threat", "weapon": "oc", "to": "sprayed"},
+                {"on": "hit", "role": "threat", "weapon": "firearm", "to": "down"},
+                {"on": "end", "to": "charge"},
+            ),
+            (ZoneSpec("subject", "threat", 10, body_poly),),
+            cues=(("knife visible", 0.4), ("knife raised", 1.5)),
+        ),
+        SegmentSpec("sprayed", 3.0, one(sprayed), ending=True),
+        SegmentSpec("resolved", 3.0, one(resolved), ending=True),
+        SegmentSpec("down", 3.0, one(crisis_down), ending=True),
+        SegmentSpec("charge", 2.5, one(charge), ending=True),
+    ),
+    guidebook="""# A person in crisis
 
-def render_clip(spec: ClipSpec, bg: np.ndarray, path: Path) -> None:
+## Training points
+- Code a verbal command (key V) when the trainee gives one: it is what calms the subject.
+- If no one speaks, the subject escalates at 5.5 s and produces a knife.
+- OC spray on the armed subject ends the scenario without deadly force.
+
+## Tactical
+- How much distance did you keep? Where would you go if the subject advanced?
+- Which less-lethal option was available, and when was it appropriate?
+
+## Legal, moral and ethical
+- Was the unarmed, shouting subject ever a lawful target? What changed with the knife?
+- What does your agency's crisis-response policy ask of you before force?
+
+## Human performance
+- How did the shouting affect your own voice and breathing?
+- How long did you take to notice the knife after the "knife visible" cue?
+""",
+)
+
+INTERVENE = PackSpec(
+    folder="intervene",
+    title="Duty to intervene",
+    start="restraint",
+    scene=street,
+    meta={
+        "summary": "A handcuffed man is on the ground; your partner starts striking him. "
+        "The trainee must step in and stop it.",
+        "category": "duty-to-intervene",
+        "difficulty": "intermediate",
+        "duration_s": 12,
+        "objectives": [
+            "Recognise excessive force by a colleague",
+            "Intervene verbally and physically, early",
+            "Report the incident",
+        ],
+        "policy_refs": [
+            "ABLE Project (Active Bystandership for Law Enforcement)",
+            "Agency policy: duty to intervene and report",
+        ],
+        "guidebook": "guidebook.md",
+        "environment": {"light": "low-light", "setting": "outdoor", "place": "shopping street"},
+        "subjects": [
+            {
+                "role": "partner officer",
+                "age_band": "35-44",
+                "gender": "male",
+                "race_ethnicity": "unspecified (stylised figure)",
+            },
+            {
+                "role": "detained person",
+                "age_band": "45-54",
+                "gender": "male",
+                "race_ethnicity": "unspecified (stylised figure)",
+            },
+        ],
+    },
+    segments=(
+        SegmentSpec(
+            "restraint",
+            6.0,
+            restraint,
+            (
+                {"on": "action", "action": "intervened", "to": "stopped"},
+                key("1", "Partner stops on their own", "stopped"),
+                {"on": "time", "at": 5.0, "to": "escalates"},
+                {"on": "hit", "role": "no-shoot", "to": "bad-shoot"},
+            ),
+            (
+                ZoneSpec("partner", "no-shoot", -100, body_poly, 0),
+                ZoneSpec("detained", "no-shoot", -100, body_poly, 1),
+            ),
+            cues=(("strikes begin", 2.0),),
+        ),
+        SegmentSpec(
+            "escalates",
+            4.0,
+            escalates,
+            (
+                {"on": "action", "action": "intervened", "to": "stopped"},
+                {"on": "hit", "role": "no-shoot", "to": "bad-shoot"},
+            ),
+            (
+                ZoneSpec("partner", "no-shoot", -100, body_poly, 0),
+                ZoneSpec("detained", "no-shoot", -100, body_poly, 1),
+            ),
+            ending=True,
+        ),
+        SegmentSpec("stopped", 3.0, stopped, ending=True),
+        SegmentSpec("bad-shoot", 2.5, bad_shoot, ending=True),
+    ),
+    guidebook="""# Duty to intervene
+
+## Training points
+- Code the intervention (key I) the moment the trainee steps in or tells the partner to stop.
+- The strikes begin at 2 s ("strikes begin" cue): the intervention time is measured from it.
+- Without an intervention the force escalates at 5 s.
+
+## Tactical
+- How did you physically position yourself between your partner and the detained man?
+- What words did you use? Were they short and commanding?
+
+## Legal, moral and ethical
+- What does the duty to intervene require of you, and what happens to officers who do not?
+- How and to whom will you report what you saw?
+
+## Human performance
+- What made it hard to step in against a colleague? How long did you hesitate?
+""",
+)
+
+PACKS = (DOORWAY, CRISIS, INTERVENE)
+
+
+def _doorway_script(screen_aspect: float = 16 / 9) -> list[dict]:
+    """Hold for a moment, branch to 'draw', miss once, then hit the torso."""
+    branch_t, hit_media_t, miss_t = 2.5, 1.9, 4.0
+    x, y = to_screen(point_in(torso_poly(draw(hit_media_t))), screen_aspect)
+    return [
+        {"t": branch_t, "type": "key", "key": "2"},
+        {"t": miss_t, "type": "shot", "x": 0.12, "y": 0.3, "weapon": "w1"},
+        {"t": round(branch_t + hit_media_t, 3), "type": "shot", "x": x, "y": y, "weapon": "w1"},
+    ]
+
+
+def to_screen(media_xy: tuple[float, float], screen_aspect: float = 16 / 9) -> tuple[float, float]:
+    """Media-normalized point to trainee-screen-normalized, undoing the letterbox."""
+    media_aspect = W / H
+    h = screen_aspect / media_aspect if media_aspect >= screen_aspect else 1.0
+    w = media_aspect / screen_aspect if media_aspect < screen_aspect else 1.0
+    return (round((1 - w) / 2 + media_xy[0] * w, 4), round((1 - h) / 2 + media_xy[1] * h, 4))
+
+
+SCRIPTS = {
+    "demo": _doorway_script,
+    "crisis": lambda: [{"t": 2.0, "type": "action", "action": "verbal-command"}],
+    "intervene": lambda: [{"t": 3.0, "type": "action", "action": "intervened"}],
+}
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+def render_segment(spec: SegmentSpec, bg: np.ndarray, path: Path) -> None:
     with H264Writer(path, W, H, FPS, crf=26, preset="slow") as out:
         for i in range(round(spec.duration_s * FPS)):
             t = i / FPS
             img = bg.copy()
-            pose = spec.pose(t)
-            draw_figure(img, pose)
+            poses = spec.figures(t)
+            for pose in sorted(poses, key=lambda p: p.ground):  # nearer figures last
+                draw_figure(img, pose)
             if spec.flash_at_s is not None and 0 <= t - spec.flash_at_s < 0.1:
-                hand = muzzle(pose)
-                cv2.circle(img, _pt(hand), 40 * 16, (120, 230, 255), -1, cv2.LINE_AA, 4)
-                cv2.circle(img, _pt(hand), 18 * 16, (240, 255, 255), -1, cv2.LINE_AA, 4)
+                tip = muzzle(poses[0])
+                pt = (int(round(tip[0] * 16)), int(round(tip[1] * 16)))
+                cv2.circle(img, pt, 40 * 16, (120, 230, 255), -1, cv2.LINE_AA, 4)
+                cv2.circle(img, pt, 18 * 16, (240, 255, 255), -1, cv2.LINE_AA, 4)
             out.write(img, t)
 
 
-# Hit zones --------------------------------------------------------------------------
-
-
-def _norm(pts: list[np.ndarray]) -> list[list[float]]:
-    return [[round(float(p[0]) / W, 4), round(float(p[1]) / H, 4)] for p in pts]
-
-
-def torso_poly(p: Pose) -> list[list[float]]:
-    j, h = joints(p), p.height
-    side = _rot(np.array([0.09 * h, 0]), p.fall)
-    return _norm([j["neck"] - side, j["neck"] + side, j["hip"] + side, j["hip"] - side])
-
-
-def head_poly(p: Pose) -> list[list[float]]:
-    c, r = joints(p)["head"], 0.075 * p.height
-    return _norm(
-        [
-            c + r * np.array([math.cos(a), math.sin(a)])
-            for a in np.linspace(0, 2 * math.pi, 8, endpoint=False)
-        ]
-    )
-
-
-def body_poly(p: Pose) -> list[list[float]]:
-    """The whole figure, head to feet, as an 8-sided hull (for no-shoot zones)."""
-    j = joints(p)
-    pts = np.array(list(j.values()))
-    hull = cv2.convexHull(pts.astype(np.float32)).reshape(-1, 2)
-    # resample the hull to a fixed vertex count so keys interpolate
-    idx = np.linspace(0, len(hull), 8, endpoint=False).astype(int)
-    grown = hull[idx] + (hull[idx] - hull.mean(axis=0)) * 0.12
-    return _norm(list(grown))
-
-
-def zone_keys(spec: ClipSpec, poly: Callable[[Pose], list[list[float]]]) -> list[dict]:
+def zone_keys(spec: SegmentSpec, zone: ZoneSpec) -> list[dict]:
     n = round(spec.duration_s / KEY_STEP_S)
     return [
-        {"t": round(i * KEY_STEP_S, 3), "polygon": poly(spec.pose(i * KEY_STEP_S))}
+        {
+            "t": round(i * KEY_STEP_S, 3),
+            "polygon": zone.poly(spec.figures(i * KEY_STEP_S)[zone.figure]),
+        }
         for i in range(n + 1)
     ]
-
-
-# The manifest -----------------------------------------------------------------------
-
-BRANCHES = (
-    ("1", "Shows hands, complies", "comply"),
-    ("2", "Draws a pistol", "draw"),
-    ("3", "Turns and runs", "flee"),
-)
 
 
 def _toml_value(v: object) -> str:
@@ -317,93 +635,78 @@ def _toml_value(v: object) -> str:
         return json.dumps(v)
     if isinstance(v, float | int):
         return repr(v)
-    if isinstance(v, list):
+    if isinstance(v, list | tuple):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
         return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
     raise TypeError(v)
 
 
-def manifest() -> str:
-    specs = {c.name: c for c in CLIPS}
+def manifest(pack: PackSpec) -> str:
     lines = [
         "# Sightline scenario pack, format version 1 (docs/scenario-format.md).",
-        "# Generated by `sightline make-demo`; the clips' hit zones follow the drawn figure.",
+        "# Generated by `sightline make-demo`; the hit zones follow the drawn figures.",
         "format_version = 1",
-        'title = "Demo: the doorway"',
-        'summary = "A person steps out of a doorway. The instructor decides what they do '
-        'next: comply, draw a pistol, or run."',
-        'start = "approach"',
+        f"title = {_toml_value(pack.title)}",
+        f"start = {_toml_value(pack.start)}",
+        "",
+        "[meta]",
     ]
-
-    def segment(name, extra, transitions, zones):
-        lines.extend(["", f"[segments.{name}]", f'clip = "media/{name}.mp4"'])
-        lines.extend(f"{k} = {_toml_value(v)}" for k, v in extra.items())
-        for tr in transitions:
-            lines.extend(["", f"[[segments.{name}.transitions]]"])
-            lines.extend(f"{k} = {_toml_value(v)}" for k, v in tr.items())
-        for zname, role, poly in zones:
-            lines.extend(
-                [
-                    "",
-                    f"[[segments.{name}.zones]]",
-                    f'name = "{zname}"',
-                    f'role = "{role}"',
-                    "keys = [",
-                ]
-            )
-            lines.extend(f"  {_toml_value(k)}," for k in zone_keys(specs[name], poly))
+    meta = dict(pack.meta)
+    env, subjects = meta.pop("environment"), meta.pop("subjects")
+    lines += [f"{k} = {_toml_value(v)}" for k, v in meta.items()]
+    lines += ["", "[meta.environment]"] + [f"{k} = {_toml_value(v)}" for k, v in env.items()]
+    for s in subjects:
+        lines += ["", "[[meta.subjects]]"] + [f"{k} = {_toml_value(v)}" for k, v in s.items()]
+    for seg in pack.segments:
+        lines += ["", f"[segments.{seg.name}]", f'clip = "media/{seg.name}.mp4"']
+        if seg.loop:
+            lines.append("loop = true")
+        if seg.ending:
+            lines.append("ending = true")
+        for name, t in seg.cues:
+            lines += [
+                "",
+                f"[[segments.{seg.name}.cues]]",
+                f"name = {_toml_value(name)}",
+                f"t = {t!r}",
+            ]
+        for tr in seg.transitions:
+            lines += ["", f"[[segments.{seg.name}.transitions]]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in tr.items()]
+        for z in seg.zones:
+            lines += [
+                "",
+                f"[[segments.{seg.name}.zones]]",
+                f'name = "{z.name}"',
+                f'role = "{z.role}"',
+                f"points = {z.points}",
+                "keys = [",
+            ]
+            lines += [f"  {_toml_value(k)}," for k in zone_keys(seg, z)]
             lines.append("]")
-
-    keys = [{"on": "key", "key": k, "label": label, "to": to} for k, label, to in BRANCHES]
-    subject = [("subject", "no-shoot", body_poly)]
-    segment("approach", {}, [*keys, {"on": "end", "to": "standoff"}], subject)
-    segment("standoff", {"loop": True}, keys, subject)
-    segment("comply", {"ending": True}, [], subject)
-    segment(
-        "draw",
-        {"ending": True},
-        [{"on": "hit", "zone": "head", "to": "down"}, {"on": "hit", "zone": "torso", "to": "down"}],
-        [("head", "threat", head_poly), ("torso", "threat", torso_poly)],
-    )
-    segment("down", {"ending": True}, [], [])
-    segment("flee", {"ending": True}, [], subject)
     return "\n".join(lines) + "\n"
 
 
-def demo_script(screen_aspect: float = 16 / 9) -> list[dict]:
-    """The headless demo's inputs: hold for a moment, branch to 'draw', miss once, then
-    hit the torso. Shot positions are the zone centres, mapped to the letterboxed screen."""
-    branch_t, hit_media_t, miss_t = 2.5, 1.9, 4.0
-    poly = np.array(torso_poly(draw(hit_media_t)))
-    cx, cy = poly.mean(axis=0)
-    media_aspect = W / H
-    h = screen_aspect / media_aspect if media_aspect >= screen_aspect else 1.0
-    w = media_aspect / screen_aspect if media_aspect < screen_aspect else 1.0
-    sx, sy = (1 - w) / 2 + cx * w, (1 - h) / 2 + cy * h
-    return [
-        {"t": branch_t, "type": "key", "key": "2"},
-        {"t": miss_t, "type": "shot", "x": 0.12, "y": 0.3, "weapon": "w1"},
-        {
-            "t": round(branch_t + hit_media_t, 3),
-            "type": "shot",
-            "x": round(float(sx), 4),
-            "y": round(float(sy), 4),
-            "weapon": "w1",
-        },
-    ]
-
-
-def make_demo(out_dir: Path) -> list[Path]:
+def make_pack(pack: PackSpec, out_dir: Path) -> list[Path]:
     media = out_dir / "media"
     media.mkdir(parents=True, exist_ok=True)
-    bg = background()
+    bg = pack.scene()
     written = []
-    for spec in CLIPS:
-        path = media / f"{spec.name}.mp4"
-        render_clip(spec, bg, path)
+    for seg in pack.segments:
+        path = media / f"{seg.name}.mp4"
+        render_segment(seg, bg, path)
         written.append(path)
-    (out_dir / "scenario.toml").write_text(manifest())
+    (out_dir / "scenario.toml").write_text(manifest(pack))
+    (out_dir / "guidebook.md").write_text(pack.guidebook)
     script = out_dir / "demo-inputs.jsonl"
-    script.write_text("".join(json.dumps(e) + "\n" for e in demo_script()))
-    return [*written, out_dir / "scenario.toml", script]
+    script.write_text("".join(json.dumps(e) + "\n" for e in SCRIPTS[pack.folder]()))
+    return [*written, out_dir / "scenario.toml", out_dir / "guidebook.md", script]
+
+
+def make_demo(out_root: Path) -> list[Path]:
+    """Write every demo pack into out_root/<folder>."""
+    written = []
+    for pack in PACKS:
+        written += make_pack(pack, out_root / pack.folder)
+    return written

@@ -23,10 +23,28 @@ def test_demo_pack_loads_with_at_least_three_branches_from_the_start():
     assert sum(p.stat().st_size for p in (DEMO_PACK / "media").iterdir()) < 5 * 1024**2
 
 
-def test_shipped_demo_manifest_matches_its_generator():
-    from tools.make_demo import manifest
+@pytest.mark.parametrize("folder", ["demo", "crisis", "intervene"])
+def test_shipped_packs_match_their_generator(folder):
+    from content import PACKS_DIR
+    from tools.make_demo import PACKS, manifest
 
-    assert (DEMO_PACK / "scenario.toml").read_text() == manifest()
+    spec = next(p for p in PACKS if p.folder == folder)
+    assert (PACKS_DIR / folder / "scenario.toml").read_text() == manifest(spec)
+    assert (PACKS_DIR / folder / "guidebook.md").read_text() == spec.guidebook
+
+
+def test_bundled_packs_together_use_every_trigger_kind():
+    from content import PACKS_DIR
+    from sim.scenario import TRIGGER_KINDS
+
+    used = {
+        tr.trigger.kind
+        for d in PACKS_DIR.iterdir()
+        if (d / "scenario.toml").exists()
+        for seg in load_pack(d).scenario.segments.values()
+        for tr in seg.transitions
+    }
+    assert used == set(TRIGGER_KINDS)
 
 
 def test_fixture_pack_segment_out_defaults_to_clip_duration(fixture_pack):

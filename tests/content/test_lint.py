@@ -1,0 +1,122 @@
+"""`sightline lint` finds each planted fault, and every bundled pack lints clean."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from content import PACKS_DIR
+from content.lint import lint_pack
+from tools.cli import main
+
+BUNDLED = sorted(d for d in PACKS_DIR.iterdir() if (d / "scenario.toml").exists())
+
+
+@pytest.mark.parametrize("pack", BUNDLED, ids=lambda p: p.name)
+def test_every_bundled_pack_lints_clean(pack):
+    assert lint_pack(pack) == []
+
+
+@pytest.fixture
+def pack(tmp_path, fixture_pack) -> Path:
+    dst = tmp_path / "pack"
+    shutil.copytree(fixture_pack, dst)
+    return dst
+
+
+def edit(pack: Path, old: str, new: str) -> None:
+    text = (pack / "scenario.toml").read_text()
+    assert old in text
+    (pack / "scenario.toml").write_text(text.replace(old, new, 1))
+
+
+def messages(pack: Path) -> list[str]:
+    return [str(f) for f in lint_pack(pack) if f.level == "error"]
+
+
+def test_fixture_pack_has_no_errors(pack):
+    assert messages(pack) == []
+
+
+def test_deleted_clips_are_all_reported_with_their_lines(pack):
+    (pack / "media" / "b.mp4").unlink()
+    (pack / "media" / "c.mp4").unlink()
+    errs = messages(pack)
+    assert len(errs) == 2
+    assert all("file not found in the pack" in e for e in errs)
+    assert any("scenario.toml:26: segments.b.clip" in e for e in errs)
+
+
+def test_undecodable_clip(pack):
+    (pack / "media" / "c.mp4").write_bytes(b"not a video at all" * 100)
+    assert any("segments.c.clip" in e and "not a readable video" in e for e in messages(pack))
+
+
+def test_dangling_transition(pack):
+    edit(pack, 'to = "b"', 'to = "nowhere"')
+    (err,) = messages(pack)
+    assert "segments.a.transitions[0].to: no segment named 'nowhere'" in err
+    assert "scenario.toml:12:" in err  # the `to = ` line
+
+
+def test_truncated_manifest(pack):
+    text = (pack / "scenario.toml").read_text()
+    (pack / "scenario.toml").write_text(text[: len(text) // 2])
+    (err,) = messages(pack)
+    assert "TOML syntax" in err or "missing" in err
+
+
+def test_unreachable_segment(pack):
+    edit(pack, '[[segments.a.transitions]]\non = "key"\nkey = "3"\nto = "c"\n', "")
+    edit(pack, 'on = "end"\nto = "c"', 'on = "end"\nto = "b"')
+    assert any("segments.c: unreachable" in e for e in messages(pack))
+
+
+def test_dead_end_and_no_reachable_ending(pack):
+    edit(pack, "ending = true\n[[segments.b.zones]]", "[[segments.b.zones]]")
+    assert any("segments.b: dead end" in e for e in messages(pack))
+    edit(
+        pack,
+        '[segments.b]\nclip = "media/b.mp4"\n',
+        '[segments.b]\nclip = "media/b.mp4"\nloop = true\n[[segments.b.transitions]]\n'
+        'on = "key"\nkey = "1"\nto = "b"\n',
+    )
+    assert any("segments.b: no ending can be reached" in e for e in messages(pack))
+
+
+def test_clashing_hotkeys(pack):
+    edit(pack, 'key = "3"', 'key = "2"')
+    (err,) = messages(pack)
+    assert "segments.a.transitions[1].key: key 2 is already used by transitions[0]" in err
+
+
+def test_keyframe_outside_its_clip(pack):
+    edit(pack, "{ t = 1.0,", "{ t = 7.5,")
+    (err,) = messages(pack)
+    assert "segments.b.zones[0].keys[1].t: 7.5 s is outside the segment" in err
+
+
+def test_cue_outside_its_clip(pack):
+    edit(pack, "[segments.b]\n", '[segments.b]\ncues = [{ name = "late", t = 9.0 }]\n')
+    (err,) = messages(pack)
+    assert "segments.b.cues[0].t: 9.0 s is outside" in err
+
+
+def test_missing_metadata_is_a_warning_not_an_error(pack):
+    levels = {(f.level, f.where) for f in lint_pack(pack)}
+    assert ("warning", "meta.category") in levels
+    assert all(level == "warning" for level, _ in levels)
+
+
+def test_cli_exit_codes_and_json(pack, capsys):
+    assert main(["lint", str(BUNDLED[0])]) == 0
+    (pack / "media" / "a.mp4").unlink()
+    capsys.readouterr()
+    assert main(["lint", "--json", str(pack), str(BUNDLED[0])]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert [r["ok"] for r in out] == [False, True]
+    finding = next(f for f in out[0]["findings"] if f["level"] == "error")
+    assert finding["where"] == "segments.a.clip" and finding["line"] == 7
