@@ -53,6 +53,7 @@ class Session:
         block_video: bool = False,
         inputs: InputQueue | None = None,
         max_steps_per_frame: int = 8,
+        prebuffer: bool = True,
     ):
         self.pack = pack
         self.runtime = ScenarioRuntime(pack.scenario, tick_hz, screen_aspect)
@@ -62,6 +63,7 @@ class Session:
         self.player = VideoPlayer(pack.clip_path, block=block_video)
         self._commands: list[Command] = []
         self.ended_at_s: float | None = None
+        self.prebuffer = prebuffer  # keep decoders open on every segment that may come next
 
     @property
     def inputs(self) -> InputQueue:
@@ -108,9 +110,11 @@ class Session:
     def _play(self, cmd: PlayClip) -> None:
         segments = self.pack.scenario.segments
         seg = segments[cmd.segment]
-        keep = {(segments[s].clip, segments[s].in_s) for s in seg.successors()}
-        if seg.loop:
-            keep.add((seg.clip, seg.in_s))
+        keep = set()
+        if self.prebuffer:
+            keep = {(segments[s].clip, segments[s].in_s) for s in seg.successors()}
+            if seg.loop:
+                keep.add((seg.clip, seg.in_s))
         self.player.play(cmd.clip, cmd.media_in_s, keep)
 
     def close(self) -> None:

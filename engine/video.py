@@ -149,9 +149,13 @@ class ClipDecoder:
     def reached_s(self) -> float:
         return self._current[0] if self._current else self.start_s
 
-    def close(self) -> None:
+    def close(self, wait: bool = False) -> None:
+        """Stop decoding. Returns at once (the thread notices within one queue wait and
+        releases the file itself): the render thread never waits on a decoder. With
+        wait=True, joins the thread (end of session, tests)."""
         self._stop.set()
-        self._thread.join(timeout=2.0)
+        if wait:
+            self._thread.join(timeout=2.0)
 
 
 class VideoPlayer:
@@ -212,5 +216,5 @@ class VideoPlayer:
 
     def close(self) -> None:
         for dec in self._decoders.values():
-            dec.close()
+            dec.close(wait=True)
         self._decoders.clear()

@@ -180,6 +180,77 @@ def bench_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench_branch(args: argparse.Namespace) -> int:
+    """Trigger to first new frame, in a live-paced session (real clock, video never waited
+    for), with the branches' first frames pre-buffered and, for comparison, without."""
+    from content import DEMO_PACK
+    from content.pack import load_pack
+    from engine import panda_setup
+
+    w, h = 1280, 720
+    panda_setup.configure(True, w, h)
+    from direct.showbase.ShowBase import ShowBase
+
+    from drivers.input_queue import host_now_s
+    from engine.session import Session
+    from engine.trainee_view import TraineeView
+    from sim.events import KeyPress
+
+    pack = load_pack(DEMO_PACK)
+    base = ShowBase(windowType="offscreen")
+    view = TraineeView(base.render2d, w / h)
+    base.graphicsEngine.renderFrame()
+    target = pack.scenario.segments["draw"].clip
+    rng = np.random.default_rng(3)
+    results: dict[bool, tuple[list[float], list[int]]] = {}
+    frame_ms: list[float] = []
+    for prebuffer in (True, False):
+        ms, frames = [], []
+        for _ in range(args.trials):
+            session = Session(pack, host_now_s, 120, w / h, prebuffer=prebuffer)
+            warm_until = host_now_s() + float(rng.uniform(0.4, 0.9))
+            stamp = None
+            n_after = 0
+            while True:
+                t0 = time.perf_counter()
+                out = session.frame()
+                if out.video is not None:
+                    view.show_frame(out.video[1], out.segment_aspect, out.video_token)
+                base.graphicsEngine.renderFrame()
+                base.win.getScreenshot()  # the frame is on screen when this returns
+                frame_ms.append((time.perf_counter() - t0) * 1000)
+                if stamp is not None:
+                    n_after += 1
+                    key = session.player.current_key
+                    if key and key[0] == target and out.video is not None:
+                        ms.append((host_now_s() - stamp) * 1000)
+                        frames.append(n_after)
+                        break
+                    if n_after > 600:
+                        raise RuntimeError("the branch never showed")
+                elif host_now_s() >= warm_until:
+                    stamp = host_now_s()
+                    session.inputs.put(KeyPress(0.0, "2"), stamp)
+            session.close()
+        results[prebuffer] = (ms, frames)
+    frame = statistics.median(frame_ms)
+    print(
+        f"sightline bench branch: {args.trials} branches each way, {pack.title}, "
+        f"approach -> draw, {w}x{h}"
+    )
+    print(f"renderer: {base.win.getGsg().getDriverRenderer()}; median frame {frame:.1f} ms")
+    print(f"{'':<22} {'ms median':>10} {'ms p99':>8} {'frames median':>14} {'frames max':>11}")
+    for prebuffer, label in ((True, "pre-buffered"), (False, "cold (no pre-buffer)")):
+        ms, frames = results[prebuffer]
+        print(
+            f"{label:<16} {statistics.median(ms):>10.1f} {np.percentile(ms, 99):>8.1f} "
+            f"{statistics.median(frames):>14.0f} {max(frames):>11d}"
+        )
+    print("ms = key press to the end of the first rendered frame showing the new clip;")
+    print("frames = rendered frames after the key press, 1 = the very next frame")
+    return 0
+
+
 if __name__ == "__main__":  # the worker process
     clip_arg, w_arg, h_arg, s_arg = sys.argv[1:5]
     result = worker(Path(clip_arg), int(w_arg), int(h_arg), float(s_arg))

@@ -135,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seconds", type=_positive, default=4.0, help="length of each timed run")
     b.add_argument("--repeats", type=int, default=3, help="timed runs per size (median taken)")
     b.add_argument("--sizes", default="1280x720,1920x1080", help="comma-separated WxH list")
+    b = bench.add_parser("branch", help="instructor key to first frame of the new clip")
+    b.add_argument("--trials", type=int, default=20, help="branches timed each way")
     return parser
 
 
@@ -177,9 +179,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrote {path}")
             return 0
         if args.command == "bench":
-            from tools.bench import bench_render
+            from tools.bench import bench_branch, bench_render
 
-            return bench_render(args)
+            return bench_render(args) if args.bench == "render" else bench_branch(args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
