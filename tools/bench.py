@@ -243,7 +243,7 @@ def bench_branch(args: argparse.Namespace) -> int:
     for prebuffer, label in ((True, "pre-buffered"), (False, "cold (no pre-buffer)")):
         ms, frames = results[prebuffer]
         print(
-            f"{label:<16} {statistics.median(ms):>10.1f} {np.percentile(ms, 99):>8.1f} "
+            f"{label:<22} {statistics.median(ms):>10.1f} {np.percentile(ms, 99):>8.1f} "
             f"{statistics.median(frames):>14.0f} {max(frames):>11d}"
         )
     print("ms = key press to the end of the first rendered frame showing the new clip;")
