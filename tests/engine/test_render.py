@@ -133,3 +133,24 @@ def test_bundled_demo_runs_headless_and_says_where_it_wrote(tmp_path):
     assert "hits: 1" in proc.stdout
     assert len(frames) == round((4.4 + 3.0 + 1.0) * 30)  # ends 3 s after the hit, +1 s hold
     assert all(f.mean() > 20 for f in frames)  # no black frames
+
+
+@pytest.mark.parametrize("pack", ["crisis", "intervene"])
+def test_each_demo_pack_plays_its_script_headless_to_an_ending(tmp_path, pack):
+    from content import PACKS_DIR
+
+    out = tmp_path / f"{pack}.mp4"
+    proc = sightline(
+        "run",
+        str(PACKS_DIR / pack),
+        "--offscreen",
+        "--size",
+        "640x360",
+        "--inputs",
+        str(PACKS_DIR / pack / "demo-inputs.jsonl"),
+        "--video-out",
+        str(out),
+    )
+    assert ", ended" in proc.stdout and "Trainee actions:" in proc.stdout
+    frames, _ = read_video(out)
+    assert len(frames) > 100 and all(f.mean() > 20 for f in frames)
