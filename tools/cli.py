@@ -117,6 +117,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="report counts per category and per subject attribute instead",
     )
 
+    p = sub.add_parser("new", help="start a pack from your own footage")
+    p.add_argument("pack", type=Path, help="folder to create")
+    p.add_argument(
+        "--from",
+        dest="videos",
+        type=Path,
+        nargs="+",
+        required=True,
+        metavar="VIDEO",
+        help="clips, the first one is the start",
+    )
+    p.add_argument("--title", help="scenario title (default: the folder name)")
+
+    p = sub.add_parser("zones", help="track a hit zone through a segment from one box")
+    p.add_argument("pack", type=Path)
+    p.add_argument("segment")
+    p.add_argument("--at", type=float, default=0.0, metavar="T", help="media s of the frame")
+    p.add_argument("--box", metavar="X,Y,W,H", help="the zone on that frame, normalized")
+    p.add_argument("--name", default="subject")
+    p.add_argument("--role", default="threat", help="threat, no-shoot or cover")
+    p.add_argument("--points", type=int, default=0)
+    p.add_argument("--every", type=float, default=0.2, help="keyframe spacing in s")
+    p.add_argument(
+        "--preview", type=Path, metavar="FILE.png", help="write a contact sheet of the tracked zone"
+    )
+    p.add_argument(
+        "--frame-out",
+        type=Path,
+        metavar="FILE.png",
+        help="without --box: write the frame at --at with a grid to pick a box",
+    )
+
     p = sub.add_parser(
         "make-demo", help="regenerate the bundled demo packs (clips, manifests, guidebooks)"
     )
@@ -170,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 raise CliError(str(exc)) from None
             return 0
+        if args.command in ("new", "zones"):
+            return authoring_command(args)
         if args.command == "make-demo":
             from content import PACKS_DIR
             from tools.make_demo import make_demo
@@ -190,6 +224,55 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         raise
     return 1
+
+
+def authoring_command(args: argparse.Namespace) -> int:
+    from tools import authoring
+
+    try:
+        if args.command == "new":
+            manifest = authoring.new_pack(args.pack, args.videos, args.title)
+            print(f"wrote {manifest}")
+            print(
+                f"next: edit it, then `sightline lint {args.pack}` and "
+                f"`sightline zones {args.pack} SEGMENT --at T --box X,Y,W,H`"
+            )
+            return 0
+        if args.box is None:
+            out = args.frame_out or Path(f"{args.segment}-{args.at:g}s.png")
+            authoring.write_grid_frame(args.pack, args.segment, args.at, out)
+            print(
+                f"wrote {out}: read the zone's box off its grid, then run again with "
+                f"--box X,Y,W,H (normalized)"
+            )
+            return 0
+        try:
+            box = tuple(float(v) for v in args.box.split(","))
+            assert len(box) == 4
+        except (ValueError, AssertionError):
+            raise CliError(f"--box {args.box!r}: expected X,Y,W,H") from None
+        tracked = authoring.add_tracked_zone(
+            args.pack,
+            args.segment,
+            args.name,
+            args.role,
+            args.at,
+            box,
+            args.points,
+            args.every,
+            args.preview,
+        )
+        print(f"added zone {args.name!r} to {args.segment}: {len(tracked.keys)} keyframes")
+        if tracked.lost_at_s is not None:
+            print(
+                f"warning: the tracker lost the box at {tracked.lost_at_s:.2f} s; the zone "
+                f"holds its last position from there: correct it by hand"
+            )
+        if args.preview:
+            print(f"wrote {args.preview}")
+        return 0
+    except authoring.AuthoringError as exc:
+        raise CliError(str(exc)) from None
 
 
 def lint_command(args: argparse.Namespace) -> int:
