@@ -8,6 +8,7 @@ which clip and which frame it shows.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -115,3 +116,19 @@ def vfr_clip(tmp_path_factory) -> tuple[Path, list[float]]:
     path = tmp_path_factory.mktemp("vfr") / "vfr_418x314.mp4"
     write_clip(path, COLOURS["a"], times, size=(418, 314))
     return path, times
+
+
+@pytest.fixture
+def pack(tmp_path, fixture_pack) -> Path:
+    """A private, editable copy of the fixture pack."""
+    dst = tmp_path / "pack"
+    shutil.copytree(fixture_pack, dst)
+    return dst
+
+
+def edit(pack: Path, old: str, new: str) -> Path:
+    """Replace the first `old` in the pack's manifest (which must contain it)."""
+    text = (pack / "scenario.toml").read_text()
+    assert old in text
+    (pack / "scenario.toml").write_text(text.replace(old, new, 1))
+    return pack

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from content import PACKS_DIR
 from content.lint import lint_pack
+from tests.conftest import edit
 from tools.cli import main
 
 BUNDLED = sorted(d for d in PACKS_DIR.iterdir() if (d / "scenario.toml").exists())
@@ -18,19 +18,6 @@ BUNDLED = sorted(d for d in PACKS_DIR.iterdir() if (d / "scenario.toml").exists(
 @pytest.mark.parametrize("pack", BUNDLED, ids=lambda p: p.name)
 def test_every_bundled_pack_lints_clean(pack):
     assert lint_pack(pack) == []
-
-
-@pytest.fixture
-def pack(tmp_path, fixture_pack) -> Path:
-    dst = tmp_path / "pack"
-    shutil.copytree(fixture_pack, dst)
-    return dst
-
-
-def edit(pack: Path, old: str, new: str) -> None:
-    text = (pack / "scenario.toml").read_text()
-    assert old in text
-    (pack / "scenario.toml").write_text(text.replace(old, new, 1))
 
 
 def messages(pack: Path) -> list[str]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
 from content import DEMO_PACK
 from content.pack import MAX_MANIFEST_BYTES, PackError, load_pack
-from tests.conftest import FIXTURE_MANIFEST
+from tests.conftest import FIXTURE_MANIFEST, edit
 
 
 def test_demo_pack_loads_with_at_least_three_branches_from_the_start():
@@ -52,20 +51,6 @@ def test_fixture_pack_segment_out_defaults_to_clip_duration(fixture_pack):
     assert seg.out_s == pytest.approx(2.0, abs=0.04)
 
 
-@pytest.fixture
-def pack(tmp_path, fixture_pack) -> Path:
-    dst = tmp_path / "pack"
-    shutil.copytree(fixture_pack, dst)
-    return dst
-
-
-def broken(pack: Path, old: str, new: str) -> Path:
-    text = (pack / "scenario.toml").read_text()
-    assert old in text
-    (pack / "scenario.toml").write_text(text.replace(old, new, 1))
-    return pack
-
-
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
@@ -93,7 +78,7 @@ def broken(pack: Path, old: str, new: str) -> Path:
     ],
 )
 def test_broken_manifest_gives_one_line_naming_file_and_key_path(pack, old, new, expected):
-    broken(pack, old, new)
+    edit(pack, old, new)
     with pytest.raises(PackError) as err:
         load_pack(pack)
     msg = str(err.value)
@@ -103,7 +88,7 @@ def test_broken_manifest_gives_one_line_naming_file_and_key_path(pack, old, new,
 
 
 def test_toml_syntax_error_names_the_line(pack):
-    broken(pack, 'title = "fixture"', 'title = "fixture')
+    edit(pack, 'title = "fixture"', 'title = "fixture')
     with pytest.raises(PackError, match=r"line \d+"):
         load_pack(pack)
 
@@ -112,7 +97,7 @@ def test_symlink_out_of_the_pack_is_refused(pack, tmp_path, vfr_clip):
     outside = tmp_path / "outside.mp4"
     shutil.copy(vfr_clip[0], outside)
     os.symlink(outside, pack / "media" / "link.mp4")
-    broken(pack, 'clip = "media/b.mp4"', 'clip = "media/link.mp4"')
+    edit(pack, 'clip = "media/b.mp4"', 'clip = "media/link.mp4"')
     with pytest.raises(PackError, match="leads outside the pack"):
         load_pack(pack)
 
