@@ -15,6 +15,9 @@ from dataclasses import dataclass
 BRANCH_KEYS = frozenset("123456789")
 #: Weapon kinds a shot can come from (hit and shot triggers can require one).
 WEAPON_KINDS = ("firearm", "cew", "oc")
+#: Trainee-view settings the instructor can switch.
+VIEW_SETTINGS = ("markers", "low-light", "flashlight")
+MAX_NOTE_LEN = 500
 #: Trainee actions the instructor codes as they happen (action triggers wait for them).
 ACTIONS = ("verbal-command", "cover-taken", "distance-created", "backup-requested", "intervened")
 MAX_WEAPON_ID_LEN = 32
@@ -48,6 +51,55 @@ class TraineeAction:
 
 
 @dataclass(frozen=True, slots=True)
+class Flag:
+    """The instructor marks this moment for the debrief, with an optional note."""
+
+    t_s: float
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FlagNote:
+    """The note typed for the latest flag (the flag itself marks when F was pressed)."""
+
+    t_s: float
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class JumpTo:
+    """The instructor jumps to a segment (the current one: replay it from its start)."""
+
+    t_s: float
+    segment: str
+
+
+@dataclass(frozen=True, slots=True)
+class Malfunction:
+    """The instructor injects a stoppage: that weapon's next trigger pull does not fire."""
+
+    t_s: float
+    weapon: str = "w1"
+
+
+@dataclass(frozen=True, slots=True)
+class SetView:
+    """The instructor switches a trainee-view setting: hit markers, low light, or the
+    flashlight reveal. `on` is the new value."""
+
+    t_s: float
+    setting: str  # one of VIEW_SETTINGS
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EndScenario:
+    """The instructor ends the scenario now."""
+
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     t_s: float
 
@@ -57,7 +109,19 @@ class Resume:
     t_s: float
 
 
-InputEvent = KeyPress | Shot | TraineeAction | Pause | Resume
+InputEvent = (
+    KeyPress
+    | Shot
+    | TraineeAction
+    | Pause
+    | Resume
+    | Flag
+    | FlagNote
+    | JumpTo
+    | Malfunction
+    | SetView
+    | EndScenario
+)
 
 
 def _number(
@@ -106,10 +170,36 @@ def parse_event(obj: object, where: str) -> InputEvent:
                 f"{where}: 'action' must be one of {', '.join(ACTIONS)}, got {action!r}"
             )
         return TraineeAction(t_s, action)
+    if kind == "flag":
+        note = obj.get("note", "")
+        if not isinstance(note, str) or len(note) > MAX_NOTE_LEN:
+            raise InputError(f"{where}: 'note' must be text of at most {MAX_NOTE_LEN} characters")
+        return Flag(t_s, note)
+    if kind == "jump":
+        segment = obj.get("segment")
+        if not isinstance(segment, str) or not 0 < len(segment) <= 64:
+            raise InputError(f"{where}: 'segment' must be a segment id")
+        return JumpTo(t_s, segment)
+    if kind == "malfunction":
+        weapon = obj.get("weapon", "w1")
+        if not isinstance(weapon, str) or not weapon or len(weapon) > MAX_WEAPON_ID_LEN:
+            raise InputError(f"{where}: 'weapon' must be a short non-empty string")
+        return Malfunction(t_s, weapon)
+    if kind == "view":
+        setting, on = obj.get("setting"), obj.get("on")
+        if setting not in VIEW_SETTINGS or not isinstance(on, bool):
+            raise InputError(
+                f"{where}: a view event needs 'setting' (one of "
+                f"{', '.join(VIEW_SETTINGS)}) and 'on' (true or false)"
+            )
+        return SetView(t_s, setting, on)
+    if kind == "end":
+        return EndScenario(t_s)
     if kind == "pause":
         return Pause(t_s)
     if kind == "resume":
         return Resume(t_s)
     raise InputError(
-        f"{where}: unknown event type {kind!r} (expected key, shot, action, pause, resume)"
+        f"{where}: unknown event type {kind!r} (expected key, shot, action, flag, jump, "
+        "malfunction, view, end, pause, resume)"
     )

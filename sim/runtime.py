@@ -17,11 +17,23 @@ from __future__ import annotations
 
 import hashlib
 import math
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sim.events import InputEvent, KeyPress, Pause, Resume, Shot, TraineeAction
+from sim.events import (
+    EndScenario,
+    Flag,
+    FlagNote,
+    InputEvent,
+    JumpTo,
+    KeyPress,
+    Malfunction,
+    Pause,
+    Resume,
+    SetView,
+    Shot,
+    TraineeAction,
+)
 from sim.hit_zones import hit_test, screen_to_media
 from sim.scenario import (
     ActionTrigger,
@@ -48,6 +60,10 @@ class SimState:
     shots: int
     hits: int
     score: int
+    flags: int
+    markers: bool  # the trainee sees hit markers
+    low_light: bool
+    flashlight: bool  # the flashlight reveal (issue 7 renders it)
     digest: bytes = field(repr=False)
 
 
@@ -73,9 +89,17 @@ class ShotMarker:
 @dataclass(frozen=True, slots=True)
 class ScenarioEnded:
     segment: str
+    by_instructor: bool = False
 
 
-Command = PlayClip | ShotMarker | ScenarioEnded
+@dataclass(frozen=True, slots=True)
+class DryFire:
+    """A trigger pull that did not fire (an injected stoppage): no recoil pulse."""
+
+    weapon: str
+
+
+Command = PlayClip | ShotMarker | ScenarioEnded | DryFire
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +152,27 @@ class ShotRecord:
     points: int
     cue: str | None  # the latest cue passed in this segment, if any
     since_cue_s: float | None  # reaction time from that cue
+    fired: bool = True  # False: the trigger was pulled on an injected stoppage
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRecord:
+    tick: int
+    t_s: float
+    segment: str
+    media_t_s: float
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Instructor:
+    """The trigger of a branch the instructor forced (jump, replay)."""
+
+    kind: str
+    text: str
+
+    def describe(self) -> str:
+        return self.text
 
 
 class ScenarioRuntime:
@@ -146,8 +191,13 @@ class ScenarioRuntime:
         self.shots: list[ShotRecord] = []
         self.cues: list[CueRecord] = []
         self.actions: list[ActionRecord] = []
+        self.flags: list[FlagRecord] = []
+        self.ignored: list[str] = []  # instructor events that could not apply, and why
+        self._stoppages: set[str] = set()  # weapons whose next trigger pull is dead
+        self._view = {"markers": True, "low-light": False, "flashlight": False}
         self._hits = 0
         self._score = 0
+        self._fired = 0
         self._digest = hashlib.blake2b(scenario.title.encode(), digest_size=16).digest()
         self._enter(scenario.segments[scenario.start])
         self._state = self._snapshot()
@@ -243,10 +293,43 @@ class ScenarioRuntime:
             self._holding = True
 
     def _apply(self, event: InputEvent, commands: list[Command]) -> None:
+        t_s = self._tick / self.tick_hz
         if isinstance(event, Pause):
             self._paused = True
         elif isinstance(event, Resume):
             self._paused = False
+        elif isinstance(event, Flag):
+            self.flags.append(
+                FlagRecord(self._tick, t_s, self._segment.id, self._media_t(), event.note)
+            )
+        elif isinstance(event, FlagNote):
+            if self.flags:
+                last = self.flags[-1]
+                self.flags[-1] = FlagRecord(
+                    last.tick,
+                    last.t_s,
+                    last.segment,
+                    last.media_t_s,
+                    (last.note + " " + event.note).strip(),
+                )
+        elif isinstance(event, SetView):
+            self._view[event.setting] = event.on
+        elif isinstance(event, JumpTo):
+            if event.segment not in self.scenario.segments:
+                self.ignored.append(f"{t_s:.3f} s: jump to unknown segment {event.segment!r}")
+                return
+            replay = event.segment == self._segment.id
+            self._ended = False
+            self._switch(
+                event.segment,
+                _Instructor(
+                    "replay" if replay else "jump",
+                    "instructor: replay" if replay else "instructor: jump",
+                ),
+                commands,
+            )
+        elif isinstance(event, Malfunction):
+            self._stoppages.add(event.weapon)
         elif self._ended:
             return  # keys, actions and shots after the end change nothing
         elif isinstance(event, KeyPress):
@@ -258,8 +341,15 @@ class ScenarioRuntime:
             self._fire_first(
                 commands, lambda t: isinstance(t, ActionTrigger) and t.action == event.action
             )
+        elif isinstance(event, EndScenario):
+            self._ended = True
+            commands.append(ScenarioEnded(self._segment.id, by_instructor=True))
         elif isinstance(event, Shot):
-            self._shoot(event, commands)
+            if shot_is_dry := event.weapon in self._stoppages:
+                self._stoppages.discard(event.weapon)
+                self._dry(event, commands)
+            if not shot_is_dry:
+                self._shoot(event, commands)
 
     def _fire_first(self, commands: list[Command], wanted) -> bool:
         for tr in self._segment.transitions:
@@ -267,6 +357,29 @@ class ScenarioRuntime:
                 self._switch(tr.to, tr.trigger, commands)
                 return True
         return False
+
+    def _dry(self, shot: Shot, commands: list[Command]) -> None:
+        cue = self._last_cue
+        t_s = self._tick / self.tick_hz
+        self.shots.append(
+            ShotRecord(
+                self._tick,
+                t_s,
+                shot.weapon,
+                shot.kind,
+                shot.x_norm,
+                shot.y_norm,
+                self._segment.id,
+                self._media_t(),
+                None,
+                None,
+                0,
+                cue.name if cue else None,
+                (t_s - cue.t_s) if cue else None,
+                fired=False,
+            )
+        )
+        commands.append(DryFire(shot.weapon))
 
     def _shoot(self, shot: Shot, commands: list[Command]) -> None:
         seg = self._segment
@@ -276,6 +389,7 @@ class ScenarioRuntime:
         if mapped is not None:
             zone = hit_test(seg.zones, media_t, *mapped)
         points = zone.points if zone else 0
+        self._fired += 1
         if zone is not None:
             self._hits += 1
             self._score += points
@@ -325,35 +439,29 @@ class ScenarioRuntime:
         commands.append(PlayClip(to, self._segment.clip, self._segment.in_s))
 
     def _snapshot(self) -> SimState:
-        media_t = self._media_t()
-        h = hashlib.blake2b(self._digest, digest_size=16)
-        h.update(self._segment.id.encode())
-        h.update(
-            struct.pack(
-                "<qqq???iiqi",
-                self._tick,
-                self._seg_ticks,
-                self._seg_shots,
-                self._paused,
-                self._holding,
-                self._ended,
-                len(self.shots),
-                self._hits,
-                self._score,
-                len(self.actions),
-            )
-        )
-        self._digest = h.digest()
-        return SimState(
+        fields = (
             self._tick,
             self._tick / self.tick_hz,
             self._segment.id,
-            media_t,
+            self._media_t(),
             self._paused,
             self._holding,
             self._ended,
-            len(self.shots),
+            self._fired,
             self._hits,
             self._score,
-            self._digest,
+            len(self.flags),
+            self._view["markers"],
+            self._view["low-light"],
+            self._view["flashlight"],
         )
+        hidden = (
+            self._seg_ticks,
+            self._seg_shots,
+            len(self.actions),
+            tuple(sorted(self._stoppages)),
+        )
+        self._digest = hashlib.blake2b(
+            self._digest + repr((fields, hidden)).encode(), digest_size=16
+        ).digest()
+        return SimState(*fields, self._digest)

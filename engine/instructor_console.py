@@ -1,0 +1,181 @@
+"""The instructor's hotkeys: turns key presses into timestamped sim input events.
+
+A small state machine with no Panda3D in it, so it is tested by pressing keys in code.
+Every control the instructor has becomes an event on the input queue (recorded and
+replayed like a shot); only what is shown on the instructor's own screen (help, menus,
+the guidebook, the review panel) stays here.
+
+  1-9        branch (or pick from an open menu)     space   pause / resume
+  F          flag this moment, then type a note and Enter (Esc: no note)
+  R          replay the current segment              J       jump to any segment (menu)
+  L          low light on / off                      O       flashlight reveal on / off
+  H          the trainee's hit markers on / off      M       inject a malfunction (menu)
+  V C D B I  code a trainee action: verbal command, cover taken, distance created,
+             backup requested, intervened
+  G          the guidebook's training points         Tab     the review panel
+  F1 or ?    this help                               Esc Esc end the scenario (again: quit)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sim.events import (
+    ACTIONS,
+    EndScenario,
+    Flag,
+    FlagNote,
+    InputEvent,
+    JumpTo,
+    KeyPress,
+    Malfunction,
+    Pause,
+    Resume,
+    SetView,
+    TraineeAction,
+)
+from sim.runtime import SimState
+
+ACTION_KEYS = dict(zip("vcdbi", ACTIONS, strict=True))
+ESC_CONFIRM_S = 3.0
+MENU_PAGE = 9
+
+HELP = [
+    ("1-9", "branch (the keys the segment offers)"),
+    ("space", "pause / resume"),
+    ("F", "flag this moment (type a note, Enter)"),
+    ("R", "replay the current segment"),
+    ("J", "jump to any segment"),
+    ("L / O", "low light / flashlight reveal"),
+    ("H", "trainee hit markers on / off"),
+    ("M", "inject a weapon malfunction"),
+    ("V C D B I", "code: verbal command, cover, distance, backup, intervened"),
+    ("G", "guidebook training points"),
+    ("Tab", "review panel"),
+    ("F1 / ?", "this help"),
+    ("Esc Esc", "end the scenario (again: quit)"),
+]
+
+
+@dataclass
+class Menu:
+    title: str
+    items: list[tuple[str, Callable[[], InputEvent]]]  # (label, event to emit)
+    page: int = 0
+
+    def visible(self) -> list[tuple[int, str]]:
+        start = self.page * MENU_PAGE
+        return [
+            (i + 1, label) for i, (label, _) in enumerate(self.items[start : start + MENU_PAGE])
+        ]
+
+
+@dataclass
+class InstructorConsole:
+    emit: Callable[[InputEvent], None]
+    state: Callable[[], SimState]
+    segments: list[str]
+    weapons: list[str] = field(default_factory=lambda: ["w1"])
+    menu: Menu | None = None
+    note: str | None = None  # text being typed for the latest flag
+    help_open: bool = False
+    guidebook_open: bool = False
+    review_open: bool = False
+    message: str = ""
+    quit_requested: bool = False
+    _esc_at: float | None = None
+
+    def key(self, name: str, now_s: float) -> None:
+        """A key press, by Panda3D's name ('f', 'space', 'escape', 'f1', 'enter', '3')."""
+        if self.note is not None:
+            return self._note_key(name)
+        if name == "escape":
+            return self._escape(now_s)
+        self._esc_at = None
+        if self.menu is not None:
+            return self._menu_key(name)
+        st = self.state()
+        if name in "123456789" and len(name) == 1:
+            self.emit(KeyPress(0.0, name))
+        elif name == "space":
+            self.emit(Resume(0.0) if st.paused else Pause(0.0))
+        elif name == "f":
+            self.emit(Flag(0.0, ""))
+            self.note = ""
+            self.message = "flagged: type a note and Enter (Esc for none)"
+        elif name == "r":
+            self.emit(JumpTo(0.0, st.segment))
+        elif name == "j":
+            self.menu = Menu(
+                "Jump to segment", [(s, lambda s=s: JumpTo(0.0, s)) for s in self.segments]
+            )
+        elif name == "m":
+            if len(self.weapons) == 1:
+                self.emit(Malfunction(0.0, self.weapons[0]))
+                self.message = f"malfunction injected: {self.weapons[0]}"
+            else:
+                self.menu = Menu(
+                    "Malfunction for weapon",
+                    [(w, lambda w=w: Malfunction(0.0, w)) for w in self.weapons],
+                )
+        elif name == "l":
+            self.emit(SetView(0.0, "low-light", not st.low_light))
+        elif name == "o":
+            self.emit(SetView(0.0, "flashlight", not st.flashlight))
+        elif name == "h":
+            self.emit(SetView(0.0, "markers", not st.markers))
+        elif name in ACTION_KEYS:
+            self.emit(TraineeAction(0.0, ACTION_KEYS[name]))
+        elif name in ("f1", "?"):
+            self.help_open = not self.help_open
+        elif name == "g":
+            self.guidebook_open = not self.guidebook_open
+        elif name == "tab":
+            self.review_open = not self.review_open
+
+    def text(self, char: str) -> None:
+        """A typed character (Panda3D's keystroke event), used while typing a note."""
+        if self.note is not None and char.isprintable() and len(self.note) < 200:
+            self.note += char
+
+    def weapon_seen(self, weapon: str) -> None:
+        if weapon not in self.weapons:
+            self.weapons.append(weapon)
+
+    def _note_key(self, name: str) -> None:
+        if name == "enter":
+            if self.note.strip():
+                self.emit(FlagNote(0.0, self.note.strip()))
+            self.note, self.message = None, "flag saved"
+        elif name == "escape":
+            self.note, self.message = None, "flag saved without a note"
+        elif name == "backspace":
+            self.note = self.note[:-1]
+
+    def _menu_key(self, name: str) -> None:
+        menu = self.menu
+        if name in "123456789" and len(name) == 1:
+            index = menu.page * MENU_PAGE + int(name) - 1
+            if index < len(menu.items):
+                self.emit(menu.items[index][1]())
+                self.menu = None
+        elif name == "0" and len(menu.items) > MENU_PAGE:
+            menu.page = (menu.page + 1) % -(-len(menu.items) // MENU_PAGE)
+
+    def _escape(self, now_s: float) -> None:
+        if self.menu is not None or self.help_open:
+            self.menu, self.help_open = None, False
+            return
+        if self._esc_at is not None and now_s - self._esc_at <= ESC_CONFIRM_S:
+            self._esc_at = None
+            if self.state().ended:
+                self.quit_requested = True
+            else:
+                self.emit(EndScenario(0.0))
+                self.message = "scenario ended (Esc twice again to quit)"
+            return
+        self._esc_at = now_s
+        self.message = (
+            "Esc again to quit" if self.state().ended else "Esc again to end the scenario"
+        )

@@ -1,0 +1,106 @@
+"""The instructor's hotkeys, pressed in code: each control becomes the right event."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from engine.instructor_console import InstructorConsole
+from sim.events import (
+    EndScenario,
+    Flag,
+    FlagNote,
+    JumpTo,
+    KeyPress,
+    Malfunction,
+    Pause,
+    Resume,
+    SetView,
+    TraineeAction,
+)
+from sim.runtime import SimState
+
+STATE = SimState(10, 0.1, "approach", 0.1, False, False, False, 0, 0, 0, 0, True, False, False, b"")
+
+
+@pytest.fixture
+def console():
+    sent = []
+    box = {"state": STATE}
+    c = InstructorConsole(sent.append, lambda: box["state"], ["approach", "draw", "down"])
+    c.sent, c.box = sent, box
+    return c
+
+
+def press(c, *keys, t=0.0):
+    for k in keys:
+        c.key(k, t)
+    return c.sent
+
+
+def test_number_keys_branch_and_space_toggles_pause(console):
+    assert press(console, "2", "space") == [KeyPress(0.0, "2"), Pause(0.0)]
+    console.box["state"] = replace(STATE, paused=True)
+    assert press(console, "space")[-1] == Resume(0.0)
+
+
+def test_flag_marks_the_moment_then_takes_a_typed_note(console):
+    press(console, "f")
+    assert console.sent == [Flag(0.0, "")] and console.note == ""
+    for ch in "late draw":
+        console.text(ch)
+    press(console, "backspace", "enter")
+    assert console.sent[-1] == FlagNote(0.0, "late dra") and console.note is None
+    press(console, "f", "escape")  # a flag with no note
+    assert console.sent[-1] == Flag(0.0, "") and console.note is None
+
+
+def test_keys_typed_into_a_note_do_not_act(console):
+    press(console, "f", "2", "space")
+    assert console.sent == [Flag(0.0, "")]
+
+
+def test_replay_jump_menu_and_malfunction(console):
+    press(console, "r")
+    assert console.sent[-1] == JumpTo(0.0, "approach")
+    press(console, "j")
+    assert [label for _, label in console.menu.visible()] == ["approach", "draw", "down"]
+    press(console, "3")
+    assert console.sent[-1] == JumpTo(0.0, "down") and console.menu is None
+    press(console, "m")
+    assert console.sent[-1] == Malfunction(0.0, "w1")
+    console.weapon_seen("w2")
+    press(console, "m", "2")
+    assert console.sent[-1] == Malfunction(0.0, "w2")
+
+
+def test_view_toggles_and_coded_actions(console):
+    assert press(console, "l", "o", "h", "v", "i") == [
+        SetView(0.0, "low-light", True),
+        SetView(0.0, "flashlight", True),
+        SetView(0.0, "markers", False),
+        TraineeAction(0.0, "verbal-command"),
+        TraineeAction(0.0, "intervened"),
+    ]
+
+
+def test_panels_stay_on_the_instructor_screen(console):
+    press(console, "f1", "g", "tab")
+    assert console.help_open and console.guidebook_open and console.review_open
+    assert console.sent == []  # nothing for the sim
+    press(console, "escape")
+    assert not console.help_open and console.sent == []
+
+
+def test_escape_twice_ends_then_quits(console):
+    console.key("escape", 1.0)
+    assert console.sent == [] and "again" in console.message
+    console.key("escape", 5.0)  # too late: arms again
+    assert console.sent == []
+    console.key("escape", 6.0)
+    assert console.sent == [EndScenario(0.0)]
+    console.box["state"] = replace(STATE, ended=True)
+    console.key("escape", 7.0)
+    console.key("escape", 7.5)
+    assert console.quit_requested
