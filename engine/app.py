@@ -1,16 +1,17 @@
-"""Wiring only: builds Panda3D, the session, the trainee view and capture, and registers
-the per-frame tasks at explicit sorts. Logic lives in the modules named for it.
+"""Wiring only: builds Panda3D, the session, the trainee view, the instructor's station and
+capture, and registers the per-frame tasks at explicit sorts. Logic lives in the modules
+named for it.
 
 Task order each frame (Panda3D runs tasks by ascending sort):
-  -50 dataLoop        Panda3D: reads the window's mouse and keyboard
+  -50 dataLoop        Panda3D: reads the windows' mouse and keyboard
     0 eventManager    Panda3D: dispatches key/mouse events to our handlers, which stamp
-                      them and put them on the InputQueue
+                      them and put them on the InputQueue (keys via the instructor console)
    10 fixed-step      ours: drains the queue and runs the sim ticks owed (before anything
                       that presents, so this frame shows this frame's sim state)
-   40 present         ours: uploads the video frame for the presented media time and
-                      updates shot markers (before the scene is drawn)
-   50 igLoop          Panda3D: renders the frame
-   55 capture         ours: copies the drawn frame to the video writer (after igLoop)
+   40 present         ours: uploads the video frame for the presented media time, updates
+                      markers and the instructor overlay (before the scene is drawn)
+   50 igLoop          Panda3D: renders the trainee output, then the instructor output
+   55 capture         ours: copies the drawn frames to the video writers (after igLoop)
 """
 
 from __future__ import annotations
@@ -23,19 +24,13 @@ from pathlib import Path
 from content.pack import Pack
 from drivers.input_queue import host_now_s
 from engine import panda_setup
+from engine.instructor_console import ACTION_KEYS, InstructorConsole
 from engine.session import FrameOut, Session
-from sim.events import InputEvent, KeyPress, Pause, Resume, Shot, TraineeAction
+from sim.events import InputEvent, Shot
 
 log = logging.getLogger(__name__)
 
-#: Instructor keys that code what the trainee just did (action triggers wait for them).
-ACTION_KEYS = {
-    "v": "verbal-command",
-    "c": "cover-taken",
-    "d": "distance-created",
-    "b": "backup-requested",
-    "i": "intervened",
-}
+__all__ = ["ACTION_KEYS", "RunConfig", "RunResult", "SightlineApp"]
 
 SORT_FIXED_STEP = 10
 SORT_PRESENT = 40
@@ -54,6 +49,16 @@ class RunConfig:
     video_out: Path | None = None
     markers: bool = True
     script: list[InputEvent] = field(default_factory=list)
+    instructor: str = "auto"  # window, split, buffer, none; auto: window, or buffer if captured
+    instructor_video_out: Path | None = None
+    instructor_size: tuple[int, int] = (1280, 720)
+
+    def instructor_mode(self) -> str:
+        if self.instructor != "auto":
+            return self.instructor
+        if self.offscreen:
+            return "buffer" if self.instructor_video_out else "none"
+        return "window"
 
 
 @dataclass
@@ -63,6 +68,7 @@ class RunResult:
     video_out: Path | None
     video_frames: int  # frames written to video_out
     warnings: list[str]
+    instructor_frames: int = 0  # frames written to instructor_video_out
 
 
 class _ManualClock:
@@ -78,12 +84,14 @@ class _ManualClock:
 class SightlineApp:
     def __init__(self, pack: Pack, cfg: RunConfig):
         self.cfg = cfg
+        mode = cfg.instructor_mode()
         panda_setup.configure(
             cfg.offscreen, cfg.width, cfg.height, title=f"Sightline - {pack.scenario.title}"
         )
         from direct.showbase.ShowBase import ShowBase
         from panda3d.core import ClockObject
 
+        from engine import instructor
         from engine.trainee_view import TraineeView
 
         self.base = ShowBase(windowType="offscreen" if cfg.offscreen else "onscreen")
@@ -92,7 +100,9 @@ class SightlineApp:
         self.base.disableMouse()
         self.base.setBackgroundColor(0, 0, 0, 1)
         win = self.base.win
-        self.screen_aspect = win.getXSize() / win.getYSize()
+        x0, x1, y0, y1 = instructor.trainee_region(mode)
+        self.trainee_region = (x0, x1, y0, y1)
+        self.screen_aspect = (win.getXSize() * (x1 - x0)) / (win.getYSize() * (y1 - y0))
         if cfg.offscreen:
             # Headless runs are deterministic: every frame advances exactly 1/fps.
             self.clock = _ManualClock()
@@ -113,34 +123,45 @@ class SightlineApp:
         )
         self.session.schedule(cfg.script)
         self.view = TraineeView(self.base.render2d, self.screen_aspect, cfg.markers)
-        # Open the buffer or window and draw the view's nodes once before frame 0, so that
-        # frame 0 of a run is drawn (and captured) like every other.
+        self.console = InstructorConsole(
+            self._put, lambda: self.session.runtime.state, list(pack.scenario.segments)
+        )
+        self.instructor_view, inst_out = instructor.open_station(
+            self.base,
+            mode,
+            pack,
+            self.session.runtime,
+            self.console,
+            cfg.instructor_size,
+            self.screen_aspect,
+        )
+        # Open the outputs and draw the views' nodes once before frame 0, so that frame 0
+        # of a run is drawn (and captured) like every other.
         self.base.graphicsEngine.renderFrame()
-        self.capture = None
-        if cfg.video_out is not None:
-            from engine.capture import FrameCapture
+        from engine.capture import FrameCapture
 
-            self.capture = FrameCapture(win, cfg.video_out, cfg.fps)
+        self.capture = FrameCapture(win, cfg.video_out, cfg.fps) if cfg.video_out else None
+        self.inst_capture = None
+        if cfg.instructor_video_out is not None:
+            if inst_out is None:
+                raise panda_setup.DisplayError(
+                    f"--instructor-video-out needs the instructor view in a window or buffer, "
+                    f"not {mode!r}"
+                )
+            self.inst_capture = FrameCapture(inst_out, cfg.instructor_video_out, cfg.fps)
         self.frames = 0  # frames rendered
-        self._captured = 0  # frames written to --video-out from a window
+        self._captured = [0, 0]  # frames sampled from windows: trainee, instructor
         self.last: FrameOut | None = None
         self._done = False
-        self._bind_inputs()
+        self._last_click_s: float | None = None
+        instructor.bind_console(self.base, self.console, host_now_s)
+        self.base.accept("mouse1", self._click)  # the trainee window only: shots
         tm = self.base.taskMgr
         tm.add(self._fixed_step_task, "sightline-fixed-step", sort=SORT_FIXED_STEP)
         tm.add(self._present_task, "sightline-present", sort=SORT_PRESENT)
         tm.add(self._capture_task, "sightline-capture", sort=SORT_CAPTURE)
 
-    # -- input (window only; headless runs take scripts) ----------------------------------
-
-    def _bind_inputs(self) -> None:
-        for key in "123456789":
-            self.base.accept(key, self._put, [KeyPress(0.0, key)])
-        for key, action in ACTION_KEYS.items():
-            self.base.accept(key, self._put, [TraineeAction(0.0, action)])
-        self.base.accept("mouse1", self._click)
-        self.base.accept("space", self._toggle_pause)
-        self.base.accept("escape", self.stop)
+    # -- input ----------------------------------------------------------------------------
 
     def _put(self, event: InputEvent) -> None:
         self.session.inputs.put(event, host_now_s())
@@ -149,21 +170,38 @@ class SightlineApp:
         mw = self.base.mouseWatcherNode
         if mw is None or not mw.hasMouse():
             return
-        m = mw.getMouse()  # -1..1, y up
-        x, y = (m.getX() + 1) / 2, (1 - m.getY()) / 2
-        self._put(Shot(0.0, min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0), "w1"))
-
-    def _toggle_pause(self) -> None:
-        paused = self.session.runtime.state.paused
-        self._put(Resume(0.0) if paused else Pause(0.0))
+        m = mw.getMouse()  # -1..1 over the whole window, y up
+        x0, x1, y0, y1 = self.trainee_region
+        x = ((m.getX() + 1) / 2 - x0) / (x1 - x0)
+        y = ((1 - m.getY()) / 2 - (1 - y1)) / (y1 - y0)
+        if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+            return  # a click on the instructor's half of a split window
+        self._last_click_s = host_now_s()
+        self._put(Shot(0.0, x, y, "w1"))
 
     def stop(self) -> None:
         self._done = True
 
-    # -- tasks --------------------------------------------------------------------------
+    def _devices(self) -> list[str]:
+        lines = []
+        if not self.cfg.offscreen:
+            age = (
+                "no shot yet"
+                if self._last_click_s is None
+                else f"last shot {host_now_s() - self._last_click_s:.1f} s ago"
+            )
+            lines.append(f"mouse: connected, {age}")
+        if self.cfg.script:
+            lines.append(f"script: {len(self.cfg.script)} events")
+        lines.append("serial devices: none configured")
+        return lines
+
+    # -- tasks ----------------------------------------------------------------------------
 
     def _fixed_step_task(self, task):
         self.last = self.session.frame()
+        for shot in self.session.runtime.shots[-3:]:
+            self.console.weapon_seen(shot.weapon)
         return task.cont
 
     def _present_task(self, task):
@@ -172,28 +210,37 @@ class SightlineApp:
             return task.cont
         if out.video is not None:
             self.view.show_frame(out.video[1], out.segment_aspect, out.video_token)
-        now = out.state.t_s
+        st = out.state
         for m in out.new_markers:
-            self.view.add_marker(m.x_norm, m.y_norm, m.weapon, now)
-        self.view.expire_markers(now)
+            self.view.add_marker(m.x_norm, m.y_norm, m.weapon, st.t_s)
+        self.view.expire_markers(st.t_s)
+        self.view.set_markers_visible(st.markers)
+        self.view.set_low_light(st.low_light)
+        if self.instructor_view is not None:
+            self.instructor_view.update(self._devices())
+        if self.console.quit_requested:
+            self.stop()
         return task.cont
 
     def _capture_task(self, task):
-        if self.capture is not None and self.last is not None:
-            img = self.capture.grab()
-            if img is not None and self.cfg.offscreen:
-                # one frame per rendered frame: every frame is exactly 1/fps apart
-                self.capture.submit(img, self.frames / self.cfg.fps)
-            elif img is not None:
+        if self.last is not None:
+            for i, capture in enumerate((self.capture, self.inst_capture)):
+                img = capture.grab() if capture is not None else None
+                if img is None:
+                    continue
+                if self.cfg.offscreen:
+                    # one frame per rendered frame: every frame is exactly 1/fps apart
+                    capture.submit(img, self.frames / self.cfg.fps)
+                    continue
                 # a window renders at its own pace: sample it at --fps on session time,
                 # repeating the frame across any interval a slow frame spanned
-                while self._captured / self.cfg.fps <= self.session.loop.session_s + 1e-9:
-                    self.capture.submit(img, self._captured / self.cfg.fps)
-                    self._captured += 1
+                while self._captured[i] / self.cfg.fps <= self.session.loop.session_s + 1e-9:
+                    capture.submit(img, self._captured[i] / self.cfg.fps)
+                    self._captured[i] += 1
         self.frames += 1
         return task.cont
 
-    # -- running ------------------------------------------------------------------------
+    # -- running ----------------------------------------------------------------------------
 
     def _should_stop(self) -> bool:
         if self._done:
@@ -214,18 +261,20 @@ class SightlineApp:
                 if isinstance(self.clock, _ManualClock):
                     self.clock.now_s = self.frames / self.cfg.fps
                 self.base.taskMgr.step()
-        except SystemExit:  # ShowBase exits this way when the window is closed
+        except SystemExit:  # ShowBase exits this way when a window is closed
             pass
         finally:
             self.session.close()
-            if self.capture is not None:
-                self.capture.close()
+            for capture in (self.capture, self.inst_capture):
+                if capture is not None:
+                    capture.close()
         return RunResult(
             self.session,
             self.frames,
             self.cfg.video_out,
             self.capture.frames if self.capture else 0,
             list(self.session.player.warnings),
+            self.inst_capture.frames if self.inst_capture else 0,
         )
 
     def destroy(self) -> None:

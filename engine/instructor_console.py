@@ -85,6 +85,7 @@ class InstructorConsole:
     message: str = ""
     quit_requested: bool = False
     _esc_at: float | None = None
+    _end_sent: bool = False
 
     def key(self, name: str, now_s: float) -> None:
         """A key press, by Panda3D's name ('f', 'space', 'escape', 'f1', 'enter', '3')."""
@@ -169,13 +170,16 @@ class InstructorConsole:
             return
         if self._esc_at is not None and now_s - self._esc_at <= ESC_CONFIRM_S:
             self._esc_at = None
-            if self.state().ended:
+            if self.state().ended or self._end_sent:
                 self.quit_requested = True
             else:
                 self.emit(EndScenario(0.0))
+                self._end_sent = True  # the tick that applies it may not have run yet
                 self.message = "scenario ended (Esc twice again to quit)"
             return
         self._esc_at = now_s
         self.message = (
-            "Esc again to quit" if self.state().ended else "Esc again to end the scenario"
+            "Esc again to quit"
+            if self.state().ended or self._end_sent
+            else "Esc again to end the scenario"
         )

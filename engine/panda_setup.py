@@ -53,5 +53,10 @@ def configure(offscreen: bool, width: int, height: int, title: str = "Sightline"
     if offscreen:
         lines += ["load-display p3headlessgl", "aux-display pandagl", "sync-video #f"]
     else:
-        lines += ["load-display pandagl", "aux-display p3headlessgl", "sync-video #t"]
+        lines += [
+            "load-display pandagl",
+            "aux-display p3headlessgl",
+            "sync-video #t",
+            "win-origin 0 0",
+        ]  # the instructor window goes to its right
     loadPrcFileData("sightline", "\n".join(lines))

@@ -85,6 +85,7 @@ class TraineeView:
         self._markers: list[tuple[float, NodePath]] = []
         self._weapon_colours: dict[str, tuple] = {}
         self.uploads = 0
+        self._low_light = False
 
     def _layout(self, media_aspect: float) -> None:
         hw, hh = letterbox(media_aspect, self.screen_aspect)
@@ -126,6 +127,22 @@ class TraineeView:
         node.setPos(2 * x_norm - 1, 0, 1 - 2 * y_norm)
         node.setBin("fixed", 10)
         self._markers.append((now_s, node))
+
+    def set_markers_visible(self, on: bool) -> None:
+        """The instructor's H key: hide or show the trainee's hit markers."""
+        if on != self.show_markers:
+            self.show_markers = on
+            for _, node in self._markers:
+                node.show() if on else node.hide()
+
+    def set_low_light(self, on: bool) -> None:
+        """A plain dimming of the picture until the low-light shaders (issue 7) land."""
+        if on != self._low_light:
+            self._low_light = on
+            if on:
+                self._card.setColorScale(0.16, 0.16, 0.2, 1)
+            else:
+                self._card.clearColorScale()
 
     def expire_markers(self, now_s: float) -> None:
         keep = []

@@ -74,6 +74,19 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--tick-hz", type=int, default=120, help="simulation rate (default 120)")
     p.add_argument("--no-markers", action="store_true", help="hide shot markers from the trainee")
+    p.add_argument(
+        "--instructor",
+        choices=("auto", "window", "split", "buffer", "none"),
+        default="auto",
+        help="the instructor view: a second window (default with "
+        "a display), one split window, an offscreen buffer, or none",
+    )
+    p.add_argument(
+        "--instructor-video-out",
+        type=Path,
+        metavar="FILE.mp4",
+        help="write the instructor view to an H.264 file",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from pathlib import Path
 from content import DEMO_PACK
 from content.pack import load_pack
 from drivers.scripted import load_script
+from sim.events import SetView
 from sim.runtime import ScenarioRuntime
 
 DEMO_SCRIPT = "demo-inputs.jsonl"
@@ -30,6 +31,18 @@ def run_command(args: argparse.Namespace) -> int:
     if offscreen and seconds is None:
         seconds = 120.0  # a headless run must end even if the scenario loops forever
     script = load_script(script_path) if script_path else []
+    if args.no_markers:  # a recorded instructor setting, like pressing H at the start
+        script.insert(0, SetView(0.0, "markers", False))
+    for path in (args.instructor_video_out,):
+        if path is not None:
+            if path.suffix.lower() not in (".mp4", ".m4v", ".mov", ".mkv"):
+                raise CliError(f"{path}: the instructor video is H.264, use a .mp4 name")
+            path.parent.mkdir(parents=True, exist_ok=True)
+    if args.instructor == "split" and video_out is not None:
+        raise CliError(
+            "--video-out with --instructor split would capture the overlay too; "
+            "use --instructor window"
+        )
     if video_out is not None:
         if video_out.suffix.lower() not in (".mp4", ".m4v", ".mov", ".mkv"):
             raise CliError(f"{video_out}: --video-out writes H.264, use a .mp4 name")
@@ -45,8 +58,10 @@ def run_command(args: argparse.Namespace) -> int:
         fps=args.fps,
         seconds=seconds,
         video_out=video_out,
-        markers=not args.no_markers,
+        markers=True,
         script=script,
+        instructor=args.instructor,
+        instructor_video_out=args.instructor_video_out,
     )
     if offscreen:
         print(
@@ -98,13 +113,27 @@ def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
             "Trainee actions: " + ", ".join(f"{a.action} @ {a.t_s:.3f} s" for a in rt.actions)
         )
     hits = sum(1 for s in rt.shots if s.zone)
-    lines.append(f"Shots: {len(rt.shots)}, hits: {hits}, score: {st.score}")
+    dry = sum(1 for s in rt.shots if not s.fired)
+    lines.append(
+        f"Shots: {st.shots}, hits: {hits}, score: {st.score}"
+        + (f", dry trigger pulls (malfunctions): {dry}" if dry else "")
+    )
     for s in rt.shots:
-        where = f"{s.zone} ({s.role})" if s.zone else "miss"
+        where = "DRY: malfunction" if not s.fired else f"{s.zone} ({s.role})" if s.zone else "miss"
         cue = f", {s.since_cue_s:.3f} s after '{s.cue}'" if s.cue else ""
         lines.append(
             f"  {s.t_s:8.3f} s  {s.weapon} {s.kind:<7} ({s.x_norm:.3f}, "
             f"{s.y_norm:.3f})  {where:<22} [{s.segment} @ {s.media_t_s:.3f} s{cue}]"
+        )
+    if cfg.instructor_video_out is not None:
+        lines.append(
+            f"Instructor view written to: {cfg.instructor_video_out.resolve()} "
+            f"({result.instructor_frames} frames)"
+        )
+    if rt.flags:
+        lines.append(
+            "Flags: "
+            + ", ".join(f"{f.t_s:.3f} s" + (f" '{f.note}'" if f.note else "") for f in rt.flags)
         )
     if cfg.video_out is not None:
         lines.append(

@@ -1,6 +1,8 @@
-"""The windowed app, as a user drives it: a real X window on Xvfb, real mouse clicks and
-key presses from xdotool. A click is a shot at the cursor, a number key branches, Esc
-quits. Skipped, saying so, where Xvfb or xdotool is not installed
+"""The windowed app, as a user drives it: real X windows on Xvfb (the trainee's and the
+instructor's), real mouse clicks and key presses from xdotool. A click on the trainee
+window is a shot at the cursor; number keys branch; on the instructor window F flags
+(then a typed note and Enter), J opens the jump menu, Esc twice ends the scenario and Esc
+twice again quits. Skipped, saying so, where Xvfb or xdotool is not installed
 (`bash tools/setup.sh test` installs both)."""
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ pytestmark = [
 def x_display():
     read_fd, write_fd = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
         pass_fds=(write_fd,),
         stderr=subprocess.DEVNULL,
     )
@@ -42,8 +44,22 @@ def xdo(env, *args):
     subprocess.run(["xdotool", *args], env=env, check=True, timeout=30, capture_output=True)
 
 
-def test_clicks_shoot_at_the_cursor_keys_branch_and_escape_quits(x_display, fixture_pack):
+def window(env, title_regex: str) -> str:
+    found = subprocess.run(
+        ["xdotool", "search", "--sync", "--name", title_regex],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return found.stdout.split()[0]
+
+
+def test_trainee_clicks_shoot_and_instructor_keys_control_the_run(
+    x_display, fixture_pack, tmp_path
+):
     env = {**os.environ, "DISPLAY": x_display}
+    inst_video = tmp_path / "instructor.mp4"
     app = subprocess.Popen(
         [
             sys.executable,
@@ -55,6 +71,8 @@ def test_clicks_shoot_at_the_cursor_keys_branch_and_escape_quits(x_display, fixt
             "640x360",
             "--seconds",
             "60",
+            "--instructor-video-out",
+            str(inst_video),
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -62,26 +80,28 @@ def test_clicks_shoot_at_the_cursor_keys_branch_and_escape_quits(x_display, fixt
         text=True,
     )
     try:
-        found = subprocess.run(
-            ["xdotool", "search", "--sync", "--name", "Sightline"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        wid = found.stdout.split()[0]
-        xdo(env, "mousemove", "--window", wid, "576", "54", "click", "1")  # (0.9, 0.15)
-        xdo(env, "key", "--window", wid, "2")
-        xdo(env, "mousemove", "--window", wid, "64", "180", "click", "1")  # (0.1, 0.5)
-        xdo(env, "key", "--window", wid, "Escape")
+        trainee = window(env, "^Sightline - ")
+        instructor = window(env, "^Sightline instructor")
+        xdo(env, "mousemove", "--window", trainee, "576", "54", "click", "1")  # (0.9, 0.15)
+        xdo(env, "key", "--window", trainee, "2")  # branch a -> b
+        xdo(env, "mousemove", "--window", trainee, "64", "180", "click", "1")  # (0.1, 0.5)
+        xdo(env, "key", "--window", instructor, "f")
+        xdo(env, "type", "--window", instructor, "late")
+        xdo(env, "key", "--window", instructor, "Return")
+        xdo(env, "key", "--window", instructor, "j", "3")  # jump menu: a, b, c -> c
+        xdo(env, "key", "--window", instructor, "Escape", "Escape")  # end
+        xdo(env, "key", "--window", instructor, "Escape", "Escape")  # quit
         out, err = app.communicate(timeout=60)
     finally:
         if app.poll() is None:
             app.kill()
     assert app.returncode == 0, err[-2000:]
-    assert "Segments played: a -> b" in out
+    assert "Segments played: a -> b -> c" in out
+    assert "b -> c  (instructor: jump)" in out
     assert "(0.900, 0.150)  miss" in out  # segment a's zone is the left half
-    assert "(0.100, 0.500)  mover (threat)" in out or "(0.100, 0.500)  miss" in out
     shots = [line for line in out.splitlines() if " w1 " in line]
     assert len(shots) == 2 and "[a @" in shots[0] and "[b @" in shots[1]
-    assert "ended" not in out.splitlines()[1]  # Esc quit before the scenario's end
+    assert "'late'" in out.split("Flags:")[1]
+    session = next(line for line in out.splitlines() if line.startswith("Session:"))
+    assert ", ended" in session  # Esc Esc ended it, and Esc Esc again quit
+    assert inst_video.stat().st_size > 0

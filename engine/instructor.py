@@ -1,0 +1,117 @@
+"""The instructor's station, wired into Panda3D: where the instructor view renders and how
+both windows' keys reach the console.
+
+Modes:
+  window  a second window (the operator's monitor); the trainee window stays clean
+  split   one window: the trainee view on the left half, the instructor's on the right
+  buffer  an offscreen buffer (headless runs that capture the instructor view)
+  none    no instructor view; keys on the trainee window still reach the console
+"""
+
+from __future__ import annotations
+
+from panda3d.core import (
+    FrameBufferProperties,
+    GraphicsOutput,
+    GraphicsPipe,
+    Texture,
+    WindowProperties,
+)
+
+from content.pack import Pack
+from engine.instructor_console import ACTION_KEYS, InstructorConsole
+from engine.instructor_view import InstructorView
+from sim.runtime import ScenarioRuntime
+
+MODES = ("window", "split", "buffer", "none")
+#: Keys the console listens to (Panda3D button names).
+CONSOLE_KEYS = [
+    *"0123456789",
+    "space",
+    "f",
+    "r",
+    "j",
+    "m",
+    "l",
+    "o",
+    "h",
+    "g",
+    "tab",
+    "f1",
+    "escape",
+    "enter",
+    "backspace",
+    *ACTION_KEYS,
+]
+INSTRUCTOR_PREFIX = "inst-"  # events from the instructor window's keyboard and mouse
+
+
+def trainee_region(mode: str) -> tuple[float, float, float, float]:
+    return (0.0, 0.5, 0.0, 1.0) if mode == "split" else (0.0, 1.0, 0.0, 1.0)
+
+
+def open_station(
+    base,
+    mode: str,
+    pack: Pack,
+    runtime: ScenarioRuntime,
+    console: InstructorConsole,
+    size: tuple[int, int],
+    screen_aspect: float,
+) -> tuple[InstructorView | None, GraphicsOutput | None]:
+    """Create the instructor's output and view; returns (view, output to capture)."""
+    if mode == "none":
+        return None, None
+    if mode == "split":
+        for i in range(base.win.getNumDisplayRegions()):
+            dr = base.win.getDisplayRegion(i)
+            if dr.getCamera() and not dr.getCamera().isEmpty():
+                dr.setDimensions(*trainee_region(mode))
+        view = InstructorView(
+            base.win, None, pack, runtime, console, screen_aspect, region=(0.5, 1.0, 0.0, 1.0)
+        )
+        return view, None
+    live = Texture("trainee-live")
+    base.win.addRenderTexture(live, GraphicsOutput.RTM_bind_or_copy)
+    props = WindowProperties.size(*size)
+    if mode == "window":
+        props.setTitle(f"Sightline instructor - {pack.title}")
+        # beside the trainee window, never over it (the trainee's clicks are shots)
+        props.setOrigin(base.win.getXSize(), 0)
+        out = base.openWindow(props=props, makeCamera=False, name="instructor")
+        if out is None:
+            raise RuntimeError("could not open the instructor window")
+        thrower = base.setupMouse(out, True)
+        thrower.node().setPrefix(INSTRUCTOR_PREFIX)
+        thrower.node().setKeystrokeEvent("keystroke")  # typed notes, from either window
+    else:
+        fb = FrameBufferProperties()
+        fb.setRgbColor(True)
+        fb.setColorBits(24)
+        out = base.graphicsEngine.makeOutput(
+            base.pipe,
+            "instructor",
+            10,
+            fb,
+            props,
+            GraphicsPipe.BF_refuse_window,
+            base.win.getGsg(),
+            base.win,
+        )
+        if out is None:
+            raise RuntimeError("could not create the instructor buffer")
+    out.setSort(10)  # after the trainee output, whose picture it shows
+    view = InstructorView(out, live, pack, runtime, console, screen_aspect)
+    return view, out
+
+
+def bind_console(base, console: InstructorConsole, now_s) -> None:
+    """Route both windows' keys to the console; typed characters feed notes."""
+    for key in CONSOLE_KEYS:
+        for prefix in ("", INSTRUCTOR_PREFIX):
+            base.accept(prefix + key, lambda k=key: console.key(k, now_s()))
+    for prefix in ("", INSTRUCTOR_PREFIX):
+        base.accept(prefix + "shift-/", lambda: console.key("?", now_s()))
+    base.accept("keystroke", console.text)
+    for thrower in base.buttonThrowers or []:
+        thrower.node().setKeystrokeEvent("keystroke")
