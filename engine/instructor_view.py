@@ -114,6 +114,7 @@ class InstructorView:
         h = output.getYSize() * (region[3] - region[2])
         a = self.aspect = w / h
         self.root = NodePath("instructor-view")
+        self.root.setBin("fixed", 0)  # drawn in scene order; panels (sort 100) on top
         self.root.setDepthTest(False)
         self.root.setDepthWrite(False)
         lens = OrthographicLens()
@@ -160,9 +161,10 @@ class InstructorView:
         self.message = _Text(self.root, left, -0.95, 0.045, GREEN)
         # panels drawn over everything, hidden until asked for
         self.panel = self.root.attachNewNode("panel")
-        self.panel.setBin("fixed", 50)
+        self.panel.setBin("fixed", 100)
         _card(self.panel, -a + 0.2, a - 0.2, -0.85, 0.85, (0.03, 0.03, 0.04, 0.93))
         self.panel_title = _Text(self.panel, -a + 0.3, 0.72, 0.06, AMBER)
+        self.panel_keys = _Text(self.panel, -a + 0.3, 0.6, 0.045, AMBER)
         self.panel_body = _Text(self.panel, -a + 0.3, 0.6, 0.045, WHITE, wrap=(2 * a - 0.6) / 0.045)
         self.panel.hide()
 
@@ -264,6 +266,7 @@ class InstructorView:
 
     def _panels(self) -> None:
         c, rt = self.console, self.runtime
+        keys = ""
         if c.menu is not None:
             title = c.menu.title
             body = "\n".join(f"{n}  {label}" for n, label in c.menu.visible())
@@ -272,7 +275,8 @@ class InstructorView:
             body += "\n\nEsc to close"
         elif c.help_open:
             title = "Instructor hotkeys"
-            body = "\n".join(f"{k:<12}{text}" for k, text in HELP)
+            keys = "\n".join(k for k, _ in HELP)
+            body = "\n".join(text for _, text in HELP)
         elif c.guidebook_open:
             title, body = "Training points", self.guidebook
         elif c.review_open:
@@ -293,5 +297,7 @@ class InstructorView:
             self.panel.hide()
             return
         self.panel_title.set(title)
+        self.panel_keys.set(keys)
         self.panel_body.set(body)
+        self.panel_body.np.setX(-self.aspect + (0.75 if keys else 0.3))
         self.panel.show()

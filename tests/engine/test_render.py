@@ -154,3 +154,81 @@ def test_each_demo_pack_plays_its_script_headless_to_an_ending(tmp_path, pack):
     assert ", ended" in proc.stdout and "Trainee actions:" in proc.stdout
     frames, _ = read_video(out)
     assert len(frames) > 100 and all(f.mean() > 20 for f in frames)
+
+
+def test_instructor_view_has_the_overlay_and_the_trainee_view_never_does(tmp_path, fixture_pack):
+    script = write_script(
+        tmp_path / "in.jsonl",
+        [
+            {"t": 0.3, "type": "flag", "note": "first look"},
+            {"t": 0.5, "type": "pause"},
+            {"t": 0.8, "type": "resume"},
+            {"t": 1.0, "type": "key", "key": "2"},
+            {"t": 1.2, "type": "malfunction", "weapon": "w1"},
+            {"t": 1.4, "type": "shot", "x": 0.1, "y": 0.5},
+            {"t": 1.6, "type": "shot", "x": 0.9, "y": 0.9},
+        ],
+    )
+    base = [
+        "run",
+        str(fixture_pack),
+        "--offscreen",
+        "--inputs",
+        str(script),
+        "--seconds",
+        "2.0",
+        "--size",
+        "640x360",
+    ]
+    alone = tmp_path / "alone.mp4"
+    sightline(*base, "--video-out", str(alone))
+    trainee, inst = tmp_path / "trainee.mp4", tmp_path / "instructor.mp4"
+    proc = sightline(*base, "--video-out", str(trainee), "--instructor-video-out", str(inst))
+    t_frames, _ = read_video(trainee)
+    a_frames, _ = read_video(alone)
+    i_frames, _ = read_video(inst)
+    assert len(t_frames) == len(a_frames) == len(i_frames) == 60
+    # the trainee view is the same picture whether or not the instructor view exists
+    worst = max(
+        int(np.abs(t.astype(int) - a.astype(int)).max())
+        for t, a in zip(t_frames, a_frames, strict=True)
+    )
+    assert worst <= 2, worst
+    # the instructor view: the live picture (top left) and overlay text around it
+    assert i_frames[0].shape == (720, 1280, 3)
+    for i in (10, 40):
+        pic = i_frames[i][60:400, 15:750]
+        assert read_frame_code(pic) == read_frame_code(t_frames[i])
+    paused_badge = i_frames[20][0:40, 1100:1280]  # t = 0.67 s, paused
+    running_badge = i_frames[40][0:40, 1100:1280]
+    assert (paused_badge[..., 2] > 180).sum() > 30 and (running_badge[..., 2] > 180).sum() == 0
+    assert (i_frames[40][:, 760:] > 150).mean() > 0.003  # the right column carries text
+    # the scripted instructor actions took effect
+    assert "Flags: 0.300 s 'first look'" in proc.stdout
+    assert "a -> b  (key 2 (to b))" in proc.stdout
+    assert "DRY: malfunction" in proc.stdout and "Shots: 1," in proc.stdout
+
+
+def test_help_panel_renders_on_the_instructor_view(tmp_path, fixture_pack):
+    out = tmp_path / "help.png"
+    code = f"""
+import cv2, numpy as np
+from pathlib import Path
+from content.pack import load_pack
+from engine.app import RunConfig, SightlineApp
+app = SightlineApp(load_pack({str(fixture_pack)!r}), RunConfig(
+    offscreen=True, seconds=0.2, instructor="buffer", width=640, height=360))
+app.console.key("f1", 0.0)
+app.run()
+tex = app.instructor_view.root  # drawn; read the buffer back
+buf = [o for o in app.base.graphicsEngine.getWindows() if o.getName() == "instructor"][0]
+shot = buf.getScreenshot()
+img = np.frombuffer(shot.getRamImageAs("BGR"), np.uint8).reshape(
+    shot.getYSize(), shot.getXSize(), 3)[::-1]
+cv2.imwrite({str(out)!r}, img)
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120, capture_output=True)
+    img = cv2.imread(str(out))
+    panel = img[200:520, 300:980]
+    assert panel.mean() < 60  # the dark help panel covers the middle
+    assert (panel > 200).mean() > 0.01  # with the hotkey list on it
