@@ -82,13 +82,11 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _print_controls(pack) -> None:
-    from engine.app import ACTION_KEYS
+    from engine.instructor_console import HELP
 
-    print(
-        "Window controls: click = shot at the cursor, 1-9 = instructor branch, "
-        "space = pause/resume, Esc = quit"
-    )
-    print("Coded trainee actions: " + ", ".join(f"{k} = {a}" for k, a in ACTION_KEYS.items()))
+    print("Trainee window: click = a shot at the cursor. Instructor hotkeys (either window):")
+    for keys, text in HELP:
+        print(f"  {keys:<10} {text}")
     start = pack.scenario.segments[pack.scenario.start]
     for tr in start.transitions:
         if tr.trigger.kind == "key":

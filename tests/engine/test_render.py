@@ -232,3 +232,28 @@ cv2.imwrite({str(out)!r}, img)
     panel = img[200:520, 300:980]
     assert panel.mean() < 60  # the dark help panel covers the middle
     assert (panel > 200).mean() > 0.01  # with the hotkey list on it
+
+
+def test_split_mode_puts_trainee_left_and_instructor_right(tmp_path, fixture_pack):
+    out = tmp_path / "split.png"
+    code = f"""
+import cv2, numpy as np
+from content.pack import load_pack
+from engine.app import RunConfig, SightlineApp
+app = SightlineApp(load_pack({str(fixture_pack)!r}), RunConfig(
+    offscreen=True, seconds=0.2, instructor="split", width=1280, height=360))
+app.run()
+shot = app.base.win.getScreenshot()
+img = np.frombuffer(shot.getRamImageAs("BGR"), np.uint8).reshape(
+    shot.getYSize(), shot.getXSize(), 3)[::-1]
+cv2.imwrite({str(out)!r}, img)
+print(app.screen_aspect)
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], check=True, timeout=120, capture_output=True, text=True
+    )
+    assert float(proc.stdout.split()[-1]) == pytest.approx(640 / 360)
+    img = cv2.imread(str(out))
+    assert read_frame_code(img[:, :640]) == ("a", 5)  # the last of 6 frames: clip frame 5
+    right = img[:, 640:]
+    assert right.mean() < 60 and (right > 150).mean() > 0.002  # dark panel with text
