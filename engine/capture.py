@@ -41,7 +41,9 @@ class FrameCapture:
             return None
         data = self._tex.getRamImageAs("BGR")
         img = np.frombuffer(data, np.uint8).reshape(self._tex.getYSize(), self._tex.getXSize(), 3)
-        return img[::-1]
+        # Copy now, on the render thread: when the buffer is already BGR, Panda3D hands out
+        # its own RAM image, which the next frames overwrite before the writer encodes it.
+        return np.ascontiguousarray(img[::-1])
 
     def submit(self, img: np.ndarray, t_s: float) -> None:
         """Queue a frame for the file, stamped t_s (blocks while the writer is behind)."""
