@@ -151,6 +151,7 @@ class SerialLink:
                     except queue.Empty:
                         break
                     self._port.write(data)
+                    self._port.flush()  # one command per transmission: `E` must arrive alone
                 if self._stop.is_set():
                     self._port.flush()
                     self._port.close()

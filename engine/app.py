@@ -26,7 +26,7 @@ from drivers.input_queue import host_now_s
 from engine import panda_setup
 from engine.instructor_console import ACTION_KEYS, InstructorConsole
 from engine.session import FrameOut, Session
-from sim.events import InputEvent, Shot
+from sim.events import DeviceStatus, InputEvent, Shot
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class RunConfig:
     instructor: str = "auto"  # window, split, buffer, none; auto: window, or buffer if captured
     instructor_video_out: Path | None = None
     instructor_size: tuple[int, int] = (1280, 720)
+    devices: list[str] = field(default_factory=list)  # --device KIND:PATH[@wN]
 
     def instructor_mode(self) -> str:
         if self.instructor != "auto":
@@ -122,6 +123,11 @@ class SightlineApp:
             max_steps_per_frame=steps,
         )
         self.session.schedule(cfg.script)
+        from drivers.devices import open_device
+
+        self.session.devices = [
+            open_device(spec, self.session.inputs, self._device_fault) for spec in cfg.devices
+        ]
         self.view = TraineeView(self.base.render2d, self.screen_aspect, cfg.markers)
         self.console = InstructorConsole(
             self._put, lambda: self.session.runtime.state, list(pack.scenario.segments)
@@ -182,6 +188,11 @@ class SightlineApp:
     def stop(self) -> None:
         self._done = True
 
+    def _device_fault(self, device: str, connected: bool, text: str) -> None:
+        """From a device's thread: recorded by the sim like any input, seen by the
+        instructor in the device lines."""
+        self.session.inputs.put(DeviceStatus(0.0, device, connected, text), host_now_s())
+
     def _devices(self) -> list[str]:
         lines = []
         if not self.cfg.offscreen:
@@ -193,7 +204,9 @@ class SightlineApp:
             lines.append(f"mouse: connected, {age}")
         if self.cfg.script:
             lines.append(f"script: {len(self.cfg.script)} events")
-        lines.append("serial devices: none configured")
+        lines += [d.status_line() for d in self.session.devices]
+        if not self.session.devices:
+            lines.append("serial devices: none configured")
         return lines
 
     # -- tasks ----------------------------------------------------------------------------
@@ -264,6 +277,8 @@ class SightlineApp:
         except SystemExit:  # ShowBase exits this way when a window is closed
             pass
         finally:
+            for device in self.session.devices:
+                device.close()  # light guns get `E` alone, as the last bytes they receive
             self.session.close()
             for capture in (self.capture, self.inst_capture):
                 if capture is not None:

@@ -64,6 +64,7 @@ class Session:
         self._commands: list[Command] = []
         self.ended_at_s: float | None = None
         self.prebuffer = prebuffer  # keep decoders open on every segment that may come next
+        self.devices: list = []  # drivers.devices.Device: they receive every sim command
 
     @property
     def inputs(self) -> InputQueue:
@@ -90,6 +91,8 @@ class Session:
             self.loop.advance()
         markers: list[ShotMarker] = []
         for cmd in self._commands:
+            for device in self.devices:
+                device.on_command(cmd)  # queues bytes for the device's own thread
             if isinstance(cmd, PlayClip):
                 self._play(cmd)
             elif isinstance(cmd, ShotMarker):

@@ -100,6 +100,17 @@ class EndScenario:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    """A device connected, was lost or reported a fault (recorded, shown to the
+    instructor; it changes nothing else in the session)."""
+
+    t_s: float
+    device: str
+    connected: bool
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     t_s: float
 
@@ -121,6 +132,7 @@ InputEvent = (
     | Malfunction
     | SetView
     | EndScenario
+    | DeviceStatus
 )
 
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sim.events import (
+    DeviceStatus,
     EndScenario,
     Flag,
     FlagNote,
@@ -192,6 +193,7 @@ class ScenarioRuntime:
         self.cues: list[CueRecord] = []
         self.actions: list[ActionRecord] = []
         self.flags: list[FlagRecord] = []
+        self.device_events: list[tuple[float, str, bool, str]] = []  # (t_s, device, up, text)
         self.ignored: list[str] = []  # instructor events that could not apply, and why
         self._stoppages: set[str] = set()  # weapons whose next trigger pull is dead
         self._view = {"markers": True, "low-light": False, "flashlight": False}
@@ -312,6 +314,8 @@ class ScenarioRuntime:
                     last.media_t_s,
                     (last.note + " " + event.note).strip(),
                 )
+        elif isinstance(event, DeviceStatus):
+            self.device_events.append((t_s, event.device, event.connected, event.text))
         elif isinstance(event, SetView):
             self._view[event.setting] = event.on
         elif isinstance(event, JumpTo):

@@ -87,6 +87,14 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         metavar="FILE.mp4",
         help="write the instructor view to an H.264 file",
     )
+    p.add_argument(
+        "--device",
+        action="append",
+        default=[],
+        metavar="KIND:PATH[@wN]",
+        help="a serial device: openfire, gun4ir, recoil-kit or laser-tracker, on "
+        "PATH, serving weapon wN (default w1); repeatable",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +137,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="report counts per category and per subject attribute instead",
     )
+
+    p = sub.add_parser("devices", help="list serial ports and the driver that matches each")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("emulate", help="a pretend device on a pseudo-terminal")
+    p.add_argument("kind", choices=("openfire", "gun4ir", "recoil-kit", "laser-tracker"))
+    p.add_argument("--link", help="the stable path to create (default /tmp/sightline-KIND)")
+    p.add_argument("--shots", type=int, default=0, help="shots or trigger pulls to send")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between them")
+    p.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
 
     p = sub.add_parser("new", help="start a pack from your own footage")
     p.add_argument("pack", type=Path, help="folder to create")
@@ -215,6 +233,26 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 raise CliError(str(exc)) from None
             return 0
+        if args.command == "devices":
+            import json
+
+            from drivers.devices import list_devices
+
+            ports = list_devices()
+            if args.json:
+                print(json.dumps(ports, indent=2))
+            elif not ports:
+                print("no serial ports found")
+            for d in [] if args.json else ports:
+                print(
+                    f"{d['port']:<22} {d['vid'] or '----'}:{d['pid'] or '----'}  "
+                    f"{d['serial'][:16]:<16}  {d['driver']:<9} {d['description']}"
+                )
+            return 0
+        if args.command == "emulate":
+            from tools.emulate import emulate_command
+
+            return emulate_command(args)
         if args.command in ("new", "zones"):
             return authoring_command(args)
         if args.command == "make-demo":
@@ -312,11 +350,13 @@ def lint_command(args: argparse.Namespace) -> int:
 def _is_user_error(exc: BaseException) -> bool:
     from content.media import MediaError
     from content.pack import PackError
+    from drivers.devices import DeviceSpecError
     from engine.video import VideoError
     from engine.video_out import VideoOutError
     from sim.events import InputError
 
     known: tuple[type[BaseException], ...] = (
+        DeviceSpecError,
         CliError,
         PackError,
         MediaError,

@@ -38,6 +38,10 @@ def run_command(args: argparse.Namespace) -> int:
             if path.suffix.lower() not in (".mp4", ".m4v", ".mov", ".mkv"):
                 raise CliError(f"{path}: the instructor video is H.264, use a .mp4 name")
             path.parent.mkdir(parents=True, exist_ok=True)
+    from drivers.devices import parse_spec
+
+    for spec in args.device:
+        parse_spec(spec)  # a clear error before anything opens
     if args.instructor == "split" and video_out is not None:
         raise CliError(
             "--video-out with --instructor split would capture the overlay too; "
@@ -62,6 +66,7 @@ def run_command(args: argparse.Namespace) -> int:
         script=script,
         instructor=args.instructor,
         instructor_video_out=args.instructor_video_out,
+        devices=args.device,
     )
     if offscreen:
         print(
@@ -128,6 +133,8 @@ def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
             f"Instructor view written to: {cfg.instructor_video_out.resolve()} "
             f"({result.instructor_frames} frames)"
         )
+    for t_s, device, up, text in rt.device_events:
+        lines.append(f"Device {device} at {t_s:.3f} s: {text}" + ("" if up else " (DOWN)"))
     if rt.flags:
         lines.append(
             "Flags: "

@@ -1,0 +1,114 @@
+"""Opening devices from the command line (`--device KIND:PATH[@wN]`), forwarding the sim's
+commands to them, listing serial ports, and the status lines the instructor sees.
+
+Kinds: openfire, gun4ir (light guns: feedback over serial, aim and trigger by USB mouse),
+recoil-kit, laser-tracker (the Sightline protocol). A device given without @wN serves the
+first trainee's weapon, w1. Must not import engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from serial.tools import list_ports
+
+from drivers.input_queue import InputQueue, host_now_s
+from drivers.lightgun import BAUD, SEPARATORS, USB_IDS, LightGun
+from drivers.link import SerialLink
+from drivers.sightline_device import SightlineDevice
+from sim.runtime import DryFire, ShotMarker
+
+KINDS = ("openfire", "gun4ir", "recoil-kit", "laser-tracker")
+
+
+class DeviceSpecError(ValueError):
+    pass
+
+
+@dataclass
+class Device:
+    name: str
+    kind: str
+    weapon: str
+    link: SerialLink
+    driver: LightGun | SightlineDevice
+
+    def on_command(self, cmd) -> None:
+        """A sim command: a shot fired from this device's weapon kicks; a dry pull rumbles."""
+        if isinstance(cmd, ShotMarker) and cmd.weapon == self.weapon:
+            if isinstance(self.driver, LightGun):
+                self.driver.fired()
+            elif self.kind == "recoil-kit":
+                self.driver.recoil(int(self.weapon[1:]) if self.weapon[1:].isdigit() else 1)
+        elif (
+            isinstance(cmd, DryFire)
+            and cmd.weapon == self.weapon
+            and isinstance(self.driver, LightGun)
+        ):
+            self.driver.dry()
+
+    def status_line(self) -> str:
+        st = self.link.status
+        if not st.connected:
+            return f"{self.name}: DISCONNECTED"
+        age = (
+            ""
+            if st.last_data_s is None
+            else f", last data {host_now_s() - st.last_data_s:.1f} s ago"
+        )
+        return f"{self.name}: connected{age}"
+
+    def close(self) -> None:
+        if isinstance(self.driver, LightGun):
+            self.driver.give_back()
+        self.link.stop()
+
+
+def parse_spec(spec: str) -> tuple[str, str, str]:
+    kind, sep, rest = spec.partition(":")
+    if not sep or kind not in KINDS or not rest:
+        raise DeviceSpecError(
+            f"--device {spec!r}: use KIND:PATH[@wN] with KIND one of {', '.join(KINDS)}"
+        )
+    path, _, weapon = rest.partition("@")
+    weapon = weapon or "w1"
+    if not (weapon.startswith("w") and weapon[1:].isdigit()):
+        raise DeviceSpecError(f"--device {spec!r}: the weapon is w1, w2, ...")
+    return kind, path, weapon
+
+
+def open_device(
+    spec: str, inputs: InputQueue, on_fault: Callable[[str, bool, str], None]
+) -> Device:
+    kind, path, weapon = parse_spec(spec)
+    name = f"{kind}:{path}"
+    if kind in SEPARATORS:
+        driver = LightGun(kind, weapon)
+        link = SerialLink(name, path, driver, baudrate=BAUD, on_fault=on_fault)
+    else:
+        driver = SightlineDevice(inputs, name)
+        link = SerialLink(name, path, driver, on_fault=on_fault)
+    link.start()
+    return Device(name, kind, weapon, link, driver)
+
+
+def match_driver(vid: int | None, pid: int | None) -> str:
+    for kind, ids in USB_IDS.items():
+        if any(vid == v and (want is None or pid == want) for v, want in ids):
+            return kind
+    return "-"
+
+
+def list_devices() -> list[dict]:
+    return [
+        {
+            "port": info.device,
+            "vid": f"{info.vid:04X}" if info.vid is not None else "",
+            "pid": f"{info.pid:04X}" if info.pid is not None else "",
+            "serial": info.serial_number or "",
+            "description": info.description or "",
+            "driver": match_driver(info.vid, info.pid),
+        }
+        for info in sorted(list_ports.comports(), key=lambda i: i.device)
+    ]

@@ -1,0 +1,114 @@
+"""Devices that speak the Sightline protocol (docs/device-protocol.md): recoil kits, laser
+trackers, flashlights, magazines.
+
+Shots become sim Shot events on the input queue, stamped with the host time the device
+clock maps to (CLOCK exchanges every 2 s; until the first, stamped on arrival). RECOIL
+commands carry a sequence number and are resent once after 50 ms without an ACK (the device
+ACKs a repeat without firing again). Must not import engine.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+
+from drivers import protocol as p
+from drivers.input_queue import InputQueue, host_now_s
+from drivers.link import LinkProtocol, SerialLink
+from sim.events import Shot
+
+ACK_TIMEOUT_S = 0.05
+CLOCK_EVERY_S = 2.0
+
+
+class SightlineDevice(LinkProtocol):
+    def __init__(self, inputs: InputQueue, name: str):
+        self.inputs, self.name = inputs, name
+        self.reader = p.FrameReader()
+        self.link: SerialLink | None = None
+        self.identity: p.Identify | None = None
+        self.last_heartbeat_s: float | None = None
+        self.triggers: collections.deque[tuple[str, float]] = collections.deque(maxlen=64)
+        self._seq = itertools.count(1)
+        self._pending: dict[int, tuple[bytes, float, bool]] = {}  # seq -> (frame, sent, resent)
+        self._clock: tuple[float, float] | None = None  # (round trip s, offset s)
+        self._sync: dict[int, float] = {}  # token -> host send time
+        self._next_sync_s = 0.0
+        self.acks = 0
+        self.lost_acks = 0
+
+    def _next(self) -> int:
+        return next(self._seq) & 0xFF
+
+    def host_time(self, device_us: int, arrival_s: float) -> float:
+        if self._clock is None:
+            return arrival_s
+        mapped = device_us / 1e6 - self._clock[1]
+        return min(mapped, arrival_s)  # never in the future of its own arrival
+
+    # -- LinkProtocol --------------------------------------------------------------------------
+
+    def connection_made(self, link: SerialLink) -> None:
+        self.link = link
+        self.reader = p.FrameReader()
+        self._clock = None
+        self._pending.clear()
+        link.send(p.encode(p.IdentifyRequest(), self._next()))
+        self._next_sync_s = 0.0
+
+    def data_received(self, data: bytes, host_t_s: float) -> None:
+        for _, msg in self.reader.feed(data):
+            if isinstance(msg, p.ShotPosition):
+                self.inputs.put(
+                    Shot(0.0, min(msg.x_norm, 1.0), min(msg.y_norm, 1.0), f"w{msg.weapon}"),
+                    self.host_time(msg.device_us, host_t_s),
+                )
+            elif isinstance(msg, p.Trigger):
+                self.triggers.append((f"w{msg.weapon}", self.host_time(msg.device_us, host_t_s)))
+            elif isinstance(msg, p.Heartbeat):
+                self.last_heartbeat_s = host_t_s
+            elif isinstance(msg, p.Ack):
+                if self._pending.pop(msg.acked_seq, None) is not None:
+                    self.acks += 1
+            elif isinstance(msg, p.Clock):
+                sent = self._sync.pop(msg.token, None)
+                if sent is not None:
+                    rtt = host_t_s - sent
+                    offset = msg.device_us / 1e6 - (sent + host_t_s) / 2
+                    if self._clock is None or rtt <= self._clock[0] * 1.5:
+                        self._clock = (rtt, offset)
+            elif isinstance(msg, p.Identify):
+                self.identity = msg
+            elif isinstance(msg, p.DeviceError) and self.link and self.link.on_fault:
+                self.link.on_fault(self.name, True, f"device error {msg.code}: {msg.text}")
+
+    def connection_lost(self, why: str) -> None:
+        self._pending.clear()
+
+    def poll(self, host_t_s: float) -> None:
+        if self.link is None:
+            return
+        for seq, (frame, sent, resent) in list(self._pending.items()):
+            if host_t_s - sent > ACK_TIMEOUT_S:
+                if resent:
+                    self._pending.pop(seq)
+                    self.lost_acks += 1
+                else:
+                    self.link.send(frame)
+                    self._pending[seq] = (frame, host_t_s, True)
+        if host_t_s >= self._next_sync_s:
+            token = next(self._seq) & 0xFFFFFFFF
+            self._sync = {k: v for k, v in self._sync.items() if host_t_s - v < 5}
+            self._sync[token] = host_now_s()
+            self.link.send(p.encode(p.ClockSync(token), self._next()))
+            self._next_sync_s = host_t_s + CLOCK_EVERY_S
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def recoil(self, weapon: int, pulses: int = 1) -> None:
+        if self.link is None:
+            return
+        seq = self._next()
+        frame = p.encode(p.Recoil(weapon, pulses), seq)
+        self._pending[seq] = (frame, host_now_s(), False)
+        self.link.send(frame)

@@ -1,0 +1,166 @@
+"""`sightline emulate KIND`: a pretend device on a pseudo-terminal, for tests and for
+trying Sightline without hardware.
+
+  openfire / gun4ir    a light gun's serial side: logs each command it receives, parsed
+                       the way the firmware parses them
+  recoil-kit           Sightline protocol: IDENTIFY, heartbeats, a TRIGGER per scripted
+                       or random shot; ACKs RECOIL commands and counts the pulses
+  laser-tracker        Sightline protocol: SHOT positions (scripted or random)
+
+The emulator opens a pty pair and keeps a stable symlink to the device side (like
+/dev/serial/by-id/ on a real system); `unplug()` closes it as a yanked cable does and
+`replug()` brings it back under a new pty, behind the same symlink.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import select
+import threading
+import time
+import tty
+from pathlib import Path
+
+from drivers import protocol as p
+from drivers.lightgun import SEPARATORS, parse_commands
+
+KINDS = ("openfire", "gun4ir", "recoil-kit", "laser-tracker")
+
+
+class Emulator:
+    def __init__(
+        self, kind: str, link: Path, shots: int = 0, interval_s: float = 1.0, seed: int = 1
+    ):
+        if kind not in KINDS:
+            raise ValueError(f"unknown device kind {kind!r}; one of {', '.join(KINDS)}")
+        self.kind, self.link = kind, Path(link)
+        self.shots_left, self.interval_s = shots, interval_s
+        self.rng = random.Random(seed)
+        self.received = bytearray()  # everything the host sent
+        self.commands: list[tuple[str, ...]] = []  # light guns: parsed commands
+        self.recoils: list[p.Recoil] = []  # Sightline devices: RECOIL commands acted on
+        self.acked: set[int] = set()
+        self.reader = p.FrameReader()
+        self._seq = 0
+        self._master: int | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.plug()
+        self._thread = threading.Thread(target=self._run, name=f"emulate:{kind}", daemon=True)
+        self._thread.start()
+
+    # -- the cable ---------------------------------------------------------------------------
+
+    def plug(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        name = os.ttyname(slave)
+        os.close(slave)  # the host opens it by name
+        tmp = self.link.with_suffix(".new")
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(name)
+        tmp.replace(self.link)
+        with self._lock:
+            self._master = master
+            self._t0 = time.monotonic()
+            self._next_hello = True
+
+    def unplug(self) -> None:
+        with self._lock:
+            if self._master is not None:
+                os.close(self._master)
+                self._master = None
+
+    replug = plug
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.unplug()
+        self.link.unlink(missing_ok=True)
+
+    # -- the device --------------------------------------------------------------------------
+
+    def _send(self, msg: p.Message) -> None:
+        with self._lock:
+            if self._master is None:
+                return
+            self._seq = (self._seq + 1) & 0xFF
+            with contextlib.suppress(OSError):  # the cable was pulled meanwhile
+                os.write(self._master, p.encode(msg, self._seq))
+
+    def _device_us(self) -> int:
+        return int((time.monotonic() - self._t0) * 1e6)
+
+    def _run(self) -> None:
+        next_shot = time.monotonic() + self.interval_s
+        next_beat = time.monotonic()
+        while not self._stop.is_set():
+            master = self._master
+            if master is None:
+                self._stop.wait(0.01)
+                continue
+            if self._next_hello and self.kind in ("recoil-kit", "laser-tracker"):
+                self._next_hello = False
+                kind = 1 if self.kind == "recoil-kit" else 2
+                caps = (p.CAP_RECOIL | p.CAP_TRIGGER) if kind == 1 else p.CAP_SHOT
+                self._send(p.Identify(kind, 42, (1, 0, 0), caps, f"emulated {self.kind}"))
+            try:
+                ready, _, _ = select.select([master], [], [], 0.01)
+                data = os.read(master, 4096) if ready else b""
+            except OSError:
+                data = b""
+            if data:
+                self._received(data)
+            now = time.monotonic()
+            if self.kind in ("recoil-kit", "laser-tracker"):
+                if now >= next_beat:
+                    self._send(p.Heartbeat(self._device_us()))
+                    next_beat = now + 0.5
+                if self.shots_left and now >= next_shot:
+                    self.shots_left -= 1
+                    next_shot = now + self.interval_s
+                    if self.kind == "recoil-kit":
+                        self._send(p.Trigger(1, self._device_us()))
+                    else:
+                        x, y = self.rng.randint(6000, 59000), self.rng.randint(6000, 59000)
+                        self._send(p.ShotPosition(1, x, y, 200, self._device_us()))
+
+    def _received(self, data: bytes) -> None:
+        self.received += data
+        if self.kind in SEPARATORS:
+            self.commands = parse_commands(bytes(self.received), SEPARATORS[self.kind])
+            return
+        for seq, msg in self.reader.feed(data):
+            if isinstance(msg, p.Recoil):
+                if seq not in self.acked:  # a resent command is acknowledged, not refired
+                    self.acked.add(seq)
+                    self.recoils.append(msg)
+                self._send(p.Ack(seq, 0))
+            elif isinstance(msg, p.ClockSync):
+                self._send(p.Clock(msg.token, self._device_us()))
+            elif isinstance(msg, p.IdentifyRequest):
+                self._next_hello = True
+
+
+def emulate_command(args) -> int:
+    link = Path(args.link or f"/tmp/sightline-{args.kind}")
+    emu = Emulator(args.kind, link, shots=args.shots, interval_s=args.interval)
+    print(f"emulating a {args.kind} on {link} (-> {os.path.realpath(link)})")
+    print(f"connect with: sightline run PACK --device {args.kind}:{link}   (Ctrl-C to stop)")
+    shown = 0
+    try:
+        deadline = time.monotonic() + args.seconds if args.seconds else None
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.2)
+            log = emu.commands if emu.kind in SEPARATORS else emu.recoils
+            for item in log[shown:]:
+                print(f"received: {item}")
+            shown = len(log)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.close()
+    return 0
