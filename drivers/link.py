@@ -76,7 +76,12 @@ class SerialLink:
         return self
 
     def send(self, data: bytes) -> None:
+        """Queue bytes for the device; wakes the link thread out of its read at once."""
         self._out.put(data)
+        port = self._port
+        if port is not None and hasattr(port, "cancel_read"):
+            with contextlib.suppress(OSError, serial.SerialException, AttributeError):
+                port.cancel_read()
 
     def stop(self, timeout_s: float = 2.0) -> None:
         """Write what is queued, then close (the caller's last words, like a gun's E)."""

@@ -198,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seconds", type=_positive, default=4.0, help="length of each timed run")
     b.add_argument("--repeats", type=int, default=3, help="timed runs per size (median taken)")
     b.add_argument("--sizes", default="1280x720,1920x1080", help="comma-separated WxH list")
+    b = bench.add_parser("input", help="device frame to sim tick, sim command to device")
+    b.add_argument("--samples", type=int, default=100, help="shots to time")
     b = bench.add_parser("branch", help="instructor key to first frame of the new clip")
     b.add_argument("--trials", type=int, default=20, help="branches timed each way")
     return parser
@@ -264,9 +266,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrote {path}")
             return 0
         if args.command == "bench":
-            from tools.bench import bench_branch, bench_render
+            from tools import bench
 
-            return bench_render(args) if args.bench == "render" else bench_branch(args)
+            run = {
+                "render": bench.bench_render,
+                "branch": bench.bench_branch,
+                "input": bench.bench_input,
+            }[args.bench]
+            return run(args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:

@@ -42,6 +42,8 @@ class Emulator:
         self.commands: list[tuple[str, ...]] = []  # light guns: parsed commands
         self.recoils: list[p.Recoil] = []  # Sightline devices: RECOIL commands acted on
         self.acked: set[int] = set()
+        self.sent_at: dict[int, float] = {}  # device_us of each SHOT/TRIGGER -> host write time
+        self.recoil_at: list[float] = []  # host time each new RECOIL arrived
         self.reader = p.FrameReader()
         self._seq = 0
         self._master: int | None = None
@@ -122,11 +124,13 @@ class Emulator:
                 if self.shots_left and now >= next_shot:
                     self.shots_left -= 1
                     next_shot = now + self.interval_s
+                    stamp = self._device_us()
+                    self.sent_at[stamp] = time.monotonic()
                     if self.kind == "recoil-kit":
-                        self._send(p.Trigger(1, self._device_us()))
+                        self._send(p.Trigger(1, stamp))
                     else:
                         x, y = self.rng.randint(6000, 59000), self.rng.randint(6000, 59000)
-                        self._send(p.ShotPosition(1, x, y, 200, self._device_us()))
+                        self._send(p.ShotPosition(1, x, y, 200, stamp))
 
     def _received(self, data: bytes) -> None:
         self.received += data
@@ -138,6 +142,7 @@ class Emulator:
                 if seq not in self.acked:  # a resent command is acknowledged, not refired
                     self.acked.add(seq)
                     self.recoils.append(msg)
+                    self.recoil_at.append(time.monotonic())
                 self._send(p.Ack(seq, 0))
             elif isinstance(msg, p.ClockSync):
                 self._send(p.Clock(msg.token, self._device_us()))
