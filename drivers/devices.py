@@ -79,16 +79,20 @@ def parse_spec(spec: str) -> tuple[str, str, str]:
 
 
 def open_device(
-    spec: str, inputs: InputQueue, on_fault: Callable[[str, bool, str], None]
+    spec: str,
+    inputs: InputQueue,
+    on_fault: Callable[[str, bool, str], None],
+    clock: Callable[[], float] = host_now_s,
 ) -> Device:
+    """Open a device; its events are stamped with `clock`, the session's clock."""
     kind, path, weapon = parse_spec(spec)
     name = f"{kind}:{path}"
     if kind in SEPARATORS:
         driver = LightGun(kind, weapon)
-        link = SerialLink(name, path, driver, baudrate=BAUD, on_fault=on_fault)
+        link = SerialLink(name, path, driver, baudrate=BAUD, on_fault=on_fault, clock=clock)
     else:
-        driver = SightlineDevice(inputs, name)
-        link = SerialLink(name, path, driver, on_fault=on_fault)
+        driver = SightlineDevice(inputs, name, clock)
+        link = SerialLink(name, path, driver, on_fault=on_fault, clock=clock)
     link.start()
     return Device(name, kind, weapon, link, driver)
 

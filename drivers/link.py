@@ -57,6 +57,7 @@ class SerialLink:
         baudrate: int = 115200,
         on_fault: Callable[[str, bool, str], None] | None = None,
         dtr: bool = True,
+        clock: Callable[[], float] = host_now_s,
     ):
         self.path = path
         self.protocol = protocol
@@ -64,6 +65,7 @@ class SerialLink:
         self.dtr = dtr
         self.status = LinkStatus(name)
         self.on_fault = on_fault  # (device name, connected, text), from the link thread
+        self.clock = clock  # what events are stamped with: the session's clock
         self._usb: tuple[int, int, str | None] | None = None
         self._out: queue.SimpleQueue[bytes] = queue.SimpleQueue()
         self._stop = threading.Event()
@@ -124,7 +126,7 @@ class SerialLink:
                 self._usb = (info.vid, info.pid, info.serial_number)
 
     def _fault(self, text: str, connected: bool) -> None:
-        self.status.faults.append((host_now_s(), text))
+        self.status.faults.append((self.clock(), text))
         del self.status.faults[:-20]
         if self.on_fault is not None:
             self.on_fault(self.status.name, connected, text)
@@ -163,7 +165,7 @@ class SerialLink:
                     self._port = None
                     return
                 data = self._port.read(max(1, min(self._port.in_waiting, 4096)))
-                now = host_now_s()
+                now = self.clock()
                 if data:
                     self.status.last_data_s = now
                     self.protocol.data_received(data, now)

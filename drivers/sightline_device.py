@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+from collections.abc import Callable
 
 from drivers import protocol as p
 from drivers.input_queue import InputQueue, host_now_s
@@ -22,8 +23,8 @@ CLOCK_EVERY_S = 2.0
 
 
 class SightlineDevice(LinkProtocol):
-    def __init__(self, inputs: InputQueue, name: str):
-        self.inputs, self.name = inputs, name
+    def __init__(self, inputs: InputQueue, name: str, clock: Callable[[], float] = host_now_s):
+        self.inputs, self.name, self.clock = inputs, name, clock
         self.reader = p.FrameReader()
         self.link: SerialLink | None = None
         self.identity: p.Identify | None = None
@@ -99,7 +100,7 @@ class SightlineDevice(LinkProtocol):
         if host_t_s >= self._next_sync_s:
             token = next(self._seq) & 0xFFFFFFFF
             self._sync = {k: v for k, v in self._sync.items() if host_t_s - v < 5}
-            self._sync[token] = host_now_s()
+            self._sync[token] = self.clock()
             self.link.send(p.encode(p.ClockSync(token), self._next()))
             self._next_sync_s = host_t_s + CLOCK_EVERY_S
 
@@ -110,5 +111,5 @@ class SightlineDevice(LinkProtocol):
             return
         seq = self._next()
         frame = p.encode(p.Recoil(weapon, pulses), seq)
-        self._pending[seq] = (frame, host_now_s(), False)
+        self._pending[seq] = (frame, self.clock(), False)
         self.link.send(frame)

@@ -126,7 +126,8 @@ class SightlineApp:
         from drivers.devices import open_device
 
         self.session.devices = [
-            open_device(spec, self.session.inputs, self._device_fault) for spec in cfg.devices
+            open_device(spec, self.session.inputs, self._device_fault, self.clock)
+            for spec in cfg.devices
         ]
         self.view = TraineeView(self.base.render2d, self.screen_aspect, cfg.markers)
         self.console = InstructorConsole(
@@ -191,7 +192,7 @@ class SightlineApp:
     def _device_fault(self, device: str, connected: bool, text: str) -> None:
         """From a device's thread: recorded by the sim like any input, seen by the
         instructor in the device lines."""
-        self.session.inputs.put(DeviceStatus(0.0, device, connected, text), host_now_s())
+        self.session.inputs.put(DeviceStatus(0.0, device, connected, text), self.clock())
 
     def _devices(self) -> list[str]:
         lines = []
