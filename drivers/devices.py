@@ -17,7 +17,7 @@ from drivers.input_queue import InputQueue, host_now_s
 from drivers.lightgun import BAUD, SEPARATORS, USB_IDS, LightGun
 from drivers.link import SerialLink
 from drivers.sightline_device import SightlineDevice
-from sim.runtime import DryFire, ShotMarker
+from sim.runtime import AmmoChanged, DryFire, ShotMarker
 
 KINDS = ("openfire", "gun4ir", "recoil-kit", "laser-tracker")
 
@@ -35,18 +35,19 @@ class Device:
     driver: LightGun | SightlineDevice
 
     def on_command(self, cmd) -> None:
-        """A sim command: a shot fired from this device's weapon kicks; a dry pull rumbles."""
+        """A sim command: a shot fired from this device's weapon kicks; a dry pull from an
+        injected malfunction rumbles (an empty gun does nothing); ammo goes to the display."""
         if isinstance(cmd, ShotMarker) and cmd.weapon == self.weapon:
             if isinstance(self.driver, LightGun):
                 self.driver.fired()
             elif self.kind == "recoil-kit":
                 self.driver.recoil(int(self.weapon[1:]) if self.weapon[1:].isdigit() else 1)
-        elif (
-            isinstance(cmd, DryFire)
-            and cmd.weapon == self.weapon
-            and isinstance(self.driver, LightGun)
-        ):
+        elif not isinstance(self.driver, LightGun) or getattr(cmd, "weapon", None) != self.weapon:
+            return
+        elif isinstance(cmd, DryFire) and cmd.reason == "malfunction":
             self.driver.dry()
+        elif isinstance(cmd, AmmoChanged):
+            self.driver.set_ammo(cmd.rounds)
 
     def status_line(self) -> str:
         st = self.link.status

@@ -64,10 +64,7 @@ class LightGun(LinkProtocol):
     def fired(self) -> None:
         self.stats.pulses += 1
         if self.link is not None:
-            self.link.send(self._cmd("F0", 2, 1))  # one solenoid pulse
-            if self.ammo is not None:
-                self.ammo = max(0, self.ammo - 1)
-                self.link.send(self._cmd("FDA", self.ammo))
+            self.link.send(self._cmd("F0", 2, 1))  # one solenoid pulse (the sim counts rounds)
 
     def dry(self) -> None:
         self.stats.rumbles += 1

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from drivers import protocol as p
 from drivers.input_queue import InputQueue, host_now_s
 from drivers.link import LinkProtocol, SerialLink
-from sim.events import Shot
+from sim.events import MagazineChange, Shot
 
 ACK_TIMEOUT_S = 0.05
 CLOCK_EVERY_S = 2.0
@@ -66,6 +66,11 @@ class SightlineDevice(LinkProtocol):
                 )
             elif isinstance(msg, p.Trigger):
                 self.triggers.append((f"w{msg.weapon}", self.host_time(msg.device_us, host_t_s)))
+            elif isinstance(msg, p.Magazine):
+                self.inputs.put(
+                    MagazineChange(0.0, f"w{msg.weapon}", msg.inserted, msg.rounds),
+                    self.host_time(msg.device_us, host_t_s),
+                )
             elif isinstance(msg, p.Heartbeat):
                 self.last_heartbeat_s = host_t_s
             elif isinstance(msg, p.Ack):

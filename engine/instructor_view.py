@@ -259,7 +259,7 @@ class InstructorView:
     @staticmethod
     def _shot_line(s) -> str:
         if not s.fired:
-            return f"{s.t_s:7.2f} s  {s.weapon} {s.kind}  DRY: malfunction"
+            return f"{s.t_s:7.2f} s  {s.weapon} {s.kind}  DRY: {s.dry_reason}"
         where = f"{s.zone} ({s.role}) {s.points:+d}" if s.zone else "miss"
         cue = f"   {s.since_cue_s:.2f} s after '{s.cue}'" if s.cue else ""
         return f"{s.t_s:7.2f} s  {s.weapon} {s.kind}  {where}{cue}"

@@ -100,6 +100,17 @@ class EndScenario:
 
 
 @dataclass(frozen=True, slots=True)
+class MagazineChange:
+    """A magazine went in (with `rounds`) or came out of a weapon. Weapons start with
+    unlimited rounds until a magazine event says otherwise."""
+
+    t_s: float
+    weapon: str
+    inserted: bool
+    rounds: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceStatus:
     """A device connected, was lost or reported a fault (recorded, shown to the
     instructor; it changes nothing else in the session)."""
@@ -133,6 +144,7 @@ InputEvent = (
     | SetView
     | EndScenario
     | DeviceStatus
+    | MagazineChange
 )
 
 
@@ -205,6 +217,21 @@ def parse_event(obj: object, where: str) -> InputEvent:
                 f"{', '.join(VIEW_SETTINGS)}) and 'on' (true or false)"
             )
         return SetView(t_s, setting, on)
+    if kind == "magazine":
+        weapon, inserted = obj.get("weapon", "w1"), obj.get("inserted", True)
+        rounds = obj.get("rounds", 0)
+        if not isinstance(weapon, str) or not weapon or len(weapon) > MAX_WEAPON_ID_LEN:
+            raise InputError(f"{where}: 'weapon' must be a short non-empty string")
+        if (
+            not isinstance(inserted, bool)
+            or isinstance(rounds, bool)
+            or not isinstance(rounds, int)
+            or not 0 <= rounds <= 999
+        ):
+            raise InputError(
+                f"{where}: a magazine event needs 'inserted' (true or false) and 'rounds' (0-999)"
+            )
+        return MagazineChange(t_s, weapon, inserted, rounds)
     if kind == "end":
         return EndScenario(t_s)
     if kind == "pause":
@@ -213,5 +240,5 @@ def parse_event(obj: object, where: str) -> InputEvent:
         return Resume(t_s)
     raise InputError(
         f"{where}: unknown event type {kind!r} (expected key, shot, action, flag, jump, "
-        "malfunction, view, end, pause, resume)"
+        "malfunction, view, magazine, end, pause, resume)"
     )

@@ -28,6 +28,7 @@ from sim.events import (
     InputEvent,
     JumpTo,
     KeyPress,
+    MagazineChange,
     Malfunction,
     Pause,
     Resume,
@@ -95,12 +96,22 @@ class ScenarioEnded:
 
 @dataclass(frozen=True, slots=True)
 class DryFire:
-    """A trigger pull that did not fire (an injected stoppage): no recoil pulse."""
+    """A trigger pull that did not fire (an injected stoppage, an empty or missing
+    magazine): no recoil pulse."""
 
     weapon: str
+    reason: str = "malfunction"
 
 
-Command = PlayClip | ShotMarker | ScenarioEnded | DryFire
+@dataclass(frozen=True, slots=True)
+class AmmoChanged:
+    """Rounds left in a weapon's magazine changed (for the gun's display)."""
+
+    weapon: str
+    rounds: int
+
+
+Command = PlayClip | ShotMarker | ScenarioEnded | DryFire | AmmoChanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +164,8 @@ class ShotRecord:
     points: int
     cue: str | None  # the latest cue passed in this segment, if any
     since_cue_s: float | None  # reaction time from that cue
-    fired: bool = True  # False: the trigger was pulled on an injected stoppage
+    fired: bool = True  # False: a dry trigger pull
+    dry_reason: str = ""  # "malfunction" (injected) or "empty" (no rounds, no magazine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +208,7 @@ class ScenarioRuntime:
         self.device_events: list[tuple[float, str, bool, str]] = []  # (t_s, device, up, text)
         self.ignored: list[str] = []  # instructor events that could not apply, and why
         self._stoppages: set[str] = set()  # weapons whose next trigger pull is dead
+        self._rounds: dict[str, int] = {}  # weapons with a tracked magazine: rounds left
         self._view = {"markers": True, "low-light": False, "flashlight": False}
         self._hits = 0
         self._score = 0
@@ -334,6 +347,9 @@ class ScenarioRuntime:
             )
         elif isinstance(event, Malfunction):
             self._stoppages.add(event.weapon)
+        elif isinstance(event, MagazineChange):
+            self._rounds[event.weapon] = event.rounds if event.inserted else 0
+            commands.append(AmmoChanged(event.weapon, self._rounds[event.weapon]))
         elif self._ended:
             return  # keys, actions and shots after the end change nothing
         elif isinstance(event, KeyPress):
@@ -349,10 +365,15 @@ class ScenarioRuntime:
             self._ended = True
             commands.append(ScenarioEnded(self._segment.id, by_instructor=True))
         elif isinstance(event, Shot):
-            if shot_is_dry := event.weapon in self._stoppages:
+            if event.weapon in self._stoppages:
                 self._stoppages.discard(event.weapon)
-                self._dry(event, commands)
-            if not shot_is_dry:
+                self._dry(event, commands, "malfunction")
+            elif self._rounds.get(event.weapon, 1) <= 0:
+                self._dry(event, commands, "empty")
+            else:
+                if event.weapon in self._rounds:
+                    self._rounds[event.weapon] -= 1
+                    commands.append(AmmoChanged(event.weapon, self._rounds[event.weapon]))
                 self._shoot(event, commands)
 
     def _fire_first(self, commands: list[Command], wanted) -> bool:
@@ -362,7 +383,7 @@ class ScenarioRuntime:
                 return True
         return False
 
-    def _dry(self, shot: Shot, commands: list[Command]) -> None:
+    def _dry(self, shot: Shot, commands: list[Command], reason: str) -> None:
         cue = self._last_cue
         t_s = self._tick / self.tick_hz
         self.shots.append(
@@ -381,9 +402,10 @@ class ScenarioRuntime:
                 cue.name if cue else None,
                 (t_s - cue.t_s) if cue else None,
                 fired=False,
+                dry_reason=reason,
             )
         )
-        commands.append(DryFire(shot.weapon))
+        commands.append(DryFire(shot.weapon, reason))
 
     def _shoot(self, shot: Shot, commands: list[Command]) -> None:
         seg = self._segment
@@ -464,6 +486,7 @@ class ScenarioRuntime:
             self._seg_shots,
             len(self.actions),
             tuple(sorted(self._stoppages)),
+            tuple(sorted(self._rounds.items())),
         )
         self._digest = hashlib.blake2b(
             self._digest + repr((fields, hidden)).encode(), digest_size=16

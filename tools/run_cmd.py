@@ -122,7 +122,9 @@ def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
         + (f", dry trigger pulls (malfunctions): {dry}" if dry else "")
     )
     for s in rt.shots:
-        where = "DRY: malfunction" if not s.fired else f"{s.zone} ({s.role})" if s.zone else "miss"
+        where = (
+            f"DRY: {s.dry_reason}" if not s.fired else f"{s.zone} ({s.role})" if s.zone else "miss"
+        )
         cue = f", {s.since_cue_s:.3f} s after '{s.cue}'" if s.cue else ""
         lines.append(
             f"  {s.t_s:8.3f} s  {s.weapon} {s.kind:<7} ({s.x_norm:.3f}, "

@@ -118,3 +118,24 @@ def test_bad_instructor_events_are_named():
         parse_event({"t": 1, "type": "view", "setting": "zoom", "on": True}, "s:1")
     with pytest.raises(InputError, match="'note'"):
         parse_event({"t": 1, "type": "flag", "note": "x" * 501}, "s:1")
+
+
+def test_magazines_count_rounds_and_an_empty_gun_fires_dry():
+    from sim.events import MagazineChange
+    from sim.runtime import AmmoChanged
+
+    rt = ScenarioRuntime(scenario(), HZ)
+    rt.step([KeyPress(0, "2")])
+    loaded = rt.step([MagazineChange(0.0, "w1", True, 1)])
+    assert AmmoChanged("w1", 1) in loaded.commands
+    first = rt.step([Shot(0.0, 0.1, 0.1, "w1")])  # a miss, but it fires
+    assert AmmoChanged("w1", 0) in first.commands and rt.state.shots == 1
+    empty = rt.step([Shot(0.0, 0.5, 0.5, "w1")])  # would hit the torso: but it is empty
+    assert DryFire("w1", "empty") in empty.commands and rt.state.segment == "draw"
+    assert rt.shots[-1].dry_reason == "empty"
+    rt.step([MagazineChange(0.0, "w1", False)])
+    rt.step([Shot(0.0, 0.5, 0.5, "w1")])
+    assert rt.shots[-1].fired is False  # no magazine: still dry
+    assert parse_event({"t": 1, "type": "magazine", "rounds": 15}, "x") == MagazineChange(
+        1.0, "w1", True, 15
+    )
