@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import termios
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -170,11 +171,15 @@ class SerialLink:
                     self.status.last_data_s = now
                     self.protocol.data_received(data, now)
                 self.protocol.poll(now)
-            except (serial.SerialException, OSError, ValueError) as exc:
+            except (serial.SerialException, OSError, ValueError, termios.error) as exc:
+                # an unplugged port: SerialException from read/write, OSError from
+                # in_waiting, termios.error (not an OSError) from flush/tcdrain
                 self._lost(f"lost: {exc.__class__.__name__}: {exc}"[:160])
+            except Exception as exc:  # a driver thread must never die: record, reopen
+                self._lost(f"lost: driver error {exc.__class__.__name__}: {exc}"[:160])
 
     def _lost(self, why: str) -> None:
-        with contextlib.suppress(OSError, serial.SerialException):
+        with contextlib.suppress(OSError, serial.SerialException, termios.error):
             self._port.close()
         self._port = None
         self.status.connected = False

@@ -383,7 +383,7 @@ class ScenarioRuntime:
                 return True
         return False
 
-    def _dry(self, shot: Shot, commands: list[Command], reason: str) -> None:
+    def _record(self, shot: Shot, zone, dry_reason: str = "") -> None:
         cue = self._last_cue
         t_s = self._tick / self.tick_hz
         self.shots.append(
@@ -396,49 +396,32 @@ class ScenarioRuntime:
                 shot.y_norm,
                 self._segment.id,
                 self._media_t(),
-                None,
-                None,
-                0,
+                zone.name if zone else None,
+                zone.role if zone else None,
+                zone.points if zone else 0,
                 cue.name if cue else None,
                 (t_s - cue.t_s) if cue else None,
-                fired=False,
-                dry_reason=reason,
+                fired=not dry_reason,
+                dry_reason=dry_reason,
             )
         )
+
+    def _dry(self, shot: Shot, commands: list[Command], reason: str) -> None:
+        self._record(shot, None, reason)
         commands.append(DryFire(shot.weapon, reason))
 
     def _shoot(self, shot: Shot, commands: list[Command]) -> None:
         seg = self._segment
-        media_t = self._media_t()
         zone = None
         mapped = screen_to_media(shot.x_norm, shot.y_norm, self.screen_aspect, seg.media_aspect)
         if mapped is not None:
-            zone = hit_test(seg.zones, media_t, *mapped)
-        points = zone.points if zone else 0
+            zone = hit_test(seg.zones, self._media_t(), *mapped)
         self._fired += 1
         if zone is not None:
             self._hits += 1
-            self._score += points
+            self._score += zone.points
         self._seg_shots += 1
-        cue = self._last_cue
-        t_s = self._tick / self.tick_hz
-        self.shots.append(
-            ShotRecord(
-                self._tick,
-                t_s,
-                shot.weapon,
-                shot.kind,
-                shot.x_norm,
-                shot.y_norm,
-                seg.id,
-                media_t,
-                zone.name if zone else None,
-                zone.role if zone else None,
-                points,
-                cue.name if cue else None,
-                (t_s - cue.t_s) if cue else None,
-            )
-        )
+        self._record(shot, zone)
         commands.append(
             ShotMarker(
                 shot.x_norm,

@@ -30,21 +30,10 @@ def test_parser_reads_run_together_commands_and_skips_noise():
     ]
 
 
-@pytest.mark.render
-def test_scripted_headless_run_drives_the_gun(tmp_path, fixture_pack):
+def run_against_gun(tmp_path, fixture_pack, events, seconds):
     emu = Emulator("openfire", tmp_path / "gun")
     script = tmp_path / "in.jsonl"
-    script.write_text(
-        "".join(
-            json.dumps(e) + "\n"
-            for e in [
-                {"t": 0.2, "type": "shot", "x": 0.9, "y": 0.1},
-                {"t": 0.4, "type": "malfunction", "weapon": "w1"},
-                {"t": 0.6, "type": "shot", "x": 0.9, "y": 0.1},
-                {"t": 0.8, "type": "shot", "x": 0.1, "y": 0.5},
-            ]
-        )
-    )
+    script.write_text("".join(json.dumps(e) + "\n" for e in events))
     try:
         proc = subprocess.run(
             [
@@ -57,7 +46,7 @@ def test_scripted_headless_run_drives_the_gun(tmp_path, fixture_pack):
                 "--size",
                 "320x180",
                 "--seconds",
-                "1.2",
+                str(seconds),
                 "--inputs",
                 str(script),
                 "--device",
@@ -72,9 +61,24 @@ def test_scripted_headless_run_drives_the_gun(tmp_path, fixture_pack):
         assert wait_for(lambda: emu.received.endswith(b"E")), bytes(emu.received)
     finally:
         emu.close()
-    cmds = emu.commands
+    return proc.stdout, emu.commands, bytes(emu.received)
+
+
+@pytest.mark.render
+def test_scripted_headless_run_drives_the_gun(tmp_path, fixture_pack):
+    _, cmds, received = run_against_gun(
+        tmp_path,
+        fixture_pack,
+        [
+            {"t": 0.2, "type": "shot", "x": 0.9, "y": 0.1},
+            {"t": 0.4, "type": "malfunction", "weapon": "w1"},
+            {"t": 0.6, "type": "shot", "x": 0.9, "y": 0.1},
+            {"t": 0.8, "type": "shot", "x": 0.1, "y": 0.5},
+        ],
+        seconds=1.2,
+    )
     assert cmds[0] == ("S6",) and cmds[-1] == ("E",)  # take control, give it back
-    assert bytes(emu.received).count(b"E") == 1 and emu.received.endswith(b"E")
+    assert received.count(b"E") == 1 and received.endswith(b"E")
     assert cmds.count(("F0", "2", "1")) == 2  # one pulse per shot fired...
     assert cmds.count(("F1", "2", "1")) == 1  # ...and a rumble for the dry pull
     assert ("R0", "0", "20") in cmds  # pulse timing set at the handoff
@@ -82,46 +86,17 @@ def test_scripted_headless_run_drives_the_gun(tmp_path, fixture_pack):
 
 @pytest.mark.render
 def test_an_empty_magazine_gives_no_recoil_and_the_display_counts_down(tmp_path, fixture_pack):
-    emu = Emulator("openfire", tmp_path / "gun")
-    script = tmp_path / "in.jsonl"
-    script.write_text(
-        "".join(
-            json.dumps(e) + "\n"
-            for e in [
-                {"t": 0.1, "type": "magazine", "weapon": "w1", "inserted": True, "rounds": 1},
-                {"t": 0.3, "type": "shot", "x": 0.9, "y": 0.1},
-                {"t": 0.5, "type": "shot", "x": 0.9, "y": 0.1},
-            ]
-        )
+    stdout, cmds, _ = run_against_gun(
+        tmp_path,
+        fixture_pack,
+        [
+            {"t": 0.1, "type": "magazine", "weapon": "w1", "inserted": True, "rounds": 1},
+            {"t": 0.3, "type": "shot", "x": 0.9, "y": 0.1},
+            {"t": 0.5, "type": "shot", "x": 0.9, "y": 0.1},
+        ],
+        seconds=0.8,
     )
-    try:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "tools.cli",
-                "run",
-                str(fixture_pack),
-                "--offscreen",
-                "--size",
-                "320x180",
-                "--seconds",
-                "0.8",
-                "--inputs",
-                str(script),
-                "--device",
-                f"openfire:{emu.link}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert proc.returncode == 0, proc.stderr[-1500:]
-        assert wait_for(lambda: emu.received.endswith(b"E")), bytes(emu.received)
-    finally:
-        emu.close()
-    cmds = emu.commands
     assert cmds.count(("F0", "2", "1")) == 1  # one round: one recoil
     assert ("F1", "2", "1") not in cmds  # an empty gun does not rumble either
     assert [c for c in cmds if c[0] == "FDA"] == [("FDA", "1"), ("FDA", "0")]
-    assert "DRY: empty" in proc.stdout
+    assert "DRY: empty" in stdout

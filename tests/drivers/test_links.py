@@ -118,3 +118,31 @@ def test_a_port_that_does_not_exist_is_a_fault_not_a_crash(tmp_path):
         assert "cannot open" in faults[0][2] and not link.status.connected
     finally:
         link.stop()
+
+
+def test_a_driver_that_throws_does_not_kill_its_link():
+    class Flaky(Collect):
+        def __init__(self):
+            super().__init__()
+            self.boom = True
+
+        def data_received(self, data, host_t_s):
+            if self.boom:
+                self.boom = False
+                raise RuntimeError("bug in a driver")
+            super().data_received(data, host_t_s)
+
+    faults = []
+    proto = Flaky()
+    link = SerialLink(
+        "loop", "loop://", proto, on_fault=lambda name, up, text: faults.append(text)
+    ).start()
+    try:
+        assert link.connected_event.wait(WAIT_S)
+        link.send(b"\x00")  # triggers the bug
+        assert wait_for(lambda: any("driver error RuntimeError" in f for f in faults))
+        assert link.connected_event.wait(WAIT_S)  # reopened
+        link.send(p.encode(p.Heartbeat(9), 1))
+        assert wait_for(lambda: p.Heartbeat(9) in proto.messages)
+    finally:
+        link.stop()
