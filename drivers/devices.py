@@ -40,6 +40,8 @@ class Device:
         if isinstance(cmd, ShotMarker) and cmd.weapon == self.weapon:
             if isinstance(self.driver, LightGun):
                 self.driver.fired()
+                if cmd.role == "no-shoot":
+                    self.driver.warn()
             elif self.kind == "recoil-kit":
                 self.driver.recoil(int(self.weapon[1:]) if self.weapon[1:].isdigit() else 1)
         elif not isinstance(self.driver, LightGun) or getattr(cmd, "weapon", None) != self.weapon:

@@ -66,6 +66,11 @@ class LightGun(LinkProtocol):
         if self.link is not None:
             self.link.send(self._cmd("F0", 2, 1))  # one solenoid pulse (the sim counts rounds)
 
+    def warn(self) -> None:
+        """A red LED pulse: the trainee hit someone they must not shoot."""
+        if self.link is not None:
+            self.link.send(self._cmd("F2", 2, 1))
+
     def dry(self) -> None:
         self.stats.rumbles += 1
         if self.link is not None:

@@ -146,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--link", help="the stable path to create (default /tmp/sightline-KIND)")
     p.add_argument("--shots", type=int, default=0, help="shots or trigger pulls to send")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between them")
+    p.add_argument(
+        "--at",
+        action="append",
+        default=[],
+        metavar="X,Y",
+        help="laser tracker: a scripted shot position (normalized), repeatable; "
+        "random positions otherwise",
+    )
     p.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
 
     p = sub.add_parser("new", help="start a pack from your own footage")

@@ -37,6 +37,7 @@ class Emulator:
             raise ValueError(f"unknown device kind {kind!r}; one of {', '.join(KINDS)}")
         self.kind, self.link = kind, Path(link)
         self.shots_left, self.interval_s = shots, interval_s
+        self.positions: list[tuple[float, float]] = []  # scripted shot positions, normalized
         self.rng = random.Random(seed)
         self.received = bytearray()  # everything the host sent
         self.commands: list[tuple[str, ...]] = []  # light guns: parsed commands
@@ -129,7 +130,11 @@ class Emulator:
                     if self.kind == "recoil-kit":
                         self._send(p.Trigger(1, stamp))
                     else:
-                        x, y = self.rng.randint(6000, 59000), self.rng.randint(6000, 59000)
+                        if self.positions:
+                            px, py = self.positions.pop(0)
+                            x, y = round(px * 65535), round(py * 65535)
+                        else:
+                            x, y = self.rng.randint(6000, 59000), self.rng.randint(6000, 59000)
                         self._send(p.ShotPosition(1, x, y, 200, stamp))
 
     def _received(self, data: bytes) -> None:
@@ -152,7 +157,10 @@ class Emulator:
 
 def emulate_command(args) -> int:
     link = Path(args.link or f"/tmp/sightline-{args.kind}")
-    emu = Emulator(args.kind, link, shots=args.shots, interval_s=args.interval)
+    emu = Emulator(args.kind, link, shots=max(args.shots, len(args.at)), interval_s=args.interval)
+    for spec in args.at:
+        x, y = (float(v) for v in spec.split(","))
+        emu.positions.append((x, y))
     print(f"emulating a {args.kind} on {link} (-> {os.path.realpath(link)})")
     print(f"connect with: sightline run PACK --device {args.kind}:{link}   (Ctrl-C to stop)")
     shown = 0

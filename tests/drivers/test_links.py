@@ -146,3 +146,20 @@ def test_a_driver_that_throws_does_not_kill_its_link():
         assert wait_for(lambda: p.Heartbeat(9) in proto.messages)
     finally:
         link.stop()
+
+
+def test_laser_tracker_emulator_sends_scripted_positions(tmp_path):
+    emu = Emulator("laser-tracker", tmp_path / "t", shots=2, interval_s=0.05)
+    emu.positions += [(0.25, 0.75), (0.5, 0.5)]
+    q = InputQueue()
+    link = SerialLink("t", str(emu.link), SightlineDevice(q, "t")).start()
+    got = []
+    try:
+        assert wait_for(lambda: got.extend(q.drain()) or len(got) >= 2)
+    finally:
+        link.stop()
+        emu.close()
+    assert [(round(s.event.x_norm, 3), round(s.event.y_norm, 3)) for s in got[:2]] == [
+        (0.25, 0.75),
+        (0.5, 0.5),
+    ]
