@@ -177,14 +177,18 @@ class LaserTracker:
 def detect_video(path: str, settings: TrackerSettings | None = None) -> list[Spot]:
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
-        raise OSError(f"{path}: cannot open video")
+        raise OSError(f"{path}: cannot open video (missing, or not a video file)")
     w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
     fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
     tracker = LaserTracker(w, h, fps, settings or TrackerSettings())
     shots: list[Spot] = []
+    frames = 0
     while True:
         ok, img = cap.read()
         if not ok:
+            if frames == 0:
+                raise OSError(f"{path}: no decodable video frame")
             break
+        frames += 1
         shots += tracker.process(img, cap.get(cv2.CAP_PROP_POS_MSEC) / 1000)
     return shots

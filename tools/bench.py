@@ -17,6 +17,7 @@ the output says so. `--clip FILE` benchmarks your own footage at its own size.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
@@ -315,6 +316,51 @@ def bench_input(args: argparse.Namespace) -> int:
         "the first path includes waiting for the next frame (up to 16.7 ms) and the tick "
         "rule (up to 8.3 ms)"
     )
+    return 0
+
+
+def bench_tracker(args: argparse.Namespace) -> int:
+    """Per-frame cost of the laser tracker on one core, on real webcam footage (the ShootOFF
+    recording) at 640x480 and upscaled to 1280x720; frames are decoded beforehand."""
+    import os
+
+    from drivers.laser_tracker import LaserTracker
+
+    cv2.setNumThreads(1)
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    source = REAL_SOURCE if REAL_SOURCE.is_file() else None
+    cap = cv2.VideoCapture(str(source)) if source else None
+    base = []
+    rng = np.random.default_rng(2)
+    for _ in range(args.frames):
+        ok, img = cap.read() if cap else (False, None)
+        if not ok:
+            img = cv2.add(
+                np.full((480, 640, 3), 70, np.uint8),
+                rng.integers(0, 12, (480, 640, 3), dtype=np.uint8),
+            )
+        base.append(img)
+    print(
+        f"sightline bench tracker: {len(base)} frames of "
+        f"{'real webcam footage (' + source.name + ')' if source else 'synthetic noise'}, "
+        f"one core"
+    )
+    print(f"{'size':<10} {'ms median':>10} {'ms p99':>8} {'fps sustained':>14} {'120 fps?':>9}")
+    for w, h in ((640, 480), (1280, 720)):
+        frames = base if w == 640 else [cv2.resize(f, (w, h)) for f in base]
+        tracker = LaserTracker(w, h, 30.0)
+        times = []
+        t_all = time.perf_counter()
+        for i, f in enumerate(frames):
+            t0 = time.perf_counter()
+            tracker.process(f, i / 30)
+            times.append((time.perf_counter() - t0) * 1000)
+        fps = len(frames) / (time.perf_counter() - t_all)
+        print(
+            f"{w}x{h:<5} {statistics.median(times):>10.2f} {np.percentile(times, 99):>8.2f} "
+            f"{fps:>14.0f} {'yes' if fps >= 120 else 'no':>9}"
+        )
     return 0
 
 

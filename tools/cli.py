@@ -138,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="report counts per category and per subject attribute instead",
     )
 
+    p = sub.add_parser("detect-shots", help="find laser shots in a recorded camera video")
+    p.add_argument("video", type=Path)
+    p.add_argument("--json", action="store_true", help="a list of {frame, t, x, y, color}")
+
     p = sub.add_parser("devices", help="list serial ports and the driver that matches each")
     p.add_argument("--json", action="store_true")
 
@@ -206,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seconds", type=_positive, default=4.0, help="length of each timed run")
     b.add_argument("--repeats", type=int, default=3, help="timed runs per size (median taken)")
     b.add_argument("--sizes", default="1280x720,1920x1080", help="comma-separated WxH list")
+    b = bench.add_parser("tracker", help="laser tracker cost per frame, one core")
+    b.add_argument("--frames", type=int, default=600, help="frames to time")
     b = bench.add_parser("input", help="device frame to sim tick, sim command to device")
     b.add_argument("--samples", type=int, default=100, help="shots to time")
     b = bench.add_parser("branch", help="instructor key to first frame of the new clip")
@@ -242,6 +248,37 @@ def main(argv: list[str] | None = None) -> int:
                 print(catalog(root, args.where, args.format, args.makeup))
             except ValueError as exc:
                 raise CliError(str(exc)) from None
+            return 0
+        if args.command == "detect-shots":
+            import json
+
+            from drivers.laser_tracker import detect_video
+
+            if not args.video.is_file():
+                raise CliError(f"{args.video}: no such video file")
+            try:
+                shots = detect_video(str(args.video))
+            except OSError as exc:
+                raise CliError(str(exc)) from None
+            rows = [
+                {
+                    "frame": s.frame,
+                    "t": round(s.t_s, 4),
+                    "x": round(s.x, 2),
+                    "y": round(s.y, 2),
+                    "color": s.color,
+                }
+                for s in shots
+            ]
+            if args.json:
+                print(json.dumps(rows, indent=1))
+            else:
+                for r in rows:
+                    print(
+                        f"frame {r['frame']:6d}  {r['t']:9.3f} s  x {r['x']:8.2f}  "
+                        f"y {r['y']:8.2f}  {r['color']}"
+                    )
+                print(f"{len(rows)} shot(s)")
             return 0
         if args.command == "devices":
             import json
@@ -280,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
                 "render": bench.bench_render,
                 "branch": bench.bench_branch,
                 "input": bench.bench_input,
+                "tracker": bench.bench_tracker,
             }[args.bench]
             return run(args)
     except KeyboardInterrupt:
