@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 from serial.tools import list_ports
 
+from drivers.camera import CameraDevice
 from drivers.input_queue import InputQueue, host_now_s
 from drivers.lightgun import BAUD, SEPARATORS, USB_IDS, LightGun
 from drivers.link import SerialLink
 from drivers.sightline_device import SightlineDevice
 from sim.runtime import AmmoChanged, DryFire, ShotMarker
 
-KINDS = ("openfire", "gun4ir", "recoil-kit", "laser-tracker")
+KINDS = ("openfire", "gun4ir", "recoil-kit", "laser-tracker", "camera")
 
 
 class DeviceSpecError(ValueError):
@@ -68,6 +69,26 @@ class Device:
         self.link.stop()
 
 
+@dataclass
+class CameraInput:
+    """A camera watching the screen (drivers/camera.py): input only."""
+
+    name: str
+    camera: CameraDevice
+
+    def on_command(self, cmd) -> None:
+        pass
+
+    def status_line(self) -> str:
+        c = self.camera
+        if not c.connected:
+            return f"{self.name}: DISCONNECTED"
+        return f"{self.name}: {c.frames} frames, {c.shots} shots"
+
+    def close(self) -> None:
+        self.camera.stop()
+
+
 def parse_spec(spec: str) -> tuple[str, str, str]:
     kind, sep, rest = spec.partition(":")
     if not sep or kind not in KINDS or not rest:
@@ -90,6 +111,8 @@ def open_device(
     """Open a device; its events are stamped with `clock`, the session's clock."""
     kind, path, weapon = parse_spec(spec)
     name = f"{kind}:{path}"
+    if kind == "camera":
+        return CameraInput(name, CameraDevice(path, inputs, name, clock, on_fault=on_fault).start())
     if kind in SEPARATORS:
         driver = LightGun(kind, weapon)
         link = SerialLink(name, path, driver, baudrate=BAUD, on_fault=on_fault, clock=clock)

@@ -1,0 +1,57 @@
+"""The camera as a device: spots become shots on the trainee screen, attributed to the
+right shooter by trigger timing or colour."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from drivers.camera import Attributor, CameraDevice
+from drivers.input_queue import InputQueue
+from engine.video_out import H264Writer
+from tests.drivers.test_laser_tracker import FPS, H, W, clip, laser
+
+
+def test_attribution_prefers_the_nearest_trigger_then_the_colour():
+    a = Attributor()
+    a.trigger("w3", 10.00)
+    a.trigger("w4", 10.10)
+    assert a.weapon_for("red", 10.02) == "w3"  # nearest trigger pull
+    assert a.weapon_for("red", 10.05) == "w4"  # w3's pull is already used
+    assert a.weapon_for("green", 12.0) == "w2"  # no pull near: by colour
+    assert a.weapon_for("ir", 12.0) == "w1"
+
+
+def test_a_recorded_camera_feeds_shots_onto_the_screen(tmp_path):
+    path = tmp_path / "cam.mp4"
+    frames = clip(40)
+    for i in (12, 13, 14):
+        laser(frames[i], 160.0, 360.0, "green")
+    with H264Writer(path, W, H, FPS, crf=10) as out:
+        for img in frames:
+            out.write(img)
+    q = InputQueue()
+    cam = CameraDevice(str(path), q, "camera").start()
+    got = []
+    done = threading.Event()
+    for _ in range(500):
+        got += q.drain()
+        if got or done.wait(0.01):
+            break
+    cam.stop()
+    (item,) = got
+    shot = item.event
+    assert shot.weapon == "w2"  # green, no trigger pulls: by colour
+    assert abs(shot.x_norm - 0.25) < 0.01 and abs(shot.y_norm - 0.75) < 0.01
+
+
+def test_a_homography_maps_the_camera_onto_the_screen():
+    cam = CameraDevice(
+        "0",
+        InputQueue(),
+        "camera",
+        homography=np.array([[1 / 320, 0, -0.5], [0, 1 / 240, -0.5], [0, 0, 1]]),
+    )
+    assert cam.to_screen(320, 240, W, H) == (0.5, 0.5)
+    assert cam.to_screen(10, 10, W, H) is None  # outside the projected screen
