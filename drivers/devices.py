@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from serial.tools import list_ports
 
+from drivers.calibration import default_path, load
 from drivers.camera import CameraDevice
 from drivers.input_queue import InputQueue, host_now_s
 from drivers.lightgun import BAUD, SEPARATORS, USB_IDS, LightGun
@@ -112,7 +113,14 @@ def open_device(
     kind, path, weapon = parse_spec(spec)
     name = f"{kind}:{path}"
     if kind == "camera":
-        return CameraInput(name, CameraDevice(path, inputs, name, clock, on_fault=on_fault).start())
+        calib = default_path(path)  # written by `sightline calibrate`
+        homography = load(calib).homography if calib.is_file() else None
+        return CameraInput(
+            name,
+            CameraDevice(
+                path, inputs, name, clock, homography=homography, on_fault=on_fault
+            ).start(),
+        )
     if kind in SEPARATORS:
         driver = LightGun(kind, weapon)
         link = SerialLink(name, path, driver, baudrate=BAUD, on_fault=on_fault, clock=clock)

@@ -138,6 +138,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="report counts per category and per subject attribute instead",
     )
 
+    p = sub.add_parser("calibrate", help="map a camera's view onto the trainee screen")
+    p.add_argument("--camera", type=int, metavar="N", help="live, from webcam N")
+    p.add_argument("--image", type=Path, metavar="PHOTO", help="from a photo of the pattern")
+    p.add_argument("--pattern-out", type=Path, metavar="FILE.png", help="write the pattern")
+    p.add_argument(
+        "--size",
+        type=_size,
+        default=(1920, 1080),
+        metavar="WxH",
+        help="the trainee screen's resolution (default 1920x1080)",
+    )
+    p.add_argument("--out", type=Path, help="where to save (default sightline-calibration/)")
+
     p = sub.add_parser("detect-shots", help="find laser shots in a recorded camera video")
     p.add_argument("video", type=Path)
     p.add_argument("--json", action="store_true", help="a list of {frame, t, x, y, color}")
@@ -249,6 +262,14 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 raise CliError(str(exc)) from None
             return 0
+        if args.command == "calibrate":
+            from drivers.calibration import CalibrationError
+            from tools.calibrate import calibrate_command
+
+            try:
+                return calibrate_command(args)
+            except CalibrationError as exc:
+                raise CliError(f"calibration failed: {exc}") from None
         if args.command == "detect-shots":
             import json
 
