@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from drivers.input_queue import InputQueue, host_now_s
-from drivers.laser_tracker import LaserTracker
-from sim.events import Shot
+from drivers.laser_tracker import FlashlightTracker, LaserTracker
+from sim.events import FlashlightMove, Shot
 
 ATTRIBUTION_WINDOW_S = 0.15
 
@@ -103,6 +103,7 @@ class CameraDevice:
         w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
         tracker = LaserTracker(w, h, fps)
+        beam = FlashlightTracker(w, h)
         self.connected = True
         start = self.clock()
         try:
@@ -117,6 +118,12 @@ class CameraDevice:
                 now = self.clock()
                 self.frames += 1
                 self.last_frame_s = now
+                light = beam.process(img)
+                if light is not None:
+                    on, bx, by = light
+                    pos = self.to_screen(bx, by, w, h) if on else (0.0, 0.0)
+                    if pos is not None:
+                        self.inputs.put(FlashlightMove(0.0, "f1", on, *pos), now)
                 for spot in tracker.process(img, media_s):
                     pos = self.to_screen(spot.x, spot.y, w, h)
                     if pos is None:

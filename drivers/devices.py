@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from serial.tools import list_ports
 
 from drivers.calibration import default_path, load
-from drivers.camera import CameraDevice
+from drivers.camera import Attributor, CameraDevice
 from drivers.input_queue import InputQueue, host_now_s
 from drivers.lightgun import BAUD, SEPARATORS, USB_IDS, LightGun
 from drivers.link import SerialLink
@@ -108,24 +108,32 @@ def open_device(
     inputs: InputQueue,
     on_fault: Callable[[str, bool, str], None],
     clock: Callable[[], float] = host_now_s,
+    attributor: Attributor | None = None,
 ) -> Device:
-    """Open a device; its events are stamped with `clock`, the session's clock."""
+    """Open a device; its events are stamped with `clock`, the session's clock. Recoil
+    kits' trigger pulls feed `attributor`, which cameras use to tell shooters apart."""
+    attributor = attributor or Attributor()
     kind, path, weapon = parse_spec(spec)
     name = f"{kind}:{path}"
     if kind == "camera":
         calib = default_path(path)  # written by `sightline calibrate`
         homography = load(calib).homography if calib.is_file() else None
-        return CameraInput(
+        camera = CameraDevice(
+            path,
+            inputs,
             name,
-            CameraDevice(
-                path, inputs, name, clock, homography=homography, on_fault=on_fault
-            ).start(),
+            clock,
+            homography=homography,
+            attributor=attributor,
+            on_fault=on_fault,
         )
+        return CameraInput(name, camera.start())
     if kind in SEPARATORS:
         driver = LightGun(kind, weapon)
         link = SerialLink(name, path, driver, baudrate=BAUD, on_fault=on_fault, clock=clock)
     else:
         driver = SightlineDevice(inputs, name, clock)
+        driver.on_trigger = lambda _n, t: attributor.trigger(weapon, t)
         link = SerialLink(name, path, driver, on_fault=on_fault, clock=clock)
     link.start()
     return Device(name, kind, weapon, link, driver)

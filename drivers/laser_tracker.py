@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 BACKGROUND_SHARE = 0.9
+IR_MAX_CHROMA = 6.0  # mean (max - min channel) of the halo below which a spot is infrared
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class LaserTracker:
         """The new shots that start in this frame."""
         index = self._frame
         self._frame += 1
+        self._img = frame_bgr
         b, g, r = cv2.split(frame_bgr)
         sig = cv2.min(cv2.min(b, g), r).astype(np.float32)
         chroma = r.astype(np.float32) - g.astype(np.float32)
@@ -145,6 +147,9 @@ class LaserTracker:
         if not ring.any():
             return "red"
         ring = ring.astype(bool)
+        patch = self._img[ya:yb, xa:xb][ring].astype(np.int16)
+        if float((patch.max(axis=1) - patch.min(axis=1)).mean()) < IR_MAX_CHROMA:
+            return "ir"  # an infrared laser on a monochrome (IR) camera: a colourless halo
         halo = float(chroma[ya:yb, xa:xb][ring].mean())  # red minus green around the core
         background = float(self._chroma[ya:yb, xa:xb][ring].mean())
         # Mostly what the laser adds over the background, as ShootOFF scores it (it subtracts
@@ -192,3 +197,41 @@ def detect_video(path: str, settings: TrackerSettings | None = None) -> list[Spo
         frames += 1
         shots += tracker.process(img, cap.get(cv2.CAP_PROP_POS_MSEC) / 1000)
     return shots
+
+
+@dataclass
+class FlashlightTracker:
+    """An IR flashlight's beam on the screen: a large bright blob held on, not a pulse.
+    `process` returns (on, x, y) in camera pixels every frame while the beam is on, and
+    once with on=False when it goes off; a blob must be seen for `hold_frames` frames
+    in a row to count (a laser pulse is small and short)."""
+
+    width: int
+    height: int
+    level: int = 200  # of the min-channel signal
+    min_area_share: float = 0.0015
+    hold_frames: int = 3
+
+    def __post_init__(self) -> None:
+        self._seen = 0
+        self._missed = 0
+        self.on = False
+        self._min_area = max(20, int(self.width * self.height * self.min_area_share))
+
+    def process(self, frame_bgr: np.ndarray) -> tuple[bool, float, float] | None:
+        b, g, r = cv2.split(frame_bgr)
+        mask = (cv2.min(cv2.min(b, g), r) >= self.level).astype(np.uint8)
+        n, _, stats, centroids = cv2.connectedComponentsWithStats(mask, 8)
+        best = max(range(1, n), key=lambda i: stats[i, cv2.CC_STAT_AREA], default=None)
+        if best is not None and stats[best, cv2.CC_STAT_AREA] >= self._min_area:
+            self._seen, self._missed = self._seen + 1, 0
+            if self._seen >= self.hold_frames:
+                self.on = True
+                x, y = centroids[best]
+                return True, float(x), float(y)
+            return None
+        self._seen, self._missed = 0, self._missed + 1
+        if self.on and self._missed >= self.hold_frames:
+            self.on = False
+            return False, 0.0, 0.0
+        return None

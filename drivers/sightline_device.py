@@ -16,7 +16,7 @@ from collections.abc import Callable
 from drivers import protocol as p
 from drivers.input_queue import InputQueue, host_now_s
 from drivers.link import LinkProtocol, SerialLink
-from sim.events import MagazineChange, Shot
+from sim.events import FlashlightMove, MagazineChange, Shot
 
 ACK_TIMEOUT_S = 0.05
 CLOCK_EVERY_S = 2.0
@@ -25,6 +25,7 @@ CLOCK_EVERY_S = 2.0
 class SightlineDevice(LinkProtocol):
     def __init__(self, inputs: InputQueue, name: str, clock: Callable[[], float] = host_now_s):
         self.inputs, self.name, self.clock = inputs, name, clock
+        self.on_trigger: Callable[[int, float], None] | None = None  # shot attribution
         self.reader = p.FrameReader()
         self.link: SerialLink | None = None
         self.identity: p.Identify | None = None
@@ -65,7 +66,15 @@ class SightlineDevice(LinkProtocol):
                     self.host_time(msg.device_us, host_t_s),
                 )
             elif isinstance(msg, p.Trigger):
-                self.triggers.append((f"w{msg.weapon}", self.host_time(msg.device_us, host_t_s)))
+                t = self.host_time(msg.device_us, host_t_s)
+                self.triggers.append((f"w{msg.weapon}", t))
+                if self.on_trigger is not None:
+                    self.on_trigger(msg.weapon, t)
+            elif isinstance(msg, p.Flashlight):
+                self.inputs.put(
+                    FlashlightMove(0.0, f"f{msg.light}", msg.on, msg.x / 65535, msg.y / 65535),
+                    self.host_time(msg.device_us, host_t_s),
+                )
             elif isinstance(msg, p.Magazine):
                 self.inputs.put(
                     MagazineChange(0.0, f"w{msg.weapon}", msg.inserted, msg.rounds),

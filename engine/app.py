@@ -123,10 +123,13 @@ class SightlineApp:
             max_steps_per_frame=steps,
         )
         self.session.schedule(cfg.script)
+        from drivers.camera import Attributor
         from drivers.devices import open_device
 
+        attributor = Attributor()  # recoil kits' trigger pulls tell cameras whose shot it is
+
         self.session.devices = [
-            open_device(spec, self.session.inputs, self._device_fault, self.clock)
+            open_device(spec, self.session.inputs, self._device_fault, self.clock, attributor)
             for spec in cfg.devices
         ]
         self.view = TraineeView(self.base.render2d, self.screen_aspect, cfg.markers)

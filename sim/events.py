@@ -111,6 +111,17 @@ class MagazineChange:
 
 
 @dataclass(frozen=True, slots=True)
+class FlashlightMove:
+    """A tracked flashlight beam: on or off, and where it points on the trainee screen."""
+
+    t_s: float
+    light: str
+    on: bool
+    x_norm: float = 0.0
+    y_norm: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceStatus:
     """A device connected, was lost or reported a fault (recorded, shown to the
     instructor; it changes nothing else in the session)."""
@@ -145,6 +156,7 @@ InputEvent = (
     | EndScenario
     | DeviceStatus
     | MagazineChange
+    | FlashlightMove
 )
 
 

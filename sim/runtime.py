@@ -25,6 +25,7 @@ from sim.events import (
     EndScenario,
     Flag,
     FlagNote,
+    FlashlightMove,
     InputEvent,
     JumpTo,
     KeyPress,
@@ -209,6 +210,8 @@ class ScenarioRuntime:
         self.ignored: list[str] = []  # instructor events that could not apply, and why
         self._stoppages: set[str] = set()  # weapons whose next trigger pull is dead
         self._rounds: dict[str, int] = {}  # weapons with a tracked magazine: rounds left
+        # flashlight beams by light id: (on, x_norm, y_norm), for the low-light view
+        self.flashlights: dict[str, tuple[bool, float, float]] = {}
         self._view = {"markers": True, "low-light": False, "flashlight": False}
         self._hits = 0
         self._score = 0
@@ -327,6 +330,8 @@ class ScenarioRuntime:
                     last.media_t_s,
                     (last.note + " " + event.note).strip(),
                 )
+        elif isinstance(event, FlashlightMove):
+            self.flashlights[event.light] = (event.on, event.x_norm, event.y_norm)
         elif isinstance(event, DeviceStatus):
             self.device_events.append((t_s, event.device, event.connected, event.text))
         elif isinstance(event, SetView):
@@ -470,6 +475,7 @@ class ScenarioRuntime:
             len(self.actions),
             tuple(sorted(self._stoppages)),
             tuple(sorted(self._rounds.items())),
+            tuple(sorted(self.flashlights.items())),
         )
         self._digest = hashlib.blake2b(
             self._digest + repr((fields, hidden)).encode(), digest_size=16

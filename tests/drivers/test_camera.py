@@ -55,3 +55,21 @@ def test_a_homography_maps_the_camera_onto_the_screen():
     )
     assert cam.to_screen(320, 240, W, H) == (0.5, 0.5)
     assert cam.to_screen(10, 10, W, H) is None  # outside the projected screen
+
+
+def test_recoil_kit_trigger_pulls_reach_the_cameras_attributor(tmp_path):
+    from drivers.devices import open_device
+    from tests.drivers.test_links import wait_for
+    from tools.emulate import Emulator
+
+    emu = Emulator("recoil-kit", tmp_path / "kit", shots=1, interval_s=0.05)
+    a = Attributor()
+    dev = open_device(f"recoil-kit:{emu.link}@w3", InputQueue(), lambda *x: None, attributor=a)
+    try:
+        assert wait_for(lambda: len(a.triggers) == 1)
+        weapon, t = a.triggers[0]
+        assert weapon == "w3"  # the kit serves w3
+        assert a.weapon_for("red", t + 0.05) == "w3"  # a red spot then is w3's, not w1's
+    finally:
+        dev.close()
+        emu.close()

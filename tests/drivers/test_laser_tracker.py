@@ -166,3 +166,19 @@ def test_detect_shots_json_on_an_h264_file(tmp_path):
     assert shot["frame"] == 10 and shot["color"] == "red"
     assert abs(shot["x"] - 222) < 1 and abs(shot["y"] - 111) < 1
     assert shot["t"] == pytest.approx(10 / FPS, abs=0.002)
+
+
+def test_a_flashlight_beam_is_followed_while_held_and_pulses_are_not_beams():
+    from drivers.laser_tracker import FlashlightTracker
+
+    tracker = FlashlightTracker(W, H)
+    frames = clip(40)
+    for i in range(10, 30):  # a beam sweeping right
+        cv2.circle(frames[i], (200 + 5 * (i - 10), 240), 30, (255, 255, 255), -1)
+    laser(frames[35], 500.0, 100.0, "red")  # a laser pulse is no beam
+    seen = [tracker.process(f) for f in frames]
+    on = [(i, s) for i, s in enumerate(seen) if s is not None and s[0]]
+    assert on[0][0] == 12  # after three frames held
+    assert all(abs(s[1] - (200 + 5 * (i - 10))) < 1 and abs(s[2] - 240) < 1 for i, s in on)
+    offs = [i for i, s in enumerate(seen) if s is not None and not s[0]]
+    assert offs == [32] and on[-1][0] == 29
