@@ -25,6 +25,7 @@ from content.pack import Pack
 from drivers.input_queue import host_now_s
 from engine import panda_setup
 from engine.instructor_console import ACTION_KEYS, InstructorConsole
+from engine.lowlight import ShaderError
 from engine.session import FrameOut, Session
 from sim.events import DeviceStatus, InputEvent, Shot
 
@@ -132,7 +133,15 @@ class SightlineApp:
             open_device(spec, self.session.inputs, self._device_fault, self.clock, attributor)
             for spec in cfg.devices
         ]
-        self.view = TraineeView(self.base.render2d, self.screen_aspect, cfg.markers)
+        px = (
+            round(win.getXSize() * (x1 - x0)),
+            round(win.getYSize() * (y1 - y0)),
+            round(win.getXSize() * x0),
+            round(win.getYSize() * y0),
+        )
+        self.view = TraineeView(self.base.render2d, self.screen_aspect, cfg.markers, px)
+        self._shader_checked = False
+        self._last_present_s = 0.0
         self.console = InstructorConsole(
             self._put, lambda: self.session.runtime.state, list(pack.scenario.segments)
         )
@@ -232,7 +241,23 @@ class SightlineApp:
             self.view.add_marker(m.x_norm, m.y_norm, m.weapon, st.t_s)
         self.view.expire_markers(st.t_s)
         self.view.set_markers_visible(st.markers)
-        self.view.set_low_light(st.low_light)
+        beams = []
+        if st.flashlight:  # the reveal: tracked beams, and the mouse in a window
+            beams = [(x, y) for on, x, y in self.session.runtime.flashlights.values() if on]
+            mw = self.base.mouseWatcherNode
+            if not beams and mw is not None and mw.hasMouse():
+                m = mw.getMouse()
+                beams = [((m.getX() + 1) / 2, (1 - m.getY()) / 2)]
+        self.view.update_night(st.low_light, beams, max(0.0, st.t_s - self._last_present_s), st.t_s)
+        self._last_present_s = st.t_s
+        if self.frames > 0 and not self._shader_checked:
+            self._shader_checked = True
+            try:
+                self.view.check_shader()
+            except ShaderError as exc:  # reported, and the picture goes on without it
+                log.error("%s", exc)
+                self.session.player.warnings.append(str(exc))
+                self.console.message = str(exc)
         if self.instructor_view is not None:
             self.instructor_view.update(self._devices())
         if self.console.quit_requested:

@@ -19,6 +19,8 @@ from panda3d.core import (
     TransparencyAttrib,
 )
 
+from engine.lowlight import LowLight, LowLightPass
+
 MARKER_LIFETIME_S = 2.0
 #: Marker colours per weapon, in order of first appearance (R, G, B, A).
 MARKER_COLOURS = (
@@ -55,7 +57,15 @@ def _ring_texture(size: int = 64) -> Texture:
 
 
 class TraineeView:
-    def __init__(self, render2d: NodePath, screen_aspect: float, markers: bool = True):
+    def __init__(
+        self,
+        render2d: NodePath,
+        screen_aspect: float,
+        markers: bool = True,
+        pixels: tuple[int, int, int, int] | None = None,
+    ):
+        """`pixels` (width, height, x0, y0 of the view in its window) turns on the low-light
+        shader."""
         self.root = render2d.attachNewNode("trainee-view")
         self.screen_aspect = screen_aspect
         self.show_markers = markers
@@ -80,12 +90,13 @@ class TraineeView:
         self._card.setBin("background", 0)
         self._card.setDepthTest(False)
         self._card.setDepthWrite(False)
+        self.night = LowLight()
+        self.lowlight = LowLightPass(self._card, *pixels) if pixels else None
         self._shown: object = None  # token of the frame on the card
         self._ring = _ring_texture()
         self._markers: list[tuple[float, NodePath]] = []
         self._weapon_colours: dict[str, tuple] = {}
         self.uploads = 0
-        self._low_light = False
 
     def _layout(self, media_aspect: float) -> None:
         hw, hh = letterbox(media_aspect, self.screen_aspect)
@@ -112,6 +123,7 @@ class TraineeView:
     # -- markers ------------------------------------------------------------------------
 
     def add_marker(self, x_norm: float, y_norm: float, weapon: str, now_s: float) -> None:
+        self.night.muzzle_flash()  # a shot in the dark lights the scene for a moment
         if not self.show_markers:
             return
         colour = self._weapon_colours.setdefault(
@@ -135,14 +147,26 @@ class TraineeView:
             for _, node in self._markers:
                 node.show() if on else node.hide()
 
-    def set_low_light(self, on: bool) -> None:
-        """A plain dimming of the picture until the low-light shaders (issue 7) land."""
-        if on != self._low_light:
-            self._low_light = on
-            if on:
-                self._card.setColorScale(0.16, 0.16, 0.2, 1)
-            else:
-                self._card.clearColorScale()
+    def update_night(
+        self,
+        low_light: bool,
+        beams: list[tuple[float, float]],
+        dt_s: float,
+        time_s: float,
+        radius: float = 0.18,
+    ) -> None:
+        """Low light fades in and out; `beams` are the flashlights to draw (normalized
+        screen positions). Without the shader (no pixel size given) nothing changes."""
+        if self.lowlight is None:
+            return
+        self.night.target = 1.0 if low_light else 0.0
+        self.night.lights = [(x, y, radius, 1.0) for x, y in beams]
+        self.night.advance(dt_s)
+        self.lowlight.apply(self.night, time_s)
+
+    def check_shader(self) -> None:
+        if self.lowlight is not None:
+            self.lowlight.check()
 
     def expire_markers(self, now_s: float) -> None:
         keep = []

@@ -82,7 +82,7 @@ def decode_fps(path: Path) -> tuple[float, int]:
     return n / (time.perf_counter() - t0), n
 
 
-def worker(clip: Path, width: int, height: int, seconds: float) -> dict:
+def worker(clip: Path, width: int, height: int, seconds: float, mode: str = "plain") -> dict:
     """Runs in its own process: present the clip through the engine's decoder and view."""
     from engine import panda_setup
 
@@ -93,7 +93,14 @@ def worker(clip: Path, width: int, height: int, seconds: float) -> dict:
     from engine.video import ClipDecoder
 
     base = ShowBase(windowType="offscreen")
-    view = TraineeView(base.render2d, width / height)
+    lowlight = mode == "lowlight4"
+    view = TraineeView(
+        base.render2d, width / height, True, (width, height, 0, 0) if lowlight else None
+    )
+    if lowlight:  # the night pass at full strength with four flashlight cones
+        view.night.mix = 1.0
+        beams = [(0.25, 0.3), (0.7, 0.35), (0.4, 0.7), (0.8, 0.75)]
+        view.update_night(True, beams, 0.0, 0.0)
     base.graphicsEngine.renderFrame()
     frame_ms: list[float] = []
     frames = 0
@@ -141,18 +148,28 @@ def bench_render(args: argparse.Namespace) -> int:
     for w, h in sizes:
         clip, desc = (args.clip, "your clip") if args.clip else make_clip(w, h)
         dec = [decode_fps(clip)[0] for _ in range(args.repeats)]
-        runs = []
+        runs, night = [], []
         for _ in range(args.repeats):
-            proc = subprocess.run(
-                [sys.executable, "-m", "tools.bench", str(clip), str(w), str(h), str(args.seconds)],
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            if proc.returncode != 0:
-                print(proc.stderr[-2000:], file=sys.stderr)
-                return 1
-            runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            for mode, into in (("plain", runs), ("lowlight4", night)):
+                proc = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "tools.bench",
+                        str(clip),
+                        str(w),
+                        str(h),
+                        str(args.seconds),
+                        mode,
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                )
+                if proc.returncode != 0:
+                    print(proc.stderr[-2000:], file=sys.stderr)
+                    return 1
+                into.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         renderer = runs[0]["renderer"]
         pipe = statistics.median(r["fps"] for r in runs)
         rows.append(
@@ -163,6 +180,7 @@ def bench_render(args: argparse.Namespace) -> int:
                 statistics.median(r["median_ms"] for r in runs),
                 statistics.median(r["p99_ms"] for r in runs),
                 desc,
+                statistics.median(r["fps"] for r in night),
             )
         )
     print(f"renderer: {renderer}")
@@ -170,14 +188,18 @@ def bench_render(args: argparse.Namespace) -> int:
         f"{'size':<10} {'decode fps':>11} {'pipeline fps':>13} {'ratio':>6} "
         f"{'ms/frame':>9} {'p99 submit ms':>14}"
     )
-    for size, dec_fps, pipe_fps, _, p99, _ in rows:
+    for size, dec_fps, pipe_fps, _, p99, _, _ in rows:
         print(
             f"{size:<10} {dec_fps:>11.1f} {pipe_fps:>13.1f} {pipe_fps / dec_fps:>6.2f} "
             f"{1000 / pipe_fps:>9.2f} {p99:>14.2f}"
         )
+    print(f"{'size':<10} {'plain fps':>11} {'low light + 4 cones fps':>24} {'cost ratio':>11}")
+    for size, _, pipe_fps, _, _, _, night_fps in rows:
+        print(f"{size:<10} {pipe_fps:>11.1f} {night_fps:>24.1f} {pipe_fps / night_fps:>11.2f}")
     print("clip: " + rows[0][5] if rows else "")
     print("ratio = pipeline fps / decode-only fps (1.00 = the pipeline runs at decode speed);")
-    print("p99 submit ms = 99th percentile of one frame's wait + upload + render call")
+    print("p99 submit ms = 99th percentile of one frame's wait + upload + render call;")
+    print("cost ratio = frame time with the low-light pass and four flashlight cones / without")
     return 0
 
 
@@ -366,5 +388,6 @@ def bench_tracker(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":  # the worker process
     clip_arg, w_arg, h_arg, s_arg = sys.argv[1:5]
-    result = worker(Path(clip_arg), int(w_arg), int(h_arg), float(s_arg))
+    mode_arg = sys.argv[5] if len(sys.argv) > 5 else "plain"
+    result = worker(Path(clip_arg), int(w_arg), int(h_arg), float(s_arg), mode_arg)
     print(json.dumps(result))

@@ -138,6 +138,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="report counts per category and per subject attribute instead",
     )
 
+    p = sub.add_parser("render-frame", help="one trainee-view frame to a PNG, headless")
+    p.add_argument("pack", type=Path)
+    p.add_argument("--segment", help="default: the start segment")
+    p.add_argument("--t", type=float, default=1.0, help="seconds into the segment (1.0)")
+    p.add_argument(
+        "--lowlight",
+        type=float,
+        metavar="LEVEL",
+        help="ambient light 0..1 of the low-light view (default: daylight)",
+    )
+    p.add_argument(
+        "--flashlight",
+        action="append",
+        default=[],
+        metavar="X,Y",
+        help="a flashlight cone at X,Y (normalized, origin top-left), repeatable",
+    )
+    p.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH")
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="FILE.png")
+
     p = sub.add_parser("calibrate", help="map a camera's view onto the trainee screen")
     p.add_argument("--camera", type=int, metavar="N", help="live, from webcam N")
     p.add_argument("--image", type=Path, metavar="PHOTO", help="from a photo of the pattern")
@@ -261,6 +281,24 @@ def main(argv: list[str] | None = None) -> int:
                 print(catalog(root, args.where, args.format, args.makeup))
             except ValueError as exc:
                 raise CliError(str(exc)) from None
+            return 0
+        if args.command == "render-frame":
+            from tools.render_frame import RenderFrameError, render_frame
+
+            try:
+                lights = [tuple(float(v) for v in f.split(",")) for f in args.flashlight]
+                assert all(len(p) == 2 and 0 <= p[0] <= 1 and 0 <= p[1] <= 1 for p in lights)
+            except (ValueError, AssertionError):
+                raise CliError("--flashlight is X,Y with X and Y between 0 and 1") from None
+            if args.lowlight is not None and not 0 <= args.lowlight <= 1:
+                raise CliError("--lowlight LEVEL is between 0 (black) and 1")
+            try:
+                render_frame(
+                    args.pack, args.out, args.segment, args.t, args.lowlight, lights, args.size
+                )
+            except RenderFrameError as exc:
+                raise CliError(str(exc)) from None
+            print(f"wrote {args.out}")
             return 0
         if args.command == "calibrate":
             from drivers.calibration import CalibrationError

@@ -1,0 +1,151 @@
+"""Low light and flashlights: a GLSL pass over the video card.
+
+Dark-adapted vision: the picture drops to an ambient level, loses most of its colour
+(rod vision) with a slight blue cast, and gains a little noise. Each flashlight (up to
+MAX_LIGHTS: one per trainee, tracked IR beams or the mouse) lights a soft-edged cone with
+falloff in which the picture keeps its colours; a shot fired in the dark lights everything
+briefly (muzzle flash). `mix` fades between day (0) and night (1) over a moment.
+
+A shader that fails to compile is caught after the first frame (Panda3D only logs it and
+draws white): `check()` raises ShaderError and the view falls back to plain video.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from panda3d.core import NodePath, PTA_LVecBase4f, Shader, Vec4
+
+MAX_LIGHTS = 8
+FADE_S = 0.8  # day <-> night transition
+FLASH_S = 0.12  # muzzle flash decay
+
+VERTEX = """
+#version 130
+uniform mat4 p3d_ModelViewProjectionMatrix;
+uniform mat4 p3d_TextureMatrix;
+in vec4 p3d_Vertex;
+in vec2 p3d_MultiTexCoord0;
+out vec2 uv;
+void main() {
+    gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex;
+    uv = (p3d_TextureMatrix * vec4(p3d_MultiTexCoord0, 0.0, 1.0)).xy;
+}
+"""
+
+FRAGMENT = """
+#version 130
+uniform sampler2D p3d_Texture0;
+uniform vec4 screen;        // width px, height px, x offset px, y offset px (of the view)
+uniform vec4 night;         // mix 0..1, ambient 0..1, desaturation 0..1, noise 0..1
+uniform vec4 extra;         // muzzle flash 0..1, time s, number of lights, 0
+uniform vec4 lights[8];     // x, y (screen, normalized, origin top-left), radius, intensity
+in vec2 uv;
+out vec4 colour;
+
+float hash(vec2 p) {
+    return fract(sin(dot(p, vec2(12.9898, 78.233))) * 43758.5453);
+}
+
+void main() {
+    vec3 day = texture(p3d_Texture0, uv).rgb;
+    vec2 px = vec2((gl_FragCoord.x - screen.z) / screen.x,
+                   1.0 - (gl_FragCoord.y - screen.w) / screen.y);
+    float aspect = screen.x / screen.y;
+    float lum = dot(day, vec3(0.299, 0.587, 0.114));
+    vec3 scotopic = mix(day, vec3(lum) * vec3(0.82, 0.92, 1.12), night.z);
+    float light = 0.0;
+    int n = int(extra.z);
+    for (int i = 0; i < 8; ++i) {
+        if (i >= n) break;
+        vec2 d = (px - lights[i].xy) * vec2(aspect, 1.0);
+        float r = lights[i].z;
+        float cone = 1.0 - smoothstep(0.55 * r, r, length(d));   // soft edge
+        float falloff = 1.0 - 0.35 * clamp(length(d) / r, 0.0, 1.0);
+        light += lights[i].w * cone * falloff;
+    }
+    light = clamp(light + extra.x, 0.0, 1.2);
+    float grain = (hash(gl_FragCoord.xy + fract(extra.y) * 91.7) - 0.5) * night.w * 0.12;
+    vec3 dark = scotopic * night.y + grain;
+    vec3 lit = mix(dark, day, clamp(light, 0.0, 1.0)) * max(1.0, light);
+    colour = vec4(mix(day, lit, night.x), 1.0);
+}
+"""
+
+
+class ShaderError(RuntimeError):
+    pass
+
+
+@dataclass
+class LowLight:
+    """The night parameters; `apply()` sends them to the card each frame."""
+
+    ambient: float = 0.12
+    desaturation: float = 0.85
+    noise: float = 0.5
+    mix: float = 0.0  # 0 day, 1 night: follows `target` over FADE_S
+    target: float = 0.0
+    flash: float = 0.0
+    lights: list[tuple[float, float, float, float]] = field(default_factory=list)
+
+    def advance(self, dt_s: float) -> None:
+        step = dt_s / FADE_S
+        self.mix = (
+            min(self.target, self.mix + step)
+            if self.mix < self.target
+            else max(self.target, self.mix - step)
+        )
+        self.flash = max(0.0, self.flash - dt_s / FLASH_S)
+
+    def muzzle_flash(self) -> None:
+        if self.target > 0:
+            self.flash = 1.0
+
+
+class LowLightPass:
+    """Binds the shader to a card and feeds it."""
+
+    def __init__(
+        self,
+        card: NodePath,
+        width: int,
+        height: int,
+        x0: int = 0,
+        y0: int = 0,
+        fragment: str = FRAGMENT,
+    ):
+        self.card = card
+        self.shader = Shader.make(Shader.SL_GLSL, VERTEX, fragment)
+        self.lights = PTA_LVecBase4f.emptyArray(MAX_LIGHTS)
+        card.setShader(self.shader)
+        card.setShaderInput("screen", Vec4(width, height, x0, y0))
+        card.setShaderInput("lights", self.lights)
+        self.failed: str | None = None
+        self.apply(LowLight(), 0.0)
+
+    def apply(self, state: LowLight, time_s: float) -> None:
+        if self.failed:
+            return
+        for i in range(MAX_LIGHTS):
+            x, y, r, a = state.lights[i] if i < len(state.lights) else (0, 0, 0, 0)
+            self.lights[i] = Vec4(float(x), float(y), float(r), float(a))
+        n = min(len(state.lights), MAX_LIGHTS)
+        self.card.setShaderInput(
+            "night",
+            Vec4(
+                float(state.mix),
+                float(state.ambient),
+                float(state.desaturation),
+                float(state.noise),
+            ),
+        )
+        self.card.setShaderInput("extra", Vec4(float(state.flash), float(time_s), float(n), 0))
+
+    def check(self) -> None:
+        """After a frame has been drawn: a shader that failed to compile is an error (and
+        the card goes back to plain video so the session goes on)."""
+        if self.failed is None and self.shader.getErrorFlag():
+            self.failed = "the low-light shader failed to compile (see the log above)"
+            self.card.clearShader()
+            raise ShaderError(self.failed)
