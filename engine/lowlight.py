@@ -122,10 +122,20 @@ class LowLightPass:
         card.setShaderInput("screen", Vec4(width, height, x0, y0))
         card.setShaderInput("lights", self.lights)
         self.failed: str | None = None
-        self.apply(LowLight(), 0.0)
+        self._idle = False
+        self.apply(LowLight(mix=1.0), 0.0)  # bound for the first frame: compile errors show
 
     def apply(self, state: LowLight, time_s: float) -> None:
         if self.failed:
+            return
+        idle = state.mix == 0.0 and state.flash == 0.0 and not state.lights
+        if idle != self._idle:  # in daylight with no cones the pass costs nothing
+            self._idle = idle
+            if idle:
+                self.card.clearShader()
+            else:
+                self.card.setShader(self.shader)
+        if idle:
             return
         for i in range(MAX_LIGHTS):
             x, y, r, a = state.lights[i] if i < len(state.lights) else (0, 0, 0, 0)
