@@ -93,6 +93,7 @@ class PackMeta:
     policy_refs: tuple[str, ...] = ()
     subjects: tuple[Subject, ...] = ()
     guidebook: str | None = None  # path inside the pack
+    extension: str | None = None  # the scene extension it asks for (installed code, by name)
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,15 @@ def _meta(doc: _Doc, root: Path, table: dict) -> PackMeta:
         policy_refs=doc.strings(table, "policy_refs", w),
         subjects=tuple(subjects),
         guidebook=guidebook,
+        extension=_extension(doc, table),
     )
+
+
+def _extension(doc: _Doc, table: dict) -> str | None:
+    name = doc.get(table, "extension", "meta", str, None)
+    if name is not None and not _ID.match(name):
+        raise doc.fail("meta.extension", "an extension name is 1-64 letters, digits, '_' or '-'")
+    return name
 
 
 class _SegmentLoader:

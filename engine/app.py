@@ -71,6 +71,7 @@ class RunResult:
     video_frames: int  # frames written to video_out
     warnings: list[str]
     instructor_frames: int = 0  # frames written to instructor_video_out
+    extension_hits: list = field(default_factory=list)  # (t_s, what) from a scene extension
 
 
 class _ManualClock:
@@ -139,7 +140,21 @@ class SightlineApp:
             round(win.getXSize() * x0),
             round(win.getYSize() * y0),
         )
-        self.view = TraineeView(self.base.render2d, self.screen_aspect, cfg.markers, px)
+        self.view = TraineeView(
+            self.base.render2d,
+            self.screen_aspect,
+            cfg.markers,
+            px,
+            output=win,
+            region=self.trainee_region,
+        )
+        from engine.scene3d import Scene3D, load_extension
+
+        self.scene = Scene3D(self.base.render, self.base.cam, self.screen_aspect)
+        self.extension = (
+            load_extension(pack.meta.extension, self.scene) if pack.meta.extension else None
+        )
+        self.extension_hits: list[tuple[float, str]] = []
         self._shader_checked = False
         self._last_present_s = 0.0
         self.console = InstructorConsole(
@@ -239,6 +254,16 @@ class SightlineApp:
         st = out.state
         for m in out.new_markers:
             self.view.add_marker(m.x_norm, m.y_norm, m.weapon, st.t_s)
+        if self.extension is not None:
+            for segment in out.entered:
+                self.extension.on_enter(segment)
+            for m in out.new_markers:
+                hit = self.extension.on_shot(m.x_norm, m.y_norm, m.weapon, st.t_s)
+                if hit:
+                    self.extension_hits.append((st.t_s, hit))
+                    self.console.message = f"{hit} hit"
+            # between ticks: presented time, interpolated by the loop's fraction
+            self.extension.on_tick(st.t_s + out.alpha / self.session.loop.tick_hz)
         self.view.expire_markers(st.t_s)
         self.view.set_markers_visible(st.markers)
         beams = []
@@ -308,6 +333,8 @@ class SightlineApp:
         finally:
             for device in self.session.devices:
                 device.close()  # light guns get `E` alone, as the last bytes they receive
+            if self.extension is not None:
+                self.extension.on_exit()
             self.session.close()
             for capture in (self.capture, self.inst_capture):
                 if capture is not None:
@@ -319,6 +346,7 @@ class SightlineApp:
             self.capture.frames if self.capture else 0,
             list(self.session.player.warnings),
             self.inst_capture.frames if self.inst_capture else 0,
+            self.extension_hits,
         )
 
     def destroy(self) -> None:

@@ -41,6 +41,7 @@ class FrameOut:
     video: tuple[float, np.ndarray] | None
     video_token: object
     new_markers: list[ShotMarker] = field(default_factory=list)
+    entered: list[str] = field(default_factory=list)  # segments that started this frame
 
 
 class Session:
@@ -90,11 +91,13 @@ class Session:
         else:
             self.loop.advance()
         markers: list[ShotMarker] = []
+        entered: list[str] = []
         for cmd in self._commands:
             for device in self.devices:
                 device.on_command(cmd)  # queues bytes for the device's own thread
             if isinstance(cmd, PlayClip):
                 self._play(cmd)
+                entered.append(cmd.segment)
             elif isinstance(cmd, ShotMarker):
                 markers.append(cmd)
             elif isinstance(cmd, ScenarioEnded) and self.ended_at_s is None:
@@ -108,7 +111,7 @@ class Session:
             media_t = min(media_t + alpha / self.loop.tick_hz, seg.out_s)
         video = self.player.frame_at(media_t)
         token = (self.player.current_key, video[0] if video else None)
-        return FrameOut(state, alpha, media_t, seg.media_aspect, video, token, markers)
+        return FrameOut(state, alpha, media_t, seg.media_aspect, video, token, markers, entered)
 
     def _play(self, cmd: PlayClip) -> None:
         segments = self.pack.scenario.segments

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 from panda3d.core import (
+    Camera,
     CardMaker,
     NodePath,
+    OrthographicLens,
     SamplerState,
     Texture,
     TextureStage,
@@ -63,10 +65,25 @@ class TraineeView:
         screen_aspect: float,
         markers: bool = True,
         pixels: tuple[int, int, int, int] | None = None,
+        output=None,
+        region: tuple[float, float, float, float] = (0, 1, 0, 1),
     ):
         """`pixels` (width, height, x0, y0 of the view in its window) turns on the low-light
-        shader."""
+        shader. With `output`, the video gets its own display region drawn before the 3D
+        scene (sort -5), so 3D overlays compose over it with depth; without, it sits in
+        render2d (tests, benchmarks)."""
         self.root = render2d.attachNewNode("trainee-view")
+        video_parent = self.root
+        if output is not None:
+            video_parent = NodePath("trainee-video")
+            video_parent.setDepthTest(False)
+            video_parent.setDepthWrite(False)
+            lens = OrthographicLens()
+            lens.setFilmSize(2, 2)
+            lens.setNearFar(-10, 10)
+            dr = output.makeDisplayRegion(*region)
+            dr.setSort(-5)
+            dr.setCamera(video_parent.attachNewNode(Camera("trainee-video-camera", lens)))
         self.screen_aspect = screen_aspect
         self.show_markers = markers
         self._tex = Texture("video")
@@ -81,7 +98,7 @@ class TraineeView:
         # not be created on the frame that first shows video.
         cm = CardMaker("video-card")
         cm.setFrame(-1, 1, -1, 1)
-        self._card = self.root.attachNewNode(cm.generate())
+        self._card = video_parent.attachNewNode(cm.generate())
         self._tex.setup2dTexture(2, 2, Texture.T_unsigned_byte, Texture.F_rgb8)
         self._tex.setRamImage(np.zeros((2, 2, 3), np.uint8))
         self._card.setTexture(self._tex)

@@ -463,12 +463,14 @@ def _is_user_error(exc: BaseException) -> bool:
     from content.media import MediaError
     from content.pack import PackError
     from drivers.devices import DeviceSpecError
+    from engine.scene3d import ExtensionError
     from engine.video import VideoError
     from engine.video_out import VideoOutError
     from sim.events import InputError
 
     known: tuple[type[BaseException], ...] = (
         DeviceSpecError,
+        ExtensionError,
         CliError,
         PackError,
         MediaError,

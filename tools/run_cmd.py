@@ -130,6 +130,8 @@ def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
             f"  {s.t_s:8.3f} s  {s.weapon} {s.kind:<7} ({s.x_norm:.3f}, "
             f"{s.y_norm:.3f})  {where:<22} [{s.segment} @ {s.media_t_s:.3f} s{cue}]"
         )
+    for t_s, hit in getattr(result, "extension_hits", []):
+        lines.append(f"Scene extension: {hit} hit at {t_s:.3f} s")
     if cfg.instructor_video_out is not None:
         lines.append(
             f"Instructor view written to: {cfg.instructor_video_out.resolve()} "

@@ -1,0 +1,1 @@
+"""Worked examples of scene extensions (see docs/extending.md)."""

@@ -1,0 +1,116 @@
+"""3D overlays over the filmed scene, and the scene extensions that drive them.
+
+The 3D scene (Panda3D's `render`, seen by a 60-degree camera at the origin looking down
++Y, Z up, metres) is drawn after the video and before the 2D markers, with its own depth
+buffer, so props and targets sit over the picture and in front of one another.
+
+Scene extensions are Python classes from installed packages, registered under the entry
+point group `sightline.extensions`; a pack only names the one it wants (`[meta] extension`).
+Nothing in a pack is ever executed. Hooks: on_enter(segment), on_tick(t_s), on_shot(x, y,
+weapon) -> what it hit, on_exit(). Extensions present; they do not change the sim.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from panda3d.core import CardMaker, NodePath, PerspectiveLens, TextNode, Vec3
+
+GROUP = "sightline.extensions"
+FOV_DEG = 60.0
+
+
+class ExtensionError(RuntimeError):
+    pass
+
+
+class Scene3D:
+    """What an extension may touch: the 3D root, a few spawning helpers, projection."""
+
+    def __init__(self, render: NodePath, camera: NodePath, screen_aspect: float):
+        self.root = render.attachNewNode("sightline-3d")
+        self.camera = camera
+        lens = PerspectiveLens()
+        lens.setFov(FOV_DEG)
+        lens.setAspectRatio(screen_aspect)
+        lens.setNearFar(0.05, 500)
+        camera.node().setLens(lens)
+        camera.setPos(0, 0, 0)
+        camera.setHpr(0, 0, 0)
+        self.lens = lens
+
+    def spawn_plate(
+        self, name: str, pos: tuple[float, float, float], size: float, colour=(0.55, 0.57, 0.6, 1)
+    ) -> NodePath:
+        """A square plate facing the camera, pivoting about its bottom edge."""
+        pivot = self.root.attachNewNode(name)
+        pivot.setPos(*pos)
+        cm = CardMaker(f"{name}-face")
+        cm.setFrame(-size / 2, size / 2, 0, size)
+        face = pivot.attachNewNode(cm.generate())
+        face.setColor(*colour)
+        face.setTwoSided(True)
+        return pivot
+
+    def spawn_label(
+        self, name: str, text: str, pos: tuple[float, float, float], scale: float = 0.15
+    ) -> NodePath:
+        node = TextNode(name)
+        node.setText(text)
+        node.setAlign(TextNode.A_center)
+        label = self.root.attachNewNode(node)
+        label.setPos(*pos)
+        label.setScale(scale)
+        label.setBillboardPointEye()
+        return label
+
+    def to_screen(self, point: tuple[float, float, float]) -> tuple[float, float] | None:
+        """A world point to normalized trainee-screen coordinates (origin top-left)."""
+        from panda3d.core import Point2, Point3
+
+        p = self.camera.getRelativePoint(self.root.getParent(), Point3(*point))
+        out = Point2()
+        if not self.lens.project(p, out):
+            return None
+        return (out.x + 1) / 2, (1 - out.y) / 2
+
+    def clear(self) -> None:
+        self.root.getChildren().detach()
+
+
+class SceneExtension:
+    """Subclass this in your package and register it under `sightline.extensions`."""
+
+    name = "extension"
+
+    def __init__(self, scene: Scene3D):
+        self.scene = scene
+
+    def on_enter(self, segment: str) -> None: ...
+
+    def on_tick(self, t_s: float) -> None: ...
+
+    def on_shot(self, x_norm: float, y_norm: float, weapon: str, t_s: float) -> str | None:
+        return None
+
+    def on_exit(self) -> None: ...
+
+
+def available() -> dict[str, object]:
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
+def load_extension(name: str, scene: Scene3D) -> SceneExtension:
+    ep = available().get(name)
+    if ep is None:
+        raise ExtensionError(
+            f"the pack wants scene extension {name!r}, which is not installed "
+            f"(installed: {', '.join(sorted(available())) or 'none'})"
+        )
+    cls = ep.load()
+    if not (isinstance(cls, type) and issubclass(cls, SceneExtension)):
+        raise ExtensionError(f"entry point {name!r} is not a SceneExtension")
+    return cls(scene)
+
+
+__all__ = ["ExtensionError", "Scene3D", "SceneExtension", "Vec3", "load_extension"]
