@@ -9,8 +9,7 @@ import numpy as np
 
 from drivers.camera import Attributor, CameraDevice
 from drivers.input_queue import InputQueue
-from engine.video_out import H264Writer
-from tests.drivers.test_laser_tracker import FPS, H, W, clip, laser
+from tests.drivers.test_laser_tracker import H, W, write_laser_clip
 
 
 def test_attribution_prefers_the_nearest_trigger_then_the_colour():
@@ -25,12 +24,7 @@ def test_attribution_prefers_the_nearest_trigger_then_the_colour():
 
 def test_a_recorded_camera_feeds_shots_onto_the_screen(tmp_path):
     path = tmp_path / "cam.mp4"
-    frames = clip(40)
-    for i in (12, 13, 14):
-        laser(frames[i], 160.0, 360.0, "green")
-    with H264Writer(path, W, H, FPS, crf=10) as out:
-        for img in frames:
-            out.write(img)
+    write_laser_clip(path, 40, (12, 13, 14), 160.0, 360.0, "green")
     q = InputQueue()
     cam = CameraDevice(str(path), q, "camera").start()
     got = []

@@ -108,6 +108,16 @@ def clip(n: int, moving: bool = False, seed: int = 0) -> list[np.ndarray]:
     return [scene(rng, t, moving) for t in range(n)]
 
 
+def write_laser_clip(path, n: int, pulse: tuple[int, ...], x: float, y: float, colour: str) -> None:
+    """An H.264 'camera recording' of n frames with a laser pulse on the given frames."""
+    frames = clip(n)
+    for i in pulse:
+        laser(frames[i], x, y, colour)
+    with H264Writer(path, W, H, FPS, crf=10) as out:
+        for img in frames:
+            out.write(img)
+
+
 def test_a_pulse_is_one_shot_at_its_sub_pixel_centre_with_its_colour():
     frames = clip(40)
     for i in (20, 21, 22):  # a 100 ms pulse at 30 fps
@@ -148,12 +158,7 @@ def test_moving_bright_video_is_not_a_shot():
 
 def test_detect_shots_json_on_an_h264_file(tmp_path):
     path = tmp_path / "cam.mp4"
-    frames = clip(30)
-    for i in (10, 11, 12):
-        laser(frames[i], 222.0, 111.0, "red")
-    with H264Writer(path, W, H, FPS, crf=10) as out:
-        for img in frames:
-            out.write(img)
+    write_laser_clip(path, 30, (10, 11, 12), 222.0, 111.0, "red")
     proc = subprocess.run(
         [sys.executable, "-m", "tools.cli", "detect-shots", str(path), "--json"],
         capture_output=True,
