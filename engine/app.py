@@ -54,6 +54,7 @@ class RunConfig:
     instructor_video_out: Path | None = None
     instructor_size: tuple[int, int] = (1280, 720)
     devices: list[str] = field(default_factory=list)  # --device KIND:PATH[@wN]
+    record: Path | None = None  # --record FILE
 
     def instructor_mode(self) -> str:
         if self.instructor != "auto":
@@ -72,6 +73,7 @@ class RunResult:
     warnings: list[str]
     instructor_frames: int = 0  # frames written to instructor_video_out
     extension_hits: list = field(default_factory=list)  # (t_s, what) from a scene extension
+    recorded_to: Path | None = None
 
 
 class _ManualClock:
@@ -125,6 +127,26 @@ class SightlineApp:
             max_steps_per_frame=steps,
         )
         self.session.schedule(cfg.script)
+        if cfg.record is not None:
+            from engine.recorder import Recorder, pack_hash
+
+            self.session.recorder = Recorder(
+                cfg.record,
+                {
+                    "format": 1,
+                    "program": "sightline 0.1.0",
+                    "title": pack.title,
+                    "pack": str(pack.root.resolve()),
+                    "pack_hash": pack_hash(pack),
+                    "config": {
+                        "tick_hz": cfg.tick_hz,
+                        "screen_aspect": self.screen_aspect,
+                        "fps": cfg.fps,
+                        "offscreen": cfg.offscreen,
+                        "devices": list(cfg.devices),
+                    },
+                },
+            )
         from drivers.camera import Attributor
         from drivers.devices import open_device
 
@@ -336,6 +358,8 @@ class SightlineApp:
             if self.extension is not None:
                 self.extension.on_exit()
             self.session.close()
+            if self.session.recorder is not None:
+                self.session.recorder.close()
             for capture in (self.capture, self.inst_capture):
                 if capture is not None:
                     capture.close()
@@ -347,6 +371,7 @@ class SightlineApp:
             list(self.session.player.warnings),
             self.inst_capture.frames if self.inst_capture else 0,
             self.extension_hits,
+            self.cfg.record,
         )
 
     def destroy(self) -> None:

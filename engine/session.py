@@ -19,6 +19,7 @@ from drivers.input_queue import InputQueue
 from engine.fixed_loop import FixedStepLoop
 from engine.video import VideoPlayer
 from sim.events import InputEvent
+from sim.recording import command_record, event_record
 from sim.runtime import (
     Command,
     PlayClip,
@@ -55,6 +56,7 @@ class Session:
         inputs: InputQueue | None = None,
         max_steps_per_frame: int = 8,
         prebuffer: bool = True,
+        recorder=None,
     ):
         self.pack = pack
         self.runtime = ScenarioRuntime(pack.scenario, tick_hz, screen_aspect)
@@ -66,6 +68,7 @@ class Session:
         self.ended_at_s: float | None = None
         self.prebuffer = prebuffer  # keep decoders open on every segment that may come next
         self.devices: list = []  # drivers.devices.Device: they receive every sim command
+        self.recorder = recorder  # engine.recorder.Recorder: every input, digest and command
 
     @property
     def inputs(self) -> InputQueue:
@@ -74,6 +77,13 @@ class Session:
     def _step(self, events: Sequence[InputEvent]) -> StepResult:
         result = self.runtime.step(events)
         self._commands.extend(result.commands)
+        if self.recorder is not None:
+            tick = result.state.tick
+            for event in events:
+                self.recorder.add(event_record(tick, event))
+            self.recorder.add({"k": "tick", "tick": tick, "d": result.state.digest})
+            for cmd in result.commands:
+                self.recorder.add(command_record(tick, cmd))
         return result
 
     def start(self) -> None:

@@ -239,7 +239,7 @@ class ScenarioRuntime:
             self._advance_media(commands)
         for event in events:
             self._apply(event, commands)
-        self._state = self._snapshot()
+        self._state = self._snapshot(events)
         return StepResult(self._state, tuple(commands))
 
     # -- time within a segment ----------------------------------------------------------
@@ -452,7 +452,9 @@ class ScenarioRuntime:
         self._enter(self.scenario.segments[to])
         commands.append(PlayClip(to, self._segment.clip, self._segment.in_s))
 
-    def _snapshot(self) -> SimState:
+    def _snapshot(self, events: Sequence[InputEvent] = ()) -> SimState:
+        """The state after this tick; its digest chains the previous digest, every state
+        field, hidden counters and the inputs applied at this tick."""
         fields = (
             self._tick,
             self._tick / self.tick_hz,
@@ -478,6 +480,6 @@ class ScenarioRuntime:
             tuple(sorted(self.flashlights.items())),
         )
         self._digest = hashlib.blake2b(
-            self._digest + repr((fields, hidden)).encode(), digest_size=16
+            self._digest + repr((fields, hidden, tuple(events))).encode(), digest_size=16
         ).digest()
         return SimState(*fields, self._digest)

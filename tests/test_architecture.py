@@ -14,7 +14,7 @@ THIRD_PARTY = {"numpy", "panda3d", "direct", "serial", "cv2", "msgpack", "av"}
 
 # What each package may import from the project and from third parties.
 ALLOWED = {
-    "sim": ({"sim"}, {"numpy"}),
+    "sim": ({"sim"}, {"numpy", "msgpack"}),  # msgpack: the recording format
     "content": ({"content", "sim"}, {"numpy", "av"}),
     "drivers": ({"drivers", "sim"}, {"numpy", "serial", "cv2", "msgpack"}),
     "engine": (

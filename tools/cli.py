@@ -95,6 +95,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="a serial device: openfire, gun4ir, recoil-kit or laser-tracker, on "
         "PATH, serving weapon wN (default w1); repeatable",
     )
+    p.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="record the session (inputs, every tick's state digest, outputs)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="run the bundled demo pack (headless: scripted, writes a video)"
     )
     _add_run_options(p)
+
+    p = sub.add_parser("replay", help="check a recording tick by tick (--verify)")
+    p.add_argument("recording", type=Path)
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="re-simulate from the recorded inputs and compare every tick",
+    )
+    p.add_argument("--pack", type=Path, help="the pack, if it moved since the recording")
 
     p = sub.add_parser("lint", help="check scenario packs; exit 1 on any error")
     p.add_argument("packs", type=Path, nargs="+", metavar="PACK")
@@ -259,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
             from tools.run_cmd import run_command
 
             return run_command(args)
+        if args.command == "replay":
+            from tools.replay import replay_command
+
+            return replay_command(args)
         if args.command == "lint":
             return lint_command(args)
         if args.command == "graph":
@@ -467,10 +486,12 @@ def _is_user_error(exc: BaseException) -> bool:
     from engine.video import VideoError
     from engine.video_out import VideoOutError
     from sim.events import InputError
+    from sim.recording import RecordingError
 
     known: tuple[type[BaseException], ...] = (
         DeviceSpecError,
         ExtensionError,
+        RecordingError,
         CliError,
         PackError,
         MediaError,

@@ -67,6 +67,7 @@ def run_command(args: argparse.Namespace) -> int:
         instructor=args.instructor,
         instructor_video_out=args.instructor_video_out,
         devices=args.device,
+        record=args.record,
     )
     if offscreen:
         print(

@@ -1,0 +1,85 @@
+"""Writing a session recording (sim/recording.py) without slowing the loop.
+
+The sim thread hands records to a writer thread, which appends them and flushes to the
+operating system at least every 100 ms: a process killed outright (kill -9) leaves a file
+that reads back up to the last flush. The file is created readable by its owner only:
+recordings hold trainee data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import threading
+from pathlib import Path
+
+from content.pack import MANIFEST, Pack
+from sim.recording import MAGIC, encode_record
+
+FLUSH_S = 0.1
+_STOP = object()
+
+
+def pack_hash(pack: Pack) -> str:
+    """The manifest's bytes, and each clip's size with its first and last MiB."""
+    h = hashlib.sha256((pack.root / MANIFEST).read_bytes())
+    for clip in sorted({s.clip for s in pack.scenario.segments.values()}):
+        path = pack.clip_path(clip)
+        size = path.stat().st_size
+        h.update(f"{clip}:{size}".encode())
+        with path.open("rb") as fh:
+            h.update(fh.read(1 << 20))
+            fh.seek(max(0, size - (1 << 20)))
+            h.update(fh.read(1 << 20))
+    return h.hexdigest()
+
+
+class Recorder:
+    def __init__(self, path: str | Path, header: dict):
+        self.path = Path(path)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # also when the file existed with wider permissions
+        self._fh = os.fdopen(fd, "wb")
+        self._fh.write(MAGIC + encode_record({"k": "header", **header}))
+        self._fh.flush()
+        self._q: queue.SimpleQueue = queue.SimpleQueue()
+        self.records = 1
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
+        self._thread.start()
+
+    def add(self, record: dict) -> None:
+        """Called by the sim thread; never blocks on the disk."""
+        self._q.put(record)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                item = self._q.get(timeout=FLUSH_S)
+            except queue.Empty:
+                continue
+            batch = [item]
+            while True:  # take whatever else is waiting, then one write and one flush
+                try:
+                    batch.append(self._q.get_nowait())
+                except queue.Empty:
+                    break
+            done = any(r is _STOP for r in batch)
+            try:
+                self._fh.write(b"".join(encode_record(r) for r in batch if r is not _STOP))
+                self._fh.flush()
+                self.records += sum(r is not _STOP for r in batch)
+            except (OSError, ValueError) as exc:  # a full disk must not stop the session
+                self.error = exc
+            if done:
+                return
+
+    def close(self) -> None:
+        self._q.put(_STOP)
+        self._thread.join(timeout=10)
+        try:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        finally:
+            self._fh.close()
