@@ -129,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--pack", type=Path, help="the pack, if it moved since the recording")
 
+    p = sub.add_parser("aar", help="after-action review of a recording: HTML, CSV, JSON")
+    p.add_argument("recording", type=Path)
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--pack", type=Path, help="the pack, if it moved since the recording")
+
     p = sub.add_parser("lint", help="check scenario packs; exit 1 on any error")
     p.add_argument("packs", type=Path, nargs="+", metavar="PACK")
     p.add_argument("--json", action="store_true", help="machine-readable findings")
@@ -278,6 +283,11 @@ def main(argv: list[str] | None = None) -> int:
             from tools.replay import replay_command
 
             return replay_command(args)
+        if args.command == "aar":
+            from tools.aar import write_report
+
+            print(f"wrote {write_report(args.recording, args.out, args.pack)}")
+            return 0
         if args.command == "lint":
             return lint_command(args)
         if args.command == "graph":

@@ -178,3 +178,59 @@ def test_every_event_type_round_trips_through_a_record():
         buf = io.BytesIO(MAGIC + encode_record(event_record(7, e)))
         (rec,) = read_recording(buf, "x").records
         assert event_from(rec, "x") == e
+
+
+@pytest.mark.render
+def test_after_action_review_from_a_recording(recorded, tmp_path):
+    import csv
+    import shutil
+
+    out = tmp_path / "aar"
+    proc = cli("aar", str(recorded), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    page = (out / "report.html").read_text()
+    for section in (
+        "Timeline",
+        "Reaction times",
+        "Hits by zone role",
+        "Per trainee",
+        "Shot placement",
+        "Flags",
+        "All events",
+    ):
+        assert f"<h2>{section}</h2>" in page
+    assert "look" in page and "DRY (malfunction)" in page
+    rows = list(csv.DictReader((out / "events.csv").open()))
+    kinds = [r["kind"] for r in rows]
+    assert kinds.count("shot") == 2 and kinds.count("flag") == 1 and "branch" in kinds
+    data = json.loads((out / "events.json").read_text())
+    assert data["header"]["pack_hash"] and len(data["events"]) == len(rows)
+    assert (out / "shot-1.png").is_file()  # the one fired shot, drawn on its frame
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Chromium is not installed: the report was not rendered in a browser")
+    shot = tmp_path / "page.png"
+    subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1000,1400",
+            f"--screenshot={shot}",
+            (out / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
+    import cv2
+
+    img = cv2.imread(str(shot))
+    assert img is not None and img.shape[:2] == (1400, 1000)
+    assert (img < 128).mean() > 0.02  # text, the timeline and the frame grab drew
