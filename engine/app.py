@@ -140,6 +140,7 @@ class SightlineApp:
                     "pack_hash": pack_hash(pack),
                     "config": {
                         "tick_hz": cfg.tick_hz,
+                        "size": [cfg.width, cfg.height],
                         "screen_aspect": self.screen_aspect,
                         "fps": cfg.fps,
                         "offscreen": cfg.offscreen,

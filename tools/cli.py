@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_run_options(p)
 
-    p = sub.add_parser("replay", help="check a recording tick by tick (--verify)")
+    p = sub.add_parser("replay", help="play a recording again, or --verify it tick by tick")
     p.add_argument("recording", type=Path)
     p.add_argument(
         "--verify",
@@ -128,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="re-simulate from the recorded inputs and compare every tick",
     )
     p.add_argument("--pack", type=Path, help="the pack, if it moved since the recording")
+    p.add_argument(
+        "--offscreen", action="store_true", help="headless (automatic without a display)"
+    )
+    p.add_argument("--video-out", type=Path, metavar="FILE.mp4", help="write the trainee view")
+    p.add_argument(
+        "--instructor-video-out", type=Path, metavar="FILE.mp4", help="write the instructor view"
+    )
 
     p = sub.add_parser("aar", help="after-action review of a recording: HTML, CSV, JSON")
     p.add_argument("recording", type=Path)

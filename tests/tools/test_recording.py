@@ -234,3 +234,44 @@ def test_after_action_review_from_a_recording(recorded, tmp_path):
     img = cv2.imread(str(shot))
     assert img is not None and img.shape[:2] == (1400, 1000)
     assert (img < 128).mean() > 0.02  # text, the timeline and the frame grab drew
+
+
+@pytest.mark.render
+def test_replay_in_the_engine_reproduces_the_trainee_view(tmp_path, fixture_pack):
+    import cv2
+    import numpy as np
+
+    script = tmp_path / "in.jsonl"
+    script.write_text("".join(json.dumps(e) + "\n" for e in SCRIPT))
+    rec, first, again = tmp_path / "r.rec", tmp_path / "first.mp4", tmp_path / "again.mp4"
+    assert (
+        cli(
+            "run",
+            str(fixture_pack),
+            "--offscreen",
+            "--size",
+            "320x180",
+            "--seconds",
+            "1.2",
+            "--inputs",
+            str(script),
+            "--record",
+            str(rec),
+            "--video-out",
+            str(first),
+        ).returncode
+        == 0
+    )
+    out = cli("replay", str(rec), "--offscreen", "--video-out", str(again))
+    assert out.returncode == 0, out.stderr[-1500:]
+
+    def frames(path):
+        cap = cv2.VideoCapture(str(path))
+        return [cap.read()[1] for _ in range(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))]
+
+    a, b = frames(first), frames(again)
+    assert len(a) == len(b) == 36
+    assert (
+        max(int(np.abs(x.astype(int) - y.astype(int)).max()) for x, y in zip(a, b, strict=True))
+        <= 2
+    )
