@@ -270,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seconds", type=_positive, default=4.0, help="length of each timed run")
     b.add_argument("--repeats", type=int, default=3, help="timed runs per size (median taken)")
     b.add_argument("--sizes", default="1280x720,1920x1080", help="comma-separated WxH list")
+    b = bench.add_parser("record", help="recorder throughput and tick jitter with it")
+    b.add_argument("--records", type=int, default=200_000)
+    b.add_argument("--seconds", type=float, default=4.0, help="each jitter run")
     b = bench.add_parser("tracker", help="laser tracker cost per frame, one core")
     b.add_argument("--frames", type=int, default=600, help="frames to time")
     b = bench.add_parser("input", help="device frame to sim tick, sim command to device")
@@ -413,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
                 "branch": bench.bench_branch,
                 "input": bench.bench_input,
                 "tracker": bench.bench_tracker,
+                "record": bench.bench_record,
             }[args.bench]
             return run(args)
     except KeyboardInterrupt:
