@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,8 @@ class RunConfig:
     instructor_size: tuple[int, int] = (1280, 720)
     devices: list[str] = field(default_factory=list)  # --device KIND:PATH[@wN]
     record: Path | None = None  # --record FILE
+    interactive: bool = True  # False (replays): no instructor keys, clicks are not shots
+    clock: Callable[[], float] | None = None  # a window's clock (default: the host clock)
 
     def instructor_mode(self) -> str:
         if self.instructor != "auto":
@@ -115,7 +118,7 @@ class SightlineApp:
             gc.setMode(ClockObject.M_non_real_time)
             gc.setFrameRate(cfg.fps)
         else:
-            self.clock = host_now_s
+            self.clock = cfg.clock or host_now_s
         # Headless frames may be far apart (a low --fps): allow every tick they owe.
         steps = max(8, math.ceil(cfg.tick_hz / cfg.fps) + 1) if cfg.offscreen else 8
         self.session = Session(
@@ -211,8 +214,9 @@ class SightlineApp:
         self.last: FrameOut | None = None
         self._done = False
         self._last_click_s: float | None = None
-        instructor.bind_console(self.base, self.console, host_now_s)
-        self.base.accept("mouse1", self._click)  # the trainee window only: shots
+        if cfg.interactive:
+            instructor.bind_console(self.base, self.console, host_now_s)
+            self.base.accept("mouse1", self._click)  # the trainee window only: shots
         tm = self.base.taskMgr
         tm.add(self._fixed_step_task, "sightline-fixed-step", sort=SORT_FIXED_STEP)
         tm.add(self._present_task, "sightline-present", sort=SORT_PRESENT)

@@ -133,5 +133,27 @@ class Session:
                 keep.add((seg.clip, seg.in_s))
         self.player.play(cmd.clip, cmd.media_in_s, keep)
 
+    def seek(self, target_s: float, script: Sequence[InputEvent]) -> None:
+        """Replay: jump to a session time. Forward runs the ticks owed at once; backward
+        starts the scenario again and re-runs `script` (the recorded inputs) up to the
+        target, so the state there is exactly the recorded one. Shot markers passed over
+        on the way are not drawn."""
+        target = 0 if target_s <= 0 else self.loop.tick_for_session(target_s)
+        if target < self.loop.tick:
+            hz, aspect = self.runtime.tick_hz, self.runtime.screen_aspect
+            self.runtime = ScenarioRuntime(self.pack.scenario, hz, aspect)
+            old = self.loop
+            self.loop = FixedStepLoop(
+                self._step, old._clock, tick_hz=hz, max_steps_per_frame=old.max_steps_per_frame
+            )
+            self.loop.start()
+            self._commands = list(self.runtime.start_commands())
+            self.ended_at_s = None
+            self.schedule(script)
+        self.loop.fast_forward(target)
+        clips = [c for c in self._commands if isinstance(c, PlayClip)]
+        ended = [c for c in self._commands if isinstance(c, ScenarioEnded)]
+        self._commands = clips[-1:] + ended[-1:]
+
     def close(self) -> None:
         self.player.close()

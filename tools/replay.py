@@ -17,6 +17,7 @@ def play_command(args) -> int:
     ticks they were applied, so the trainee view (and the instructor's) shows it again."""
     from engine.app import RunConfig, SightlineApp
     from engine.panda_setup import have_display
+    from engine.replay import KEYS, PlaybackClock, ReplayController
     from tools.run_cmd import format_summary
 
     with args.recording.open("rb") as fh:
@@ -38,18 +39,36 @@ def play_command(args) -> int:
             last = max(last, int(rec["tick"]))
     offscreen = args.offscreen or not have_display()
     width, height = (int(v) for v in config.get("size", (1280, 720)))
+    clock = PlaybackClock()
     cfg = RunConfig(
         offscreen=offscreen,
         width=width,
         height=height,
         tick_hz=hz,
         script=script,
-        seconds=last / hz + 1 / hz,
+        seconds=last / hz + 1 / hz if offscreen else None,
         video_out=args.video_out,
         instructor="buffer" if args.instructor_video_out else "auto",
         instructor_video_out=args.instructor_video_out,
+        interactive=False,
+        clock=clock,
     )
-    run = SightlineApp(pack, cfg).run()
+    app = SightlineApp(pack, cfg)
+    if not offscreen:  # the reviewer's controls
+
+        def repoint() -> None:
+            if app.instructor_view is not None:
+                app.instructor_view.runtime = app.session.runtime
+
+        controller = ReplayController(app.session, clock, script, on_seek=repoint)
+        for key in KEYS:
+            if key != "escape":
+                app.base.accept(key, controller.key, [key])
+                if key in ("n", "[", "]", "."):  # held, or pressed again quickly
+                    app.base.accept(f"{key}-repeat", controller.key, [key])
+        app.base.accept("escape", app.stop)
+        print("Replay controls: " + ", ".join(f"{k} = {v}" for k, v in KEYS.items()))
+    run = app.run()
     print(f"Replay of {args.recording}")
     print(format_summary(pack_dir, run.session.runtime, run, cfg))
     return 0

@@ -105,3 +105,62 @@ def test_trainee_clicks_shoot_and_instructor_keys_control_the_run(
     session = next(line for line in out.splitlines() if line.startswith("Session:"))
     assert ", ended" in session  # Esc Esc ended it, and Esc Esc again quit
     assert inst_video.stat().st_size > 0
+
+
+def test_replay_window_jumps_to_the_next_shot_or_flag(x_display, fixture_pack, tmp_path):
+    import json
+
+    script = tmp_path / "in.jsonl"
+    script.write_text(
+        "".join(
+            json.dumps(e) + "\n"
+            for e in [
+                {"t": 0.3, "type": "flag", "note": "one"},
+                {"t": 0.6, "type": "shot", "x": 0.9, "y": 0.1},
+                {"t": 0.9, "type": "shot", "x": 0.9, "y": 0.2},
+                {"t": 1.2, "type": "flag", "note": "two"},
+            ]
+        )
+    )
+    rec = tmp_path / "r.rec"
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.cli",
+            "run",
+            str(fixture_pack),
+            "--offscreen",
+            "--size",
+            "320x180",
+            "--seconds",
+            "1.5",
+            "--inputs",
+            str(script),
+            "--record",
+            str(rec),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
+    assert made.returncode == 0
+    env = {**os.environ, "DISPLAY": x_display}
+    app = subprocess.Popen(
+        [sys.executable, "-m", "tools.cli", "replay", str(rec)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wid = window(env, "^Sightline - ")
+        xdo(env, "key", "--window", wid, "space")  # pause, then jump: flag, shot, shot
+        for key in ("n", "n", "n", "Escape"):  # one press each, as a person presses them
+            xdo(env, "key", "--window", wid, key)
+        out, err = app.communicate(timeout=60)
+    finally:
+        if app.poll() is None:
+            app.kill()
+    assert app.returncode == 0, err[-2000:]
+    assert "Shots: 2," in out  # at the second shot: both shots, and only the first flag
+    assert "Flags: 0.300 s 'one'" in out and "'two'" not in out
