@@ -268,8 +268,8 @@ class SightlineApp:
 
     def _fixed_step_task(self, task):
         self.last = self.session.frame()
-        for shot in self.session.runtime.shots[-3:]:
-            self.console.weapon_seen(shot.weapon)
+        for marker in self.last.new_markers:  # weapons in use, for the malfunction menu
+            self.console.weapon_seen(marker.weapon)
         return task.cont
 
     def _present_task(self, task):

@@ -8,7 +8,10 @@ which clip and which frame it shows.
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -132,3 +135,20 @@ def edit(pack: Path, old: str, new: str) -> Path:
     assert old in text
     (pack / "scenario.toml").write_text(text.replace(old, new, 1))
     return pack
+
+
+def run_cli(*args: str, timeout: float = 180, env: dict | None = None):
+    """`sightline ARGS...` in a subprocess (one Panda3D ShowBase per process)."""
+    return subprocess.run(
+        [sys.executable, "-m", "tools.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def write_script(path: Path, events: list[dict]) -> Path:
+    """An input script: one JSON event per line."""
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    return path

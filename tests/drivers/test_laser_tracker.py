@@ -4,8 +4,6 @@ synthetic frames with known spots, lights and motion."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -14,6 +12,7 @@ import pytest
 
 from drivers.laser_tracker import LaserTracker, detect_video
 from engine.video_out import H264Writer
+from tests.conftest import run_cli
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "shootoff"
 EXPECTED = DATA / "expected.json"
@@ -159,12 +158,7 @@ def test_moving_bright_video_is_not_a_shot():
 def test_detect_shots_json_on_an_h264_file(tmp_path):
     path = tmp_path / "cam.mp4"
     write_laser_clip(path, 30, (10, 11, 12), 222.0, 111.0, "red")
-    proc = subprocess.run(
-        [sys.executable, "-m", "tools.cli", "detect-shots", str(path), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_cli("detect-shots", str(path), "--json", timeout=60)
     assert proc.returncode == 0, proc.stderr
     (shot,) = json.loads(proc.stdout)
     assert set(shot) == {"frame", "t", "x", "y", "color"}

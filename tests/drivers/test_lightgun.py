@@ -3,13 +3,10 @@ that parses it the way the OpenFIRE firmware does."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
 from drivers.lightgun import LightGun, parse_commands
+from tests.conftest import run_cli, write_script
 from tests.drivers.test_links import wait_for
 from tools.emulate import Emulator
 
@@ -33,27 +30,20 @@ def test_parser_reads_run_together_commands_and_skips_noise():
 def run_against_gun(tmp_path, fixture_pack, events, seconds):
     emu = Emulator("openfire", tmp_path / "gun")
     script = tmp_path / "in.jsonl"
-    script.write_text("".join(json.dumps(e) + "\n" for e in events))
+    write_script(script, events)
     try:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "tools.cli",
-                "run",
-                str(fixture_pack),
-                "--offscreen",
-                "--size",
-                "320x180",
-                "--seconds",
-                str(seconds),
-                "--inputs",
-                str(script),
-                "--device",
-                f"openfire:{emu.link}",
-            ],
-            capture_output=True,
-            text=True,
+        proc = run_cli(
+            "run",
+            str(fixture_pack),
+            "--offscreen",
+            "--size",
+            "320x180",
+            "--seconds",
+            str(seconds),
+            "--inputs",
+            str(script),
+            "--device",
+            f"openfire:{emu.link}",
             timeout=120,
         )
         assert proc.returncode == 0, proc.stderr[-1500:]

@@ -10,7 +10,7 @@ import cv2
 import pytest
 
 from content.pack import PackError, load_pack
-from tests.conftest import edit
+from tests.conftest import edit, run_cli
 
 pytestmark = pytest.mark.render
 
@@ -75,12 +75,7 @@ def test_steel_plates_fall_when_shot(plates_pack, tmp_path):
 def test_a_pack_asking_for_a_missing_extension_is_refused(pack, tmp_path):
     with_extension(pack, "warp-drive")
     assert load_pack(pack).meta.extension == "warp-drive"  # the name is only data
-    out = subprocess.run(
-        [sys.executable, "-m", "tools.cli", "run", str(pack), "--offscreen", "--seconds", "0.1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_cli("run", str(pack), "--offscreen", "--seconds", "0.1", timeout=120)
     assert out.returncode == 2
     assert "scene extension 'warp-drive', which is not installed" in out.stderr
 

@@ -11,6 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.conftest import run_cli
+
 pytestmark = pytest.mark.render
 GOLDEN = Path(__file__).parent / "golden" / "lowlight-draw-320x180.png"
 
@@ -19,25 +21,18 @@ def render(tmp_path, *args) -> np.ndarray:
     from content import DEMO_PACK
 
     out = tmp_path / "frame.png"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.cli",
-            "render-frame",
-            str(DEMO_PACK),
-            "--segment",
-            "draw",
-            "--t",
-            "2.0",
-            "--size",
-            "320x180",
-            *args,
-            "-o",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
+    proc = run_cli(
+        "render-frame",
+        str(DEMO_PACK),
+        "--segment",
+        "draw",
+        "--t",
+        "2.0",
+        "--size",
+        "320x180",
+        *args,
+        "-o",
+        str(out),
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-1500:]

@@ -8,7 +8,6 @@ where they are missing.
 from __future__ import annotations
 
 import ctypes.util
-import json
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import read_frame_code
+from tests.conftest import read_frame_code, run_cli, write_script
 
 pytestmark = [
     pytest.mark.render,
@@ -30,9 +29,7 @@ pytestmark = [
 
 
 def sightline(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tools.cli", *args], capture_output=True, text=True, timeout=timeout
-    )
+    proc = run_cli(*args, timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc
 
@@ -47,11 +44,6 @@ def read_video(path: Path) -> tuple[list[np.ndarray], float]:
             break
         frames.append(img)
     return frames, fps
-
-
-def write_script(path: Path, events: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(e) + "\n" for e in events))
-    return path
 
 
 def test_scripted_run_writes_every_frame_and_branches_at_the_scripted_time(tmp_path, fixture_pack):

@@ -14,6 +14,8 @@ import sys
 
 import pytest
 
+from tests.conftest import run_cli, write_script
+
 pytestmark = [
     pytest.mark.render,
     pytest.mark.skipif(
@@ -108,39 +110,28 @@ def test_trainee_clicks_shoot_and_instructor_keys_control_the_run(
 
 
 def test_replay_window_jumps_to_the_next_shot_or_flag(x_display, fixture_pack, tmp_path):
-    import json
-
-    script = tmp_path / "in.jsonl"
-    script.write_text(
-        "".join(
-            json.dumps(e) + "\n"
-            for e in [
-                {"t": 0.3, "type": "flag", "note": "one"},
-                {"t": 0.6, "type": "shot", "x": 0.9, "y": 0.1},
-                {"t": 0.9, "type": "shot", "x": 0.9, "y": 0.2},
-                {"t": 1.2, "type": "flag", "note": "two"},
-            ]
-        )
+    script = write_script(
+        tmp_path / "in.jsonl",
+        [
+            {"t": 0.3, "type": "flag", "note": "one"},
+            {"t": 0.6, "type": "shot", "x": 0.9, "y": 0.1},
+            {"t": 0.9, "type": "shot", "x": 0.9, "y": 0.2},
+            {"t": 1.2, "type": "flag", "note": "two"},
+        ],
     )
     rec = tmp_path / "r.rec"
-    made = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.cli",
-            "run",
-            str(fixture_pack),
-            "--offscreen",
-            "--size",
-            "320x180",
-            "--seconds",
-            "1.5",
-            "--inputs",
-            str(script),
-            "--record",
-            str(rec),
-        ],
-        capture_output=True,
+    made = run_cli(
+        "run",
+        str(fixture_pack),
+        "--offscreen",
+        "--size",
+        "320x180",
+        "--seconds",
+        "1.5",
+        "--inputs",
+        str(script),
+        "--record",
+        str(rec),
         timeout=120,
     )
     assert made.returncode == 0

@@ -24,6 +24,7 @@ from sim.recording import (
     event_record,
     read_recording,
 )
+from tests.conftest import run_cli, write_script
 
 SCRIPT = [
     {"t": 0.3, "type": "flag", "note": "look"},
@@ -34,18 +35,12 @@ SCRIPT = [
 ]
 
 
-def cli(*args, timeout=120):
-    return subprocess.run(
-        [sys.executable, "-m", "tools.cli", *args], capture_output=True, text=True, timeout=timeout
-    )
-
-
 @pytest.fixture
 def recorded(tmp_path, fixture_pack):
     script = tmp_path / "in.jsonl"
-    script.write_text("".join(json.dumps(e) + "\n" for e in SCRIPT))
+    write_script(script, SCRIPT)
     rec = tmp_path / "run.rec"
-    out = cli(
+    out = run_cli(
         "run",
         str(fixture_pack),
         "--offscreen",
@@ -65,7 +60,7 @@ def recorded(tmp_path, fixture_pack):
 @pytest.mark.render
 def test_a_recorded_run_verifies_tick_by_tick(recorded):
     assert stat.S_IMODE(recorded.stat().st_mode) == 0o600  # trainee data: owner only
-    out = cli("replay", str(recorded), "--verify")
+    out = run_cli("replay", str(recorded), "--verify")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "verified 176 ticks, 5 inputs" in out.stdout and "every tick matches" in out.stdout
 
@@ -80,7 +75,7 @@ def test_an_altered_input_diverges_at_the_tick_it_names(recorded, tmp_path):
             tick = r["tick"]
     forged = tmp_path / "forged.rec"
     forged.write_bytes(MAGIC + b"".join(encode_record(r) for r in records))
-    out = cli("replay", str(forged), "--verify")
+    out = run_cli("replay", str(forged), "--verify")
     assert out.returncode == 1
     assert f"DIVERGED at tick {tick} " in out.stdout
 
@@ -122,7 +117,7 @@ def test_kill_9_leaves_a_readable_recording(tmp_path, fixture_pack):
     assert result.records[0]["k"] == "header"
     ticks = [r for r in result.records if r["k"] == "tick"]
     assert len(ticks) > 100
-    out = cli("replay", str(rec), "--verify")
+    out = run_cli("replay", str(rec), "--verify")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "every tick matches" in out.stdout
 
@@ -149,7 +144,7 @@ def test_a_torn_last_record_is_tolerated():
 def test_cli_errors_are_one_line(tmp_path):
     bad = tmp_path / "bad.rec"
     bad.write_bytes(b"nope")
-    out = cli("replay", str(bad), "--verify")
+    out = run_cli("replay", str(bad), "--verify")
     assert out.returncode == 2 and out.stderr.strip().count("\n") == 0
     assert "not a Sightline recording" in out.stderr
 
@@ -186,7 +181,7 @@ def test_after_action_review_from_a_recording(recorded, tmp_path):
     import shutil
 
     out = tmp_path / "aar"
-    proc = cli("aar", str(recorded), "-o", str(out))
+    proc = run_cli("aar", str(recorded), "-o", str(out))
     assert proc.returncode == 0, proc.stderr[-1500:]
     page = (out / "report.html").read_text()
     for section in (
@@ -242,10 +237,10 @@ def test_replay_in_the_engine_reproduces_the_trainee_view(tmp_path, fixture_pack
     import numpy as np
 
     script = tmp_path / "in.jsonl"
-    script.write_text("".join(json.dumps(e) + "\n" for e in SCRIPT))
+    write_script(script, SCRIPT)
     rec, first, again = tmp_path / "r.rec", tmp_path / "first.mp4", tmp_path / "again.mp4"
     assert (
-        cli(
+        run_cli(
             "run",
             str(fixture_pack),
             "--offscreen",
@@ -262,7 +257,7 @@ def test_replay_in_the_engine_reproduces_the_trainee_view(tmp_path, fixture_pack
         ).returncode
         == 0
     )
-    out = cli("replay", str(rec), "--offscreen", "--video-out", str(again))
+    out = run_cli("replay", str(rec), "--offscreen", "--video-out", str(again))
     assert out.returncode == 0, out.stderr[-1500:]
 
     def frames(path):
