@@ -358,6 +358,7 @@ class SightlineApp:
         except SystemExit:  # ShowBase exits this way when a window is closed
             pass
         finally:
+            self.session.loop.catch_up()
             for device in self.session.devices:
                 device.close()  # light guns get `E` alone, as the last bytes they receive
             if self.extension is not None:

@@ -191,3 +191,15 @@ def test_events_from_many_threads_all_arrive():
     clock.t += 0.25
     loop.advance()
     assert sum(len(evs) for _, evs in log) == 1000
+
+
+def test_catch_up_applies_queued_inputs_but_not_future_ones():
+    clock = Clock()
+    loop, log = make_loop(clock, tick_hz=100, max_steps_per_frame=100)
+    clock.t += 0.1
+    loop.advance()  # ticks 1..10
+    loop.inputs.put(KeyPress(0, "1"), loop.session_to_host(0.1003))  # due at tick 11
+    loop.inputs.put_session(KeyPress(5.0, "2"))  # a scripted event, much later
+    clock.t += 0.0004  # the run ends before tick 11 was owed
+    loop.catch_up()
+    assert [(t, e.key) for t, evs in log for e in evs] == [(11, "1")]
