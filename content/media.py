@@ -64,3 +64,52 @@ def probe_media(path: Path) -> MediaInfo:
         raise
     except (av.FFmpegError, StopIteration, ValueError, OSError) as exc:
         raise MediaError(f"{path}: not a readable video ({exc})") from None
+
+
+MAX_SOUND_BYTES = 16 * 1024**2
+MAX_SOUND_S = 120.0
+SOUND_SUFFIXES = (".wav", ".ogg", ".flac", ".mp3", ".m4a", ".opus")
+
+
+@dataclass(frozen=True)
+class SoundInfo:
+    duration_s: float
+    rate: int
+    channels: int
+
+
+def probe_sound(path: Path) -> SoundInfo:
+    """Open a pack's sound file and check it against the bounds; MediaError otherwise."""
+    import av
+
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise MediaError(f"{path}: cannot read sound ({exc.strerror})") from None
+    if size > MAX_SOUND_BYTES:
+        raise MediaError(f"{path}: sound is {size} bytes, over {MAX_SOUND_BYTES}")
+    try:
+        with av.open(str(path), "r") as container:
+            if not container.streams.audio:
+                raise MediaError(f"{path}: no audio stream")
+            stream = container.streams.audio[0]
+            rate, channels = stream.codec_context.sample_rate, stream.codec_context.channels
+            if not (8000 <= rate <= 192_000 and 1 <= channels <= 8):
+                raise MediaError(f"{path}: {rate} Hz, {channels} channels is out of bounds")
+            if stream.duration is not None and stream.time_base is not None:
+                duration = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                duration = container.duration / 1_000_000
+            else:
+                raise MediaError(f"{path}: sound has no duration")
+            if not 0.0 < duration <= MAX_SOUND_S:
+                raise MediaError(
+                    f"{path}: duration {duration:.3f} s is out of bounds (0-{MAX_SOUND_S:g} s)"
+                )
+            if next(container.decode(stream), None) is None:
+                raise MediaError(f"{path}: no decodable audio")
+            return SoundInfo(duration, rate, channels)
+    except MediaError:
+        raise
+    except (av.FFmpegError, StopIteration, ValueError, OSError) as exc:
+        raise MediaError(f"{path}: not a readable sound ({exc})") from None

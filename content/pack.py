@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 
 from content._locate import locate
-from content.media import VIDEO_SUFFIXES, MediaError, MediaInfo, probe_media
+from content.media import (
+    SOUND_SUFFIXES,
+    VIDEO_SUFFIXES,
+    MediaError,
+    MediaInfo,
+    probe_media,
+    probe_sound,
+)
 from sim.events import ACTIONS, WEAPON_KINDS
 from sim.hit_zones import ROLES, Zone
 from sim.scenario import (
@@ -33,10 +40,12 @@ from sim.scenario import (
     ScenarioError,
     Segment,
     ShotTrigger,
+    SoundCue,
     TimeTrigger,
     Transition,
     Trigger,
 )
+from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
 
 MANIFEST = "scenario.toml"
 FORMAT_VERSION = 1
@@ -46,6 +55,8 @@ MAX_SEGMENTS = 500
 MAX_TRANSITIONS = 32
 MAX_ZONES = 64
 MAX_CUES = 64
+MAX_SOUNDS = 64  # a pack's own sounds
+MAX_SEGMENT_SOUNDS = 64
 MAX_LIST = 2000
 MAX_VERTICES = 64
 MAX_TEXT = 2000
@@ -240,7 +251,15 @@ def load_pack(root: str | Path, probe: bool = True, collect_media: bool = False)
         if not isinstance(table, dict):
             raise doc.fail(where, "expected a table")
         segments[seg_id] = loader.segment(seg_id, table, where)
-    scenario = Scenario(title=title, start=start, segments=segments)
+    sounds, levels, reports = _audio(doc, root, data, probe)
+    scenario = Scenario(
+        title=title,
+        start=start,
+        segments=segments,
+        sounds=sounds,
+        levels=levels,
+        reports=reports,
+    )
     try:
         scenario.validate()
     except ScenarioError as exc:
@@ -302,6 +321,60 @@ def _meta(doc: _Doc, root: Path, table: dict) -> PackMeta:
     )
 
 
+def _audio(
+    doc: _Doc, root: Path, data: dict, probe: bool
+) -> tuple[dict[str, SoundDef], dict[str, int], dict[str, str]]:
+    """The pack's own sounds (`[sounds.NAME]`), and `[audio]`: starting levels and the
+    report of each weapon kind."""
+    table = doc.get(data, "sounds", "", dict, {})
+    if len(table) > MAX_SOUNDS:
+        raise doc.fail("sounds", f"{len(table)} sounds, over {MAX_SOUNDS}")
+    sounds = dict(BUILTIN_SOUNDS)
+    for name, spec in table.items():
+        w = f"sounds.{name}"
+        if not _ID.match(name) or len(name) > 32:
+            raise doc.fail(w, "sound names are 1-32 letters, digits, '_' or '-'")
+        if not isinstance(spec, dict):
+            raise doc.fail(w, "expected a table with file, and optionally bus and label")
+        unknown = set(spec) - {"file", "bus", "label"}
+        if unknown:
+            raise doc.fail(w, f"unknown key {sorted(unknown)[0]!r} (expected file, bus, label)")
+        rel = doc.get(spec, "file", w, str)
+        path = _inside(doc, root, rel, f"{w}.file", SOUND_SUFFIXES)
+        if probe:
+            try:
+                probe_sound(path)
+            except MediaError as exc:
+                raise doc.fail(f"{w}.file", str(exc)) from None
+        sounds[name] = SoundDef(
+            name,
+            doc.choice(spec, "bus", w, BUSES[1:], "distractor"),
+            doc.get(spec, "label", w, str, name),
+            rel,
+        )
+    audio = doc.get(data, "audio", "", dict, {})
+    unknown = set(audio) - {*LEVELS, "reports"}
+    if unknown:
+        raise doc.fail(
+            "audio", f"unknown key {sorted(unknown)[0]!r} (expected {', '.join(LEVELS)}, reports)"
+        )
+    levels = dict(DEFAULT_LEVELS)
+    for control in LEVELS:
+        pct = doc.get(audio, control, "audio", int, levels[control])
+        if isinstance(pct, bool) or not 0 <= pct <= 100:
+            raise doc.fail(f"audio.{control}", "a level is a whole percent, 0-100")
+        levels[control] = pct
+    reports = dict(DEFAULT_REPORTS)
+    rtable = doc.get(audio, "reports", "audio", dict, {})
+    for kind, name in rtable.items():
+        if kind not in WEAPON_KINDS:
+            raise doc.fail(f"audio.reports.{kind}", f"must be one of {', '.join(WEAPON_KINDS)}")
+        if not isinstance(name, str) or name not in sounds:
+            raise doc.fail(f"audio.reports.{kind}", f"no sound named {name!r}")
+        reports[kind] = name
+    return sounds, levels, reports
+
+
 def _extension(doc: _Doc, table: dict) -> str | None:
     name = doc.get(table, "extension", "meta", str, None)
     if name is not None and not _ID.match(name):
@@ -342,6 +415,9 @@ class _SegmentLoader:
         cues = doc.get(table, "cues", where, list, [])
         if len(cues) > MAX_CUES:
             raise doc.fail(f"{where}.cues", f"over {MAX_CUES} cues")
+        sounds = doc.get(table, "sounds", where, list, [])
+        if len(sounds) > MAX_SEGMENT_SOUNDS:
+            raise doc.fail(f"{where}.sounds", f"over {MAX_SEGMENT_SOUNDS} sounds")
         return Segment(
             id=seg_id,
             clip=clip,
@@ -357,6 +433,7 @@ class _SegmentLoader:
                 self.zone(z, f"{where}.zones[{i}]", in_s, out_s) for i, z in enumerate(zones)
             ),
             cues=tuple(self.cue(c, f"{where}.cues[{i}]") for i, c in enumerate(cues)),
+            sounds=tuple(self.sound(c, f"{where}.sounds[{i}]") for i, c in enumerate(sounds)),
         )
 
     def _media(self, clip: str, where: str) -> MediaInfo | None:
@@ -422,6 +499,13 @@ class _SegmentLoader:
         if not isinstance(table, dict):
             raise self.doc.fail(where, "expected a table with name and t")
         return Cue(self.doc.get(table, "name", where, str), self.doc.get(table, "t", where, NUM))
+
+    def sound(self, table: object, where: str) -> SoundCue:
+        if not isinstance(table, dict):
+            raise self.doc.fail(where, "expected a table with sound and t")
+        return SoundCue(
+            self.doc.get(table, "sound", where, str), self.doc.get(table, "t", where, NUM)
+        )
 
     def zone(self, table: object, where: str, in_s: float, out_s: float) -> Zone:
         doc = self.doc

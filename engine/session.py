@@ -57,9 +57,11 @@ class Session:
         max_steps_per_frame: int = 8,
         prebuffer: bool = True,
         recorder=None,
+        levels: dict[str, int] | None = None,
     ):
         self.pack = pack
-        self.runtime = ScenarioRuntime(pack.scenario, tick_hz, screen_aspect)
+        self.levels = levels  # starting volumes that override the pack's (command line)
+        self.runtime = ScenarioRuntime(pack.scenario, tick_hz, screen_aspect, levels)
         self.loop = FixedStepLoop(
             self._step, clock, inputs, tick_hz=tick_hz, max_steps_per_frame=max_steps_per_frame
         )
@@ -69,6 +71,7 @@ class Session:
         self.prebuffer = prebuffer  # keep decoders open on every segment that may come next
         self.devices: list = []  # drivers.devices.Device: they receive every sim command
         self.recorder = recorder  # engine.recorder.Recorder: every input, digest and command
+        self.audio = None  # engine.audio.AudioMixer: renders each tick's span of sound
 
     @property
     def inputs(self) -> InputQueue:
@@ -77,6 +80,8 @@ class Session:
     def _step(self, events: Sequence[InputEvent]) -> StepResult:
         result = self.runtime.step(events)
         self._commands.extend(result.commands)
+        if self.audio is not None:
+            self.audio.on_tick(result.state, result.commands)
         if self.recorder is not None:
             tick = result.state.tick
             for event in events:
@@ -88,7 +93,10 @@ class Session:
 
     def start(self) -> None:
         self.loop.start()
-        self._commands.extend(self.runtime.start_commands())
+        start = self.runtime.start_commands()
+        self._commands.extend(start)
+        if self.audio is not None:
+            self.audio.on_tick(self.runtime.state, start)
 
     def schedule(self, events: Sequence[InputEvent]) -> None:
         """Queue scripted events, stamped in session time."""
@@ -141,7 +149,7 @@ class Session:
         target = 0 if target_s <= 0 else self.loop.tick_for_session(target_s)
         if target < self.loop.tick:
             hz, aspect = self.runtime.tick_hz, self.runtime.screen_aspect
-            self.runtime = ScenarioRuntime(self.pack.scenario, hz, aspect)
+            self.runtime = ScenarioRuntime(self.pack.scenario, hz, aspect, self.levels)
             old = self.loop
             self.loop = FixedStepLoop(
                 self._step, old._clock, tick_hz=hz, max_steps_per_frame=old.max_steps_per_frame
@@ -150,10 +158,18 @@ class Session:
             self._commands = list(self.runtime.start_commands())
             self.ended_at_s = None
             self.schedule(script)
-        self.loop.fast_forward(target)
+        audio, self.audio = self.audio, None  # no sound for the ticks skipped over
+        try:
+            self.loop.fast_forward(target)
+        finally:
+            self.audio = audio
+        if audio is not None:
+            audio.seek()
         clips = [c for c in self._commands if isinstance(c, PlayClip)]
         ended = [c for c in self._commands if isinstance(c, ScenarioEnded)]
         self._commands = clips[-1:] + ended[-1:]
 
     def close(self) -> None:
         self.player.close()
+        if self.audio is not None:
+            self.audio.close()

@@ -20,7 +20,9 @@ class H264Writer:
     """Append BGR uint8 frames (height, width, 3) with timestamps in seconds.
 
     Width and height must be even (4:2:0 chroma). `crf` trades size for quality (18 is
-    visually lossless, 28 small). Use as a context manager or call close()."""
+    visually lossless, 28 small). With `audio_rate`, the file also gets an AAC track fed by
+    write_audio() (float samples in -1..1, mono or (n, channels)), timed from 0 by sample
+    count. Use as a context manager or call close()."""
 
     TIME_BASE = Fraction(1, 90_000)
 
@@ -32,6 +34,9 @@ class H264Writer:
         fps: float = 30.0,
         crf: int = 23,
         preset: str = "veryfast",
+        audio_rate: int | None = None,
+        audio_channels: int = 1,
+        audio_bitrate: int = 48_000,
     ):
         import av
 
@@ -53,6 +58,33 @@ class H264Writer:
         self._stream.options = {"crf": str(crf), "preset": preset}
         self._fps = fps
         self._last_pts = -1
+        self._audio = None
+        self.audio_samples = 0
+        if audio_rate is not None:
+            self._audio = self._container.add_stream("aac", rate=audio_rate)
+            self._audio.layout = "mono" if audio_channels == 1 else "stereo"
+            self._audio.codec_context.bit_rate = audio_bitrate
+            self._audio_rate = audio_rate
+            self._audio_channels = audio_channels
+
+    def write_audio(self, samples: np.ndarray) -> None:
+        import av
+
+        if self._audio is None:
+            raise VideoOutError(f"{self.path}: opened without an audio track")
+        data = np.asarray(samples, np.float32)
+        data = data.reshape(-1, self._audio_channels).T  # planar: (channels, n)
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(np.clip(data, -1, 1)),
+            format="fltp",
+            layout=self._audio.layout.name,
+        )
+        frame.sample_rate = self._audio_rate
+        frame.pts = self.audio_samples
+        frame.time_base = Fraction(1, self._audio_rate)
+        for packet in self._audio.encode(frame):
+            self._container.mux(packet)
+        self.audio_samples += data.shape[1]
 
     def write(self, frame_bgr: np.ndarray, t_s: float | None = None) -> None:
         import av
@@ -77,8 +109,10 @@ class H264Writer:
     def close(self) -> None:
         if self._container is None:
             return
-        for packet in self._stream.encode():
-            self._container.mux(packet)
+        for stream in (self._stream, self._audio):
+            if stream is not None:
+                for packet in stream.encode():
+                    self._container.mux(packet)
         self._container.close()
         self._container = None
 

@@ -21,6 +21,9 @@ MAX_NOTE_LEN = 500
 #: Trainee actions the instructor codes as they happen (action triggers wait for them).
 ACTIONS = ("verbal-command", "cover-taken", "distance-created", "backup-requested", "intervened")
 MAX_WEAPON_ID_LEN = 32
+MAX_SOUND_NAME = 32
+#: Volume controls (master and the three mixing buses; see sim/sounds.py).
+LEVEL_CONTROLS = ("master", "scenario", "effects", "distractor")
 
 
 class InputError(ValueError):
@@ -133,6 +136,25 @@ class DeviceStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaySound:
+    """Play a named sound now: a distraction the instructor injects (siren, dog, radio
+    traffic), or any sound the pack declares."""
+
+    t_s: float
+    sound: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetLevel:
+    """The instructor sets a volume: `control` is master, scenario, effects or distractor;
+    `percent` is 0-100."""
+
+    t_s: float
+    control: str
+    percent: int
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     t_s: float
 
@@ -157,6 +179,8 @@ InputEvent = (
     | DeviceStatus
     | MagazineChange
     | FlashlightMove
+    | PlaySound
+    | SetLevel
 )
 
 
@@ -244,6 +268,24 @@ def parse_event(obj: object, where: str) -> InputEvent:
                 f"{where}: a magazine event needs 'inserted' (true or false) and 'rounds' (0-999)"
             )
         return MagazineChange(t_s, weapon, inserted, rounds)
+    if kind == "sound":
+        sound = obj.get("sound")
+        if not isinstance(sound, str) or not 0 < len(sound) <= MAX_SOUND_NAME:
+            raise InputError(f"{where}: 'sound' must be a sound name (the pack's or bundled)")
+        return PlaySound(t_s, sound)
+    if kind == "level":
+        control, percent = obj.get("control"), obj.get("percent")
+        if (
+            control not in LEVEL_CONTROLS
+            or isinstance(percent, bool)
+            or not isinstance(percent, int)
+            or not 0 <= percent <= 100
+        ):
+            raise InputError(
+                f"{where}: a level event needs 'control' (one of {', '.join(LEVEL_CONTROLS)}) "
+                "and 'percent' (0-100)"
+            )
+        return SetLevel(t_s, control, percent)
     if kind == "end":
         return EndScenario(t_s)
     if kind == "pause":
@@ -252,5 +294,5 @@ def parse_event(obj: object, where: str) -> InputEvent:
         return Resume(t_s)
     raise InputError(
         f"{where}: unknown event type {kind!r} (expected key, shot, action, flag, jump, "
-        "malfunction, view, magazine, end, pause, resume)"
+        "malfunction, view, magazine, sound, level, end, pause, resume)"
     )

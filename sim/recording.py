@@ -40,6 +40,8 @@ EVENT_TYPES = {
         ev.JumpTo,
         ev.Malfunction,
         ev.SetView,
+        ev.PlaySound,
+        ev.SetLevel,
         ev.EndScenario,
         ev.DeviceStatus,
         ev.MagazineChange,

@@ -32,7 +32,9 @@ from sim.events import (
     MagazineChange,
     Malfunction,
     Pause,
+    PlaySound,
     Resume,
+    SetLevel,
     SetView,
     Shot,
     TraineeAction,
@@ -49,6 +51,7 @@ from sim.scenario import (
     ShotTrigger,
     TimeTrigger,
 )
+from sim.sounds import DEFAULT_LEVELS, LEVELS, MAX_LEVEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ class SimState:
     markers: bool  # the trainee sees hit markers
     low_light: bool
     flashlight: bool  # the flashlight reveal (issue 7 renders it)
+    levels: tuple[int, ...]  # volumes in percent, in sim.sounds.LEVELS order
     digest: bytes = field(repr=False)
 
 
@@ -87,6 +91,16 @@ class ShotMarker:
     weapon: str
     zone: str | None
     role: str | None
+    kind: str = "firearm"  # the weapon kind, for its report
+
+
+@dataclass(frozen=True, slots=True)
+class StartSound:
+    """Play a sound now: `source` is "pack" (a segment's scheduled sound) or "instructor"."""
+
+    sound: str
+    bus: str
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +126,7 @@ class AmmoChanged:
     rounds: int
 
 
-Command = PlayClip | ShotMarker | ScenarioEnded | DryFire | AmmoChanged
+Command = PlayClip | ShotMarker | ScenarioEnded | DryFire | AmmoChanged | StartSound
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +184,23 @@ class ShotRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SoundRecord:
+    tick: int
+    t_s: float
+    segment: str
+    sound: str
+    source: str  # "pack" or "instructor"
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRecord:
+    tick: int
+    t_s: float
+    control: str
+    percent: int
+
+
+@dataclass(frozen=True, slots=True)
 class FlagRecord:
     tick: int
     t_s: float
@@ -190,7 +221,14 @@ class _Instructor:
 
 
 class ScenarioRuntime:
-    def __init__(self, scenario: Scenario, tick_hz: int = 120, screen_aspect: float = 16 / 9):
+    def __init__(
+        self,
+        scenario: Scenario,
+        tick_hz: int = 120,
+        screen_aspect: float = 16 / 9,
+        levels: dict[str, int] | None = None,
+    ):
+        """`levels` overrides the pack's starting volumes (the command line's)."""
         if tick_hz <= 0:
             raise ValueError("tick_hz must be positive")
         scenario.validate()
@@ -207,6 +245,13 @@ class ScenarioRuntime:
         self.actions: list[ActionRecord] = []
         self.flags: list[FlagRecord] = []
         self.device_events: list[tuple[float, str, bool, str]] = []  # (t_s, device, up, text)
+        self.sounds: list[SoundRecord] = []  # every sound started, by the pack or instructor
+        self.level_changes: list[LevelRecord] = []
+        self._levels = {c: scenario.levels.get(c, DEFAULT_LEVELS[c]) for c in LEVELS}
+        for control, pct in (levels or {}).items():
+            if control not in LEVELS or not 0 <= pct <= MAX_LEVEL:
+                raise ValueError(f"level {control}={pct}: controls are {', '.join(LEVELS)}, 0-100")
+            self._levels[control] = pct
         self.ignored: list[str] = []  # instructor events that could not apply, and why
         self._stoppages: set[str] = set()  # weapons whose next trigger pull is dead
         self._rounds: dict[str, int] = {}  # weapons with a tracked magazine: rounds left
@@ -217,7 +262,8 @@ class ScenarioRuntime:
         self._score = 0
         self._fired = 0
         self._digest = hashlib.blake2b(scenario.title.encode(), digest_size=16).digest()
-        self._enter(scenario.segments[scenario.start])
+        self._start_commands: list[Command] = []
+        self._enter(scenario.segments[scenario.start], self._start_commands)
         self._state = self._snapshot()
 
     # -- public -----------------------------------------------------------------------
@@ -228,7 +274,7 @@ class ScenarioRuntime:
 
     def start_commands(self) -> tuple[Command, ...]:
         seg = self._segment
-        return (PlayClip(seg.id, seg.clip, seg.in_s),)
+        return (PlayClip(seg.id, seg.clip, seg.in_s), *self._start_commands)
 
     def step(self, events: Sequence[InputEvent] = ()) -> StepResult:
         """Run one tick. `events` are those whose time falls in this tick's interval
@@ -262,28 +308,42 @@ class ScenarioRuntime:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _enter(self, seg: Segment) -> None:
+    def _enter(self, seg: Segment, commands: list[Command]) -> None:
         self._segment = seg
         self._seg_ticks = 0
         self._seg_shots = 0
         self._holding = False
         self._last_cue: CueRecord | None = None
         self.segments_played.append(seg.id)
-        self._note_cues()
+        self._note_cues(commands)
 
-    def _note_cues(self) -> None:
+    def _note_cues(self, commands: list[Command]) -> None:
+        """Cues and scheduled sounds at the current position (each loop pass again)."""
         pos = self._position()
-        for cue in self._segment.cues:
-            if self._ticks_to(self._segment, cue.t_s) == pos:
-                rec = CueRecord(self._tick, self._tick / self.tick_hz, self._segment.id, cue.name)
+        seg = self._segment
+        for cue in seg.cues:
+            if self._ticks_to(seg, cue.t_s) == pos:
+                rec = CueRecord(self._tick, self._tick / self.tick_hz, seg.id, cue.name)
                 self.cues.append(rec)
                 self._last_cue = rec
+        for sc in seg.sounds:
+            if self._ticks_to(seg, sc.t_s) == pos:
+                self._start_sound(sc.sound, "pack", commands)
+
+    def _start_sound(self, name: str, source: str, commands: list[Command]) -> None:
+        sound = self.scenario.sounds.get(name)
+        t_s = self._tick / self.tick_hz
+        if sound is None:
+            self.ignored.append(f"{t_s:.3f} s: no sound named {name!r}")
+            return
+        self.sounds.append(SoundRecord(self._tick, t_s, self._segment.id, name, source))
+        commands.append(StartSound(name, sound.bus, source))
 
     def _advance_media(self, commands: list[Command]) -> None:
         if self._paused or self._holding:
             return
         self._seg_ticks += 1
-        self._note_cues()
+        self._note_cues(commands)
         seg = self._segment
         pos = self._position()
         for tr in seg.transitions:
@@ -352,6 +412,13 @@ class ScenarioRuntime:
             )
         elif isinstance(event, Malfunction):
             self._stoppages.add(event.weapon)
+        elif isinstance(event, PlaySound):
+            self._start_sound(event.sound, "instructor", commands)
+        elif isinstance(event, SetLevel):
+            self._levels[event.control] = max(0, min(MAX_LEVEL, event.percent))
+            self.level_changes.append(
+                LevelRecord(self._tick, t_s, event.control, self._levels[event.control])
+            )
         elif isinstance(event, MagazineChange):
             self._rounds[event.weapon] = event.rounds if event.inserted else 0
             commands.append(AmmoChanged(event.weapon, self._rounds[event.weapon]))
@@ -434,6 +501,7 @@ class ScenarioRuntime:
                 shot.weapon,
                 zone.name if zone else None,
                 zone.role if zone else None,
+                shot.kind,
             )
         )
         if zone is not None and self._fire_first(
@@ -449,8 +517,9 @@ class ScenarioRuntime:
                 self._tick, self._tick / self.tick_hz, old, to, trigger.describe(), trigger.kind
             )
         )
-        self._enter(self.scenario.segments[to])
-        commands.append(PlayClip(to, self._segment.clip, self._segment.in_s))
+        at = len(commands)
+        self._enter(self.scenario.segments[to], commands)
+        commands.insert(at, PlayClip(to, self._segment.clip, self._segment.in_s))
 
     def _snapshot(self, events: Sequence[InputEvent] = ()) -> SimState:
         """The state after this tick; its digest chains the previous digest, every state
@@ -470,6 +539,7 @@ class ScenarioRuntime:
             self._view["markers"],
             self._view["low-light"],
             self._view["flashlight"],
+            tuple(self._levels[c] for c in LEVELS),
         )
         hidden = (
             self._seg_ticks,

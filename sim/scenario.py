@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from sim.events import ACTIONS, BRANCH_KEYS, WEAPON_KINDS
 from sim.hit_zones import ROLES, Zone
+from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
 
 
 class ScenarioError(ValueError):
@@ -169,6 +170,15 @@ class Cue:
 
 
 @dataclass(frozen=True)
+class SoundCue:
+    """A sound the pack plays when media time reaches `t_s` in a segment (a dog starts
+    barking at 2 s), on top of the clip's own soundtrack."""
+
+    sound: str
+    t_s: float
+
+
+@dataclass(frozen=True)
 class Segment:
     """One clip span. `out_s` is the media time at which the clip ends; `media_aspect` is
     the clip's display width / height (for mapping screen shots onto zones)."""
@@ -183,6 +193,7 @@ class Segment:
     transitions: tuple[Transition, ...] = ()
     zones: tuple[Zone, ...] = ()
     cues: tuple[Cue, ...] = ()
+    sounds: tuple[SoundCue, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -198,6 +209,12 @@ class Scenario:
     title: str
     start: str
     segments: dict[str, Segment]
+    #: Playable sounds by name: the bundled ones plus the pack's own (which may replace one).
+    sounds: dict[str, SoundDef] = field(default_factory=lambda: dict(BUILTIN_SOUNDS))
+    #: Starting volumes in percent, by control (master and each bus).
+    levels: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LEVELS))
+    #: The report sound of each weapon kind.
+    reports: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REPORTS))
 
     def validate(self) -> None:
         """Raise ScenarioError on the first structural problem, naming its key path."""
@@ -228,3 +245,20 @@ class Scenario:
                 raise ScenarioError(f"{where}: more than one end-of-clip transition")
             for i, cue in enumerate(seg.cues):
                 _check_time(cue.t_s, seg, f"{where}.cues[{i}].t")
+            for i, sc in enumerate(seg.sounds):
+                _check_time(sc.t_s, seg, f"{where}.sounds[{i}].t")
+                if sc.sound not in self.sounds:
+                    raise ScenarioError(f"{where}.sounds[{i}].sound: no sound named {sc.sound!r}")
+        for name, sound in self.sounds.items():
+            if sound.bus not in BUSES:
+                raise ScenarioError(f"sounds.{name}.bus: must be one of {', '.join(BUSES)}")
+        for control, pct in self.levels.items():
+            if control not in LEVELS or not 0 <= pct <= 100:
+                raise ScenarioError(f"audio.{control}: a level is 0-100 (master or a bus)")
+        for kind, name in self.reports.items():
+            if kind not in WEAPON_KINDS:
+                raise ScenarioError(
+                    f"audio.reports.{kind}: must be one of {', '.join(WEAPON_KINDS)}"
+                )
+            if name not in self.sounds:
+                raise ScenarioError(f"audio.reports.{kind}: no sound named {name!r}")

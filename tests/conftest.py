@@ -152,3 +152,73 @@ def write_script(path: Path, events: list[dict]) -> Path:
     """An input script: one JSON event per line."""
     path.write_text("".join(json.dumps(e) + "\n" for e in events))
     return path
+
+
+# -- sound: clips whose flashes and beeps mark the same instants ---------------------------
+
+SYNC_RATE = 48_000
+SYNC_FLASHES = {"a": (0.5, 1.5, 2.5, 3.5), "b": (0.3, 1.3, 2.3)}
+SYNC_BEEP_HZ = {"a": 1000.0, "b": 2000.0}
+SYNC_DURATION = {"a": 4.0, "b": 3.0}
+
+SYNC_MANIFEST = """
+format_version = 1
+title = "sync"
+start = "a"
+
+[segments.a]
+clip = "media/a.mp4"
+[[segments.a.transitions]]
+on = "key"
+key = "2"
+to = "b"
+[[segments.a.transitions]]
+on = "end"
+to = "b"
+
+[segments.b]
+clip = "media/b.mp4"
+ending = true
+"""
+
+
+def write_sync_clip(path: Path, duration_s: float, flashes: tuple, beep_hz: float) -> None:
+    """Black 30 fps video with one white frame at each flash time, and an AAC track with a
+    30 ms beep starting on the same instant (cosine phase: loud from its first sample)."""
+    fps, size = 30, (160, 90)
+    audio = np.zeros(round(duration_s * SYNC_RATE), np.float32)
+    beep = 0.5 * np.cos(2 * np.pi * beep_hz * np.arange(int(0.03 * SYNC_RATE)) / SYNC_RATE)
+    for t in flashes:
+        i = round(t * SYNC_RATE)
+        audio[i : i + len(beep)] = beep
+    flash_frames = {round(t * fps) for t in flashes}
+    with H264Writer(path, *size, fps=fps, crf=18, preset="ultrafast", audio_rate=SYNC_RATE) as out:
+        for i in range(round(duration_s * fps)):
+            img = np.full((size[1], size[0], 3), 255 if i in flash_frames else 0, np.uint8)
+            out.write(img, i / fps)
+        out.write_audio(audio)
+
+
+@pytest.fixture(scope="session")
+def sync_pack(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sync")
+    (root / "media").mkdir()
+    for name in SYNC_FLASHES:
+        write_sync_clip(
+            root / "media" / f"{name}.mp4",
+            SYNC_DURATION[name],
+            SYNC_FLASHES[name],
+            SYNC_BEEP_HZ[name],
+        )
+    (root / "scenario.toml").write_text(SYNC_MANIFEST)
+    return root
+
+
+def onsets(signal: np.ndarray, rate: float, threshold: float, quiet_s: float = 0.1) -> list[float]:
+    """Times (s) where |signal| first rises over threshold after quiet_s below it."""
+    loud = np.flatnonzero(np.abs(signal) > threshold)
+    if not len(loud):
+        return []
+    gaps = np.flatnonzero(np.diff(loud) > quiet_s * rate)
+    starts = [loud[0], *loud[gaps + 1]]
+    return [s / rate for s in starts]
