@@ -58,6 +58,13 @@ class RunConfig:
     record: Path | None = None  # --record FILE
     interactive: bool = True  # False (replays): no instructor keys, clicks are not shots
     clock: Callable[[], float] | None = None  # a window's clock (default: the host clock)
+    audio: str = "auto"  # device, none; auto: the sound device when a window is open
+    audio_out: Path | None = None  # --audio-out FILE.wav: the mixed session audio
+    levels: dict[str, int] = field(default_factory=dict)  # starting volumes over the pack's
+    reports: dict[str, str] = field(default_factory=dict)  # weapon id or kind -> sound
+
+    def audio_device(self) -> bool:
+        return self.audio == "device" or (self.audio == "auto" and not self.offscreen)
 
     def instructor_mode(self) -> str:
         if self.instructor != "auto":
@@ -77,6 +84,7 @@ class RunResult:
     instructor_frames: int = 0  # frames written to instructor_video_out
     extension_hits: list = field(default_factory=list)  # (t_s, what) from a scene extension
     recorded_to: Path | None = None
+    audio_samples: int = 0  # samples written to audio_out
 
 
 class _ManualClock:
@@ -94,7 +102,11 @@ class SightlineApp:
         self.cfg = cfg
         mode = cfg.instructor_mode()
         panda_setup.configure(
-            cfg.offscreen, cfg.width, cfg.height, title=f"Sightline - {pack.scenario.title}"
+            cfg.offscreen,
+            cfg.width,
+            cfg.height,
+            title=f"Sightline - {pack.scenario.title}",
+            audio_device=cfg.audio_device(),
         )
         from direct.showbase.ShowBase import ShowBase
         from panda3d.core import ClockObject
@@ -128,8 +140,13 @@ class SightlineApp:
             self.screen_aspect,
             block_video=cfg.offscreen,
             max_steps_per_frame=steps,
+            levels=cfg.levels,
         )
         self.session.schedule(cfg.script)
+        self.wav_sink = None
+        self.device_sink = None
+        self.audio_warnings: list[str] = []
+        self._open_audio(pack)
         if cfg.record is not None:
             from engine.recorder import Recorder, pack_hash
 
@@ -148,6 +165,8 @@ class SightlineApp:
                         "fps": cfg.fps,
                         "offscreen": cfg.offscreen,
                         "devices": list(cfg.devices),
+                        "levels": dict(cfg.levels),
+                        "reports": dict(cfg.reports),
                     },
                 },
             )
@@ -221,6 +240,36 @@ class SightlineApp:
         tm.add(self._fixed_step_task, "sightline-fixed-step", sort=SORT_FIXED_STEP)
         tm.add(self._present_task, "sightline-present", sort=SORT_PRESENT)
         tm.add(self._capture_task, "sightline-capture", sort=SORT_CAPTURE)
+
+    def _open_audio(self, pack: Pack) -> None:
+        """The mixer, when something listens: the sound device, --audio-out, or both."""
+        from engine.audio import AudioMixer, TeeSink, WavSink
+
+        sinks = []
+        if self.cfg.audio_device():
+            from engine.audio import AudioError
+            from engine.audio_out import PandaSink
+
+            try:
+                self.device_sink = PandaSink(self.base)
+                sinks.append(self.device_sink)
+            except AudioError as exc:
+                self.audio_warnings.append(str(exc))
+                log.warning("%s", exc)
+        if self.cfg.audio_out is not None:
+            self.wav_sink = WavSink(self.cfg.audio_out)
+            sinks.append(self.wav_sink)
+        if not sinks:
+            return  # nobody can hear it: no mixing at all (null output)
+        self.session.audio = AudioMixer(
+            pack.scenario,
+            pack.root,
+            pack.clip_path,
+            self.cfg.tick_hz,
+            sinks[0] if len(sinks) == 1 else TeeSink(sinks),
+            block=self.cfg.offscreen,
+            reports=self.cfg.reports,
+        )
 
     # -- input ----------------------------------------------------------------------------
 
@@ -369,15 +418,25 @@ class SightlineApp:
             for capture in (self.capture, self.inst_capture):
                 if capture is not None:
                     capture.close()
+        audio = self.session.audio
+        warnings = list(self.session.player.warnings) + self.audio_warnings
+        if audio is not None:
+            warnings += audio.warnings + [f"sound not played: {d}" for d in audio.dropped]
+            if audio.underruns:
+                warnings.append(
+                    f"sound: {audio.underruns} tick(s) of clip audio were not decoded in time "
+                    "and played as silence"
+                )
         return RunResult(
             self.session,
             self.frames,
             self.cfg.video_out,
             self.capture.frames if self.capture else 0,
-            list(self.session.player.warnings),
+            warnings,
             self.inst_capture.frames if self.inst_capture else 0,
             self.extension_hits,
             self.cfg.record,
+            self.wav_sink.samples if self.wav_sink else 0,
         )
 
     def destroy(self) -> None:

@@ -33,7 +33,11 @@ def check_gl_libraries(offscreen: bool) -> None:
         )
 
 
-def configure(offscreen: bool, width: int, height: int, title: str = "Sightline") -> None:
+def configure(
+    offscreen: bool, width: int, height: int, title: str = "Sightline", audio_device: bool = False
+) -> None:
+    """`audio_device`: open the sound card through OpenAL (else Panda3D's null audio: the
+    mixer still runs for --audio-out)."""
     check_gl_libraries(offscreen)
     os.environ.setdefault("EGL_PLATFORM", "surfaceless")
     lines = [
@@ -44,7 +48,8 @@ def configure(offscreen: bool, width: int, height: int, title: str = "Sightline"
         "print-pipe-types #f",
         "notify-level-display error",
         "notify-level-device fatal",  # no /dev/input on servers: not worth a warning
-        "audio-library-name null",  # sound is issue 9; no device needed until then
+        "audio-library-name " + ("p3openal_audio" if audio_device else "null"),
+        "audio-buffering-seconds 0.5",  # OpenAL streams: how far ahead it may read
         "framebuffer-multisample #f",
         # Draw a new texture on the frame it first appears (the default skips it a frame
         # while it uploads): frame N of a capture must show the state of frame N.

@@ -101,6 +101,38 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="record the session (inputs, every tick's state digest, outputs)",
     )
+    _add_audio_options(p)
+    p.add_argument(
+        "--audio",
+        choices=("auto", "device", "none"),
+        default="auto",
+        help="sound output: the sound card (default with a window), or none",
+    )
+    p.add_argument(
+        "--volume",
+        action="append",
+        default=[],
+        metavar="CONTROL=PERCENT",
+        help="starting level of master, scenario, effects or distractor (0-100), over "
+        "the pack's; repeatable",
+    )
+    p.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="WEAPON=SOUND",
+        help="the report a weapon id (w2) or kind (firearm, cew, oc) makes, e.g. "
+        "w2=rifle; repeatable",
+    )
+
+
+def _add_audio_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--audio-out",
+        type=Path,
+        metavar="FILE.wav",
+        help="write the mixed session audio (48 kHz stereo WAV)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--offscreen", action="store_true", help="headless (automatic without a display)"
     )
     p.add_argument("--video-out", type=Path, metavar="FILE.mp4", help="write the trainee view")
+    _add_audio_options(p)
     p.add_argument(
         "--instructor-video-out", type=Path, metavar="FILE.mp4", help="write the instructor view"
     )

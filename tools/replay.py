@@ -18,8 +18,9 @@ def play_command(args) -> int:
     from engine.app import RunConfig, SightlineApp
     from engine.panda_setup import have_display
     from engine.replay import KEYS, PlaybackClock, ReplayController
-    from tools.run_cmd import format_summary
+    from tools.run_cmd import check_audio_out, format_summary
 
+    check_audio_out(args.audio_out)
     with args.recording.open("rb") as fh:
         result = read_recording(fh, str(args.recording))
     header = result.records[0] if result.records else {}
@@ -52,6 +53,10 @@ def play_command(args) -> int:
         instructor_video_out=args.instructor_video_out,
         interactive=False,
         clock=clock,
+        audio="auto" if not offscreen else "none",
+        audio_out=args.audio_out,
+        levels={str(k): int(v) for k, v in (config.get("levels") or {}).items()},
+        reports={str(k): str(v) for k, v in (config.get("reports") or {}).items()},
     )
     app = SightlineApp(pack, cfg)
     if not offscreen:  # the reviewer's controls
@@ -107,7 +112,10 @@ def replay_command(args) -> int:
         elif rec["k"] == "tick":
             digests.append((int(rec["tick"]), bytes(rec["d"])))
     runtime = ScenarioRuntime(
-        pack.scenario, int(config.get("tick_hz", 120)), float(config.get("screen_aspect", 16 / 9))
+        pack.scenario,
+        int(config.get("tick_hz", 120)),
+        float(config.get("screen_aspect", 16 / 9)),
+        {str(k): int(v) for k, v in (config.get("levels") or {}).items()},
     )
     for tick, digest in digests:
         while runtime.state.tick < tick:

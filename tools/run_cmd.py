@@ -38,6 +38,9 @@ def run_command(args: argparse.Namespace) -> int:
             if path.suffix.lower() not in (".mp4", ".m4v", ".mov", ".mkv"):
                 raise CliError(f"{path}: the instructor video is H.264, use a .mp4 name")
             path.parent.mkdir(parents=True, exist_ok=True)
+    levels = parse_levels(args.volume)
+    reports = parse_reports(args.report, pack)
+    check_audio_out(args.audio_out)
     from drivers.devices import parse_spec
 
     for spec in args.device:
@@ -68,6 +71,10 @@ def run_command(args: argparse.Namespace) -> int:
         instructor_video_out=args.instructor_video_out,
         devices=args.device,
         record=args.record,
+        audio=args.audio,
+        audio_out=args.audio_out,
+        levels=levels,
+        reports=reports,
     )
     if offscreen:
         print(
@@ -85,6 +92,48 @@ def run_command(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}")
     return 0
+
+
+def parse_levels(specs: list[str]) -> dict[str, int]:
+    from sim.sounds import LEVELS
+    from tools.cli import CliError
+
+    levels = {}
+    for spec in specs:
+        control, _, pct = spec.partition("=")
+        if control not in LEVELS or not pct.isdigit() or not 0 <= int(pct) <= 100:
+            raise CliError(
+                f"--volume {spec}: expected CONTROL=PERCENT, CONTROL one of {', '.join(LEVELS)}, "
+                "PERCENT 0-100"
+            )
+        levels[control] = int(pct)
+    return levels
+
+
+def parse_reports(specs: list[str], pack) -> dict[str, str]:
+    from sim.events import MAX_WEAPON_ID_LEN
+    from tools.cli import CliError
+
+    reports = {}
+    for spec in specs:
+        weapon, _, sound = spec.partition("=")
+        if not weapon or len(weapon) > MAX_WEAPON_ID_LEN or sound not in pack.scenario.sounds:
+            raise CliError(
+                f"--report {spec}: expected WEAPON=SOUND with a sound of the pack or bundled "
+                f"({', '.join(sorted(pack.scenario.sounds))})"
+            )
+        reports[weapon] = sound
+    return reports
+
+
+def check_audio_out(path: Path | None) -> None:
+    from tools.cli import CliError
+
+    if path is None:
+        return
+    if path.suffix.lower() != ".wav":
+        raise CliError(f"{path}: --audio-out writes WAV, use a .wav name")
+    path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _print_controls(pack) -> None:
@@ -145,10 +194,24 @@ def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
             "Flags: "
             + ", ".join(f"{f.t_s:.3f} s" + (f" '{f.note}'" if f.note else "") for f in rt.flags)
         )
+    if getattr(rt, "sounds", None):
+        lines.append(
+            "Sounds: "
+            + ", ".join(
+                f"{s.sound} @ {s.t_s:.3f} s" + (" (instructor)" if s.source == "instructor" else "")
+                for s in rt.sounds
+            )
+        )
     if cfg.video_out is not None:
         lines.append(
             f"Trainee view written to: {cfg.video_out.resolve()} "
             f"({result.video_frames} frames, {cfg.width}x{cfg.height}, "
             f"{cfg.fps:g} fps)"
+        )
+    if getattr(cfg, "audio_out", None) is not None:
+        samples = getattr(result, "audio_samples", 0)
+        lines.append(
+            f"Session audio written to: {cfg.audio_out.resolve()} "
+            f"({samples / 48000:.3f} s, 48 kHz stereo)"
         )
     return "\n".join(lines)
