@@ -25,7 +25,7 @@ from pathlib import Path
 from content.pack import Pack
 from drivers.input_queue import host_now_s
 from engine import panda_setup
-from engine.instructor_console import ACTION_KEYS, InstructorConsole
+from engine.instructor_console import ACTION_KEYS, InstructorConsole, menu_sounds
 from engine.lowlight import ShaderError
 from engine.session import FrameOut, Session
 from sim.events import DeviceStatus, InputEvent, Shot
@@ -203,7 +203,10 @@ class SightlineApp:
         self._shader_checked = False
         self._last_present_s = 0.0
         self.console = InstructorConsole(
-            self._put, lambda: self.session.runtime.state, list(pack.scenario.segments)
+            self._put,
+            lambda: self.session.runtime.state,
+            list(pack.scenario.segments),
+            sounds=menu_sounds(pack.scenario),
         )
         self.instructor_view, inst_out = instructor.open_station(
             self.base,

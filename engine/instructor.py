@@ -32,6 +32,8 @@ CONSOLE_KEYS = [
     "r",
     "j",
     "m",
+    "s",
+    "a",
     "l",
     "o",
     "h",

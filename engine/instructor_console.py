@@ -12,6 +12,7 @@ the guidebook, the review panel) stays here.
   H          the trainee's hit markers on / off      M       inject a malfunction (menu)
   V C D B I  code a trainee action: verbal command, cover taken, distance created,
              backup requested, intervened
+  S          play a sound: a distraction (menu)      A       audio levels (menu, stays open)
   G          the guidebook's training points         Tab     the review panel
   F1 or ?    this help                               Esc Esc end the scenario (again: quit)
 """
@@ -31,11 +32,16 @@ from sim.events import (
     KeyPress,
     Malfunction,
     Pause,
+    PlaySound,
     Resume,
+    SetLevel,
     SetView,
     TraineeAction,
 )
 from sim.runtime import SimState
+from sim.sounds import LEVELS, SoundDef
+
+LEVEL_STEP = 10
 
 ACTION_KEYS = dict(zip("vcdbi", ACTIONS, strict=True))
 ESC_CONFIRM_S = 3.0
@@ -50,6 +56,8 @@ HELP = [
     ("L / O", "low light / flashlight reveal"),
     ("H", "trainee hit markers on / off"),
     ("M", "inject a weapon malfunction"),
+    ("S", "play a sound: siren, dog, radio, crowd..."),
+    ("A", "audio levels: master, scenario, effects, distractor"),
     ("V C D B I", "code: verbal command, cover, distance, backup, intervened"),
     ("G", "guidebook training points"),
     ("Tab", "review panel"),
@@ -58,16 +66,27 @@ HELP = [
 ]
 
 
+def menu_sounds(scenario) -> list[SoundDef]:
+    """What the S menu offers: the pack's own sounds first, then the bundled
+    distractions (the reports and the dry click come from the weapons)."""
+    own = [s for s in scenario.sounds.values() if s.file is not None]
+    bundled = [s for s in scenario.sounds.values() if s.file is None and s.bus == "distractor"]
+    return own + bundled
+
+
 @dataclass
 class Menu:
     title: str
-    items: list[tuple[str, Callable[[], InputEvent]]]  # (label, event to emit)
+    # (label, event to emit); a label may be a function, read each time it is shown
+    items: list[tuple[str | Callable[[], str], Callable[[], InputEvent]]]
     page: int = 0
+    sticky: bool = False  # stays open after a pick (levels: press again and again)
 
     def visible(self) -> list[tuple[int, str]]:
         start = self.page * MENU_PAGE
         return [
-            (i + 1, label) for i, (label, _) in enumerate(self.items[start : start + MENU_PAGE])
+            (i + 1, label() if callable(label) else label)
+            for i, (label, _) in enumerate(self.items[start : start + MENU_PAGE])
         ]
 
 
@@ -77,6 +96,7 @@ class InstructorConsole:
     state: Callable[[], SimState]
     segments: list[str]
     weapons: list[str] = field(default_factory=lambda: ["w1"])
+    sounds: list[SoundDef] = field(default_factory=list)  # what S offers, in menu order
     menu: Menu | None = None
     note: str | None = None  # text being typed for the latest flag
     help_open: bool = False
@@ -120,6 +140,16 @@ class InstructorConsole:
                     "Malfunction for weapon",
                     [(w, lambda w=w: Malfunction(0.0, w)) for w in self.weapons],
                 )
+        elif name == "s":
+            if not self.sounds:
+                self.message = "this pack has no sounds to play"
+            else:
+                self.menu = Menu(
+                    "Play a sound",
+                    [(snd.label, lambda n=snd.name: PlaySound(0.0, n)) for snd in self.sounds],
+                )
+        elif name == "a":
+            self.menu = self._levels_menu()
         elif name == "l":
             self.emit(SetView(0.0, "low-light", not st.low_light))
         elif name == "o":
@@ -154,13 +184,33 @@ class InstructorConsole:
         elif name == "backspace":
             self.note = self.note[:-1]
 
+    def _levels_menu(self) -> Menu:
+        """Down and up for each control. The emitted level is absolute (what the
+        instructor saw plus or minus a step), so a replay sets exactly the same."""
+        pending: dict[str, int] = {}  # levels sent but not yet applied by a tick
+
+        def now(control: str) -> int:
+            return pending.get(control, self.state().levels[LEVELS.index(control)])
+
+        def change(control: str, step: int) -> InputEvent:
+            pending[control] = max(0, min(100, now(control) + step))
+            return SetLevel(0.0, control, pending[control])
+
+        items = []
+        for control in LEVELS:
+            label = lambda c=control: f"{c:<10} {now(c):3d} %  down"  # noqa: E731
+            items.append((label, lambda c=control: change(c, -LEVEL_STEP)))
+            items.append((f"{control:<10}        up", lambda c=control: change(c, LEVEL_STEP)))
+        return Menu("Audio levels", items, sticky=True)
+
     def _menu_key(self, name: str) -> None:
         menu = self.menu
         if name in "123456789" and len(name) == 1:
             index = menu.page * MENU_PAGE + int(name) - 1
             if index < len(menu.items):
                 self.emit(menu.items[index][1]())
-                self.menu = None
+                if not menu.sticky:
+                    self.menu = None
         elif name == "0" and len(menu.items) > MENU_PAGE:
             menu.page = (menu.page + 1) % -(-len(menu.items) // MENU_PAGE)
 

@@ -155,6 +155,7 @@ class InstructorView:
         self.auto = _Text(self.root, col, -0.36, 0.04, BLUE, wrap=(a - col) / 0.04)
         self.view_state = _Text(self.root, col, -0.78, 0.04, GREY)
         self.devices = _Text(self.root, col, -0.9, 0.036, GREY, wrap=(a - col) / 0.036)
+        self.audio = _Text(self.root, col, -0.7, 0.036, GREY, wrap=(a - col) / 0.036)
         _Text(self.root, left, below, 0.045, DIM).set("SHOTS")
         self.shots = _Text(self.root, left, below - 0.07, 0.04, WHITE)
         self.flags = _Text(self.root, left, -0.72, 0.04, AMBER)
@@ -187,6 +188,7 @@ class InstructorView:
             f"{'on' if st.markers else 'OFF'}    score {st.score}"
         )
         self.devices.set("DEVICES  " + "   ".join(device_lines))
+        self.audio.set(self._audio_line(rt, st))
         self.shots.set("\n".join(self._shot_line(s) for s in rt.shots[-6:]) or "no shots yet")
         self.flags.set(
             "\n".join(f"FLAG {f.t_s:7.2f} s  {f.segment}  {f.note}" for f in rt.flags[-3:])
@@ -255,6 +257,15 @@ class InstructorView:
         if trainee:
             lines += ["ON THE TRAINEE", *trainee]
         return "\n".join(lines)
+
+    @staticmethod
+    def _audio_line(rt, st) -> str:
+        levels = "  ".join(
+            f"{c} {p}" for c, p in zip(("master", "scene", "fx", "distr"), st.levels, strict=True)
+        )
+        last = rt.sounds[-1] if rt.sounds else None
+        played = f"   last sound: {last.sound} at {last.t_s:.1f} s" if last else ""
+        return f"AUDIO [A]  {levels}{played}"
 
     @staticmethod
     def _shot_line(s) -> str:

@@ -179,7 +179,32 @@ to = "b"
 [segments.b]
 clip = "media/b.mp4"
 ending = true
+
+[sounds.mark]
+file = "sounds/mark.wav"
+label = "Timing mark"
 """
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = SYNC_RATE) -> Path:
+    """A mono 16-bit WAV file."""
+    import wave
+
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.round(np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """(samples as float (n, channels), rate) of a 16-bit WAV file."""
+    import wave
+
+    with wave.open(str(path), "rb") as w:
+        data = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+        return data.reshape(-1, w.getnchannels()) / 32767.0, w.getframerate()
 
 
 def write_sync_clip(path: Path, duration_s: float, flashes: tuple, beep_hz: float) -> None:
@@ -210,6 +235,9 @@ def sync_pack(tmp_path_factory) -> Path:
             SYNC_FLASHES[name],
             SYNC_BEEP_HZ[name],
         )
+    (root / "sounds").mkdir()
+    t = np.arange(int(0.02 * SYNC_RATE)) / SYNC_RATE
+    write_wav(root / "sounds" / "mark.wav", 0.8 * np.cos(2 * np.pi * 3000 * t))
     (root / "scenario.toml").write_text(SYNC_MANIFEST)
     return root
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from engine.instructor_console import InstructorConsole
+from engine.instructor_console import InstructorConsole, menu_sounds
 from sim.events import (
     EndScenario,
     Flag,
@@ -15,20 +15,46 @@ from sim.events import (
     KeyPress,
     Malfunction,
     Pause,
+    PlaySound,
     Resume,
+    SetLevel,
     SetView,
     TraineeAction,
 )
 from sim.runtime import SimState
+from sim.scenario import Scenario
+from sim.sounds import SoundDef
 
-STATE = SimState(10, 0.1, "approach", 0.1, False, False, False, 0, 0, 0, 0, True, False, False, b"")
+STATE = SimState(
+    10,
+    0.1,
+    "approach",
+    0.1,
+    False,
+    False,
+    False,
+    0,
+    0,
+    0,
+    0,
+    True,
+    False,
+    False,
+    (100, 100, 80, 70),
+    b"",
+)
 
 
 @pytest.fixture
 def console():
     sent = []
     box = {"state": STATE}
-    c = InstructorConsole(sent.append, lambda: box["state"], ["approach", "draw", "down"])
+    c = InstructorConsole(
+        sent.append,
+        lambda: box["state"],
+        ["approach", "draw", "down"],
+        sounds=menu_sounds(Scenario("t", "a", {})),
+    )
     c.sent, c.box = sent, box
     return c
 
@@ -104,3 +130,33 @@ def test_escape_twice_ends_then_quits(console):
     console.key("escape", 7.0)
     console.key("escape", 7.5)
     assert console.quit_requested
+
+
+def test_s_opens_the_sound_menu_and_a_pick_plays_it(console):
+    press(console, "s")
+    labels = [label for _, label in console.menu.visible()]
+    assert labels == ["Siren passing", "Dog barking", "Radio traffic", "Crowd noise", "Shouting"]
+    press(console, "2")
+    assert console.sent == [PlaySound(0.0, "dog")] and console.menu is None
+
+
+def test_pack_sounds_come_first_in_the_sound_menu():
+    own = SoundDef("neighbour", "distractor", "Neighbour yelling", "sounds/n.wav")
+    sc = Scenario("t", "a", {}, sounds={"neighbour": own, **Scenario("t", "a", {}).sounds})
+    assert menu_sounds(sc)[0] is own
+    assert "pistol" not in [s.name for s in menu_sounds(sc)]  # reports come from weapons
+
+
+def test_levels_menu_stays_open_and_sends_absolute_levels(console):
+    press(console, "a")
+    assert console.menu.sticky
+    assert console.menu.visible()[0][1].startswith("master")
+    press(console, "1", "1", "8")  # master down twice (before any tick applies), distractor up
+    assert console.sent == [
+        SetLevel(0.0, "master", 90),
+        SetLevel(0.0, "master", 80),
+        SetLevel(0.0, "distractor", 80),
+    ]
+    assert console.menu is not None  # still open
+    press(console, "escape")
+    assert console.menu is None

@@ -1,0 +1,187 @@
+"""Session sound without Panda3D: the mixer behind a Session driven by a hand-set clock.
+
+The sync pack's clips carry a white frame and a beep on the same instants, so the picture
+the Session hands out and the audio the mixer writes can be compared directly."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from content import sounds as bundled
+from content.pack import load_pack
+from engine.audio import RATE, AudioMixer, NullSink, level_gain
+from engine.session import Session
+from sim.events import KeyPress, Malfunction, Pause, PlaySound, Resume, SetLevel, Shot
+from tests.conftest import onsets, write_sync_clip
+
+
+class ArraySink(NullSink):
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks: list[np.ndarray] = []
+
+    def write(self, block: np.ndarray) -> None:
+        self.blocks.append(block.copy())
+        super().write(block)
+
+    @property
+    def audio(self) -> np.ndarray:
+        return np.concatenate(self.blocks)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def run(pack_dir, events, seconds, fps=60, levels=None, reports=None, hz=120):
+    """(flash onsets in the picture, the mixed audio (n, 2), the session)."""
+    pack = load_pack(pack_dir)
+    clock = Clock()
+    session = Session(pack, clock, hz, block_video=True, levels=levels)
+    sink = ArraySink()
+    session.audio = AudioMixer(
+        pack.scenario, pack.root, pack.clip_path, hz, sink, block=True, reports=reports
+    )
+    session.schedule(events)
+    bright = []
+    for n in range(round(seconds * fps)):
+        clock.t = n / fps
+        out = session.frame()
+        bright.append(out.video[1].mean() if out.video else 0.0)
+    session.close()
+    flashes = [
+        n / fps for n in range(len(bright)) if bright[n] > 128 and (n == 0 or bright[n - 1] <= 128)
+    ]
+    return flashes, sink.audio, session
+
+
+def test_soundtrack_follows_the_picture_across_a_pause_and_a_branch(sync_pack):
+    # pause 1.0-1.713 s (a media-time gap that is not a whole frame), branch to b at 3.0 s
+    flashes, audio, session = run(
+        sync_pack, [Pause(1.0), Resume(1.713), KeyPress(3.0, "2")], seconds=6.5
+    )
+    beeps = onsets(audio[:, 0], RATE, 0.2)
+    pause_len = math.ceil(1.713 * 120) / 120 - 1.0  # resumed on the first tick at/after
+    expected = [0.5, 1.5 + pause_len, 3.0 + 0.3, 3.0 + 1.3, 3.0 + 2.3]
+    assert flashes == pytest.approx(expected, abs=1 / 60 + 1e-9)
+    assert len(beeps) == len(flashes) == 5
+    # each beep starts with the frame that shows its flash: within one output frame,
+    # and never before the picture's own media time
+    drift = np.array(beeps) - np.array(expected)
+    assert np.all(np.abs(drift) < 0.5e-3), drift
+    assert np.all(np.array(flashes) - np.array(beeps) < 1 / 60 + 1e-6)
+
+
+def test_a_pause_is_silent_and_freezes_sounds_in_flight(sync_pack):
+    # the siren starts at 0.2 s, the instructor pauses at 1.0 s for a second
+    _, audio, _ = run(sync_pack, [PlaySound(0.2, "siren"), Pause(1.0), Resume(2.0)], seconds=3.0)
+    paused = audio[round(1.01 * RATE) : round(1.99 * RATE)]
+    assert np.abs(paused).max() == 0.0
+    # after the pause the siren goes on from where it stopped (0.8 s into it)
+    siren = bundled.bundled("siren") * level_gain(70)  # distractor level by default
+    after = audio[round(2.0 * RATE) + 400 : round(2.0 * RATE) + 4800, 0]
+    resumed_at = round(0.8 * RATE) + 400
+    assert np.allclose(after, siren[resumed_at : resumed_at + len(after)], atol=1e-4)
+
+
+def test_levels_scale_each_bus_and_the_master(sync_pack):
+    _, full, _ = run(sync_pack, [], seconds=1.0, levels={"master": 100, "scenario": 100})
+    _, half, _ = run(sync_pack, [], seconds=1.0, levels={"master": 50, "scenario": 100})
+    beep = slice(round(0.5 * RATE), round(0.53 * RATE))
+    assert np.abs(half[beep]).max() == pytest.approx(
+        np.abs(full[beep]).max() * level_gain(50), rel=1e-3
+    )
+    # the instructor mutes the scenario bus mid-run: the next beep is gone
+    _, muted, _ = run(sync_pack, [SetLevel(0.3, "scenario", 0)], seconds=1.0)
+    assert np.abs(muted[beep]).max() == 0.0
+
+
+def test_each_weapon_kind_makes_its_report(sync_pack):
+    events = [
+        Shot(0.8, 0.5, 0.5, "w1", "firearm"),
+        Shot(1.6, 0.5, 0.5, "w2", "firearm"),  # mapped to a rifle on the command line
+        Shot(2.4, 0.5, 0.5, "w3", "cew"),
+        Malfunction(2.0, "w1"),
+        Shot(2.2, 0.5, 0.5, "w1", "firearm"),  # dead trigger: a dry click
+    ]
+    _, audio, session = run(sync_pack, events, seconds=3.0, reports={"w2": "rifle"})
+    started = session.audio.started
+    assert [name for _, name in started] == ["pistol", "rifle", "dry-click", "taser"]
+    # each starts on the sample of the tick that registered the shot
+    ticks = [s.tick for s in session.runtime.shots]
+    assert [at for at, _ in started] == [t * RATE // 120 for t in ticks]
+    # and really is in the mix there: the pistol's first 20 ms, at the effects level
+    at = started[0][0]
+    pistol = bundled.bundled("pistol")[:960] * level_gain(80)
+    assert np.allclose(audio[at : at + 960, 0], pistol, atol=1e-4)
+
+
+def test_a_report_never_delays_the_shot(sync_pack, tmp_path):
+    """Shots register on the same tick with sound on or off, and with the pack's own
+    sound file broken (it is reported, the session goes on)."""
+    events = [Shot(0.8, 0.5, 0.5), Shot(1.3, 0.2, 0.5), PlaySound(1.0, "mark")]
+    _, _, with_sound = run(sync_pack, events, seconds=2.0)
+    pack = load_pack(sync_pack)
+    plain = Session(pack, Clock(), 120, block_video=True)
+    plain.schedule(events)
+    for n in range(120):
+        plain.loop._clock.t = n / 60
+        plain.frame()
+    plain.close()
+    assert [s.tick for s in with_sound.runtime.shots] == [s.tick for s in plain.runtime.shots]
+    assert with_sound.runtime.state.digest == plain.runtime.state.digest
+
+    import shutil
+
+    broken = tmp_path / "pack"
+    shutil.copytree(sync_pack, broken)
+    garbage = b"RIFF....WAVEfmt garbage"
+    (broken / "sounds" / "mark.wav").write_bytes(garbage)
+    with pytest.raises(ValueError, match=r"sounds\.mark\.file"):
+        load_pack(broken)  # a broken file is refused when the pack loads, naming it
+    shutil.copy(sync_pack / "sounds" / "mark.wav", broken / "sounds" / "mark.wav")
+    loaded = load_pack(broken)
+    (broken / "sounds" / "mark.wav").write_bytes(garbage)  # ...broken after loading
+    clock = Clock()
+    session = Session(loaded, clock, 120, block_video=True)
+    session.audio = AudioMixer(
+        loaded.scenario, loaded.root, loaded.clip_path, 120, NullSink(), block=True
+    )
+    session.schedule(events)
+    for n in range(120):
+        clock.t = n / 60
+        session.frame()
+    session.close()
+    assert [s.tick for s in session.runtime.shots] == [s.tick for s in plain.runtime.shots]
+    assert any("mark.wav" in w for w in session.audio.warnings)
+    assert session.audio.dropped == ["mark: not loaded"]
+
+
+def test_a_clip_without_an_audio_track_plays_silence(fixture_pack):
+    _, audio, session = run(fixture_pack, [Shot(0.5, 0.9, 0.5)], seconds=1.0)
+    assert np.abs(audio[: round(0.5 * RATE)]).max() == 0.0  # silent clip, no error
+    assert np.abs(audio[round(0.5 * RATE) :]).max() > 0.3  # the shot is heard
+    assert session.audio.warnings == []
+
+
+def test_a_looping_segment_loops_its_sound(tmp_path):
+    root = tmp_path / "loop"
+    (root / "media").mkdir(parents=True)
+    write_sync_clip(root / "media" / "a.mp4", 1.0, (0.25,), 1000.0)
+    (root / "scenario.toml").write_text(
+        'format_version = 1\ntitle = "loop"\nstart = "a"\n'
+        '[segments.a]\nclip = "media/a.mp4"\nloop = true\n'
+        '[[segments.a.sounds]]\nsound = "dog"\nt = 0.0\n'
+    )
+    flashes, audio, session = run(root, [], seconds=3.2, levels={"distractor": 0})
+    assert flashes == pytest.approx([0.25, 1.25, 2.25], abs=1 / 60)
+    assert onsets(audio[:, 0], RATE, 0.2) == pytest.approx([0.25, 1.25, 2.25], abs=1e-3)
+    # the segment's scheduled sound starts again on every pass
+    assert [r.sound for r in session.runtime.sounds] == ["dog"] * 4
