@@ -64,7 +64,7 @@ def run(pack_dir, events, seconds, fps=60, levels=None, reports=None, hz=120):
 
 def test_soundtrack_follows_the_picture_across_a_pause_and_a_branch(sync_pack):
     # pause 1.0-1.713 s (a media-time gap that is not a whole frame), branch to b at 3.0 s
-    flashes, audio, session = run(
+    flashes, audio, _ = run(
         sync_pack, [Pause(1.0), Resume(1.713), KeyPress(3.0, "2")], seconds=6.5
     )
     beeps = onsets(audio[:, 0], RATE, 0.2)
