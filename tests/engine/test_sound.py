@@ -64,9 +64,7 @@ def run(pack_dir, events, seconds, fps=60, levels=None, reports=None, hz=120):
 
 def test_soundtrack_follows_the_picture_across_a_pause_and_a_branch(sync_pack):
     # pause 1.0-1.713 s (a media-time gap that is not a whole frame), branch to b at 3.0 s
-    flashes, audio, _ = run(
-        sync_pack, [Pause(1.0), Resume(1.713), KeyPress(3.0, "2")], seconds=6.5
-    )
+    flashes, audio, _ = run(sync_pack, [Pause(1.0), Resume(1.713), KeyPress(3.0, "2")], seconds=6.5)
     beeps = onsets(audio[:, 0], RATE, 0.2)
     pause_len = math.ceil(1.713 * 120) / 120 - 1.0  # resumed on the first tick at/after
     expected = [0.5, 1.5 + pause_len, 3.0 + 0.3, 3.0 + 1.3, 3.0 + 2.3]
