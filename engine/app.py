@@ -146,7 +146,6 @@ class SightlineApp:
         self.wav_sink = None
         self.device_sink = None
         self.audio_warnings: list[str] = []
-        self._open_audio(pack)
         if cfg.record is not None:
             from engine.recorder import Recorder, pack_hash
 
@@ -222,7 +221,10 @@ class SightlineApp:
         self.base.graphicsEngine.renderFrame()
         from engine.capture import FrameCapture
 
-        self.capture = FrameCapture(win, cfg.video_out, cfg.fps) if cfg.video_out else None
+        self.capture = (
+            FrameCapture(win, cfg.video_out, cfg.fps, audio_rate=48_000) if cfg.video_out else None
+        )
+        self._open_audio(pack)
         self.inst_capture = None
         if cfg.instructor_video_out is not None:
             if inst_out is None:
@@ -245,7 +247,8 @@ class SightlineApp:
         tm.add(self._capture_task, "sightline-capture", sort=SORT_CAPTURE)
 
     def _open_audio(self, pack: Pack) -> None:
-        """The mixer, when something listens: the sound device, --audio-out, or both."""
+        """The mixer, when something listens: the sound device, --audio-out, the sound
+        track of --video-out."""
         from engine.audio import AudioMixer, TeeSink, WavSink
 
         sinks = []
@@ -262,6 +265,8 @@ class SightlineApp:
         if self.cfg.audio_out is not None:
             self.wav_sink = WavSink(self.cfg.audio_out)
             sinks.append(self.wav_sink)
+        if self.capture is not None:  # the trainee video carries the sound too
+            sinks.append(self.capture.audio_sink())
         if not sinks:
             return  # nobody can hear it: no mixing at all (null output)
         self.session.audio = AudioMixer(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from content import sounds
 from engine.video_out import H264Writer
 from tools.figures import (
     FPS,
@@ -598,11 +600,71 @@ SCRIPTS = {
 }
 
 
+# -- sound ----------------------------------------------------------------------------------
+
+#: What the subject says, by (pack, segment): (start s, syllables, shouted). A synthesized
+#: voice (content/sounds.voice): it sounds like talking, not like words.
+SPEECH: dict[tuple[str, str], tuple[tuple[float, int, bool], ...]] = {
+    ("demo", "approach"): ((1.0, 5, False), (3.2, 3, False)),
+    ("demo", "standoff"): ((0.5, 4, False),),
+    ("demo", "comply"): ((0.3, 6, False), (2.6, 4, False)),
+    ("demo", "draw"): ((0.2, 3, True),),
+    ("demo", "flee"): ((0.2, 2, True),),
+    ("crisis", "agitated"): ((0.5, 4, True), (2.5, 5, True), (4.6, 3, True)),
+    ("crisis", "listening"): ((0.6, 6, False), (3.2, 5, False)),
+    ("crisis", "knife"): ((0.3, 4, True), (2.2, 3, True)),
+    ("crisis", "sprayed"): ((0.2, 3, True),),
+    ("crisis", "resolved"): ((0.5, 5, False),),
+    ("crisis", "charge"): ((0.1, 3, True),),
+    ("intervene", "restraint"): ((0.5, 3, True), (2.6, 4, True)),
+    ("intervene", "escalates"): ((0.3, 4, True),),
+    ("intervene", "stopped"): ((0.6, 4, False),),
+}
+VOICE_HZ = {"demo": 115.0, "crisis": 215.0, "intervene": 125.0}
+#: The room or street under the dialogue: (low Hz, high Hz, level).
+AMBIENCE = {"demo": (60, 1500, 0.05), "crisis": (40, 400, 0.03), "intervene": (80, 3000, 0.06)}
+#: Sounds the packs schedule on top of their clips (bundled ones), and level defaults.
+PACK_SOUNDS = {("demo", "approach"): (("dog", 1.5),), ("intervene", "restraint"): (("crowd", 0.0),)}
+PACK_AUDIO = {"crisis": {"distractor": 60}}
+
+
+def soundtrack(folder: str, spec: SegmentSpec) -> np.ndarray:
+    """A segment's audio track (mono, sounds.RATE): ambience, the subject's voice, and the
+    pistol's report on the frame its muzzle flash appears (a sync mark you can hear)."""
+    rate = sounds.RATE
+    n = round(spec.duration_s * rate)
+    seed = zlib.crc32(f"{folder}/{spec.name}".encode())
+    lo, hi, level = AMBIENCE[folder]
+    rng = np.random.default_rng(seed)
+    # filtered in the frequency domain, so it is circular: a looping segment loops cleanly
+    bed = np.fft.irfft(np.fft.rfft(rng.standard_normal(n)) * _bandpass(n, lo, hi), n)
+    out = bed * (level / (np.abs(bed).max() + 1e-12))
+    for i, (at, syllables, shout) in enumerate(SPEECH.get((folder, spec.name), ())):
+        line = sounds.voice(syllables, VOICE_HZ[folder], seed=seed + i, shout=shout)
+        j = round(at * rate)
+        k = min(n, j + len(line))
+        out[j:k] += line[: k - j] * (0.9 if shout else 0.6)
+    if spec.flash_at_s is not None:
+        bang = sounds.bundled("pistol")
+        j = round(spec.flash_at_s * rate)
+        k = min(n, j + len(bang))
+        out[j:k] += bang[: k - j]
+    return np.clip(out, -1, 1).astype(np.float32)
+
+
+def _bandpass(n: int, lo: float, hi: float) -> np.ndarray:
+    f = np.fft.rfftfreq(n, 1 / sounds.RATE)
+    return ((f >= lo) & (f <= hi)).astype(float)
+
+
 # -- writing --------------------------------------------------------------------------------
 
 
-def render_segment(spec: SegmentSpec, bg: np.ndarray, path: Path) -> None:
-    with H264Writer(path, W, H, FPS, crf=26, preset="slow") as out:
+def render_segment(spec: SegmentSpec, bg: np.ndarray, path: Path, folder: str = "demo") -> None:
+    with H264Writer(
+        path, W, H, FPS, crf=26, preset="slow", audio_rate=sounds.RATE, audio_bitrate=32_000
+    ) as out:
+        out.write_audio(soundtrack(folder, spec))
         for i in range(round(spec.duration_s * FPS)):
             t = i / FPS
             img = bg.copy()
@@ -658,6 +720,9 @@ def manifest(pack: PackSpec) -> str:
     lines += ["", "[meta.environment]"] + [f"{k} = {_toml_value(v)}" for k, v in env.items()]
     for s in subjects:
         lines += ["", "[[meta.subjects]]"] + [f"{k} = {_toml_value(v)}" for k, v in s.items()]
+    if pack.folder in PACK_AUDIO:
+        lines += ["", "[audio]"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in PACK_AUDIO[pack.folder].items()]
     for seg in pack.segments:
         lines += ["", f"[segments.{seg.name}]", f'clip = "media/{seg.name}.mp4"']
         if seg.loop:
@@ -669,6 +734,13 @@ def manifest(pack: PackSpec) -> str:
                 "",
                 f"[[segments.{seg.name}.cues]]",
                 f"name = {_toml_value(name)}",
+                f"t = {t!r}",
+            ]
+        for name, t in PACK_SOUNDS.get((pack.folder, seg.name), ()):
+            lines += [
+                "",
+                f"[[segments.{seg.name}.sounds]]",
+                f"sound = {_toml_value(name)}",
                 f"t = {t!r}",
             ]
         for tr in seg.transitions:
@@ -695,7 +767,7 @@ def make_pack(pack: PackSpec, out_dir: Path) -> list[Path]:
     written = []
     for seg in pack.segments:
         path = media / f"{seg.name}.mp4"
-        render_segment(seg, bg, path)
+        render_segment(seg, bg, path, pack.folder)
         written.append(path)
     (out_dir / "scenario.toml").write_text(manifest(pack))
     (out_dir / "guidebook.md").write_text(pack.guidebook)

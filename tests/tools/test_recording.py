@@ -164,6 +164,8 @@ EXAMPLES = [
     ev.DeviceStatus(1.0, "kit", False, "lost"),
     ev.MagazineChange(1.0, "w1", True, 15),
     ev.FlashlightMove(1.0, "f1", True, 0.5, 0.5),
+    ev.PlaySound(1.0, "siren"),
+    ev.SetLevel(1.0, "distractor", 40),
 ]
 
 
