@@ -85,6 +85,7 @@ class RunResult:
     extension_hits: list = field(default_factory=list)  # (t_s, what) from a scene extension
     recorded_to: Path | None = None
     audio_samples: int = 0  # samples written to audio_out
+    audio_device: str = ""  # how the sound device kept pace, for the summary
 
 
 class _ManualClock:
@@ -445,6 +446,7 @@ class SightlineApp:
             self.extension_hits,
             self.cfg.record,
             self.wav_sink.samples if self.wav_sink else 0,
+            self.device_sink.report() if self.device_sink else "",
         )
 
     def destroy(self) -> None:

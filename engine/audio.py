@@ -382,6 +382,9 @@ class AudioMixer:
         self.underruns = 0  # spans played as silence because audio was not decoded yet
         self.started: list[tuple[int, str]] = []  # (session sample, sound name) of each voice
         self.dropped: list[str] = []  # sounds that could not play, and why
+        # the first second of the start segment, before the session clock runs
+        start = scenario.segments[scenario.start]
+        self.clips.chunk(start.clip, round(start.in_s * RATE) // CHUNK, block=True)
 
     # -- the per-tick interface (called by the Session after every sim step) -------------
 

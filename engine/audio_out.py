@@ -65,6 +65,13 @@ class PandaSink(Sink):
         if len(block):
             self._append(block)
 
+    def report(self) -> str:
+        return (
+            f"sound device: {self.lead * 1000 / RATE:.0f} ms behind sim time; to hold it, "
+            f"{self.skipped * 1000 / RATE:.0f} ms skipped, {self.inserted * 1000 / RATE:.0f} ms "
+            "of silence inserted"
+        )
+
     def close(self) -> None:
         self._data.done()
         self._sound.stop()

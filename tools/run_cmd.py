@@ -208,6 +208,8 @@ def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
             f"({result.video_frames} frames, {cfg.width}x{cfg.height}, "
             f"{cfg.fps:g} fps)"
         )
+    if getattr(result, "audio_device", ""):
+        lines.append(result.audio_device[0].upper() + result.audio_device[1:])
     if getattr(cfg, "audio_out", None) is not None:
         samples = getattr(result, "audio_samples", 0)
         lines.append(

@@ -7,14 +7,17 @@ twice again quits. Skipped, saying so, where Xvfb or xdotool is not installed
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
+import struct
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
-from tests.conftest import run_cli, write_script
+from tests.conftest import onsets, run_cli, write_script
 
 pytestmark = [
     pytest.mark.render,
@@ -155,3 +158,79 @@ def test_replay_window_jumps_to_the_next_shot_or_flag(x_display, fixture_pack, t
     assert app.returncode == 0, err[-2000:]
     assert "Shots: 2," in out  # at the second shot: both shots, and only the first flag
     assert "Flags: 0.300 s 'one'" in out and "'two'" not in out
+
+
+def read_openal_wav(path) -> tuple[np.ndarray, int]:
+    """OpenAL Soft's wave-file output (WAVE_FORMAT_EXTENSIBLE, float or 16-bit), left
+    channel, and its rate. Its data size is written only at close: read to the end."""
+    data = path.read_bytes()
+    pos, fmt, body = 12, None, b""
+    while pos + 8 <= len(data):
+        cid, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
+        if cid == b"fmt ":
+            fmt = struct.unpack("<HHIIHH", data[pos + 8 : pos + 24])
+            sub = data[pos + 32 : pos + 34] if fmt[0] == 0xFFFE else data[pos + 8 : pos + 10]
+        if cid == b"data":
+            body = data[pos + 8 :]
+            break
+        pos += 8 + size
+    _, channels, rate, _, align, bits = fmt
+    body = body[: len(body) // align * align]
+    if bits == 32 and sub == b"\x03\x00":
+        samples = np.frombuffer(body, "<f4")
+    elif bits == 16:
+        samples = np.frombuffer(body, "<i2") / 32768.0
+    else:
+        pytest.skip(f"unexpected OpenAL wave format {fmt}")
+    return samples.reshape(-1, channels)[:, 0], rate
+
+
+def test_live_sound_device_holds_the_soundtrack_at_a_constant_offset(
+    x_display, sync_pack, tmp_path
+):
+    """The live path: a window run playing through Panda3D's OpenAL, whose wave-file
+    backend records what the sound card would have played, in real time. Each beep's
+    offset from its flash's session time must be the same through the pause and the
+    branch (measured: constant to 0.1 ms here, about 87-104 ms including start-up and
+    the 60 ms lead); the shot and the instructor's sound come at that same offset."""
+    conf = tmp_path / "alsoft.conf"
+    device = tmp_path / "device.wav"
+    conf.write_text(f"[general]\ndrivers = wave\nfrequency = 48000\n[wave]\nfile = {device}\n")
+    script = write_script(
+        tmp_path / "in.jsonl",
+        [
+            {"t": 1.0, "type": "pause"},
+            {"t": 1.713, "type": "resume"},
+            {"t": 3.0, "type": "key", "key": "2"},
+            {"t": 4.8, "type": "shot", "x": 0.5, "y": 0.5},
+            {"t": 5.8, "type": "sound", "sound": "mark"},
+        ],
+    )
+    env = {**os.environ, "DISPLAY": x_display, "ALSOFT_CONF": str(conf)}
+    proc = run_cli(
+        "run",
+        str(sync_pack),
+        "--window",
+        "--instructor",
+        "none",
+        "--audio",
+        "device",
+        "--inputs",
+        str(script),
+        "--size",
+        "320x180",
+        "--seconds",
+        "6.5",
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Sound device: 60 ms behind sim time" in proc.stdout
+    audio, rate = read_openal_wav(device)
+    heard = np.array(onsets(audio, rate, 0.2))
+    pause = math.ceil(1.713 * 120) / 120 - 1.0
+    expected = np.array([0.5, 1.5 + pause, 3.3, 4.3, 4.8, 5.3, 5.8])  # beeps, shot, mark
+    assert len(heard) == len(expected), heard
+    offsets = heard - expected
+    print(f"device offsets (ms): {np.round(offsets * 1000, 1)}", proc.stdout.splitlines()[-1])
+    assert np.all(offsets > 0.05)  # at least the 60 ms lead behind the session clock
+    assert offsets.max() - offsets.min() < 0.040, offsets
