@@ -46,7 +46,10 @@ def replay(path: Path, pack_dir: Path | None = None):
         elif rec["k"] == "tick":
             last = max(last, int(rec["tick"]))
     rt = ScenarioRuntime(
-        pack.scenario, int(config.get("tick_hz", 120)), float(config.get("screen_aspect", 16 / 9))
+        pack.scenario,
+        int(config.get("tick_hz", 120)),
+        float(config.get("screen_aspect", 16 / 9)),
+        {str(k): int(v) for k, v in (config.get("levels") or {}).items()},
     )
     timeline = [(0.0, rt.state.segment)]
     while rt.state.tick < last:
@@ -103,6 +106,27 @@ def events_table(rt: ScenarioRuntime) -> list[dict]:
                 "kind": "action",
                 "segment": a.segment,
                 "detail": a.action,
+            }
+        )
+    for snd in rt.sounds:
+        label = rt.scenario.sounds[snd.sound].label
+        rows.append(
+            {
+                "t_s": snd.t_s,
+                "tick": snd.tick,
+                "kind": "sound",
+                "segment": snd.segment,
+                "detail": f"{label} ({snd.sound}), played by the {snd.source}",
+            }
+        )
+    for lv in rt.level_changes:
+        rows.append(
+            {
+                "t_s": lv.t_s,
+                "tick": lv.tick,
+                "kind": "level",
+                "segment": "",
+                "detail": f"{lv.control} volume {lv.percent} %",
             }
         )
     for t_s, device, up, text in rt.device_events:
@@ -227,6 +251,13 @@ def _timeline_svg(rt, timeline, end_s: float) -> str:
             f'<circle cx="{x:.1f}" cy="95" r="6" fill="{fill}" stroke="#000">'
             f"<title>shot {s.t_s:.2f} s</title></circle>"
         )
+    for snd in rt.sounds:
+        x = left + snd.t_s * scale
+        label = html.escape(rt.scenario.sounds[snd.sound].label)
+        parts.append(
+            f'<polygon points="{x:.1f},24 {x + 5:.1f},30 {x:.1f},36 {x - 5:.1f},30" '
+            f'fill="#7b4fa0"><title>sound: {label} ({snd.source})</title></polygon>'
+        )
     for f in rt.flags:
         x = left + f.t_s * scale
         parts.append(
@@ -290,6 +321,9 @@ session {end_s:.1f} s &middot; recorded by {e(str(header.get("program", "")))}</
 <h2>Timeline</h2>
 {_timeline_svg(rt, timeline, end_s)}
 <p>Segments: {" &rarr; ".join(e(s) for s in rt.segments_played)}</p>
+<p class="legend">Marks: <span style="color:#f0ad4e">&#9873; flag</span> &middot;
+<span style="color:#7b4fa0">&#9670; sound (pack or instructor)</span> &middot;
+dashed line: cue &middot; &#9679; shot, coloured by the zone role hit</p>
 <h2>Reaction times</h2>
 <table><tr><th>cue</th><th>at</th><th>segment</th><th>first response</th><th>reaction</th></tr>
 """

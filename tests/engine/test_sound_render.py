@@ -112,3 +112,12 @@ def test_a_replay_mixes_the_same_audio(session_files, sync_pack):
     assert np.array_equal(original[:n], replayed[:n])
     verify = run_cli("replay", str(out / "s.rec"), "--verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_the_report_lists_the_injected_sound(session_files, tmp_path):
+    out, _ = session_files
+    proc = run_cli("aar", str(out / "s.rec"), "-o", str(tmp_path / "aar"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    events = (tmp_path / "aar" / "events.csv").read_text()
+    assert '5.8,696,sound,b,"Timing mark (mark), played by the instructor"' in events
+    assert "sound: Timing mark (instructor)" in (tmp_path / "aar" / "report.html").read_text()
