@@ -208,6 +208,11 @@ def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
             f"({result.video_frames} frames, {cfg.width}x{cfg.height}, "
             f"{cfg.fps:g} fps)"
         )
+    if getattr(rt, "level_changes", None):
+        lines.append(
+            "Volume changes: "
+            + ", ".join(f"{lv.control} {lv.percent} % @ {lv.t_s:.3f} s" for lv in rt.level_changes)
+        )
     if getattr(result, "audio_device", ""):
         lines.append(result.audio_device[0].upper() + result.audio_device[1:])
     if getattr(cfg, "audio_out", None) is not None:

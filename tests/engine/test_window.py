@@ -93,6 +93,8 @@ def test_trainee_clicks_shoot_and_instructor_keys_control_the_run(
         xdo(env, "key", "--window", instructor, "f")
         xdo(env, "type", "--window", instructor, "late")
         xdo(env, "key", "--window", instructor, "Return")
+        xdo(env, "key", "--window", instructor, "s", "2")  # sound menu: 2 = dog barking
+        xdo(env, "key", "--window", instructor, "a", "1", "1", "Escape")  # master down twice
         xdo(env, "key", "--window", instructor, "j", "3")  # jump menu: a, b, c -> c
         xdo(env, "key", "--window", instructor, "Escape", "Escape")  # end
         xdo(env, "key", "--window", instructor, "Escape", "Escape")  # quit
@@ -107,6 +109,8 @@ def test_trainee_clicks_shoot_and_instructor_keys_control_the_run(
     shots = [line for line in out.splitlines() if " w1 " in line]
     assert len(shots) == 2 and "[a @" in shots[0] and "[b @" in shots[1]
     assert "'late'" in out.split("Flags:")[1]
+    assert "Sounds: dog @ " in out and "(instructor)" in out
+    assert "Volume changes: master 90 % @" in out and "master 80 % @" in out
     session = next(line for line in out.splitlines() if line.startswith("Session:"))
     assert ", ended" in session  # Esc Esc ended it, and Esc Esc again quit
     assert inst_video.stat().st_size > 0
