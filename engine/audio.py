@@ -379,6 +379,9 @@ class AudioMixer:
         self.next_sample = 0  # session sample the next span starts at
         self._tick: int | None = None
         self._gains = np.array([level_gain(scenario.levels.get(c, 100)) for c in LEVELS])
+        self._levels: tuple[int, ...] = ()
+        self._target = self._gains
+        self._ramps: dict[int, np.ndarray] = {}
         self.underruns = 0  # spans played as silence because audio was not decoded yet
         self.started: list[tuple[int, str]] = []  # (session sample, sound name) of each voice
         self.dropped: list[str] = []  # sounds that could not play, and why
@@ -403,17 +406,23 @@ class AudioMixer:
         if n <= 0:
             return
         out = np.zeros((n, CHANNELS), np.float32)
-        gains = np.array([level_gain(p) for p in state.levels])
+        if state.levels != self._levels:
+            self._levels = state.levels
+            self._target = np.array([level_gain(p) for p in state.levels])
+        gains = self._target
         master0, master1 = self._gains[0], gains[0]
-        ramp = np.linspace(0.0, 1.0, n, endpoint=False, dtype=np.float32)[:, None]
+        ramp = self._ramps.get(n)
+        if ramp is None:
+            ramp = np.linspace(0.0, 1.0, n, endpoint=False, dtype=np.float32)[:, None]
+            self._ramps[n] = ramp
         if not (state.paused or state.holding or state.ended):
             track = self._soundtrack(state, n)
             if track is not None:
                 g0, g1 = self._gains[1], gains[1]
-                out += track * (g0 + (g1 - g0) * ramp)
+                out += track * (g0 if g0 == g1 else g0 + (g1 - g0) * ramp)
         if not state.paused:
             self._mix_voices(out, gains, ramp)
-        out *= master0 + (master1 - master0) * ramp
+        out *= master0 if master0 == master1 else master0 + (master1 - master0) * ramp
         self._gains = gains
         self.sink.write(out)
         self.next_sample = hi
@@ -446,7 +455,7 @@ class AudioMixer:
         for v in self.voices:
             part = v.samples[v.pos : v.pos + n]
             g0, g1 = self._gains[v.bus], gains[v.bus]
-            out[: len(part)] += part * (g0 + (g1 - g0) * ramp[: len(part)])
+            out[: len(part)] += part * (g0 if g0 == g1 else g0 + (g1 - g0) * ramp[: len(part)])
             v.pos += n
             if v.pos < len(v.samples):
                 alive.append(v)

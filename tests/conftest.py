@@ -18,6 +18,14 @@ import numpy as np
 import pytest
 
 from engine.video_out import H264Writer
+from tools.sync_pack import (
+    SYNC_RATE,
+    make_sync_pack,
+    onsets,
+    read_wav,
+    write_sync_clip,
+    write_wav,
+)
 
 BITS = 7
 COLOURS = {"a": (0, 0, 200), "b": (0, 200, 0), "c": (200, 0, 0)}  # BGR
@@ -156,97 +164,9 @@ def write_script(path: Path, events: list[dict]) -> Path:
 
 # -- sound: clips whose flashes and beeps mark the same instants ---------------------------
 
-SYNC_RATE = 48_000
-SYNC_FLASHES = {"a": (0.5, 1.5, 2.5, 3.5), "b": (0.3, 1.3, 2.3)}
-SYNC_BEEP_HZ = {"a": 1000.0, "b": 2000.0}
-SYNC_DURATION = {"a": 4.0, "b": 3.0}
-
-SYNC_MANIFEST = """
-format_version = 1
-title = "sync"
-start = "a"
-
-[segments.a]
-clip = "media/a.mp4"
-[[segments.a.transitions]]
-on = "key"
-key = "2"
-to = "b"
-[[segments.a.transitions]]
-on = "end"
-to = "b"
-
-[segments.b]
-clip = "media/b.mp4"
-ending = true
-
-[sounds.mark]
-file = "sounds/mark.wav"
-label = "Timing mark"
-"""
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int = SYNC_RATE) -> Path:
-    """A mono 16-bit WAV file."""
-    import wave
-
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(np.round(np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
-
-
-def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """(samples as float (n, channels), rate) of a 16-bit WAV file."""
-    import wave
-
-    with wave.open(str(path), "rb") as w:
-        data = np.frombuffer(w.readframes(w.getnframes()), "<i2")
-        return data.reshape(-1, w.getnchannels()) / 32767.0, w.getframerate()
-
-
-def write_sync_clip(path: Path, duration_s: float, flashes: tuple, beep_hz: float) -> None:
-    """Black 30 fps video with one white frame at each flash time, and an AAC track with a
-    30 ms beep starting on the same instant (cosine phase: loud from its first sample)."""
-    fps, size = 30, (160, 90)
-    audio = np.zeros(round(duration_s * SYNC_RATE), np.float32)
-    beep = 0.5 * np.cos(2 * np.pi * beep_hz * np.arange(int(0.03 * SYNC_RATE)) / SYNC_RATE)
-    for t in flashes:
-        i = round(t * SYNC_RATE)
-        audio[i : i + len(beep)] = beep
-    flash_frames = {round(t * fps) for t in flashes}
-    with H264Writer(path, *size, fps=fps, crf=18, preset="ultrafast", audio_rate=SYNC_RATE) as out:
-        for i in range(round(duration_s * fps)):
-            img = np.full((size[1], size[0], 3), 255 if i in flash_frames else 0, np.uint8)
-            out.write(img, i / fps)
-        out.write_audio(audio)
+__all__ = ["SYNC_RATE", "make_sync_pack", "onsets", "read_wav", "write_sync_clip", "write_wav"]
 
 
 @pytest.fixture(scope="session")
 def sync_pack(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("sync")
-    (root / "media").mkdir()
-    for name in SYNC_FLASHES:
-        write_sync_clip(
-            root / "media" / f"{name}.mp4",
-            SYNC_DURATION[name],
-            SYNC_FLASHES[name],
-            SYNC_BEEP_HZ[name],
-        )
-    (root / "sounds").mkdir()
-    t = np.arange(int(0.02 * SYNC_RATE)) / SYNC_RATE
-    write_wav(root / "sounds" / "mark.wav", 0.8 * np.cos(2 * np.pi * 3000 * t))
-    (root / "scenario.toml").write_text(SYNC_MANIFEST)
-    return root
-
-
-def onsets(signal: np.ndarray, rate: float, threshold: float, quiet_s: float = 0.1) -> list[float]:
-    """Times (s) where |signal| first rises over threshold after quiet_s below it."""
-    loud = np.flatnonzero(np.abs(signal) > threshold)
-    if not len(loud):
-        return []
-    gaps = np.flatnonzero(np.diff(loud) > quiet_s * rate)
-    starts = [loud[0], *loud[gaps + 1]]
-    return [s / rate for s in starts]
+    return make_sync_pack(tmp_path_factory.mktemp("sync"))

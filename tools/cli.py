@@ -310,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--frames", type=int, default=600, help="frames to time")
     b = bench.add_parser("input", help="device frame to sim tick, sim command to device")
     b.add_argument("--samples", type=int, default=100, help="shots to time")
+    bench.add_parser("audio", help="mixer cost per tick, decode speed, flash-to-beep offset")
     b = bench.add_parser("branch", help="instructor key to first frame of the new clip")
     b.add_argument("--trials", type=int, default=20, help="branches timed each way")
     return parser
@@ -450,6 +451,7 @@ def main(argv: list[str] | None = None) -> int:
                 "input": bench.bench_input,
                 "tracker": bench.bench_tracker,
                 "record": bench.bench_record,
+                "audio": bench.bench_audio,
             }[args.bench]
             return run(args)
     except KeyboardInterrupt:

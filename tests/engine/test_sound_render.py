@@ -121,3 +121,10 @@ def test_the_report_lists_the_injected_sound(session_files, tmp_path):
     events = (tmp_path / "aar" / "events.csv").read_text()
     assert '5.8,696,sound,b,"Timing mark (mark), played by the instructor"' in events
     assert "sound: Timing mark (instructor)" in (tmp_path / "aar" / "report.html").read_text()
+
+
+def test_bench_audio_runs_and_prints_its_table():
+    proc = run_cli("bench", "audio")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "soundtrack + 12 distractions + 40 reports" in proc.stdout
+    assert "flash - beep, pause + branch" in proc.stdout
