@@ -22,9 +22,12 @@ _STOP = object()
 
 
 def pack_hash(pack: Pack) -> str:
-    """The manifest's bytes, and each clip's size with its first and last MiB."""
+    """The manifest's bytes, and each clip's and sound file's size with its first and
+    last MiB."""
     h = hashlib.sha256((pack.root / MANIFEST).read_bytes())
-    for clip in sorted({s.clip for s in pack.scenario.segments.values()}):
+    files = {s.clip for s in pack.scenario.segments.values()}
+    files |= {s.file for s in pack.scenario.sounds.values() if s.file is not None}
+    for clip in sorted(files):
         path = pack.clip_path(clip)
         size = path.stat().st_size
         h.update(f"{clip}:{size}".encode())
