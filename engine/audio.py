@@ -315,9 +315,10 @@ class WavSink(Sink):
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
-            self._wav = wave.open(str(self.path), "wb")  # noqa: SIM115 - open for the run
+            self._file = self.path.open("wb")
         except OSError as exc:
             raise AudioError(f"{path}: cannot write audio ({exc.strerror})") from None
+        self._wav = wave.open(self._file, "wb")  # noqa: SIM115
         self._wav.setnchannels(CHANNELS)
         self._wav.setsampwidth(2)
         self._wav.setframerate(RATE)
@@ -332,6 +333,7 @@ class WavSink(Sink):
         if self._wav is not None:
             self._wav.close()
             self._wav = None
+            self._file.close()
 
 
 class TeeSink(Sink):

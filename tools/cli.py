@@ -538,6 +538,7 @@ def _is_user_error(exc: BaseException) -> bool:
     from content.media import MediaError
     from content.pack import PackError
     from drivers.devices import DeviceSpecError
+    from engine.audio import AudioError
     from engine.scene3d import ExtensionError
     from engine.video import VideoError
     from engine.video_out import VideoOutError
@@ -546,6 +547,7 @@ def _is_user_error(exc: BaseException) -> bool:
 
     known: tuple[type[BaseException], ...] = (
         DeviceSpecError,
+        AudioError,
         ExtensionError,
         RecordingError,
         CliError,
@@ -565,4 +567,8 @@ def _is_user_error(exc: BaseException) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m tools.cli`: run the module proper, so that the CliError other modules
+    # import from tools.cli is the class this module catches
+    from tools.cli import main as _main
+
+    sys.exit(_main())

@@ -128,3 +128,16 @@ def test_bench_audio_runs_and_prints_its_table():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "soundtrack + 12 distractions + 40 reports" in proc.stdout
     assert "flash - beep, pause + branch" in proc.stdout
+
+
+def test_bad_sound_options_get_one_line(fixture_pack, tmp_path):
+    for args, expected in (
+        (["--volume", "master=150"], "--volume master=150: expected CONTROL=PERCENT"),
+        (["--report", "w2=bazooka"], "--report w2=bazooka: expected WEAPON=SOUND"),
+        (["--audio-out", str(tmp_path / "a.mp3")], "--audio-out writes WAV, use a .wav name"),
+        (["--audio-out", "/proc/a.wav"], "/proc/a.wav: cannot write audio"),
+    ):
+        proc = run_cli("run", str(fixture_pack), "--offscreen", "--seconds", "0.5", *args)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith("sightline: error: ") and expected in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
