@@ -64,7 +64,11 @@ class RunConfig:
     reports: dict[str, str] = field(default_factory=dict)  # weapon id or kind -> sound
 
     def audio_device(self) -> bool:
-        return self.audio == "device" or (self.audio == "auto" and not self.offscreen)
+        if self.audio == "device":
+            return True
+        if self.audio == "auto" and not self.offscreen:
+            return panda_setup.sound_output_present()
+        return False
 
     def instructor_mode(self) -> str:
         if self.instructor != "auto":
@@ -147,6 +151,10 @@ class SightlineApp:
         self.wav_sink = None
         self.device_sink = None
         self.audio_warnings: list[str] = []
+        if cfg.audio == "auto" and not cfg.offscreen and not cfg.audio_device():
+            self.audio_warnings.append(
+                "no sound card or sound server found: running silent (--audio device to try anyway)"
+            )
         if cfg.record is not None:
             from engine.recorder import Recorder, pack_hash
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes.util
 import os
+from pathlib import Path
 
 from panda3d.core import loadPrcFileData
 
@@ -21,6 +22,20 @@ class DisplayError(RuntimeError):
 
 def have_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def sound_output_present() -> bool:
+    """A sound card (an ALSA playback device) or a PulseAudio / PipeWire server to play
+    through. Without one, OpenAL is not even tried: it only fills the terminal with errors."""
+    if os.environ.get("ALSOFT_CONF") or os.environ.get("ALSOFT_DRIVERS"):
+        return True  # OpenAL configured by hand (its wave-file backend, in tests)
+    snd = Path("/dev/snd")
+    if snd.is_dir() and any(
+        p.name.startswith("pcm") and p.name.endswith("p") for p in snd.iterdir()
+    ):
+        return True
+    runtime = Path(os.environ.get("XDG_RUNTIME_DIR", f"/run/user/{os.getuid()}"))
+    return any((runtime / name).exists() for name in ("pulse/native", "pipewire-0"))
 
 
 def check_gl_libraries(offscreen: bool) -> None:
@@ -40,6 +55,7 @@ def configure(
     mixer still runs for --audio-out)."""
     check_gl_libraries(offscreen)
     os.environ.setdefault("EGL_PLATFORM", "surfaceless")
+    os.environ.setdefault("ALSOFT_LOGLEVEL", "0")  # OpenAL's own chatter; we report in one line
     lines = [
         f"win-size {width} {height}",
         f"window-title {title}",
@@ -48,6 +64,7 @@ def configure(
         "print-pipe-types #f",
         "notify-level-display error",
         "notify-level-device fatal",  # no /dev/input on servers: not worth a warning
+        "notify-level-audio fatal",  # a missing sound device is reported by engine/app.py
         "audio-library-name " + ("p3openal_audio" if audio_device else "null"),
         "audio-buffering-seconds 0.5",  # OpenAL streams: how far ahead it may read
         "framebuffer-multisample #f",
