@@ -58,6 +58,7 @@ def lint_pack(root: str | Path) -> list[Finding]:
     findings = [_from_error(p) for p in pack.media_problems]
     findings += _graph_findings(pack)
     findings += _meta_findings(pack)
+    findings += _sound_findings(pack)
     return findings
 
 
@@ -128,6 +129,23 @@ def _meta_findings(pack: Pack) -> list[Finding]:
         if not value:
             out.append(
                 _finding(pack, "warning", f"meta.{key}", "missing: the catalog and reports need it")
+            )
+    return out
+
+
+def _sound_findings(pack: Pack) -> list[Finding]:
+    out = []
+    for seg in pack.scenario.segments.values():
+        info = pack.media.get(seg.clip)
+        if info is not None and not info.has_audio:
+            out.append(
+                _finding(
+                    pack,
+                    "warning",
+                    f"segments.{seg.id}.clip",
+                    "no audio track: this segment plays in silence (a clip's own audio is "
+                    "its dialogue and ambience)",
+                )
             )
     return out
 

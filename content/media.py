@@ -26,6 +26,7 @@ class MediaInfo:
     aspect: float  # display width / height (sample aspect ratio applied)
     duration_s: float
     codec: str
+    has_audio: bool = False  # an audio track: the segment's soundtrack
 
 
 def probe_media(path: Path) -> MediaInfo:
@@ -59,7 +60,14 @@ def probe_media(path: Path) -> MediaInfo:
                 raise MediaError(f"{path}: no decodable video frame")
             sar = stream.sample_aspect_ratio
             aspect = width / height * (float(sar) if sar else 1.0)
-            return MediaInfo(width, height, aspect, duration, stream.codec_context.name)
+            return MediaInfo(
+                width,
+                height,
+                aspect,
+                duration,
+                stream.codec_context.name,
+                bool(container.streams.audio),
+            )
     except MediaError:
         raise
     except (av.FFmpegError, StopIteration, ValueError, OSError) as exc:

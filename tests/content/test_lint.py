@@ -107,3 +107,10 @@ def test_cli_exit_codes_and_json(pack, capsys):
     assert [r["ok"] for r in out] == [False, True]
     finding = next(f for f in out[0]["findings"] if f["level"] == "error")
     assert finding["where"] == "segments.a.clip" and finding["line"] == 7
+
+
+def test_a_clip_without_sound_is_a_warning_not_an_error(pack, sync_pack):
+    silent = [f for f in lint_pack(pack) if "no audio track" in str(f)]
+    assert {f.where for f in silent} == {"segments.a.clip", "segments.b.clip", "segments.c.clip"}
+    assert all(f.level == "warning" for f in silent)
+    assert not [f for f in lint_pack(sync_pack) if "no audio track" in str(f)]

@@ -183,3 +183,24 @@ def test_a_looping_segment_loops_its_sound(tmp_path):
     assert onsets(audio[:, 0], RATE, 0.2) == pytest.approx([0.25, 1.25, 2.25], abs=1e-3)
     # the segment's scheduled sound starts again on every pass
     assert [r.sound for r in session.runtime.sounds] == ["dog"] * 4
+
+
+def test_clip_audio_at_another_rate_keeps_its_timing(tmp_path):
+    """A 44.1 kHz track is resampled to the mix rate chunk by chunk; beeps stay put."""
+    from engine.audio import ClipAudio
+    from engine.video_out import H264Writer
+
+    rate, path = 44_100, tmp_path / "c44.mp4"
+    audio = np.zeros(rate * 5, np.float32)
+    beep = 0.5 * np.cos(2 * np.pi * 1000 * np.arange(int(0.03 * rate)) / rate)
+    marks = (0.5, 0.995, 2.0, 3.7)  # one straddles the 1 s chunk boundary
+    for t in marks:
+        audio[round(t * rate) : round(t * rate) + len(beep)] = beep
+    with H264Writer(path, 160, 90, 30, audio_rate=rate) as out:
+        for i in range(150):
+            out.write(np.zeros((90, 160, 3), np.uint8), i / 30)
+        out.write_audio(audio)
+    clip = ClipAudio(path)
+    mixed = np.concatenate([clip.decode_chunk(i) for i in range(5)])[:, 0]
+    clip.close()
+    assert onsets(mixed, RATE, 0.2) == pytest.approx(marks, abs=0.5e-3)
