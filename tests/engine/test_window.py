@@ -195,8 +195,9 @@ def test_live_sound_device_holds_the_soundtrack_at_a_constant_offset(
     """The live path: a window run playing through Panda3D's OpenAL, whose wave-file
     backend records what the sound card would have played, in real time. Each beep's
     offset from its flash's session time must be the same through the pause and the
-    branch (measured: constant to 0.1 ms here, about 87-104 ms including start-up and
-    the 60 ms lead); the shot and the instructor's sound come at that same offset."""
+    branch (measured: constant to 0.1 ms; the offset, about 100-150 ms, also holds the
+    time from opening the device to starting the session); the shot and the instructor's
+    sound come at that same offset. The bound allows one correction of the queue."""
     conf = tmp_path / "alsoft.conf"
     device = tmp_path / "device.wav"
     conf.write_text(f"[general]\ndrivers = wave\nfrequency = 48000\n[wave]\nfile = {device}\n")
