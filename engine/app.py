@@ -90,6 +90,7 @@ class RunResult:
     recorded_to: Path | None = None
     audio_samples: int = 0  # samples written to audio_out
     audio_device: str = ""  # how the sound device kept pace, for the summary
+    video_audio_s: float = 0.0  # seconds of sound muxed into video_out
 
 
 class _ManualClock:
@@ -455,6 +456,7 @@ class SightlineApp:
             self.cfg.record,
             self.wav_sink.samples if self.wav_sink else 0,
             self.device_sink.report() if self.device_sink else "",
+            self.capture.audio_seconds if self.capture else 0.0,
         )
 
     def destroy(self) -> None:

@@ -46,6 +46,11 @@ class FrameCapture:
     def frames(self) -> int:
         return self._writer.frames
 
+    @property
+    def audio_seconds(self) -> float:
+        samples = self._writer.audio_samples
+        return samples / self._writer._audio_rate if samples else 0.0
+
     def grab(self) -> np.ndarray | None:
         """The frame just rendered, top row first (None before the first render)."""
         if self.error is not None:

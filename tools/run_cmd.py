@@ -206,7 +206,9 @@ def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
         lines.append(
             f"Trainee view written to: {cfg.video_out.resolve()} "
             f"({result.video_frames} frames, {cfg.width}x{cfg.height}, "
-            f"{cfg.fps:g} fps)"
+            f"{cfg.fps:g} fps"
+            + (", with sound" if getattr(result, "video_audio_s", 0.0) > 0 else "")
+            + ")"
         )
     if getattr(rt, "level_changes", None):
         lines.append(

@@ -28,15 +28,11 @@ def append(pack, text: str):
 
 
 def test_pack_sounds_levels_and_reports_load(spack):
-    append(
-        spack,
-        '\n[audio]\nmaster = 90\ndistractor = 50\n[audio.reports]\nfirearm = "rifle"\n'
-        '\n[[segments.a.sounds]]\nsound = "mark"\nt = 1.0\n',
-    )
     text = (spack / "scenario.toml").read_text()
-    # the segment's sounds belong in its table: move the appended block under [segments.a]
-    block = '\n[[segments.a.sounds]]\nsound = "mark"\nt = 1.0\n'
-    text = text.replace(block, "").replace("[segments.b]", block.strip() + "\n\n[segments.b]")
+    text = text.replace(
+        "[segments.b]", '[[segments.a.sounds]]\nsound = "mark"\nt = 1.0\n\n[segments.b]'
+    )
+    text += '\n[audio]\nmaster = 90\ndistractor = 50\n[audio.reports]\nfirearm = "rifle"\n'
     (spack / "scenario.toml").write_text(text)
     sc = load_pack(spack).scenario
     assert sc.sounds["mark"].file == "sounds/mark.wav" and sc.sounds["mark"].bus == "distractor"
