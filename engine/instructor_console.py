@@ -198,9 +198,9 @@ class InstructorConsole:
 
         items = []
         for control in LEVELS:
-            label = lambda c=control: f"{c:<10} {now(c):3d} %  down"  # noqa: E731
-            items.append((label, lambda c=control: change(c, -LEVEL_STEP)))
-            items.append((f"{control:<10}        up", lambda c=control: change(c, LEVEL_STEP)))
+            for word, step in (("quieter", -LEVEL_STEP), ("louder", LEVEL_STEP)):
+                label = lambda c=control, w=word: f"{c:<10} {now(c):3d} %   {w}"  # noqa: E731
+                items.append((label, lambda c=control, d=step: change(c, d)))
         return Menu("Audio levels", items, sticky=True)
 
     def _menu_key(self, name: str) -> None:
