@@ -62,6 +62,8 @@ class RunConfig:
     audio_out: Path | None = None  # --audio-out FILE.wav: the mixed session audio
     levels: dict[str, int] = field(default_factory=dict)  # starting volumes over the pack's
     reports: dict[str, str] = field(default_factory=dict)  # weapon id or kind -> sound
+    trainee_camera: str | None = None  # --trainee-camera N|FILE, recorded beside --record
+    camera_replay: Path | None = None  # replays: the recorded camera video, shown inset
 
     def audio_device(self) -> bool:
         if self.audio == "device":
@@ -91,6 +93,8 @@ class RunResult:
     audio_samples: int = 0  # samples written to audio_out
     audio_device: str = ""  # how the sound device kept pace, for the summary
     video_audio_s: float = 0.0  # seconds of sound muxed into video_out
+    camera_out: Path | None = None  # the trainee camera video written beside the recording
+    camera_frames: int = 0
 
 
 class _ManualClock:
@@ -158,6 +162,7 @@ class SightlineApp:
             )
         if cfg.record is not None:
             from engine.recorder import Recorder, pack_hash
+            from engine.trainee_camera import camera_path
 
             self.session.recorder = Recorder(
                 cfg.record,
@@ -176,6 +181,9 @@ class SightlineApp:
                         "devices": list(cfg.devices),
                         "levels": dict(cfg.levels),
                         "reports": dict(cfg.reports),
+                        "trainee_camera": (
+                            camera_path(cfg.record).name if cfg.trainee_camera else None
+                        ),
                     },
                 },
             )
@@ -235,6 +243,7 @@ class SightlineApp:
             FrameCapture(win, cfg.video_out, cfg.fps, audio_rate=48_000) if cfg.video_out else None
         )
         self._open_audio(pack)
+        self._open_camera()
         self.inst_capture = None
         if cfg.instructor_video_out is not None:
             if inst_out is None:
@@ -288,6 +297,37 @@ class SightlineApp:
             block=self.cfg.offscreen,
             reports=self.cfg.reports,
         )
+
+    def _open_camera(self) -> None:
+        """The trainee camera: recorded beside the session recording; in a replay, the
+        recorded one shown inset."""
+        self.camera = self.camera_recorder = self.camera_inset = None
+        cfg = self.cfg
+        if cfg.trainee_camera is not None and cfg.record is not None:
+            from drivers.trainee_camera import FileCamera, LiveCamera
+            from engine.trainee_camera import CameraRecorder, camera_path
+
+            self.camera_recorder = CameraRecorder(camera_path(cfg.record), cfg.fps)
+            if cfg.offscreen:
+                self.camera = FileCamera(cfg.trainee_camera, self._device_fault)
+            else:
+                self.camera = LiveCamera(cfg.trainee_camera, host_now_s, self._device_fault)
+                self.camera.start()
+        if cfg.camera_replay is not None:
+            from engine.trainee_camera import CameraInset
+
+            self.camera_inset = CameraInset(self.view.root, self.screen_aspect, cfg.camera_replay)
+
+    def _pump_camera(self) -> None:
+        from drivers.trainee_camera import FileCamera
+
+        if isinstance(self.camera, FileCamera):
+            for t_s, img in self.camera.until(self.frames / self.cfg.fps):
+                self.camera_recorder.submit(t_s, img)
+        else:
+            origin = self.session.loop.session_to_host(0.0)
+            for host_s, img in self.camera.take():
+                self.camera_recorder.submit(host_s - origin, img)
 
     # -- input ----------------------------------------------------------------------------
 
@@ -358,6 +398,8 @@ class SightlineApp:
                     self.console.message = f"{hit} hit"
             # between ticks: presented time, interpolated by the loop's fraction
             self.extension.on_tick(st.t_s + out.alpha / self.session.loop.tick_hz)
+        if self.camera_inset is not None:
+            self.camera_inset.update(st.t_s + out.alpha / self.session.loop.tick_hz)
         self.view.expire_markers(st.t_s)
         self.view.set_markers_visible(st.markers)
         beams = []
@@ -384,6 +426,8 @@ class SightlineApp:
         return task.cont
 
     def _capture_task(self, task):
+        if self.camera is not None and self.session.loop.started:
+            self._pump_camera()
         if self.last is not None:
             for i, capture in enumerate((self.capture, self.inst_capture)):
                 img = capture.grab() if capture is not None else None
@@ -431,6 +475,11 @@ class SightlineApp:
             if self.extension is not None:
                 self.extension.on_exit()
             self.session.close()
+            if self.camera is not None:
+                self.camera.stop()
+                self.camera_recorder.close()
+            if self.camera_inset is not None:
+                self.camera_inset.close()
             if self.session.recorder is not None:
                 self.session.recorder.close()
             for capture in (self.capture, self.inst_capture):
@@ -438,6 +487,11 @@ class SightlineApp:
                     capture.close()
         audio = self.session.audio
         warnings = list(self.session.player.warnings) + self.audio_warnings
+        rec = self.camera_recorder
+        if rec is not None and rec.error:
+            warnings.append(rec.error)
+        if self.camera_inset is not None:
+            warnings += self.camera_inset.warnings
         if audio is not None:
             warnings += audio.warnings + [f"sound not played: {d}" for d in audio.dropped]
             if audio.underruns:
@@ -457,6 +511,8 @@ class SightlineApp:
             self.wav_sink.samples if self.wav_sink else 0,
             self.device_sink.report() if self.device_sink else "",
             self.capture.audio_seconds if self.capture else 0.0,
+            rec.path if rec is not None and rec.frames else None,
+            rec.frames if rec is not None else 0,
         )
 
     def destroy(self) -> None:

@@ -16,6 +16,7 @@ import csv
 import html
 import json
 import re
+import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -193,6 +194,35 @@ def frame_grab(pack, rt, shot, out: Path, width: int = 480) -> bool:
     return bool(cv2.imwrite(str(out), img))
 
 
+def _camera_video(recording: Path, header: dict, out_dir: Path) -> str | None:
+    """Copy the session's trainee camera video into the report; its name there, or None."""
+    name = (header.get("config") or {}).get("trainee_camera")
+    if not name:
+        return None
+    src = recording.parent / str(name)
+    if not src.is_file():
+        return None
+    shutil.copyfile(src, out_dir / "trainee-camera.mp4")
+    return "trainee-camera.mp4"
+
+
+def camera_grab(video: Path, t_s: float, out: Path, width: int = 240) -> bool:
+    """The trainee camera's frame at session time t_s (its file is timed in session s)."""
+    cap = cv2.VideoCapture(str(video))
+    best = None
+    while True:
+        ok, img = cap.read()
+        if not ok or cap.get(cv2.CAP_PROP_POS_MSEC) / 1000 > t_s + 1e-4:
+            break
+        best = img
+    cap.release()
+    if best is None:
+        return False
+    h, w = best.shape[:2]
+    best = cv2.resize(best, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
+    return bool(cv2.imwrite(str(out), best))
+
+
 def _guidebook_html(text: str | None) -> str:
     if not text:
         return "<p>This scenario has no guidebook.</p>"
@@ -296,11 +326,15 @@ def write_report(path: Path, out_dir: Path, pack_dir: Path | None = None) -> Pat
         w["shots"] += 1
         w["hits"] += bool(s.zone)
         w["score"] += s.points
+    camera = _camera_video(path, header, out_dir)
     grabs = []
     for i, s in enumerate(fired, 1):
         name = f"shot-{i}.png"
         if frame_grab(pack, rt, s, out_dir / name):
-            grabs.append((s, name))
+            cam = f"shot-{i}-camera.jpg"
+            if camera is None or not camera_grab(out_dir / camera, s.t_s, out_dir / cam):
+                cam = None
+            grabs.append((s, name, cam))
     end_s = rt.state.t_s
     reactions = reaction_times(rt)
     e = html.escape
@@ -355,15 +389,28 @@ dashed line: cue &middot; &#9679; shot, coloured by the zone role hit</p>
     if not per_weapon:
         doc.append("<tr><td colspan=5>no shots</td></tr>")
     doc.append("</table><h2>Shot placement</h2><div class=grabs>")
-    for s, name in grabs:
+    for s, name, cam in grabs:
         what = f"{s.zone} ({s.role})" if s.zone else "miss"
+        inset = (
+            f'<img src="{cam}" width="200" alt="trainee camera" style="margin-left:8px">'
+            if cam
+            else ""
+        )
         doc.append(
-            f'<figure><img src="{name}" width="420"><figcaption>{s.t_s:.2f} s '
-            f"{e(s.weapon)}: {e(what)}</figcaption></figure>"
+            f'<figure><img src="{name}" width="420">{inset}<figcaption>{s.t_s:.2f} s '
+            f"{e(s.weapon)}: {e(what)}"
+            + (" (right: the trainee)" if cam else "")
+            + "</figcaption></figure>"
         )
     if not grabs:
         doc.append("<p>No shots were fired.</p>")
-    doc.append("</div><h2>Flags</h2><ul>")
+    doc.append("</div>")
+    if camera is not None:
+        doc.append(
+            "<h2>Trainee camera</h2><p>Timed in session seconds, like the timeline.</p>"
+            f'<video src="{camera}" controls width="480"></video>'
+        )
+    doc.append("<h2>Flags</h2><ul>")
     doc += [
         f"<li>{f.t_s:.2f} s ({e(f.segment)}): {e(f.note) or '<i>no note</i>'}</li>"
         for f in rt.flags

@@ -101,6 +101,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="record the session (inputs, every tick's state digest, outputs)",
     )
+    p.add_argument(
+        "--trainee-camera",
+        metavar="N|FILE",
+        help="record a camera facing the trainee (webcam N, or a video file standing in for "
+        "one) beside --record, for the replay and the report",
+    )
     _add_audio_options(p)
     p.add_argument(
         "--audio",

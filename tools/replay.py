@@ -41,6 +41,11 @@ def play_command(args) -> int:
     offscreen = args.offscreen or not have_display()
     width, height = (int(v) for v in config.get("size", (1280, 720)))
     clock = PlaybackClock()
+    camera = config.get("trainee_camera")
+    camera_file = args.recording.parent / str(camera) if camera else None
+    if camera_file is not None and not camera_file.is_file():
+        print(f"note: the trainee camera video {camera_file} is missing; replaying without it")
+        camera_file = None
     cfg = RunConfig(
         offscreen=offscreen,
         width=width,
@@ -57,6 +62,7 @@ def play_command(args) -> int:
         audio_out=args.audio_out,
         levels={str(k): int(v) for k, v in (config.get("levels") or {}).items()},
         reports={str(k): str(v) for k, v in (config.get("reports") or {}).items()},
+        camera_replay=camera_file,
     )
     app = SightlineApp(pack, cfg)
     if not offscreen:  # the reviewer's controls

@@ -38,6 +38,17 @@ def run_command(args: argparse.Namespace) -> int:
             if path.suffix.lower() not in (".mp4", ".m4v", ".mov", ".mkv"):
                 raise CliError(f"{path}: the instructor video is H.264, use a .mp4 name")
             path.parent.mkdir(parents=True, exist_ok=True)
+    camera = args.trainee_camera
+    if camera is not None:
+        if args.record is None:
+            raise CliError("--trainee-camera is recorded with the session: add --record FILE")
+        if offscreen and camera.isdigit():
+            raise CliError(
+                "--trainee-camera N needs a live run in a window; a headless run takes a "
+                "video file standing in for the camera"
+            )
+        if not camera.isdigit() and not Path(camera).is_file():
+            raise CliError(f"--trainee-camera {camera}: no such video file")
     levels = parse_levels(args.volume)
     reports = parse_reports(args.report, pack)
     check_audio_out(args.audio_out)
@@ -75,6 +86,7 @@ def run_command(args: argparse.Namespace) -> int:
         audio_out=args.audio_out,
         levels=levels,
         reports=reports,
+        trainee_camera=camera,
     )
     if offscreen:
         print(
@@ -217,6 +229,11 @@ def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
         )
     if getattr(result, "audio_device", ""):
         lines.append(result.audio_device[0].upper() + result.audio_device[1:])
+    if getattr(result, "camera_out", None) is not None:
+        lines.append(
+            f"Trainee camera recorded to: {result.camera_out.resolve()} "
+            f"({result.camera_frames} frames)"
+        )
     if getattr(cfg, "audio_out", None) is not None:
         samples = getattr(result, "audio_samples", 0)
         lines.append(

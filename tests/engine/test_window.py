@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.conftest import onsets, run_cli, write_script
+from tests.conftest import onsets, read_frame_code, run_cli, write_clip, write_script
 
 pytestmark = [
     pytest.mark.render,
@@ -239,3 +239,44 @@ def test_live_sound_device_holds_the_soundtrack_at_a_constant_offset(
     print(f"device offsets (ms): {np.round(offsets * 1000, 1)}", proc.stdout.splitlines()[-1])
     assert np.all(offsets > 0.05)  # at least the 60 ms lead behind the session clock
     assert offsets.max() - offsets.min() < 0.040, offsets
+
+
+def test_live_trainee_camera_is_recorded_on_the_session_clock(x_display, fixture_pack, tmp_path):
+    """A window run with a camera (a coded clip standing in for a webcam, delivered at its
+    own pace on the camera's thread): its frames land in session time at a steady offset
+    (the camera started before the session), without drift or reordering."""
+    camera = tmp_path / "camera-in.mp4"
+    write_clip(camera, (200, 0, 0), [i / 30 for i in range(120)], size=(320, 240))
+    env = {**os.environ, "DISPLAY": x_display}
+    proc = run_cli(
+        "run",
+        str(fixture_pack),
+        "--window",
+        "--instructor",
+        "none",
+        "--audio",
+        "none",
+        "--size",
+        "320x180",
+        "--seconds",
+        "2.0",
+        "--record",
+        str(tmp_path / "s.rec"),
+        "--trainee-camera",
+        str(camera),
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import av
+
+    with av.open(str(tmp_path / "s.rec.camera.mp4")) as container:
+        frames = [
+            (float(f.pts * f.time_base), read_frame_code(f.to_ndarray(format="bgr24"))[1])
+            for f in container.decode(video=0)
+        ]
+    assert len(frames) >= 40  # about 60 in 2 s at 30 fps; the host decides the pace
+    offsets = np.array([code / 30 - t for t, code in frames])
+    print(f"camera offset {offsets.mean() * 1000:.1f} ms, spread {np.ptp(offsets) * 1000:.1f} ms")
+    assert np.ptp(offsets) < 0.1
+    codes = [code for _, code in frames]
+    assert codes == sorted(set(codes))  # each frame once, in order
