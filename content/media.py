@@ -29,16 +29,28 @@ class MediaInfo:
     has_audio: bool = False  # an audio track: the segment's soundtrack
 
 
+def _check_size(path: Path, what: str, limit: int) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise MediaError(f"{path}: cannot read {what} ({exc.strerror})") from None
+    if size > limit:
+        raise MediaError(f"{path}: {what} is {size} bytes, over {limit}")
+
+
+def _duration(path: Path, stream, container, what: str) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000
+    raise MediaError(f"{path}: {what} has no duration")
+
+
 def probe_media(path: Path) -> MediaInfo:
     """Open a clip, decode its first frame and report its shape; MediaError otherwise."""
     import av  # deferred: only loading and linting packs need it
 
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise MediaError(f"{path}: cannot read clip ({exc.strerror})") from None
-    if size > MAX_MEDIA_BYTES:
-        raise MediaError(f"{path}: clip is {size} bytes, over {MAX_MEDIA_BYTES}")
+    _check_size(path, "clip", MAX_MEDIA_BYTES)
     try:
         with av.open(str(path), "r") as container:
             if not container.streams.video:
@@ -47,12 +59,7 @@ def probe_media(path: Path) -> MediaInfo:
             width, height = stream.codec_context.width, stream.codec_context.height
             if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
                 raise MediaError(f"{path}: frame size {width}x{height} is out of bounds")
-            if stream.duration is not None and stream.time_base is not None:
-                duration = float(stream.duration * stream.time_base)
-            elif container.duration is not None:
-                duration = container.duration / 1_000_000
-            else:
-                raise MediaError(f"{path}: clip has no duration")
+            duration = _duration(path, stream, container, "clip")
             if not 0.0 < duration <= MAX_DURATION_S:
                 raise MediaError(f"{path}: duration {duration:.3f} s is out of bounds")
             first = next(container.decode(stream), None)
@@ -90,12 +97,7 @@ def probe_sound(path: Path) -> SoundInfo:
     """Open a pack's sound file and check it against the bounds; MediaError otherwise."""
     import av
 
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise MediaError(f"{path}: cannot read sound ({exc.strerror})") from None
-    if size > MAX_SOUND_BYTES:
-        raise MediaError(f"{path}: sound is {size} bytes, over {MAX_SOUND_BYTES}")
+    _check_size(path, "sound", MAX_SOUND_BYTES)
     try:
         with av.open(str(path), "r") as container:
             if not container.streams.audio:
@@ -104,12 +106,7 @@ def probe_sound(path: Path) -> SoundInfo:
             rate, channels = stream.codec_context.sample_rate, stream.codec_context.channels
             if not (8000 <= rate <= 192_000 and 1 <= channels <= 8):
                 raise MediaError(f"{path}: {rate} Hz, {channels} channels is out of bounds")
-            if stream.duration is not None and stream.time_base is not None:
-                duration = float(stream.duration * stream.time_base)
-            elif container.duration is not None:
-                duration = container.duration / 1_000_000
-            else:
-                raise MediaError(f"{path}: sound has no duration")
+            duration = _duration(path, stream, container, "sound")
             if not 0.0 < duration <= MAX_SOUND_S:
                 raise MediaError(
                     f"{path}: duration {duration:.3f} s is out of bounds (0-{MAX_SOUND_S:g} s)"

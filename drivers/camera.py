@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import collections
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import cv2
@@ -48,6 +48,34 @@ class Attributor:
             self._used.add(self.triggers[i])  # one trigger pull, one shot
             return weapon
         return self.colours.get(colour, "w1")
+
+
+class CameraOpenError(OSError):
+    pass
+
+
+def camera_frames(
+    cap: cv2.VideoCapture, is_file: bool, clock: Callable[[], float], stop: threading.Event
+) -> Iterator[tuple[float, float, np.ndarray]]:
+    """(arrival time on `clock`, the stream's own time, BGR image) for each frame until the
+    stream ends or `stop` is set. A file is delivered at its own pace, as a camera would."""
+    start = clock()
+    while not stop.is_set():
+        ok, img = cap.read()
+        if not ok:
+            return
+        media_s = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000
+        if is_file:
+            stop.wait(max(0.0, start + media_s - clock()))
+        yield clock(), media_s, img
+
+
+def open_camera(source: str) -> cv2.VideoCapture:
+    """Webcam N (digits) or a video file; CameraOpenError when it cannot be opened."""
+    cap = cv2.VideoCapture(int(source) if source.isdigit() else source)
+    if not cap.isOpened():
+        raise CameraOpenError(source)
+    return cap
 
 
 class CameraDevice:
@@ -96,8 +124,9 @@ class CameraDevice:
 
     def _run(self) -> None:
         is_file = not self.source.isdigit()
-        cap = cv2.VideoCapture(self.source if is_file else int(self.source))
-        if not cap.isOpened():
+        try:
+            cap = open_camera(self.source)
+        except CameraOpenError:
             self._fault(f"cannot open camera {self.source}", False)
             return
         w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
@@ -105,17 +134,8 @@ class CameraDevice:
         tracker = LaserTracker(w, h, fps)
         beam = FlashlightTracker(w, h)
         self.connected = True
-        start = self.clock()
         try:
-            while not self._stop.is_set():
-                ok, img = cap.read()
-                if not ok:
-                    self._fault("camera stream ended" if is_file else "camera lost", False)
-                    break
-                media_s = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000
-                if is_file:  # deliver a recording at its own pace, like a camera
-                    self._stop.wait(max(0.0, start + media_s - self.clock()))
-                now = self.clock()
+            for now, media_s, img in camera_frames(cap, is_file, self.clock, self._stop):
                 self.frames += 1
                 self.last_frame_s = now
                 light = beam.process(img)
@@ -131,6 +151,8 @@ class CameraDevice:
                     weapon = self.attributor.weapon_for(spot.color, now)
                     self.inputs.put(Shot(0.0, pos[0], pos[1], weapon), now)
                     self.shots += 1
+            if not self._stop.is_set():
+                self._fault("camera stream ended" if is_file else "camera lost", False)
         finally:
             cap.release()
             self.connected = False

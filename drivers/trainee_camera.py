@@ -21,6 +21,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from drivers.camera import CameraOpenError, camera_frames, open_camera
 from drivers.input_queue import host_now_s
 
 WIDTH = 640
@@ -33,10 +34,6 @@ def _fit(img: np.ndarray, width: int) -> np.ndarray:
         img = cv2.resize(img, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
     h, w = img.shape[:2]
     return np.ascontiguousarray(img[: h - h % 2, : w - w % 2])  # H.264 wants even sizes
-
-
-def _open(source: str) -> cv2.VideoCapture:
-    return cv2.VideoCapture(int(source) if source.isdigit() else source)
 
 
 class LiveCamera:
@@ -66,22 +63,15 @@ class LiveCamera:
 
     def _run(self) -> None:
         is_file = not self.source.isdigit()
-        cap = _open(self.source)
-        if not cap.isOpened():
+        try:
+            cap = open_camera(self.source)
+        except CameraOpenError:
             self._fault(f"cannot open trainee camera {self.source}", False)
             return
         self.connected = True
-        start = self.clock()
         try:
-            while not self._stop.is_set():
-                ok, img = cap.read()
-                if not ok:
-                    self._fault("trainee camera stream ended" if is_file else "camera lost", False)
-                    break
-                if is_file:  # deliver a recording at its own pace, like a camera
-                    media_s = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000
-                    self._stop.wait(max(0.0, start + media_s - self.clock()))
-                item = (self.clock(), _fit(img, self.width))
+            for now, _, img in camera_frames(cap, is_file, self.clock, self._stop):
+                item = (now, _fit(img, self.width))
                 try:
                     self._q.put_nowait(item)
                 except queue.Full:  # the recorder fell behind: lose the oldest
@@ -89,6 +79,8 @@ class LiveCamera:
                     self._q.put_nowait(item)
                     self.dropped += 1
                 self.frames += 1
+            if not self._stop.is_set():
+                self._fault("trainee camera stream ended" if is_file else "camera lost", False)
         finally:
             cap.release()
             self.connected = False
@@ -121,7 +113,7 @@ class FileCamera:
         self.name = f"trainee-camera:{source}"
         self.frames = 0
         self.dropped = 0
-        self._cap = _open(source)
+        self._cap = cv2.VideoCapture(int(source) if source.isdigit() else source)
         self._next: tuple[float, np.ndarray] | None = None
         self._done = not self._cap.isOpened()
         if self._done and on_fault:
