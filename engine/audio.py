@@ -39,6 +39,7 @@ RATE = bundled_sounds.RATE
 CHANNELS = 2
 CHUNK = RATE  # samples per decoded chunk of clip audio (one second)
 CACHE_BYTES = 96 * 1024 * 1024  # decoded clip audio kept, all clips together
+OPEN_CLIPS = 8  # clip files kept open for their audio
 MAX_VOICES = 32  # sounds playing at once beyond the soundtrack; the oldest is dropped
 _BUS_INDEX = {name: i for i, name in enumerate(LEVELS)}
 
@@ -156,10 +157,12 @@ class ClipAudio:
             return out
 
     def close(self) -> None:
+        """Release the file; the next read opens it again."""
         with self.lock:
             if self._container is not None:
                 self._container.close()
                 self._container = None
+            self.has_audio = None
 
 
 class ClipAudioCache:
@@ -168,7 +171,7 @@ class ClipAudioCache:
     def __init__(self, resolve: Callable[[str], Path], budget_bytes: int = CACHE_BYTES):
         self.resolve = resolve
         self.budget = budget_bytes
-        self._clips: dict[str, ClipAudio] = {}
+        self._clips: OrderedDict[str, ClipAudio] = OrderedDict()
         self._chunks: OrderedDict[tuple[str, int], np.ndarray | None] = OrderedDict()
         self._lock = threading.Lock()
         self._pending: set[tuple[str, int]] = set()
@@ -181,6 +184,9 @@ class ClipAudioCache:
         with self._lock:
             if clip not in self._clips:
                 self._clips[clip] = ClipAudio(self.resolve(clip))
+                if len(self._clips) > OPEN_CLIPS:  # a big pack: keep few files open
+                    self._clips.popitem(last=False)[1].close()
+            self._clips.move_to_end(clip)
             return self._clips[clip]
 
     def _decode(self, key: tuple[str, int]) -> np.ndarray | None:

@@ -204,3 +204,19 @@ def test_clip_audio_at_another_rate_keeps_its_timing(tmp_path):
     mixed = np.concatenate([clip.decode_chunk(i) for i in range(5)])[:, 0]
     clip.close()
     assert onsets(mixed, RATE, 0.2) == pytest.approx(marks, abs=0.5e-3)
+
+
+def test_few_clip_files_stay_open_for_sound(tmp_path, monkeypatch):
+    """A pack with many clips: at most OPEN_CLIPS files are held open; an evicted clip
+    opens again when it is needed."""
+    import engine.audio as audio
+
+    monkeypatch.setattr(audio, "OPEN_CLIPS", 2)
+    for name in "abc":
+        write_sync_clip(tmp_path / f"{name}.mp4", 1.0, (0.25,), 1000.0)
+    cache = audio.ClipAudioCache(lambda clip: tmp_path / clip, budget_bytes=0)
+    for clip in ["a.mp4", "b.mp4", "c.mp4", "a.mp4"]:
+        ready, data = cache.chunk(clip, 0, block=True)
+        assert ready and onsets(data[:, 0], RATE, 0.2) == pytest.approx([0.25], abs=1e-3)
+    assert list(cache._clips) == ["c.mp4", "a.mp4"]
+    cache.close()
