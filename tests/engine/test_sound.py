@@ -220,3 +220,28 @@ def test_few_clip_files_stay_open_for_sound(tmp_path, monkeypatch):
         assert ready and onsets(data[:, 0], RATE, 0.2) == pytest.approx([0.25], abs=1e-3)
     assert list(cache._clips) == ["c.mp4", "a.mp4"]
     cache.close()
+
+
+def test_the_demo_pistol_is_heard_on_its_muzzle_flash():
+    """The bundled doorway pack's draw clip: the flash frame and the report in its own
+    soundtrack fall on the same instant (the audible sync mark of the demo)."""
+    import cv2
+
+    from content import PACKS_DIR
+    from engine.audio import ClipAudio
+
+    path = PACKS_DIR / "demo" / "media" / "draw.mp4"
+    cap = cv2.VideoCapture(str(path))
+    means = []
+    while True:
+        ok, img = cap.read()
+        if not ok:
+            break
+        means.append(img.astype(float).mean())
+    flash_s = (int(np.argmax(np.diff(means))) + 1) / 30
+    clip = ClipAudio(path)
+    track = np.concatenate([clip.decode_chunk(i) for i in range(4)])[:, 0]
+    clip.close()
+    bang = min(onsets(track, RATE, 0.5), key=lambda t: abs(t - flash_s))
+    assert flash_s == pytest.approx(3.3, abs=1e-6)
+    assert bang == pytest.approx(flash_s, abs=0.005)
