@@ -55,6 +55,19 @@ def level_gain(percent: float) -> float:
     return p * p
 
 
+KNEE = 0.8  # the limiter leaves samples below this alone
+
+
+def soft_limit(x: np.ndarray) -> np.ndarray:
+    """Samples above the knee are bent smoothly towards full scale instead of clipping
+    (a gunshot over a shout): below it, the mix is untouched."""
+    a = np.abs(x)
+    if a.max(initial=0.0) <= KNEE:
+        return x
+    bent = KNEE + (1 - KNEE) * np.tanh((a - KNEE) / (1 - KNEE))
+    return (np.sign(x) * np.where(a <= KNEE, a, bent)).astype(np.float32)
+
+
 def _to_stereo_f32(frames: list[np.ndarray]) -> np.ndarray:
     if not frames:
         return np.zeros((0, CHANNELS), np.float32)
@@ -432,7 +445,7 @@ class AudioMixer:
             self._mix_voices(out, gains, ramp)
         out *= master0 if master0 == master1 else master0 + (master1 - master0) * ramp
         self._gains = gains
-        self.sink.write(out)
+        self.sink.write(soft_limit(out))
         self.next_sample = hi
 
     def _command(self, cmd, state: SimState) -> None:

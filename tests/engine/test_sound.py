@@ -245,3 +245,15 @@ def test_the_demo_pistol_is_heard_on_its_muzzle_flash():
     bang = min(onsets(track, RATE, 0.5), key=lambda t: abs(t - flash_s))
     assert flash_s == pytest.approx(3.3, abs=1e-6)
     assert bang == pytest.approx(flash_s, abs=0.005)
+
+
+def test_the_limiter_bends_peaks_and_leaves_the_rest_alone():
+    from engine.audio import KNEE, soft_limit
+
+    x = np.linspace(-3, 3, 6001, dtype=np.float32)[:, None].repeat(2, axis=1)
+    y = soft_limit(x)
+    assert np.abs(y).max() <= 1.0  # full scale at most (float32 rounds tanh(11) to 1)
+    quiet = np.abs(x) <= KNEE
+    assert np.array_equal(y[quiet], x[quiet])
+    assert np.all(np.diff(y[:, 0]) >= 0)  # still monotonic: no folding, no clicks
+    assert np.array_equal(soft_limit(x * 0.1), x * 0.1)
