@@ -364,6 +364,13 @@ class SightlineApp:
                 else f"last shot {host_now_s() - self._last_click_s:.1f} s ago"
             )
             lines.append(f"mouse: connected, {age}")
+        if not self.cfg.offscreen:
+            sink = self.device_sink
+            lines.append(
+                "sound: silent (no sound card)"
+                if sink is None
+                else f"sound: card, {sink.lead * 1000 / 48_000:.0f} ms lead, ran dry {sink.dry}x"
+            )
         if self.cfg.script:
             lines.append(f"script: {len(self.cfg.script)} events")
         lines += [d.status_line() for d in self.session.devices]
