@@ -421,7 +421,7 @@ class AudioMixer:
             self._command(cmd, state)
         lo, hi = self.span(state.tick)
         if self._tick is not None and state.tick != self._tick + 1:
-            lo = self.next_sample  # after a seek: keep the output contiguous
+            lo, hi = self.next_sample, self.next_sample + hi - lo  # after a seek: contiguous
         self._tick = state.tick
         n = hi - lo
         if n <= 0:
