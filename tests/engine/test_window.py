@@ -142,7 +142,10 @@ def test_replay_window_jumps_to_the_next_shot_or_flag(x_display, fixture_pack, t
         timeout=120,
     )
     assert made.returncode == 0
-    env = {**os.environ, "DISPLAY": x_display}
+    # sound on (OpenAL's wave-file backend), so the seeks run through the mixer as well
+    conf = tmp_path / "alsoft.conf"
+    conf.write_text(f"[general]\ndrivers = wave\n[wave]\nfile = {tmp_path / 'dev.wav'}\n")
+    env = {**os.environ, "DISPLAY": x_display, "ALSOFT_CONF": str(conf)}
     app = subprocess.Popen(
         [sys.executable, "-m", "tools.cli", "replay", str(rec)],
         env=env,
@@ -161,6 +164,7 @@ def test_replay_window_jumps_to_the_next_shot_or_flag(x_display, fixture_pack, t
             app.kill()
     assert app.returncode == 0, err[-2000:]
     assert "Shots: 2," in out  # at the second shot: both shots, and only the first flag
+    assert "Sound device: 60 ms behind sim time" in out
     assert "Flags: 0.300 s 'one'" in out and "'two'" not in out
 
 
