@@ -13,7 +13,6 @@ Reports, as findings with a level, a file, a line where known and a key path:
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -68,21 +67,10 @@ def _finding(pack: Pack, level: str, where: str, message: str) -> Finding:
     return Finding(level, str(manifest), locate(text, where), where, message)
 
 
-def reachable(pack: Pack, start: str) -> set[str]:
-    segs = pack.scenario.segments
-    seen, todo = {start}, deque([start])
-    while todo:
-        for nxt in segs[todo.popleft()].successors():
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
-
-
 def _graph_findings(pack: Pack) -> list[Finding]:
     sc = pack.scenario
     out = []
-    from_start = reachable(pack, sc.start)
+    from_start = sc.reachable()
     for seg_id in sc.segments:
         if seg_id not in from_start:
             out.append(
@@ -116,7 +104,7 @@ def _graph_findings(pack: Pack) -> list[Finding]:
                     + ("(it loops forever)" if seg.loop else "(it holds its last frame forever)"),
                 )
             )
-        elif endings and not (reachable(pack, seg.id) & endings):
+        elif endings and not (sc.reachable(seg.id) & endings):
             out.append(
                 _finding(pack, "error", f"segments.{seg.id}", "no ending can be reached from here")
             )

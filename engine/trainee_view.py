@@ -22,6 +22,7 @@ from panda3d.core import (
 )
 
 from engine.lowlight import LowLight, LowLightPass
+from sim.hit_zones import letterbox
 
 MARKER_LIFETIME_S = 2.0
 #: Marker colours per weapon, in order of first appearance (R, G, B, A).
@@ -33,13 +34,6 @@ MARKER_COLOURS = (
     (1.0, 0.4, 1.0, 1),
     (1.0, 1.0, 1.0, 1),
 )
-
-
-def letterbox(media_aspect: float, screen_aspect: float) -> tuple[float, float]:
-    """Half-width and half-height of the video card in render2d units (-1..1)."""
-    if media_aspect >= screen_aspect:
-        return 1.0, screen_aspect / media_aspect
-    return media_aspect / screen_aspect, 1.0
 
 
 def _ring_texture(size: int = 64) -> Texture:

@@ -48,20 +48,33 @@ def point_in_polygon(x: float, y: float, poly: np.ndarray) -> bool:
     return bool(np.count_nonzero(crosses & (x < x_at)) % 2)
 
 
+def letterbox(media_aspect: float, screen_aspect: float) -> tuple[float, float]:
+    """The fraction of the screen's width and height the video fills when it is fit,
+    centred, without distortion (one of the two is 1.0). The one letterbox rule: the
+    trainee view draws by it and shots are mapped back through it."""
+    if media_aspect >= screen_aspect:  # bars top and bottom
+        return 1.0, screen_aspect / media_aspect
+    return media_aspect / screen_aspect, 1.0  # bars left and right
+
+
 def screen_to_media(
     x_norm: float, y_norm: float, screen_aspect: float, media_aspect: float
 ) -> tuple[float, float] | None:
     """Map a trainee-screen point to the video frame when the video is letterboxed (fit,
     centred) on the screen. Returns None for a point on the black bars."""
-    if media_aspect >= screen_aspect:  # bars top and bottom
-        h = screen_aspect / media_aspect
-        mx, my = x_norm, (y_norm - (1.0 - h) / 2.0) / h
-    else:  # bars left and right
-        w = media_aspect / screen_aspect
-        mx, my = (x_norm - (1.0 - w) / 2.0) / w, y_norm
+    w, h = letterbox(media_aspect, screen_aspect)
+    mx, my = (x_norm - (1.0 - w) / 2.0) / w, (y_norm - (1.0 - h) / 2.0) / h
     if not (0.0 <= mx <= 1.0 and 0.0 <= my <= 1.0):
         return None
     return mx, my
+
+
+def media_to_screen(
+    mx: float, my: float, screen_aspect: float, media_aspect: float
+) -> tuple[float, float]:
+    """The inverse of `screen_to_media`: a point on the video frame to the trainee screen."""
+    w, h = letterbox(media_aspect, screen_aspect)
+    return (1.0 - w) / 2.0 + mx * w, (1.0 - h) / 2.0 + my * h
 
 
 def hit_test(zones: tuple[Zone, ...], media_t_s: float, mx: float, my: float) -> Zone | None:

@@ -216,6 +216,18 @@ class Scenario:
     #: The report sound of each weapon kind.
     reports: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REPORTS))
 
+    def reachable(self, start: str | None = None) -> set[str]:
+        """Segment ids that can play from `start` (the scenario's start by default),
+        `start` included: the one reachability search (lint, graph)."""
+        first = self.start if start is None else start
+        seen, todo = {first}, [first]
+        while todo:
+            for nxt in self.segments[todo.pop()].successors():
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
     def validate(self) -> None:
         """Raise ScenarioError on the first structural problem, naming its key path."""
         if self.start not in self.segments:

@@ -10,7 +10,6 @@ once and drawn either as SVG (text) or PNG (OpenCV).
 from __future__ import annotations
 
 import html
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,7 +82,7 @@ def _ranks(sc) -> tuple[dict[str, int], set[tuple[str, str]]]:
 
 def layout(pack: Pack) -> tuple[dict[str, Node], list[Edge], tuple[int, int]]:
     sc = pack.scenario
-    reach = _reached(sc)
+    reach = sc.reachable()
     rank, _ = _ranks(sc)
     if any(s not in reach for s in sc.segments):
         last = max(rank[s] for s in reach) + 1
@@ -122,16 +121,6 @@ def layout(pack: Pack) -> tuple[dict[str, Node], list[Edge], tuple[int, int]]:
     n_back = sum(1 for e in edges if nodes[e.dst].x <= nodes[e.src].x and e.src != e.dst)
     width = MARGIN * 2 + max(rank.values()) * COL_W + NODE_W + 40
     return nodes, edges, (int(width), int(height + MARGIN + 14 * n_back))
-
-
-def _reached(sc) -> set[str]:
-    seen, todo = {sc.start}, deque([sc.start])
-    while todo:
-        for nxt in sc.segments[todo.popleft()].successors():
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
 
 
 def _label(trigger) -> str:
