@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.errors import UserError
+
 MAX_MEDIA_BYTES = 8 * 1024**3
 MAX_DIMENSION = 8192
 MAX_DURATION_S = 4 * 3600.0
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")
 
 
-class MediaError(ValueError):
+class MediaError(UserError, ValueError):
     """A missing, oversized or undecodable clip; the message names the file."""
 
 

@@ -26,6 +26,7 @@ from content.media import (
     probe_media,
     probe_sound,
 )
+from sim.errors import UserError
 from sim.events import ACTIONS, WEAPON_KINDS
 from sim.hit_zones import ROLES, Zone
 from sim.scenario import (
@@ -77,7 +78,7 @@ SETTINGS = ("indoor", "outdoor")
 SUBJECT_KEYS = ("role", "age_band", "gender", "race_ethnicity")
 
 
-class PackError(ValueError):
+class PackError(UserError, ValueError):
     """A broken pack; str() is one line naming the file, line and key path."""
 
 

@@ -13,11 +13,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from sim.errors import UserError
+
 PATTERN = (9, 6)  # inner corners
 CALIBRATION_DIR = Path("sightline-calibration")
 
 
-class CalibrationError(RuntimeError):
+class CalibrationError(UserError, RuntimeError):
     pass
 
 

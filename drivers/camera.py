@@ -19,6 +19,7 @@ import numpy as np
 
 from drivers.input_queue import InputQueue, host_now_s
 from drivers.laser_tracker import FlashlightTracker, LaserTracker
+from sim.errors import UserError
 from sim.events import FlashlightMove, Shot
 
 ATTRIBUTION_WINDOW_S = 0.15
@@ -50,7 +51,7 @@ class Attributor:
         return self.colours.get(colour, "w1")
 
 
-class CameraOpenError(OSError):
+class CameraOpenError(UserError, OSError):
     pass
 
 

@@ -19,12 +19,13 @@ from drivers.input_queue import InputQueue, host_now_s
 from drivers.lightgun import BAUD, SEPARATORS, USB_IDS, LightGun
 from drivers.link import SerialLink
 from drivers.sightline_device import SightlineDevice
+from sim.errors import UserError
 from sim.runtime import AmmoChanged, DryFire, ShotMarker
 
 KINDS = ("openfire", "gun4ir", "recoil-kit", "laser-tracker", "camera")
 
 
-class DeviceSpecError(ValueError):
+class DeviceSpecError(UserError, ValueError):
     pass
 
 

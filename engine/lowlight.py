@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from panda3d.core import NodePath, PTA_LVecBase4f, Shader, Vec4
 
+from sim.errors import UserError
+
 MAX_LIGHTS = 8
 FADE_S = 0.8  # day <-> night transition
 FLASH_S = 0.12  # muzzle flash decay
@@ -73,7 +75,7 @@ void main() {
 """
 
 
-class ShaderError(RuntimeError):
+class ShaderError(UserError, RuntimeError):
     pass
 
 

@@ -13,10 +13,12 @@ from pathlib import Path
 
 from panda3d.core import loadPrcFileData
 
+from sim.errors import UserError
+
 GL_PACKAGES = "libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri"
 
 
-class DisplayError(RuntimeError):
+class DisplayError(UserError, RuntimeError):
     pass
 
 

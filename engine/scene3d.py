@@ -16,11 +16,13 @@ from importlib.metadata import entry_points
 
 from panda3d.core import CardMaker, NodePath, PerspectiveLens, TextNode, Vec3
 
+from sim.errors import UserError
+
 GROUP = "sightline.extensions"
 FOV_DEG = 60.0
 
 
-class ExtensionError(RuntimeError):
+class ExtensionError(UserError, RuntimeError):
     pass
 
 

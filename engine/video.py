@@ -21,6 +21,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from sim.errors import UserError
+
 log = logging.getLogger(__name__)
 
 #: Frames within this of a requested time count as at it (timestamp round-off).
@@ -30,7 +32,7 @@ _SEEK_AHEAD_S = 2.0
 _EOF = None
 
 
-class VideoError(RuntimeError):
+class VideoError(UserError, RuntimeError):
     """A clip that cannot be opened or decoded; the message names the file."""
 
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.errors import UserError
 
-class VideoOutError(RuntimeError):
+
+class VideoOutError(UserError, RuntimeError):
     pass
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sim.errors import UserError
+
 #: Keys an instructor can branch with.
 BRANCH_KEYS = frozenset("123456789")
 #: Weapon kinds a shot can come from (hit and shot triggers can require one).
@@ -26,7 +28,7 @@ MAX_SOUND_NAME = 32
 LEVEL_CONTROLS = ("master", "scenario", "effects", "distractor")
 
 
-class InputError(ValueError):
+class InputError(UserError, ValueError):
     """A malformed input event; the message names what and where."""
 
 

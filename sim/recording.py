@@ -23,6 +23,7 @@ from typing import BinaryIO
 import msgpack
 
 from sim import events as ev
+from sim.errors import UserError
 
 MAGIC = b"SIGHTLINE-REC\x01\n"
 MAX_RECORD = 1 << 20
@@ -50,7 +51,7 @@ EVENT_TYPES = {
 }
 
 
-class RecordingError(ValueError):
+class RecordingError(UserError, ValueError):
     pass
 
 

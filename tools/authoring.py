@@ -23,12 +23,13 @@ import numpy as np
 
 from content.media import VIDEO_SUFFIXES, probe_media
 from content.pack import CATEGORIES, MANIFEST, PackError, load_pack
+from sim.errors import UserError
 from sim.hit_zones import ROLES, Zone
 
 MAX_TRACK_FRAMES = 20_000
 
 
-class AuthoringError(RuntimeError):
+class AuthoringError(UserError, RuntimeError):
     pass
 
 

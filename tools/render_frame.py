@@ -13,9 +13,10 @@ import cv2
 import numpy as np
 
 from content.pack import load_pack
+from sim.errors import UserError
 
 
-class RenderFrameError(ValueError):
+class RenderFrameError(UserError, ValueError):
     pass
 
 
