@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.errors import UserError
 from sim.events import ACTIONS, BRANCH_KEYS, WEAPON_KINDS
 from sim.hit_zones import ROLES, Zone
 from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
 
 
-class ScenarioError(ValueError):
+class ScenarioError(UserError, ValueError):
     """A structural problem in a scenario graph; the message names the key path."""
 
 
