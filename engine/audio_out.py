@@ -23,6 +23,10 @@ clock (typically 20-50 parts per million, 1-3 ms a minute).
 
 Runs on the render thread (Panda3D's audio calls are not thread-safe). No device is not an
 error: the caller falls back to no sound with one warning.
+
+Owns PandaSink, the only sink that touches Panda3D (the others are in
+engine/audio_sinks.py). Must not import the mixer (engine/audio.py) or the decode cache
+(engine/clip_audio.py).
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from engine.audio import CHANNELS, RATE, AudioError, Sink
+from engine.audio_format import CHANNELS, RATE, AudioError
+from engine.audio_sinks import Sink
 
 LEAD_S = 0.06
 TOLERANCE_S = 0.015

@@ -69,7 +69,7 @@ class FrameCapture:
 
     def audio_sink(self):
         """A sink for engine.audio.AudioMixer that muxes the sound into this file."""
-        from engine.audio import Sink
+        from engine.audio_sinks import Sink
 
         capture = self
 

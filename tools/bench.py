@@ -481,7 +481,10 @@ def bench_audio(args: argparse.Namespace) -> int:
 
     from content import DEMO_PACK
     from content.pack import load_pack
-    from engine.audio import CHUNK, RATE, AudioMixer, ClipAudio, NullSink
+    from engine.audio import AudioMixer
+    from engine.audio_format import RATE
+    from engine.audio_sinks import NullSink
+    from engine.clip_audio import CHUNK, ClipAudio
     from engine.session import Session
     from sim.events import KeyPress, Pause, PlaySound, Resume, Shot
     from tools.sync_pack import make_sync_pack, onsets

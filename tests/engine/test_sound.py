@@ -6,15 +6,19 @@ the Session hands out and the audio the mixer writes can be compared directly.""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from content import sounds as bundled
 from content.pack import load_pack
-from engine.audio import RATE, AudioMixer, NullSink, level_gain
+from engine.audio import AudioMixer, level_gain
+from engine.audio_format import RATE
+from engine.audio_sinks import NullSink
 from engine.session import Session
 from sim.events import KeyPress, Malfunction, Pause, PlaySound, Resume, SetLevel, Shot
+from sim.runtime import ScenarioRuntime, ShotMarker, StartSound
 from tests.conftest import onsets, write_sync_clip
 
 
@@ -44,11 +48,12 @@ def run(pack_dir, events, seconds, fps=60, levels=None, reports=None, hz=120):
     """(flash onsets in the picture, the mixed audio (n, 2), the session)."""
     pack = load_pack(pack_dir)
     clock = Clock()
-    session = Session(pack, clock, hz, block_video=True, levels=levels)
+    # the report table (weapon id or kind -> sound) is the sim's: the runtime chooses each
+    # shot's report and says so in a StartSound(source="report")
+    extra = {"reports": reports} if reports else {}
+    session = Session(pack, clock, hz, block_video=True, levels=levels, **extra)
     sink = ArraySink()
-    session.audio = AudioMixer(
-        pack.scenario, pack.root, pack.clip_path, hz, sink, block=True, reports=reports
-    )
+    session.audio = AudioMixer(pack.scenario, pack.root, pack.clip_path, hz, sink, block=True)
     session.schedule(events)
     bright = []
     for n in range(round(seconds * fps)):
@@ -121,6 +126,52 @@ def test_each_weapon_kind_makes_its_report(sync_pack):
     assert np.allclose(audio[at : at + 960, 0], pistol, atol=1e-4)
 
 
+def mix_commands(pack_dir, commands_at: dict, ticks: int, hz: int = 120):
+    """(the mixed audio, the mixer) of `ticks` ticks of the pack's start state, with the
+    given commands on the given ticks: the mixer alone, fed as the Session feeds it."""
+    pack = load_pack(pack_dir)
+    base = ScenarioRuntime(pack.scenario, hz).state
+    sink = ArraySink()
+    mixer = AudioMixer(pack.scenario, pack.root, pack.clip_path, hz, sink, block=True)
+    for tick in range(ticks):
+        mixer.on_tick(replace(base, tick=tick), commands_at.get(tick, []))
+    mixer.close()
+    return sink.audio, mixer
+
+
+def test_a_report_plays_from_the_sims_start_sound_on_the_shots_tick(fixture_pack):
+    marker = ShotMarker(0.5, 0.5, "w1", None, None, "firearm")
+    audio, mixer = mix_commands(
+        fixture_pack, {10: [marker, StartSound("pistol", "effects", "report")]}, ticks=30
+    )
+    assert mixer.started == [(10 * RATE // 120, "pistol")]  # the tick's first sample
+    at = 10 * RATE // 120
+    assert np.abs(audio[:at]).max() == 0.0  # the clip is silent: nothing before the shot
+    pistol = bundled.bundled("pistol")[:960] * level_gain(80)  # the effects level
+    assert np.allclose(audio[at : at + 960, 0], pistol, atol=1e-4)
+
+
+def test_a_shot_marker_alone_makes_no_sound(fixture_pack):
+    """The mixer no longer chooses a report: a shot with no StartSound is silent."""
+    marker = ShotMarker(0.5, 0.5, "w1", None, None, "firearm")
+    audio, mixer = mix_commands(fixture_pack, {10: [marker]}, ticks=30)
+    assert mixer.started == [] and mixer.dropped == []
+    assert np.abs(audio).max() == 0.0
+
+
+def test_a_report_is_mixed_like_any_started_sound(fixture_pack):
+    """Source "report" gets what every StartSound gets: the bus it names, its level, the
+    tick's first sample; so a report mapped to a distractor-bus sound plays on that bus."""
+    outputs = {}
+    for source in ("report", "instructor", "pack"):
+        commands = {5: [StartSound("rifle", "effects", source)], 12: []}
+        commands[12] = [StartSound("siren", "distractor", source)]
+        outputs[source], _ = mix_commands(fixture_pack, commands, ticks=40)
+    assert np.abs(outputs["report"]).max() > 0.1
+    assert np.array_equal(outputs["report"], outputs["instructor"])
+    assert np.array_equal(outputs["report"], outputs["pack"])
+
+
 def test_a_report_never_delays_the_shot(sync_pack, tmp_path):
     """Shots register on the same tick with sound on or off, and with the pack's own
     sound file broken (it is reported, the session goes on)."""
@@ -187,7 +238,7 @@ def test_a_looping_segment_loops_its_sound(tmp_path):
 
 def test_clip_audio_at_another_rate_keeps_its_timing(tmp_path):
     """A 44.1 kHz track is resampled to the mix rate chunk by chunk; beeps stay put."""
-    from engine.audio import ClipAudio
+    from engine.clip_audio import ClipAudio
     from engine.video_out import H264Writer
 
     rate, path = 44_100, tmp_path / "c44.mp4"
@@ -209,7 +260,7 @@ def test_clip_audio_at_another_rate_keeps_its_timing(tmp_path):
 def test_few_clip_files_stay_open_for_sound(tmp_path, monkeypatch):
     """A pack with many clips: at most OPEN_CLIPS files are held open; an evicted clip
     opens again when it is needed."""
-    import engine.audio as audio
+    import engine.clip_audio as audio
 
     monkeypatch.setattr(audio, "OPEN_CLIPS", 2)
     for name in "abc":
@@ -228,7 +279,7 @@ def test_the_demo_pistol_is_heard_on_its_muzzle_flash():
     import cv2
 
     from content import PACKS_DIR
-    from engine.audio import ClipAudio
+    from engine.clip_audio import ClipAudio
 
     path = PACKS_DIR / "demo" / "media" / "draw.mp4"
     cap = cv2.VideoCapture(str(path))
