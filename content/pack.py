@@ -27,26 +27,11 @@ from content.media import (
     probe_sound,
 )
 from sim.errors import UserError
-from sim.events import ACTIONS, WEAPON_KINDS
+from sim.events import WEAPON_KINDS
 from sim.hit_zones import ROLES, Zone
-from sim.scenario import (
-    TRIGGER_KINDS,
-    ActionTrigger,
-    Cue,
-    EndTrigger,
-    HitTrigger,
-    KeyTrigger,
-    NoShotTrigger,
-    Scenario,
-    ScenarioError,
-    Segment,
-    ShotTrigger,
-    SoundCue,
-    TimeTrigger,
-    Transition,
-    Trigger,
-)
+from sim.scenario import Cue, Scenario, ScenarioError, Segment, SoundCue, Transition
 from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
+from sim.triggers import TRIGGER_KINDS, TRIGGERS
 
 MANIFEST = "scenario.toml"
 FORMAT_VERSION = 1
@@ -383,6 +368,21 @@ def _extension(doc: _Doc, table: dict) -> str | None:
     return name
 
 
+@dataclass(frozen=True)
+class _Fields:
+    """One table of the manifest, read by a trigger kind's `parse` (sim.triggers)."""
+
+    doc: _Doc
+    table: dict
+    where: str
+
+    def get(self, key: str, kind: type | tuple, default: Any = ...) -> Any:
+        return self.doc.get(self.table, key, self.where, kind, default)
+
+    def choice(self, key: str, options: tuple, default: Any = ...) -> Any:
+        return self.doc.choice(self.table, key, self.where, options, default)
+
+
 class _SegmentLoader:
     def __init__(self, doc: _Doc, root: Path, probe: bool, collect_media: bool):
         self.doc, self.root, self.probe, self.collect = doc, root, probe, collect_media
@@ -466,35 +466,12 @@ class _SegmentLoader:
             raise doc.fail(where, "expected a table")
         on = doc.get(table, "on", where, str)
         to = doc.get(table, "to", where, str)
-        weapon = None
-        if on in ("hit", "shot"):
-            weapon = doc.choice(table, "weapon", where, WEAPON_KINDS, None)
-        trigger: Trigger
-        if on == "key":
-            trigger = KeyTrigger(
-                doc.get(table, "key", where, str), doc.get(table, "label", where, str, "")
-            )
-        elif on == "end":
-            trigger = EndTrigger()
-        elif on == "time":
-            trigger = TimeTrigger(doc.get(table, "at", where, NUM))
-        elif on == "hit":
-            trigger = HitTrigger(
-                doc.get(table, "zone", where, str, None),
-                doc.get(table, "role", where, str, None),
-                weapon,
-            )
-        elif on == "shot":
-            trigger = ShotTrigger(weapon)
-        elif on == "no-shot":
-            trigger = NoShotTrigger(doc.get(table, "by", where, NUM))
-        elif on == "action":
-            trigger = ActionTrigger(doc.choice(table, "action", where, ACTIONS))
-        else:
+        kind = TRIGGERS.get(on)
+        if kind is None:
             raise doc.fail(
                 f"{where}.on", f"unknown trigger {on!r} (expected {', '.join(TRIGGER_KINDS)})"
             )
-        return Transition(trigger, to)
+        return Transition(kind.parse(_Fields(doc, table, where)), to)
 
     def cue(self, table: object, where: str) -> Cue:
         if not isinstance(table, dict):

@@ -157,6 +157,16 @@ class SetLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class TargetHit:
+    """A scene extension's 3D target was hit by a shot (a steel plate fell). The engine
+    puts it on the queue when the extension reports the hit, so the sim records it."""
+
+    t_s: float
+    target: str
+    weapon: str = "w1"
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     t_s: float
 
@@ -183,6 +193,7 @@ InputEvent = (
     | FlashlightMove
     | PlaySound
     | SetLevel
+    | TargetHit
 )
 
 

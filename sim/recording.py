@@ -47,6 +47,7 @@ EVENT_TYPES = {
         ev.DeviceStatus,
         ev.MagazineChange,
         ev.FlashlightMove,
+        ev.TargetHit,
     )
 }
 

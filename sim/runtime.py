@@ -1,15 +1,18 @@
 """The scenario runtime: advances a scenario graph one fixed tick at a time.
 
 `ScenarioRuntime.step(events)` is one tick. In order it: moves media time (unless paused or
-holding) and notes the cues it passes; fires the first automatic transition due (time,
-no-shot, then end of clip); applies the tick's input events in time order (keys, coded
-trainee actions, shots with their hit and shot transitions, pause and resume). It returns
-the new state plus commands for the engine (play a clip, draw a shot marker, the scenario
-ended). Same scenario + same events at the same ticks = same states: each state carries a
-digest chained over every tick so far, for replay verification.
+holding) and notes the cues it passes; fires the first automatic transition due (triggers
+due on the tick, then at the end of the clip); applies the tick's input events in time
+order (keys, coded trainee actions, shots with their hit and shot transitions, pause and
+resume). When each trigger kind fires is the kind's own business (sim/triggers.py); this
+module asks them, in that order. It returns the new state plus commands for the engine
+(play a clip, draw a shot marker and start its report, the scenario ended). Same scenario
++ same events at the same ticks = same states: each state carries a digest chained over
+every tick so far, for replay verification.
 
-Time is the tick count: tick n is at n / tick_hz seconds of session time; the state
-returned by the n-th step is the state at that time. Must not import outside the
+The state and commands live in sim/commands.py, the records in sim/records.py; both are
+re-exported here. Time is the tick count: tick n is at n / tick_hz seconds of session time;
+the state returned by the n-th step is the state at that time. Must not import outside the
 standard library, numpy and sim; never reads a clock.
 """
 
@@ -18,8 +21,19 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from functools import partial
 
+from sim.commands import (
+    AmmoChanged,
+    Command,
+    DryFire,
+    PlayClip,
+    ScenarioEnded,
+    ShotMarker,
+    SimState,
+    StartSound,
+    StepResult,
+)
 from sim.events import (
     DeviceStatus,
     EndScenario,
@@ -37,187 +51,46 @@ from sim.events import (
     SetLevel,
     SetView,
     Shot,
+    TargetHit,
     TraineeAction,
 )
 from sim.hit_zones import hit_test, screen_to_media
-from sim.scenario import (
-    ActionTrigger,
-    EndTrigger,
-    HitTrigger,
-    KeyTrigger,
-    NoShotTrigger,
-    Scenario,
-    Segment,
-    ShotTrigger,
-    TimeTrigger,
+from sim.records import (
+    ActionRecord,
+    BranchRecord,
+    CueRecord,
+    FlagRecord,
+    LevelRecord,
+    SessionLog,
+    ShotRecord,
+    SoundRecord,
+    TargetHitRecord,
 )
-from sim.sounds import DEFAULT_LEVELS, LEVELS, MAX_LEVEL
+from sim.scenario import Scenario, Segment
+from sim.sounds import DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, MAX_LEVEL
+from sim.triggers import InstructorBranch, SegmentClock, ShotOutcome
 
-
-@dataclass(frozen=True, slots=True)
-class SimState:
-    tick: int
-    t_s: float
-    segment: str
-    media_t_s: float
-    paused: bool
-    holding: bool  # the clip reached its out time and nothing follows: wait on the instructor
-    ended: bool
-    shots: int
-    hits: int
-    score: int
-    flags: int
-    markers: bool  # the trainee sees hit markers
-    low_light: bool
-    flashlight: bool  # the flashlight reveal (issue 7 renders it)
-    levels: tuple[int, ...]  # volumes in percent, in sim.sounds.LEVELS order
-    digest: bytes = field(repr=False)
-
-
-# Commands for the engine ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PlayClip:
-    segment: str
-    clip: str
-    media_in_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class ShotMarker:
-    x_norm: float
-    y_norm: float
-    weapon: str
-    zone: str | None
-    role: str | None
-    kind: str = "firearm"  # the weapon kind, for its report
-
-
-@dataclass(frozen=True, slots=True)
-class StartSound:
-    """Play a sound now: `source` is "pack" (a segment's scheduled sound) or "instructor"."""
-
-    sound: str
-    bus: str
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class ScenarioEnded:
-    segment: str
-    by_instructor: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class DryFire:
-    """A trigger pull that did not fire (an injected stoppage, an empty or missing
-    magazine): no recoil pulse."""
-
-    weapon: str
-    reason: str = "malfunction"
-
-
-@dataclass(frozen=True, slots=True)
-class AmmoChanged:
-    """Rounds left in a weapon's magazine changed (for the gun's display)."""
-
-    weapon: str
-    rounds: int
-
-
-Command = PlayClip | ShotMarker | ScenarioEnded | DryFire | AmmoChanged | StartSound
-
-
-@dataclass(frozen=True, slots=True)
-class StepResult:
-    state: SimState
-    commands: tuple[Command, ...]
-
-
-# Records for the end-of-run summary and the after-action review -----------------------
-
-
-@dataclass(frozen=True, slots=True)
-class BranchRecord:
-    tick: int
-    t_s: float
-    from_segment: str
-    to_segment: str
-    trigger: str  # the trigger's description
-    kind: str  # the trigger's kind (key, end, time, hit, shot, no-shot, action)
-
-
-@dataclass(frozen=True, slots=True)
-class CueRecord:
-    tick: int
-    t_s: float
-    segment: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class ActionRecord:
-    tick: int
-    t_s: float
-    segment: str
-    action: str
-
-
-@dataclass(frozen=True, slots=True)
-class ShotRecord:
-    tick: int
-    t_s: float
-    weapon: str
-    kind: str
-    x_norm: float
-    y_norm: float
-    segment: str
-    media_t_s: float
-    zone: str | None
-    role: str | None
-    points: int
-    cue: str | None  # the latest cue passed in this segment, if any
-    since_cue_s: float | None  # reaction time from that cue
-    fired: bool = True  # False: a dry trigger pull
-    dry_reason: str = ""  # "malfunction" (injected) or "empty" (no rounds, no magazine)
-
-
-@dataclass(frozen=True, slots=True)
-class SoundRecord:
-    tick: int
-    t_s: float
-    segment: str
-    sound: str
-    source: str  # "pack" or "instructor"
-
-
-@dataclass(frozen=True, slots=True)
-class LevelRecord:
-    tick: int
-    t_s: float
-    control: str
-    percent: int
-
-
-@dataclass(frozen=True, slots=True)
-class FlagRecord:
-    tick: int
-    t_s: float
-    segment: str
-    media_t_s: float
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Instructor:
-    """The trigger of a branch the instructor forced (jump, replay)."""
-
-    kind: str
-    text: str
-
-    def describe(self) -> str:
-        return self.text
+__all__ = [
+    "ActionRecord",
+    "AmmoChanged",
+    "BranchRecord",
+    "Command",
+    "CueRecord",
+    "DryFire",
+    "FlagRecord",
+    "LevelRecord",
+    "PlayClip",
+    "ScenarioEnded",
+    "ScenarioRuntime",
+    "SessionLog",
+    "ShotMarker",
+    "ShotRecord",
+    "SimState",
+    "SoundRecord",
+    "StartSound",
+    "StepResult",
+    "TargetHitRecord",
+]
 
 
 class ScenarioRuntime:
@@ -227,8 +100,10 @@ class ScenarioRuntime:
         tick_hz: int = 120,
         screen_aspect: float = 16 / 9,
         levels: dict[str, int] | None = None,
+        reports: dict[str, str] | None = None,
     ):
-        """`levels` overrides the pack's starting volumes (the command line's)."""
+        """`levels` overrides the pack's starting volumes and `reports` its report sounds
+        (weapon id or weapon kind -> sound name), both from the command line."""
         if tick_hz <= 0:
             raise ValueError("tick_hz must be positive")
         scenario.validate()
@@ -252,7 +127,12 @@ class ScenarioRuntime:
             if control not in LEVELS or not 0 <= pct <= MAX_LEVEL:
                 raise ValueError(f"level {control}={pct}: controls are {', '.join(LEVELS)}, 0-100")
             self._levels[control] = pct
+        self.reports = dict(reports or {})
+        for weapon, name in self.reports.items():
+            if name not in scenario.sounds:
+                raise ValueError(f"report {weapon}={name}: no sound named {name!r}")
         self.ignored: list[str] = []  # instructor events that could not apply, and why
+        self.target_hits: list[TargetHitRecord] = []
         self._stoppages: set[str] = set()  # weapons whose next trigger pull is dead
         self._rounds: dict[str, int] = {}  # weapons with a tracked magazine: rounds left
         # flashlight beams by light id: (on, x_norm, y_norm), for the low-light view
@@ -262,6 +142,8 @@ class ScenarioRuntime:
         self._score = 0
         self._fired = 0
         self._digest = hashlib.blake2b(scenario.title.encode(), digest_size=16).digest()
+        self._log: SessionLog | None = None
+        self._log_tick = -1
         self._start_commands: list[Command] = []
         self._enter(scenario.segments[scenario.start], self._start_commands)
         self._state = self._snapshot()
@@ -271,6 +153,35 @@ class ScenarioRuntime:
     @property
     def state(self) -> SimState:
         return self._state
+
+    def log(self) -> SessionLog:
+        """A read-only snapshot of the records so far (made once per tick, on demand)."""
+        if self._log is None or self._log_tick != self._tick:
+            self._log = SessionLog(
+                tuple(self.segments_played),
+                tuple(self.branches),
+                tuple(self.cues),
+                tuple(self.actions),
+                tuple(self.shots),
+                tuple(self.sounds),
+                tuple(self.level_changes),
+                tuple(self.flags),
+                tuple(self.target_hits),
+                tuple(self.device_events),
+                tuple(self.ignored),
+            )
+            self._log_tick = self._tick
+        return self._log
+
+    def report_for(self, weapon: str, kind: str) -> str:
+        """The report sound a shot makes: the command line's choice for the weapon id,
+        then for its kind, then the pack's for the kind."""
+        return (
+            self.reports.get(weapon)
+            or self.reports.get(kind)
+            or self.scenario.reports.get(kind)
+            or DEFAULT_REPORTS[kind]
+        )
 
     def start_commands(self) -> tuple[Command, ...]:
         seg = self._segment
@@ -345,23 +256,17 @@ class ScenarioRuntime:
         self._seg_ticks += 1
         self._note_cues(commands)
         seg = self._segment
-        pos = self._position()
+        clock = SegmentClock(
+            self._position(), self._seg_ticks, self._seg_shots, partial(self._ticks_to, seg)
+        )
         for tr in seg.transitions:
-            trig = tr.trigger
-            due = (
-                isinstance(trig, TimeTrigger) and pos == max(1, self._ticks_to(seg, trig.at_s))
-            ) or (
-                isinstance(trig, NoShotTrigger)
-                and self._seg_shots == 0
-                and self._seg_ticks == max(1, self._ticks_to(seg, trig.by_s))
-            )
-            if due:
-                self._switch(tr.to, trig, commands)
+            if tr.trigger.due_on_tick(clock):
+                self._switch(tr.to, tr.trigger, commands)
                 return
         if seg.loop or self._seg_ticks < self._end_ticks(seg):
             return
         for tr in seg.transitions:
-            if isinstance(tr.trigger, EndTrigger):
+            if tr.trigger.due_at_clip_end():
                 self._switch(tr.to, tr.trigger, commands)
                 return
         if seg.ending:
@@ -404,7 +309,7 @@ class ScenarioRuntime:
             self._ended = False
             self._switch(
                 event.segment,
-                _Instructor(
+                InstructorBranch(
                     "replay" if replay else "jump",
                     "instructor: replay" if replay else "instructor: jump",
                 ),
@@ -424,15 +329,15 @@ class ScenarioRuntime:
             commands.append(AmmoChanged(event.weapon, self._rounds[event.weapon]))
         elif self._ended:
             return  # keys, actions and shots after the end change nothing
+        elif isinstance(event, TargetHit):
+            self.target_hits.append(
+                TargetHitRecord(self._tick, t_s, self._segment.id, event.target, event.weapon)
+            )
         elif isinstance(event, KeyPress):
-            self._fire_first(commands, lambda t: isinstance(t, KeyTrigger) and t.key == event.key)
+            self._fire_first(commands, event)
         elif isinstance(event, TraineeAction):
-            self.actions.append(
-                ActionRecord(self._tick, self._tick / self.tick_hz, self._segment.id, event.action)
-            )
-            self._fire_first(
-                commands, lambda t: isinstance(t, ActionTrigger) and t.action == event.action
-            )
+            self.actions.append(ActionRecord(self._tick, t_s, self._segment.id, event.action))
+            self._fire_first(commands, event)
         elif isinstance(event, EndScenario):
             self._ended = True
             commands.append(ScenarioEnded(self._segment.id, by_instructor=True))
@@ -448,12 +353,12 @@ class ScenarioRuntime:
                     commands.append(AmmoChanged(event.weapon, self._rounds[event.weapon]))
                 self._shoot(event, commands)
 
-    def _fire_first(self, commands: list[Command], wanted) -> bool:
-        for tr in self._segment.transitions:
-            if wanted(tr.trigger):
-                self._switch(tr.to, tr.trigger, commands)
-                return True
-        return False
+    def _fire_first(self, commands: list[Command], event: InputEvent | ShotOutcome) -> None:
+        """Branch on the first trigger the input matches: lowest `order`, then authored."""
+        matching = [tr for tr in self._segment.transitions if tr.trigger.on_input(event)]
+        if matching:
+            tr = min(matching, key=lambda tr: tr.trigger.order)  # min keeps the first of ties
+            self._switch(tr.to, tr.trigger, commands)
 
     def _record(self, shot: Shot, zone, dry_reason: str = "") -> None:
         cue = self._last_cue
@@ -504,11 +409,9 @@ class ScenarioRuntime:
                 shot.kind,
             )
         )
-        if zone is not None and self._fire_first(
-            commands, lambda t: isinstance(t, HitTrigger) and t.matches(zone, shot.kind)
-        ):
-            return
-        self._fire_first(commands, lambda t: isinstance(t, ShotTrigger) and t.matches(shot.kind))
+        report = self.report_for(shot.weapon, shot.kind)
+        commands.append(StartSound(report, self.scenario.sounds[report].bus, "report"))
+        self._fire_first(commands, ShotOutcome(shot, zone))
 
     def _switch(self, to: str, trigger, commands: list[Command]) -> None:
         old = self._segment.id
@@ -552,4 +455,5 @@ class ScenarioRuntime:
         self._digest = hashlib.blake2b(
             self._digest + repr((fields, hidden, tuple(events))).encode(), digest_size=16
         ).digest()
-        return SimState(*fields, self._digest)
+        beams = tuple((x, y) for _, (on, x, y) in sorted(self.flashlights.items()) if on)
+        return SimState(*fields, self._digest, beams)

@@ -1,163 +1,37 @@
 """The scenario graph: segments (a clip between in and out times) joined by transitions.
 
-Owns the graph's data types and its structural checks. Each trigger kind is one class that
-brings its own check (`validate`) and description; when a trigger fires is decided in
-runtime.py, one method per kind. Building a graph from a file is content/'s job. Must not
-import outside the standard library, numpy and sim.
-
-Trigger kinds (the `on` of a transition in a pack):
-  key      the instructor presses 1-9 (with a label the overlay shows)
-  end      the clip reaches its out time
-  time     media time reaches `at_s`
-  hit      a shot lands in a named zone or a zone of a role (optionally one weapon kind)
-  shot     any shot is fired (optionally of one weapon kind)
-  no-shot  no shot has been fired in this segment by media time `by_s`
-  action   the instructor codes a trainee action (verbal command given, cover taken...)
+Owns the graph's data types and its structural checks; the trigger kinds that join
+segments live in sim/triggers.py, one class each. Building a graph from a file is content/'s
+job. Must not import outside the standard library, numpy and sim.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sim.errors import UserError
-from sim.events import ACTIONS, BRANCH_KEYS, WEAPON_KINDS
-from sim.hit_zones import ROLES, Zone
+from sim.events import WEAPON_KINDS
+from sim.hit_zones import Zone
 from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
+
+if TYPE_CHECKING:
+    from sim.triggers import Trigger
 
 
 class ScenarioError(UserError, ValueError):
     """A structural problem in a scenario graph; the message names the key path."""
 
 
-def _check_kind(weapon: str | None, where: str) -> None:
-    if weapon is not None and weapon not in WEAPON_KINDS:
-        raise ScenarioError(
-            f"{where}.weapon: must be one of {', '.join(WEAPON_KINDS)}, got {weapon!r}"
-        )
-
-
-def _check_time(t: float, seg: Segment, where: str) -> None:
+def check_in_segment(t: float, seg: Segment, where: str) -> None:
+    """A media time `t` (a cue, a trigger's time) must lie within the segment."""
     if not seg.in_s <= t <= seg.out_s:
         raise ScenarioError(f"{where}: {t} s is outside the segment ({seg.in_s}..{seg.out_s})")
 
 
 @dataclass(frozen=True)
-class KeyTrigger:
-    key: str
-    label: str = ""
-    kind: str = field(default="key", init=False)
-
-    def validate(self, seg: Segment, where: str) -> None:
-        if self.key not in BRANCH_KEYS:
-            raise ScenarioError(f"{where}.key: must be one of 1-9, got {self.key!r}")
-
-    def describe(self) -> str:
-        return f"key {self.key}" + (f" ({self.label})" if self.label else "")
-
-
-@dataclass(frozen=True)
-class EndTrigger:
-    kind: str = field(default="end", init=False)
-
-    def validate(self, seg: Segment, where: str) -> None:
-        if seg.loop or seg.ending:
-            raise ScenarioError(
-                f"{where}: an end-of-clip transition cannot be combined with loop or ending"
-            )
-
-    def describe(self) -> str:
-        return "end of clip"
-
-
-@dataclass(frozen=True)
-class TimeTrigger:
-    at_s: float
-    kind: str = field(default="time", init=False)
-
-    def validate(self, seg: Segment, where: str) -> None:
-        _check_time(self.at_s, seg, f"{where}.at")
-
-    def describe(self) -> str:
-        return f"at {self.at_s:g} s"
-
-
-@dataclass(frozen=True)
-class HitTrigger:
-    zone: str | None = None
-    role: str | None = None
-    weapon: str | None = None
-    kind: str = field(default="hit", init=False)
-
-    def validate(self, seg: Segment, where: str) -> None:
-        if (self.zone is None) == (self.role is None):
-            raise ScenarioError(f"{where}: a hit trigger names exactly one of 'zone' or 'role'")
-        if self.zone is not None and self.zone not in {z.name for z in seg.zones}:
-            raise ScenarioError(f"{where}.zone: no zone named {self.zone!r} in this segment")
-        if self.role is not None and self.role not in ROLES:
-            raise ScenarioError(f"{where}.role: must be one of {', '.join(ROLES)}")
-        _check_kind(self.weapon, where)
-
-    def matches(self, zone: Zone, weapon_kind: str) -> bool:
-        if self.weapon is not None and weapon_kind != self.weapon:
-            return False
-        return zone.name == self.zone if self.zone is not None else zone.role == self.role
-
-    def describe(self) -> str:
-        what = f"hit in {self.zone}" if self.zone else f"hit on {self.role}"
-        return what + (f" ({self.weapon})" if self.weapon else "")
-
-
-@dataclass(frozen=True)
-class ShotTrigger:
-    weapon: str | None = None
-    kind: str = field(default="shot", init=False)
-
-    def validate(self, seg: Segment, where: str) -> None:
-        _check_kind(self.weapon, where)
-
-    def matches(self, weapon_kind: str) -> bool:
-        return self.weapon is None or weapon_kind == self.weapon
-
-    def describe(self) -> str:
-        return "shot fired" + (f" ({self.weapon})" if self.weapon else "")
-
-
-@dataclass(frozen=True)
-class NoShotTrigger:
-    by_s: float
-    kind: str = field(default="no-shot", init=False)
-
-    def validate(self, seg: Segment, where: str) -> None:
-        _check_time(self.by_s, seg, f"{where}.by")
-
-    def describe(self) -> str:
-        return f"no shot by {self.by_s:g} s"
-
-
-@dataclass(frozen=True)
-class ActionTrigger:
-    action: str
-    kind: str = field(default="action", init=False)
-
-    def validate(self, seg: Segment, where: str) -> None:
-        if self.action not in ACTIONS:
-            raise ScenarioError(
-                f"{where}.action: must be one of {', '.join(ACTIONS)}, got {self.action!r}"
-            )
-
-    def describe(self) -> str:
-        return f"trainee action: {self.action}"
-
-
-Trigger = (
-    KeyTrigger | EndTrigger | TimeTrigger | HitTrigger | ShotTrigger | NoShotTrigger | ActionTrigger
-)
-TRIGGER_KINDS = ("key", "end", "time", "hit", "shot", "no-shot", "action")
-
-
-@dataclass(frozen=True)
 class Transition:
-    trigger: Trigger
+    trigger: Trigger  # one of sim.triggers.TRIGGERS
     to: str
 
 
@@ -239,27 +113,25 @@ class Scenario:
                 raise ScenarioError(
                     f"{where}: needs 0 <= in < out, got in={seg.in_s} out={seg.out_s}"
                 )
-            keys_seen: dict[str, int] = {}
-            ends = 0
+            slots: dict[str, int] = {}  # what only one transition may use: keys, the end
             for i, tr in enumerate(seg.transitions):
                 tw = f"{where}.transitions[{i}]"
                 tr.trigger.validate(seg, tw)
                 if tr.to not in self.segments:
                     raise ScenarioError(f"{tw}.to: no segment named {tr.to!r}")
-                if isinstance(tr.trigger, KeyTrigger):
-                    if tr.trigger.key in keys_seen:
-                        raise ScenarioError(
-                            f"{tw}.key: key {tr.trigger.key} is already used by "
-                            f"transitions[{keys_seen[tr.trigger.key]}]"
-                        )
-                    keys_seen[tr.trigger.key] = i
-                ends += isinstance(tr.trigger, EndTrigger)
-            if ends > 1:
-                raise ScenarioError(f"{where}: more than one end-of-clip transition")
+                slot = tr.trigger.slot()
+                if slot is None:
+                    continue
+                key, what = slot
+                if what in slots:
+                    raise ScenarioError(
+                        f"{tw}.{key}: {what} is already used by transitions[{slots[what]}]"
+                    )
+                slots[what] = i
             for i, cue in enumerate(seg.cues):
-                _check_time(cue.t_s, seg, f"{where}.cues[{i}].t")
+                check_in_segment(cue.t_s, seg, f"{where}.cues[{i}].t")
             for i, sc in enumerate(seg.sounds):
-                _check_time(sc.t_s, seg, f"{where}.sounds[{i}].t")
+                check_in_segment(sc.t_s, seg, f"{where}.sounds[{i}].t")
                 if sc.sound not in self.sounds:
                     raise ScenarioError(f"{where}.sounds[{i}].sound: no sound named {sc.sound!r}")
         for name, sound in self.sounds.items():

@@ -34,7 +34,7 @@ def test_shipped_packs_match_their_generator(folder):
 
 def test_bundled_packs_together_use_every_trigger_kind():
     from content import PACKS_DIR
-    from sim.scenario import TRIGGER_KINDS
+    from sim.triggers import TRIGGER_KINDS
 
     used = {
         tr.trigger.kind

@@ -8,15 +8,8 @@ import pytest
 from sim.events import KeyPress, Pause, Resume, Shot
 from sim.hit_zones import Zone
 from sim.runtime import PlayClip, ScenarioEnded, ScenarioRuntime, ShotMarker
-from sim.scenario import (
-    EndTrigger,
-    HitTrigger,
-    KeyTrigger,
-    Scenario,
-    ScenarioError,
-    Segment,
-    Transition,
-)
+from sim.scenario import Scenario, ScenarioError, Segment, Transition
+from sim.triggers import EndTrigger, HitTrigger, KeyTrigger
 
 HZ = 120
 SQUARE = np.array([[0.4, 0.4], [0.6, 0.4], [0.6, 0.6], [0.4, 0.6]])

@@ -8,18 +8,8 @@ import pytest
 from sim.events import Shot, TraineeAction
 from sim.hit_zones import Zone
 from sim.runtime import ScenarioRuntime
-from sim.scenario import (
-    ActionTrigger,
-    Cue,
-    HitTrigger,
-    NoShotTrigger,
-    Scenario,
-    ScenarioError,
-    Segment,
-    ShotTrigger,
-    TimeTrigger,
-    Transition,
-)
+from sim.scenario import Cue, Scenario, ScenarioError, Segment, Transition
+from sim.triggers import ActionTrigger, HitTrigger, NoShotTrigger, ShotTrigger, TimeTrigger
 
 HZ = 100
 LEFT = np.array([[0.0, 0.0], [0.5, 0.0], [0.5, 1.0], [0.0, 1.0]])
