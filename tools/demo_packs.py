@@ -1,0 +1,467 @@
+"""The bundled demo packs, one PackSpec each: everything about a pack in one place (its
+scene, segments and the figures drawn in them, hit zones, cues, transitions, what the
+subject says, its sounds, its guidebook and its demo input script). Adding a pack is
+adding one spec to PACKS; tools/make_demo.py turns the specs into files.
+
+  demo       "The doorway": shoot / don't shoot (use of force)
+  crisis     "A person in crisis": de-escalation, coded verbal commands, OC spray
+  intervene  "Duty to intervene": a partner's excessive force
+
+Together they use every trigger kind. Imports tools.figures, tools.demo_poses and
+sim.hit_zones (pure); no engine, no writing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.hit_zones import media_to_screen
+from tools.demo_poses import (
+    agitated,
+    approach,
+    bad_shoot,
+    charge,
+    comply,
+    crisis_down,
+    down,
+    draw,
+    escalates,
+    flee,
+    idle,
+    knife,
+    listening,
+    resolved,
+    restraint,
+    sprayed,
+    stopped,
+)
+from tools.figures import (
+    H,
+    Pose,
+    W,
+    body_poly,
+    doorway,
+    head_poly,
+    interior,
+    point_in,
+    street,
+    torso_poly,
+)
+
+# -- what a pack is ------------------------------------------------------------------------
+
+#: The trainee screen the demo input scripts are written for (their shots are in
+#: trainee-screen coordinates, so the letterbox of this aspect is undone for them).
+SCREEN_ASPECT = 16 / 9
+
+
+@dataclass(frozen=True)
+class ZoneSpec:
+    """A hit zone that follows figure number `figure` of its segment (poly: its outline)."""
+
+    name: str
+    role: str
+    points: int
+    poly: Callable[[Pose], list[list[float]]]
+    figure: int = 0
+
+
+class Line(NamedTuple):
+    """One thing the subject says: a synthesized voice (content/sounds.voice) that sounds
+    like talking, not like words."""
+
+    at_s: float  # into the segment
+    syllables: int
+    shout: bool
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+    """One clip and its scenario segment. `figures(t_s)` are the poses drawn at t_s."""
+
+    name: str
+    duration_s: float
+    figures: Callable[[float], list[Pose]]
+    transitions: tuple[dict, ...] = ()
+    zones: tuple[ZoneSpec, ...] = ()
+    cues: tuple[tuple[str, float], ...] = ()  # (name, t s)
+    loop: bool = False
+    ending: bool = False
+    flash_at_s: float | None = None  # muzzle flash (and report) from figure 0's pistol
+    speech: tuple[Line, ...] = ()  # in the clip's soundtrack
+    sounds: tuple[tuple[str, float], ...] = ()  # (bundled sound, t s), scheduled on top
+
+
+class Ambience(NamedTuple):
+    """The room or street under the dialogue: band-limited noise."""
+
+    low_hz: float
+    high_hz: float
+    level: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackSpec:
+    """Everything about one bundled pack; make_demo writes it to content/packs/<folder>."""
+
+    folder: str
+    title: str
+    start: str
+    scene: Callable[[], np.ndarray]  # the background every clip is drawn on
+    meta: dict
+    segments: tuple[SegmentSpec, ...]
+    guidebook: str
+    voice_hz: float  # the subject's voice pitch
+    ambience: Ambience
+    script: tuple[dict, ...]  # demo-inputs.jsonl: timed input events
+    audio: dict = field(default_factory=dict)  # the manifest's [audio] level defaults
+
+
+def one(pose_fn: Callable[[float], Pose]) -> Callable[[float], list[Pose]]:
+    return lambda t: [pose_fn(t)]
+
+
+def key(k: str, label: str, to: str) -> dict:
+    return {"on": "key", "key": k, "label": label, "to": to}
+
+
+# -- the doorway (use of force) ------------------------------------------------------------
+
+DOORWAY_KEYS = (
+    key("1", "Shows hands, complies", "comply"),
+    key("2", "Draws a pistol", "draw"),
+    key("3", "Turns and runs", "flee"),
+)
+SUBJECT = (ZoneSpec("subject", "no-shoot", -100, body_poly),)
+
+
+def _doorway_script() -> tuple[dict, ...]:
+    """Hold for a moment, branch to 'draw', miss once, then hit the torso."""
+    branch_t, hit_media_t, miss_t = 2.5, 1.9, 4.0
+    mx, my = point_in(torso_poly(draw(hit_media_t)))
+    x, y = media_to_screen(mx, my, SCREEN_ASPECT, W / H)
+    return (
+        {"t": branch_t, "type": "key", "key": "2"},
+        {"t": miss_t, "type": "shot", "x": 0.12, "y": 0.3, "weapon": "w1"},
+        {
+            "t": round(branch_t + hit_media_t, 3),
+            "type": "shot",
+            "x": round(x, 4),
+            "y": round(y, 4),
+            "weapon": "w1",
+        },
+    )
+
+
+DOORWAY = PackSpec(
+    folder="demo",
+    title="Demo: the doorway",
+    start="approach",
+    scene=doorway,
+    meta={
+        "summary": "A person steps out of a doorway towards the officer. The instructor "
+        "decides what happens next: they comply, draw a pistol, or run.",
+        "category": "use-of-force",
+        "difficulty": "basic",
+        "duration_s": 15,
+        "objectives": [
+            "Identify a threat from behaviour, not assumption",
+            "Give clear verbal commands before and during a confrontation",
+            "Stop shooting when the threat stops",
+        ],
+        "policy_refs": [
+            "Graham v. Connor, 490 U.S. 386 (1989)",
+            "Agency use-of-force policy: deadly force",
+        ],
+        "guidebook": "guidebook.md",
+        "environment": {"light": "day", "setting": "outdoor", "place": "residential doorway"},
+        "subjects": [
+            {
+                "role": "subject",
+                "age_band": "25-34",
+                "gender": "male",
+                "race_ethnicity": "unspecified (stylised figure)",
+            }
+        ],
+    },
+    segments=(
+        SegmentSpec(
+            "approach",
+            6.0,
+            one(approach),
+            (*DOORWAY_KEYS, {"on": "end", "to": "standoff"}),
+            SUBJECT,
+            cues=(("hand to waistband", 4.0),),
+            speech=(Line(1.0, 5, False), Line(3.2, 3, False)),
+            sounds=(("dog", 1.5),),
+        ),
+        SegmentSpec(
+            "standoff",
+            3.0,
+            one(idle),
+            DOORWAY_KEYS,
+            SUBJECT,
+            loop=True,
+            speech=(Line(0.5, 4, False),),
+        ),
+        SegmentSpec(
+            "comply",
+            5.0,
+            one(comply),
+            (),
+            SUBJECT,
+            ending=True,
+            speech=(Line(0.3, 6, False), Line(2.6, 4, False)),
+        ),
+        SegmentSpec(
+            "draw",
+            4.0,
+            one(draw),
+            (
+                {"on": "hit", "zone": "head", "to": "down"},
+                {"on": "hit", "zone": "torso", "to": "down"},
+            ),
+            (
+                ZoneSpec("head", "threat", 10, head_poly),
+                ZoneSpec("torso", "threat", 10, torso_poly),
+            ),
+            cues=(("weapon visible", 0.8),),
+            ending=True,
+            flash_at_s=3.3,
+            speech=(Line(0.2, 3, True),),
+        ),
+        SegmentSpec("down", 3.0, one(down), ending=True),
+        SegmentSpec("flee", 4.0, one(flee), (), SUBJECT, ending=True, speech=(Line(0.2, 2, True),)),
+    ),
+    voice_hz=115.0,
+    ambience=Ambience(60, 1500, 0.05),
+    script=_doorway_script(),
+    guidebook="""# The doorway
+
+## Training points
+- The subject's hands are the first thing to watch; the drift to the waistband at 4 s is
+  ambiguous on purpose.
+- A drawn pistol (the "weapon visible" cue) is where reaction time is measured from.
+
+## Tactical
+- Where was your cover when the subject stepped out? Could you have used the door frame?
+- What commands did you give, and when?
+
+## Legal, moral and ethical
+- At which moment did deadly force become objectively reasonable (Graham v. Connor)?
+- Would shooting the subject who ran have been justified? Why not?
+
+## Human performance
+- How long after the weapon appeared did you fire? What did you see first?
+- Did you stop shooting when the subject went down?
+""",
+)
+
+# -- a person in crisis (de-escalation) -----------------------------------------------------
+
+CRISIS_SUBJECT = (ZoneSpec("subject", "no-shoot", -100, body_poly),)
+CRISIS = PackSpec(
+    folder="crisis",
+    title="A person in crisis",
+    start="agitated",
+    scene=interior,
+    meta={
+        "summary": "A distressed resident paces their living room, shouting. Verbal "
+        "de-escalation can calm them; time pressure or a knife can escalate.",
+        "category": "de-escalation",
+        "difficulty": "intermediate",
+        "duration_s": 20,
+        "objectives": [
+            "Use time, distance and calm verbal commands to de-escalate",
+            "Recognise escalation and choose a less-lethal option",
+            "Hold fire when the subject is not a threat",
+        ],
+        "policy_refs": [
+            "PERF ICAT: Integrating Communications, Assessment, and Tactics",
+            "Agency policy: response to persons in mental-health crisis",
+        ],
+        "guidebook": "guidebook.md",
+        "environment": {"light": "night", "setting": "indoor", "place": "apartment"},
+        "subjects": [
+            {
+                "role": "subject in crisis",
+                "age_band": "18-24",
+                "gender": "female",
+                "race_ethnicity": "unspecified (stylised figure)",
+            }
+        ],
+    },
+    segments=(
+        SegmentSpec(
+            "agitated",
+            6.0,
+            one(agitated),
+            (
+                {"on": "action", "action": "verbal-command", "to": "listening"},
+                key("1", "Calms down", "listening"),
+                key("2", "Produces a knife", "knife"),
+                {"on": "time", "at": 5.5, "to": "knife"},
+                {"on": "shot", "to": "down"},
+            ),
+            CRISIS_SUBJECT,
+            cues=(("fists clenched", 3.0),),
+            speech=(Line(0.5, 4, True), Line(2.5, 5, True), Line(4.6, 3, True)),
+        ),
+        SegmentSpec(
+            "listening",
+            6.0,
+            one(listening),
+            (
+                {"on": "no-shot", "by": 5.0, "to": "resolved"},
+                {"on": "shot", "to": "down"},
+                key("2", "Produces a knife", "knife"),
+            ),
+            CRISIS_SUBJECT,
+            speech=(Line(0.6, 6, False), Line(3.2, 5, False)),
+        ),
+        SegmentSpec(
+            "knife",
+            5.0,
+            one(knife),
+            (
+                {"on": "hit", "role": "threat", "weapon": "oc", "to": "sprayed"},
+                {"on": "hit", "role": "threat", "weapon": "firearm", "to": "down"},
+                {"on": "end", "to": "charge"},
+            ),
+            (ZoneSpec("subject", "threat", 10, body_poly),),
+            cues=(("knife visible", 0.4), ("knife raised", 1.5)),
+            speech=(Line(0.3, 4, True), Line(2.2, 3, True)),
+        ),
+        SegmentSpec("sprayed", 3.0, one(sprayed), ending=True, speech=(Line(0.2, 3, True),)),
+        SegmentSpec("resolved", 3.0, one(resolved), ending=True, speech=(Line(0.5, 5, False),)),
+        SegmentSpec("down", 3.0, one(crisis_down), ending=True),
+        SegmentSpec("charge", 2.5, one(charge), ending=True, speech=(Line(0.1, 3, True),)),
+    ),
+    voice_hz=215.0,
+    ambience=Ambience(40, 400, 0.03),
+    script=({"t": 2.0, "type": "action", "action": "verbal-command"},),
+    audio={"distractor": 60},
+    guidebook="""# A person in crisis
+
+## Training points
+- Code a verbal command (key V) when the trainee gives one: it is what calms the subject.
+- If no one speaks, the subject escalates at 5.5 s and produces a knife.
+- OC spray on the armed subject ends the scenario without deadly force.
+
+## Tactical
+- How much distance did you keep? Where would you go if the subject advanced?
+- Which less-lethal option was available, and when was it appropriate?
+
+## Legal, moral and ethical
+- Was the unarmed, shouting subject ever a lawful target? What changed with the knife?
+- What does your agency's crisis-response policy ask of you before force?
+
+## Human performance
+- How did the shouting affect your own voice and breathing?
+- How long did you take to notice the knife after the "knife visible" cue?
+""",
+)
+
+# -- duty to intervene ---------------------------------------------------------------------
+
+PARTNER_AND_DETAINED = (
+    ZoneSpec("partner", "no-shoot", -100, body_poly, 0),
+    ZoneSpec("detained", "no-shoot", -100, body_poly, 1),
+)
+
+INTERVENE = PackSpec(
+    folder="intervene",
+    title="Duty to intervene",
+    start="restraint",
+    scene=street,
+    meta={
+        "summary": "A handcuffed man is on the ground; your partner starts striking him. "
+        "The trainee must step in and stop it.",
+        "category": "duty-to-intervene",
+        "difficulty": "intermediate",
+        "duration_s": 12,
+        "objectives": [
+            "Recognise excessive force by a colleague",
+            "Intervene verbally and physically, early",
+            "Report the incident",
+        ],
+        "policy_refs": [
+            "ABLE Project (Active Bystandership for Law Enforcement)",
+            "Agency policy: duty to intervene and report",
+        ],
+        "guidebook": "guidebook.md",
+        "environment": {"light": "low-light", "setting": "outdoor", "place": "shopping street"},
+        "subjects": [
+            {
+                "role": "partner officer",
+                "age_band": "35-44",
+                "gender": "male",
+                "race_ethnicity": "unspecified (stylised figure)",
+            },
+            {
+                "role": "detained person",
+                "age_band": "45-54",
+                "gender": "male",
+                "race_ethnicity": "unspecified (stylised figure)",
+            },
+        ],
+    },
+    segments=(
+        SegmentSpec(
+            "restraint",
+            6.0,
+            restraint,
+            (
+                {"on": "action", "action": "intervened", "to": "stopped"},
+                key("1", "Partner stops on their own", "stopped"),
+                {"on": "time", "at": 5.0, "to": "escalates"},
+                {"on": "hit", "role": "no-shoot", "to": "bad-shoot"},
+            ),
+            PARTNER_AND_DETAINED,
+            cues=(("strikes begin", 2.0),),
+            speech=(Line(0.5, 3, True), Line(2.6, 4, True)),
+            sounds=(("crowd", 0.0),),
+        ),
+        SegmentSpec(
+            "escalates",
+            4.0,
+            escalates,
+            (
+                {"on": "action", "action": "intervened", "to": "stopped"},
+                {"on": "hit", "role": "no-shoot", "to": "bad-shoot"},
+            ),
+            PARTNER_AND_DETAINED,
+            ending=True,
+            speech=(Line(0.3, 4, True),),
+        ),
+        SegmentSpec("stopped", 3.0, stopped, ending=True, speech=(Line(0.6, 4, False),)),
+        SegmentSpec("bad-shoot", 2.5, bad_shoot, ending=True),
+    ),
+    voice_hz=125.0,
+    ambience=Ambience(80, 3000, 0.06),
+    script=({"t": 3.0, "type": "action", "action": "intervened"},),
+    guidebook="""# Duty to intervene
+
+## Training points
+- Code the intervention (key I) the moment the trainee steps in or tells the partner to stop.
+- The strikes begin at 2 s ("strikes begin" cue): the intervention time is measured from it.
+- Without an intervention the force escalates at 5 s.
+
+## Tactical
+- How did you physically position yourself between your partner and the detained man?
+- What words did you use? Were they short and commanding?
+
+## Legal, moral and ethical
+- What does the duty to intervene require of you, and what happens to officers who do not?
+- How and to whom will you report what you saw?
+
+## Human performance
+- What made it hard to step in against a colleague? How long did you hesitate?
+""",
+)
+
+PACKS = (DOORWAY, CRISIS, INTERVENE)
