@@ -20,15 +20,6 @@ from content.pack import Pack
 
 NODE_W, NODE_H, COL_W, ROW_GAP, MARGIN, PORT = 190, 64, 370, 30, 40, 18
 LABEL_CHARS = 27
-KIND_COLOURS = {  # RGB
-    "key": (40, 100, 220),
-    "end": (110, 110, 110),
-    "time": (110, 110, 110),
-    "no-shot": (200, 110, 0),
-    "hit": (200, 30, 30),
-    "shot": (200, 30, 30),
-    "action": (30, 150, 60),
-}
 
 
 @dataclass
@@ -48,7 +39,7 @@ class Edge:
     src: str
     dst: str
     label: str
-    kind: str
+    colour: tuple[int, int, int]  # RGB, the trigger kind's own (sim.triggers)
 
 
 def _ranks(sc) -> tuple[dict[str, int], set[tuple[str, str]]]:
@@ -114,7 +105,7 @@ def layout(pack: Pack) -> tuple[dict[str, Node], list[Edge], tuple[int, int]]:
             y += h + ROW_GAP
         height = max(height, y)
     edges = [
-        Edge(seg.id, tr.to, _label(tr.trigger), tr.trigger.kind)
+        Edge(seg.id, tr.to, _label(tr.trigger), tr.trigger.colour)
         for seg in sc.segments.values()
         for tr in seg.transitions
     ]
@@ -124,12 +115,7 @@ def layout(pack: Pack) -> tuple[dict[str, Node], list[Edge], tuple[int, int]]:
 
 
 def _label(trigger) -> str:
-    if trigger.kind == "key":
-        text = f"[{trigger.key}] {trigger.label}".strip()
-    elif trigger.kind == "action":
-        text = f"action: {trigger.action}"
-    else:
-        text = trigger.describe()
+    text = trigger.graph_label()
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "~"
 
 
@@ -201,7 +187,7 @@ def to_svg(pack: Pack) -> str:
         f"{html.escape(pack.title)}</text>",
     ]
     for e, pts, (lx, ly) in _routes(nodes, edges, h):
-        colour = "rgb({},{},{})".format(*KIND_COLOURS[e.kind])
+        colour = "rgb({},{},{})".format(*e.colour)
         d = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in pts)
         out.append(
             f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="1.6" '
@@ -251,7 +237,7 @@ def to_png(pack: Pack, path: Path, scale: float = 2.0) -> None:
     text(pack.title, MARGIN, 24, (0, 0, 0), 0.6, 2, centre=False)
     labels = []
     for e, pts, (lx, ly) in _routes(nodes, edges, h):
-        colour = KIND_COLOURS[e.kind][::-1]
+        colour = e.colour[::-1]
         poly = np.array([p(x, y) for x, y in pts], np.int32)
         cv2.polylines(img, [poly], False, colour, max(1, int(1.6 * scale)), cv2.LINE_AA)
         tip, before = np.array(pts[-1]), np.array(pts[-2])
