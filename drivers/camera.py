@@ -28,27 +28,41 @@ ATTRIBUTION_WINDOW_S = 0.15
 @dataclass
 class Attributor:
     """Whose shot is a spot? The weapon whose trigger pull (from a recoil kit) is nearest in
-    time within the window; otherwise the weapon given that laser colour; otherwise w1."""
+    time within the window; otherwise the weapon given that laser colour; otherwise w1.
+
+    Shared by threads: a serial device's reader thread calls `trigger`, each camera's thread
+    calls `weapon_for`. One lock guards the pulls and which of them are used, so a pull
+    is never matched twice and a lookup never sees the deque change under it."""
 
     colours: dict[str, str] = field(default_factory=lambda: {"red": "w1", "green": "w2"})
     window_s: float = ATTRIBUTION_WINDOW_S
     triggers: collections.deque = field(default_factory=lambda: collections.deque(maxlen=64))
-    _used: set = field(default_factory=set)
+    _used: set = field(default_factory=set)  # pulls already matched; only those in triggers
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def trigger(self, weapon: str, t_s: float) -> None:
-        self.triggers.append((weapon, t_s))
+        with self._lock:
+            if len(self.triggers) == self.triggers.maxlen:
+                self._used.discard(self.triggers[0])  # the oldest pull is forgotten
+            self.triggers.append((weapon, t_s))
 
     def weapon_for(self, colour: str, t_s: float) -> str:
-        near = [
-            (abs(t - t_s), i, w)
-            for i, (w, t) in enumerate(self.triggers)
-            if abs(t - t_s) <= self.window_s and (w, t) not in self._used
-        ]
-        if near:
-            _, i, weapon = min(near)
-            self._used.add(self.triggers[i])  # one trigger pull, one shot
-            return weapon
+        with self._lock:
+            near = [
+                (abs(t - t_s), i, w)
+                for i, (w, t) in enumerate(self.triggers)
+                if abs(t - t_s) <= self.window_s and (w, t) not in self._used
+            ]
+            if near:
+                _, i, weapon = min(near)
+                self._used.add(self.triggers[i])  # one trigger pull, one shot
+                return weapon
         return self.colours.get(colour, "w1")
+
+    def pulls(self) -> list[tuple[str, float]]:
+        """A snapshot of the remembered trigger pulls, oldest first: (weapon, host s)."""
+        with self._lock:
+            return list(self.triggers)
 
 
 class CameraOpenError(UserError, OSError):
@@ -94,6 +108,8 @@ class CameraDevice:
         self.homography = homography
         self.attributor = attributor or Attributor()
         self.on_fault = on_fault
+        # connected, frames, shots, last_frame_s: written by the camera thread only, read by
+        # the app for the device line; shots leave through the InputQueue
         self.connected = False
         self.frames = 0
         self.shots = 0

@@ -11,6 +11,7 @@ command letter is `x` for OpenFIRE and `.` for GUN4IR. Must not import engine.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from drivers.link import LinkProtocol, SerialLink
@@ -29,14 +30,20 @@ class GunStats:
 
 
 class LightGun(LinkProtocol):
+    """Two threads meet here: the link thread calls connection_made (each connect), the
+    engine's thread the feedback calls. `_lock` guards `link` and `ammo` and makes each
+    connect's setup and each ammo update one step, so the gun never gets a pulse before
+    `S6` and its display ends on the last ammo count sent."""
+
     def __init__(self, kind: str, weapon: str = "w1"):
         if kind not in SEPARATORS:
             raise ValueError(f"unknown light gun {kind!r}")
         self.kind, self.weapon = kind, weapon
         self.sep = SEPARATORS[kind]
         self.link: SerialLink | None = None
-        self.stats = GunStats()
+        self.stats = GunStats()  # taken: link thread's; pulses, rumbles: the engine's
         self.ammo: int | None = None
+        self._lock = threading.Lock()
 
     def _cmd(self, head: str, *values: object) -> bytes:
         """`F0`, 2, 1 -> b"F0x2x1": the head, then each value after a padding byte."""
@@ -45,13 +52,14 @@ class LightGun(LinkProtocol):
     # -- LinkProtocol -----------------------------------------------------------------------
 
     def connection_made(self, link: SerialLink) -> None:
-        self.link = link
-        self.stats.taken += 1
-        link.send(b"S6")  # take control: the gun stops its own feedback
-        link.send(self._cmd("R0", 0, 20))  # solenoid pulse: 20 ms on
-        link.send(self._cmd("R0", 1, 50))  # and at least 50 ms off between pulses
-        if self.ammo is not None:
-            link.send(self._cmd("FDA", self.ammo))
+        with self._lock:
+            self.stats.taken += 1
+            link.send(b"S6")  # take control: the gun stops its own feedback
+            link.send(self._cmd("R0", 0, 20))  # solenoid pulse: 20 ms on
+            link.send(self._cmd("R0", 1, 50))  # and at least 50 ms off between pulses
+            if self.ammo is not None:
+                link.send(self._cmd("FDA", self.ammo))
+            self.link = link  # feedback from now on: after S6
 
     def data_received(self, data: bytes, host_t_s: float) -> None:
         pass  # outside a handoff the gun may print diagnostics: read and ignore
@@ -61,30 +69,32 @@ class LightGun(LinkProtocol):
 
     # -- feedback, called by the engine for this gun's weapon --------------------------------
 
+    def _send(self, data: bytes) -> None:
+        with self._lock:
+            if self.link is not None:
+                self.link.send(data)  # never blocks: SerialLink queues it
+
     def fired(self) -> None:
         self.stats.pulses += 1
-        if self.link is not None:
-            self.link.send(self._cmd("F0", 2, 1))  # one solenoid pulse (the sim counts rounds)
+        self._send(self._cmd("F0", 2, 1))  # one solenoid pulse (the sim counts rounds)
 
     def warn(self) -> None:
         """A red LED pulse: the trainee hit someone they must not shoot."""
-        if self.link is not None:
-            self.link.send(self._cmd("F2", 2, 1))
+        self._send(self._cmd("F2", 2, 1))
 
     def dry(self) -> None:
         self.stats.rumbles += 1
-        if self.link is not None:
-            self.link.send(self._cmd("F1", 2, 1))  # a rumble pulse: felt, but no recoil
+        self._send(self._cmd("F1", 2, 1))  # a rumble pulse: felt, but no recoil
 
     def set_ammo(self, rounds: int) -> None:
-        self.ammo = max(0, min(99, rounds))
-        if self.link is not None:
-            self.link.send(self._cmd("FDA", self.ammo))
+        with self._lock:
+            self.ammo = max(0, min(99, rounds))
+            if self.link is not None:
+                self.link.send(self._cmd("FDA", self.ammo))
 
     def give_back(self) -> None:
         """The last thing sent: `E` alone (the firmware acts on it only as the last byte)."""
-        if self.link is not None:
-            self.link.send(b"E")
+        self._send(b"E")
 
 
 def parse_commands(stream: bytes, sep: str = "x") -> list[tuple[str, ...]]:

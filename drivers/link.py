@@ -6,7 +6,11 @@ caller), and when the port fails (unplugged: pyserial raises SerialException, `i
 a plain OSError) closes it, reports the fault and tries to reopen it every 100 ms: by the
 same path (stable names such as /dev/serial/by-id/... survive a replug), or, for a USB
 device seen before, by its VID/PID/serial number wherever it reappears.
-Must not import engine.
+
+Threads: the port and everything in `LinkStatus` belong to the link thread (other threads
+only read the status). `send()` runs on the caller's thread: it queues bytes and wakes the
+port's read, under `_port_lock`, which the link thread also holds while it closes or
+replaces the port, so a wake-up never reaches a port being closed. Must not import engine.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class SerialLink:
         self._stop = threading.Event()
         self.connected_event = threading.Event()
         self._port: serial.SerialBase | None = None
+        self._port_lock = threading.Lock()  # swapping or closing `_port` vs send()'s wake-up
         self._thread = threading.Thread(target=self._run, name=f"link:{name}", daemon=True)
 
     def start(self) -> SerialLink:
@@ -81,10 +86,11 @@ class SerialLink:
     def send(self, data: bytes) -> None:
         """Queue bytes for the device; wakes the link thread out of its read at once."""
         self._out.put(data)
-        port = self._port
-        if port is not None and hasattr(port, "cancel_read"):
-            with contextlib.suppress(OSError, serial.SerialException, AttributeError):
-                port.cancel_read()
+        with self._port_lock:
+            port = self._port
+            if port is not None and hasattr(port, "cancel_read"):
+                with contextlib.suppress(OSError, serial.SerialException, AttributeError):
+                    port.cancel_read()
 
     def stop(self, timeout_s: float = 2.0) -> None:
         """Write what is queued, then close (the caller's last words, like a gun's E)."""
@@ -138,7 +144,9 @@ class SerialLink:
             if self._port is None:
                 if self._stop.is_set():
                     return
-                self._port = self._open()
+                port = self._open()
+                with self._port_lock:
+                    self._port = port
                 if self._port is None:
                     if first:
                         self._fault(f"cannot open {self.path}", False)
@@ -162,8 +170,7 @@ class SerialLink:
                     self._port.flush()  # one command per transmission: `E` must arrive alone
                 if self._stop.is_set():
                     self._port.flush()
-                    self._port.close()
-                    self._port = None
+                    self._close_port()
                     return
                 data = self._port.read(max(1, min(self._port.in_waiting, 4096)))
                 now = self.clock()
@@ -178,10 +185,16 @@ class SerialLink:
             except Exception as exc:  # a driver thread must never die: record, reopen
                 self._lost(f"lost: driver error {exc.__class__.__name__}: {exc}"[:160])
 
+    def _close_port(self) -> None:
+        """Close the port and forget it (forgotten even when close() raises)."""
+        with self._port_lock:
+            port, self._port = self._port, None
+            if port is not None:
+                port.close()
+
     def _lost(self, why: str) -> None:
         with contextlib.suppress(OSError, serial.SerialException, termios.error):
-            self._port.close()
-        self._port = None
+            self._close_port()
         self.status.connected = False
         self.connected_event.clear()
         self.protocol.connection_lost(why)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import threading
 from collections.abc import Callable
 
 from drivers import protocol as p
@@ -23,6 +24,10 @@ CLOCK_EVERY_S = 2.0
 
 
 class SightlineDevice(LinkProtocol):
+    """The link thread feeds it (connection_made, data_received, poll); the engine's thread
+    calls `recoil`. `_lock` guards what both touch: `link`, the sequence counter and the
+    RECOIL frames waiting for their ACK. Everything else is the link thread's alone."""
+
     def __init__(self, inputs: InputQueue, name: str, clock: Callable[[], float] = host_now_s):
         self.inputs, self.name, self.clock = inputs, name, clock
         self.on_trigger: Callable[[int, float], None] | None = None  # shot attribution
@@ -38,6 +43,7 @@ class SightlineDevice(LinkProtocol):
         self._next_sync_s = 0.0
         self.acks = 0
         self.lost_acks = 0
+        self._lock = threading.Lock()
 
     def _next(self) -> int:
         return next(self._seq) & 0xFF
@@ -51,11 +57,12 @@ class SightlineDevice(LinkProtocol):
     # -- LinkProtocol --------------------------------------------------------------------------
 
     def connection_made(self, link: SerialLink) -> None:
-        self.link = link
         self.reader = p.FrameReader()
         self._clock = None
-        self._pending.clear()
-        link.send(p.encode(p.IdentifyRequest(), self._next()))
+        with self._lock:
+            self.link = link
+            self._pending.clear()
+            link.send(p.encode(p.IdentifyRequest(), self._next()))
         self._next_sync_s = 0.0
 
     def data_received(self, data: bytes, host_t_s: float) -> None:
@@ -83,8 +90,9 @@ class SightlineDevice(LinkProtocol):
             elif isinstance(msg, p.Heartbeat):
                 self.last_heartbeat_s = host_t_s
             elif isinstance(msg, p.Ack):
-                if self._pending.pop(msg.acked_seq, None) is not None:
-                    self.acks += 1
+                with self._lock:
+                    if self._pending.pop(msg.acked_seq, None) is not None:
+                        self.acks += 1
             elif isinstance(msg, p.Clock):
                 sent = self._sync.pop(msg.token, None)
                 if sent is not None:
@@ -98,32 +106,38 @@ class SightlineDevice(LinkProtocol):
                 self.link.on_fault(self.name, True, f"device error {msg.code}: {msg.text}")
 
     def connection_lost(self, why: str) -> None:
-        self._pending.clear()
+        with self._lock:
+            self._pending.clear()
 
     def poll(self, host_t_s: float) -> None:
-        if self.link is None:
-            return
-        for seq, (frame, sent, resent) in list(self._pending.items()):
-            if host_t_s - sent > ACK_TIMEOUT_S:
-                if resent:
-                    self._pending.pop(seq)
-                    self.lost_acks += 1
-                else:
-                    self.link.send(frame)
-                    self._pending[seq] = (frame, host_t_s, True)
-        if host_t_s >= self._next_sync_s:
+        with self._lock:
+            link = self.link
+            if link is None:
+                return
+            for seq, (frame, sent, resent) in list(self._pending.items()):
+                if host_t_s - sent > ACK_TIMEOUT_S:
+                    if resent:
+                        self._pending.pop(seq)
+                        self.lost_acks += 1
+                    else:
+                        link.send(frame)
+                        self._pending[seq] = (frame, host_t_s, True)
+            if host_t_s < self._next_sync_s:
+                return
             token = next(self._seq) & 0xFFFFFFFF
-            self._sync = {k: v for k, v in self._sync.items() if host_t_s - v < 5}
-            self._sync[token] = self.clock()
-            self.link.send(p.encode(p.ClockSync(token), self._next()))
-            self._next_sync_s = host_t_s + CLOCK_EVERY_S
+            sync_seq = self._next()
+        self._sync = {k: v for k, v in self._sync.items() if host_t_s - v < 5}
+        self._sync[token] = self.clock()
+        link.send(p.encode(p.ClockSync(token), sync_seq))
+        self._next_sync_s = host_t_s + CLOCK_EVERY_S
 
     # -- commands ------------------------------------------------------------------------------
 
     def recoil(self, weapon: int, pulses: int = 1) -> None:
-        if self.link is None:
-            return
-        seq = self._next()
-        frame = p.encode(p.Recoil(weapon, pulses), seq)
-        self._pending[seq] = (frame, self.clock(), False)
-        self.link.send(frame)
+        with self._lock:
+            if self.link is None:
+                return
+            seq = self._next()
+            frame = p.encode(p.Recoil(weapon, pulses), seq)
+            self._pending[seq] = (frame, self.clock(), False)
+            self.link.send(frame)

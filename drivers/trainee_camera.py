@@ -14,7 +14,7 @@ session goes on without it. Must not import engine.
 
 from __future__ import annotations
 
-import queue
+import collections
 import threading
 from collections.abc import Callable
 
@@ -46,10 +46,14 @@ class LiveCamera:
     ):
         self.source, self.clock, self.on_fault, self.width = source, clock, on_fault, width
         self.name = f"trainee-camera:{source}"
+        # connected, frames, dropped: written by the camera thread only, read by the app
         self.connected = False
         self.frames = 0
         self.dropped = 0
-        self._q: queue.Queue[tuple[float, np.ndarray]] = queue.Queue(maxsize=MAX_QUEUED)
+        # frames waiting for take(): the camera thread appends, the app's thread takes, so
+        # both go through the lock (a full queue drops its oldest in the same step)
+        self._q: collections.deque[tuple[float, np.ndarray]] = collections.deque()
+        self._q_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
 
@@ -71,13 +75,7 @@ class LiveCamera:
         self.connected = True
         try:
             for now, _, img in camera_frames(cap, is_file, self.clock, self._stop):
-                item = (now, _fit(img, self.width))
-                try:
-                    self._q.put_nowait(item)
-                except queue.Full:  # the recorder fell behind: lose the oldest
-                    self._q.get_nowait()
-                    self._q.put_nowait(item)
-                    self.dropped += 1
+                self._offer((now, _fit(img, self.width)))
                 self.frames += 1
             if not self._stop.is_set():
                 self._fault("trainee camera stream ended" if is_file else "camera lost", False)
@@ -85,14 +83,20 @@ class LiveCamera:
             cap.release()
             self.connected = False
 
+    def _offer(self, item: tuple[float, np.ndarray]) -> None:
+        """Queue a frame for take(); the recorder fell behind: lose the oldest."""
+        with self._q_lock:
+            if len(self._q) >= MAX_QUEUED:
+                self._q.popleft()
+                self.dropped += 1
+            self._q.append(item)
+
     def take(self) -> list[tuple[float, np.ndarray]]:
         """Frames that arrived since the last call: (host seconds, BGR image)."""
-        out = []
-        while True:
-            try:
-                out.append(self._q.get_nowait())
-            except queue.Empty:
-                return out
+        with self._q_lock:
+            out = list(self._q)
+            self._q.clear()
+        return out
 
     def stop(self) -> None:
         self._stop.set()
