@@ -50,10 +50,10 @@ def run(pack_dir, events, seconds, fps=60, levels=None, reports=None, hz=120):
     clock = Clock()
     # the report table (weapon id or kind -> sound) is the sim's: the runtime chooses each
     # shot's report and says so in a StartSound(source="report")
-    extra = {"reports": reports} if reports else {}
-    session = Session(pack, clock, hz, block_video=True, levels=levels, **extra)
+    session = Session(pack, clock, hz, block_video=True, levels=levels, reports=reports)
     sink = ArraySink()
-    session.audio = AudioMixer(pack.scenario, pack.root, pack.clip_path, hz, sink, block=True)
+    mixer = AudioMixer(pack.scenario, pack.root, pack.clip_path, hz, sink, block=True)
+    session.audio = session.subscribe(mixer, presents=True)  # a handle for the tests
     session.schedule(events)
     bright = []
     for n in range(round(seconds * fps)):
@@ -61,6 +61,7 @@ def run(pack_dir, events, seconds, fps=60, levels=None, reports=None, hz=120):
         out = session.frame()
         bright.append(out.video[1].mean() if out.video else 0.0)
     session.close()
+    mixer.close()
     flashes = [
         n / fps for n in range(len(bright)) if bright[n] > 128 and (n == 0 or bright[n - 1] <= 128)
     ]
@@ -200,14 +201,16 @@ def test_a_report_never_delays_the_shot(sync_pack, tmp_path):
     (broken / "sounds" / "mark.wav").write_bytes(garbage)  # ...broken after loading
     clock = Clock()
     session = Session(loaded, clock, 120, block_video=True)
-    session.audio = AudioMixer(
-        loaded.scenario, loaded.root, loaded.clip_path, 120, NullSink(), block=True
+    session.audio = session.subscribe(
+        AudioMixer(loaded.scenario, loaded.root, loaded.clip_path, 120, NullSink(), block=True),
+        presents=True,
     )
     session.schedule(events)
     for n in range(120):
         clock.t = n / 60
         session.frame()
     session.close()
+    session.audio.close()
     assert [s.tick for s in session.runtime.shots] == [s.tick for s in plain.runtime.shots]
     assert any("mark.wav" in w for w in session.audio.warnings)
     assert session.audio.dropped == ["mark: not loaded"]
@@ -317,7 +320,9 @@ def test_a_replay_seek_keeps_the_sound_going_from_the_new_place(sync_pack):
     clock = Clock()
     session = Session(pack, clock, 120, block_video=True)
     sink = ArraySink()
-    session.audio = AudioMixer(pack.scenario, pack.root, pack.clip_path, 120, sink, block=True)
+    session.audio = session.subscribe(
+        AudioMixer(pack.scenario, pack.root, pack.clip_path, 120, sink, block=True), presents=True
+    )
     session.schedule([PlaySound(0.1, "siren")])
     for n in range(61):  # to 1.0 s
         clock.t = n / 60
@@ -330,6 +335,7 @@ def test_a_replay_seek_keeps_the_sound_going_from_the_new_place(sync_pack):
         clock.t = 1.0 + n / 60
         session.frame()
     session.close()
+    session.audio.close()
     audio = sink.audio[before:, 0]
     # output resumes with tick 37 (media 37/120 s): the beep at media 0.5 s follows
     # 0.5 - 37/120 s later, with no block lost at the jump
