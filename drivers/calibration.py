@@ -142,9 +142,10 @@ def load(path: Path) -> Calibration:
     try:
         data = json.loads(Path(path).read_text())
         h = np.array(data["homography"], np.float64)
-        assert h.shape == (3, 3)
+        if h.shape != (3, 3):
+            raise ValueError(f"the homography is {h.shape}, not 3x3")
         return Calibration(h, tuple(data["camera_size"]), float(data["rms_screen"]))
-    except (OSError, ValueError, KeyError, AssertionError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CalibrationError(f"{path}: not a Sightline calibration ({exc})") from None
 
 

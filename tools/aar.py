@@ -1,6 +1,7 @@
 """`sightline aar REC -o DIR`: the after-action review of a recorded session.
 
-The session is re-simulated from its recording (exactly, tick by tick) and written as:
+The session is re-simulated from its recording (exactly, tick by tick; tools.recordings
+reads it and checks its pack) and written as:
   report.html   the timeline (segments, branches, cues, shots, flags), reaction time from
                 each cue to the first response, shot placement drawn on frame grabs of the
                 clip, hits by zone role, per-trainee figures, flags with notes, and the
@@ -23,42 +24,25 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from content.pack import load_pack
 from sim.hit_zones import screen_to_media
-from sim.recording import RecordingError, event_from, read_recording
 from sim.runtime import ScenarioRuntime
+from tools.recordings import Recording
 
 ROLE_COLOURS = {"threat": "#d9534f", "no-shoot": "#3c8dbc", "cover": "#6c757d", None: "#999"}
 
 
-def replay(path: Path, pack_dir: Path | None = None):
-    with path.open("rb") as fh:
-        result = read_recording(fh, str(path))
-    if not result.records or result.records[0].get("k") != "header":
-        raise RecordingError(f"{path}: no header")
-    header = result.records[0]
-    config = header.get("config") or {}
-    pack = load_pack(pack_dir or Path(str(header.get("pack", ""))))
-    inputs: dict[int, list] = defaultdict(list)
-    last = 0
-    for i, rec in enumerate(result.records[1:], 1):
-        if rec["k"] == "input":
-            inputs[int(rec["tick"])].append(event_from(rec, f"{path}: record {i}"))
-        elif rec["k"] == "tick":
-            last = max(last, int(rec["tick"]))
-    rt = ScenarioRuntime(
-        pack.scenario,
-        int(config.get("tick_hz", 120)),
-        float(config.get("screen_aspect", 16 / 9)),
-        {str(k): int(v) for k, v in (config.get("levels") or {}).items()},
-    )
+def replay(recording: Recording):
+    """The recorded session re-simulated to its last tick, with the timeline of segments
+    played: [(session s, segment)]."""
+    inputs = recording.inputs_by_tick()
+    rt = recording.runtime()
     timeline = [(0.0, rt.state.segment)]
-    while rt.state.tick < last:
+    while rt.state.tick < recording.last_tick:
         before = rt.state.segment
         rt.step(inputs.get(rt.state.tick + 1, []))
         if rt.branches and rt.branches[-1].tick == rt.state.tick and before != rt.state.segment:
             timeline.append((rt.state.t_s, rt.state.segment))
-    return header, pack, rt, timeline
+    return rt, timeline
 
 
 def events_table(rt: ScenarioRuntime) -> list[dict]:
@@ -302,8 +286,11 @@ def _timeline_svg(rt, timeline, end_s: float) -> str:
     return "\n".join(parts)
 
 
-def write_report(path: Path, out_dir: Path, pack_dir: Path | None = None) -> Path:
-    header, pack, rt, timeline = replay(path, pack_dir)
+def write_report(recording: Recording, out_dir: Path) -> Path:
+    """Write the review of a recording (tools.recordings.load_recording) into `out_dir`;
+    returns the path of report.html."""
+    path, header, pack = recording.path, recording.header, recording.pack
+    rt, timeline = replay(recording)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = events_table(rt)
     with (out_dir / "events.csv").open("w", newline="") as fh:

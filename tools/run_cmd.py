@@ -1,4 +1,7 @@
-"""`sightline run PACK` and `sightline demo`: load, run (window or headless), summarize."""
+"""`sightline run PACK` and `sightline demo`: load, run (window or headless), summarize.
+
+Bad flag values are UserErrors (sim/errors.py), which tools.cli prints as one line. Must not
+import tools.cli (the command line imports this)."""
 
 from __future__ import annotations
 
@@ -8,15 +11,14 @@ from pathlib import Path
 from content import DEMO_PACK
 from content.pack import load_pack
 from drivers.scripted import load_script
+from sim.errors import UserError
 from sim.events import SetView
 from sim.runtime import ScenarioRuntime
-
-DEMO_SCRIPT = "demo-inputs.jsonl"
+from tools.defaults import DEMO_SCRIPT, DEMO_VIDEO, HEADLESS_SECONDS
 
 
 def run_command(args: argparse.Namespace) -> int:
     from engine.panda_setup import have_display
-    from tools.cli import DEFAULT_OUTPUT_DIR, CliError
 
     pack_dir = DEMO_PACK if args.command == "demo" else args.pack
     pack = load_pack(pack_dir)
@@ -27,28 +29,28 @@ def run_command(args: argparse.Namespace) -> int:
     if args.command == "demo" and offscreen:
         # Headless, nobody can press a key: play the demo's own script and keep a video.
         script_path = script_path or pack_dir / DEMO_SCRIPT
-        video_out = video_out or DEFAULT_OUTPUT_DIR / "demo.mp4"
+        video_out = video_out or DEMO_VIDEO
     if offscreen and seconds is None:
-        seconds = 120.0  # a headless run must end even if the scenario loops forever
+        seconds = HEADLESS_SECONDS  # a headless run must end even if the scenario loops
     script = load_script(script_path) if script_path else []
     if args.no_markers:  # a recorded instructor setting, like pressing H at the start
         script.insert(0, SetView(0.0, "markers", False))
     for path in (args.instructor_video_out,):
         if path is not None:
             if path.suffix.lower() not in (".mp4", ".m4v", ".mov", ".mkv"):
-                raise CliError(f"{path}: the instructor video is H.264, use a .mp4 name")
+                raise UserError(f"{path}: the instructor video is H.264, use a .mp4 name")
             path.parent.mkdir(parents=True, exist_ok=True)
     camera = args.trainee_camera
     if camera is not None:
         if args.record is None:
-            raise CliError("--trainee-camera is recorded with the session: add --record FILE")
+            raise UserError("--trainee-camera is recorded with the session: add --record FILE")
         if offscreen and camera.isdigit():
-            raise CliError(
+            raise UserError(
                 "--trainee-camera N needs a live run in a window; a headless run takes a "
                 "video file standing in for the camera"
             )
         if not camera.isdigit() and not Path(camera).is_file():
-            raise CliError(f"--trainee-camera {camera}: no such video file")
+            raise UserError(f"--trainee-camera {camera}: no such video file")
     levels = parse_levels(args.volume)
     reports = parse_reports(args.report, pack)
     check_audio_out(args.audio_out)
@@ -57,16 +59,17 @@ def run_command(args: argparse.Namespace) -> int:
     for spec in args.device:
         parse_spec(spec)  # a clear error before anything opens
     if args.instructor == "split" and video_out is not None:
-        raise CliError(
+        raise UserError(
             "--video-out with --instructor split would capture the overlay too; "
             "use --instructor window"
         )
     if video_out is not None:
         if video_out.suffix.lower() not in (".mp4", ".m4v", ".mov", ".mkv"):
-            raise CliError(f"{video_out}: --video-out writes H.264, use a .mp4 name")
+            raise UserError(f"{video_out}: --video-out writes H.264, use a .mp4 name")
         video_out.parent.mkdir(parents=True, exist_ok=True)
 
-    from engine.app import RunConfig, SightlineApp
+    from engine.app import SightlineApp
+    from engine.config import RunConfig
 
     cfg = RunConfig(
         offscreen=offscreen,
@@ -108,13 +111,12 @@ def run_command(args: argparse.Namespace) -> int:
 
 def parse_levels(specs: list[str]) -> dict[str, int]:
     from sim.sounds import LEVELS
-    from tools.cli import CliError
 
     levels = {}
     for spec in specs:
         control, _, pct = spec.partition("=")
         if control not in LEVELS or not pct.isdigit() or not 0 <= int(pct) <= 100:
-            raise CliError(
+            raise UserError(
                 f"--volume {spec}: expected CONTROL=PERCENT, CONTROL one of {', '.join(LEVELS)}, "
                 "PERCENT 0-100"
             )
@@ -124,13 +126,12 @@ def parse_levels(specs: list[str]) -> dict[str, int]:
 
 def parse_reports(specs: list[str], pack) -> dict[str, str]:
     from sim.events import MAX_WEAPON_ID_LEN
-    from tools.cli import CliError
 
     reports = {}
     for spec in specs:
         weapon, _, sound = spec.partition("=")
         if not weapon or len(weapon) > MAX_WEAPON_ID_LEN or sound not in pack.scenario.sounds:
-            raise CliError(
+            raise UserError(
                 f"--report {spec}: expected WEAPON=SOUND with a sound of the pack or bundled "
                 f"({', '.join(sorted(pack.scenario.sounds))})"
             )
@@ -139,12 +140,10 @@ def parse_reports(specs: list[str], pack) -> dict[str, str]:
 
 
 def check_audio_out(path: Path | None) -> None:
-    from tools.cli import CliError
-
     if path is None:
         return
     if path.suffix.lower() != ".wav":
-        raise CliError(f"{path}: --audio-out writes WAV, use a .wav name")
+        raise UserError(f"{path}: --audio-out writes WAV, use a .wav name")
     path.parent.mkdir(parents=True, exist_ok=True)
 
 

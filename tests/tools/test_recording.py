@@ -166,6 +166,7 @@ EXAMPLES = [
     ev.FlashlightMove(1.0, "f1", True, 0.5, 0.5),
     ev.PlaySound(1.0, "siren"),
     ev.SetLevel(1.0, "distractor", 40),
+    ev.TargetHit(1.0, "plate", "w2"),
 ]
 
 
