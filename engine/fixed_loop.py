@@ -87,12 +87,14 @@ class FixedStepLoop:
         return min(max(self._acc / NS, 0.0), 0.999999)
 
     def session_to_host(self, session_s: float) -> float:
-        assert self._origin_ns is not None, "start() the loop first"
+        if self._origin_ns is None:
+            raise RuntimeError("start() the loop first")
         return (self._origin_ns + self.skipped_ns) / NS + session_s
 
     def tick_for_host(self, host_t_s: float) -> int:
         """The tick an event stamped at this host time applies at (before lateness)."""
-        assert self._origin_ns is not None, "start() the loop first"
+        if self._origin_ns is None:
+            raise RuntimeError("start() the loop first")
         session_ns = round(host_t_s * NS) - self._origin_ns - self.skipped_ns - _STAMP_SLACK_NS
         return max(1, -((-session_ns * self.tick_hz) // NS))  # ceil
 

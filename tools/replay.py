@@ -1,43 +1,37 @@
-"""`sightline replay REC --verify`: re-simulate a recording from its inputs and compare the
-state digest of every tick. Exit 0 when every tick matches, 1 at the first divergence
-(naming the tick), 2 when the recording or its pack cannot be used."""
+"""`sightline replay REC`: play a recording again in the engine (the recorded inputs fed
+back at their ticks), or with --verify re-simulate it and compare the state digest of every
+tick: exit 0 when every tick matches, 1 at the first divergence (naming the tick), 2 when
+the recording or its pack cannot be used (tools.recordings reads and checks both). Must not
+import tools.cli.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
-from content.pack import load_pack
-from sim.recording import RecordingError, event_from, read_recording
-from sim.runtime import ScenarioRuntime
+from tools.recordings import TORN_TAIL, load_recording
+from tools.run_cmd import check_audio_out, format_summary
 
 
 def play_command(args) -> int:
     """Play a recorded session in the engine: the recorded inputs are fed back at the very
     ticks they were applied, so the trainee view (and the instructor's) shows it again."""
-    from engine.app import RunConfig, SightlineApp
+    from engine.app import SightlineApp
+    from engine.config import RunConfig
     from engine.panda_setup import have_display
     from engine.replay import KEYS, PlaybackClock, ReplayController
-    from tools.run_cmd import check_audio_out, format_summary
 
     check_audio_out(args.audio_out)
-    with args.recording.open("rb") as fh:
-        result = read_recording(fh, str(args.recording))
-    header = result.records[0] if result.records else {}
-    if header.get("k") != "header":
-        raise RecordingError(f"{args.recording}: no header")
-    config = header.get("config") or {}
-    pack_dir = args.pack or Path(str(header.get("pack", "")))
-    pack = load_pack(pack_dir)
-    hz = int(config.get("tick_hz", 120))
-    script, last = [], 0
-    for i, rec in enumerate(result.records[1:], 1):
-        if rec["k"] == "input":
-            event = event_from(rec, f"{args.recording}: record {i}")
-            fields = {f: getattr(event, f) for f in event.__slots__}
-            script.append(type(event)(**{**fields, "t_s": int(rec["tick"]) / hz}))
-        elif rec["k"] == "tick":
-            last = max(last, int(rec["tick"]))
+    recording = load_recording(args.recording, args.pack)
+    for warning in recording.warnings:
+        print(f"warning: {warning}")
+    config, pack_dir, pack = recording.config, recording.pack_dir, recording.pack
+    hz = recording.tick_hz
+    script = []
+    for tick, event in recording.inputs:
+        fields = {f: getattr(event, f) for f in event.__slots__}
+        script.append(type(event)(**{**fields, "t_s": tick / hz}))
+    last = recording.last_tick
     offscreen = args.offscreen or not have_display()
     width, height = (int(v) for v in config.get("size", (1280, 720)))
     clock = PlaybackClock()
@@ -60,7 +54,7 @@ def play_command(args) -> int:
         clock=clock,
         audio="auto" if not offscreen else "none",
         audio_out=args.audio_out,
-        levels={str(k): int(v) for k, v in (config.get("levels") or {}).items()},
+        levels=recording.levels,
         reports={str(k): str(v) for k, v in (config.get("reports") or {}).items()},
         camera_replay=camera_file,
     )
@@ -88,41 +82,16 @@ def play_command(args) -> int:
 def replay_command(args) -> int:
     if not args.verify:
         return play_command(args)
-    path: Path = args.recording
-    try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise RecordingError(f"{path}: cannot read ({exc.strerror})") from None
-    with fh:
-        result = read_recording(fh, str(path))
-    records = result.records
-    if not records or records[0].get("k") != "header":
-        raise RecordingError(f"{path}: no header")
-    header = records[0]
-    config = header.get("config") or {}
-    pack_dir = args.pack or Path(str(header.get("pack", "")))
-    pack = load_pack(pack_dir)
-    from engine.recorder import pack_hash
+    return verify(args.recording, args.pack)
 
-    if pack_hash(pack) != header.get("pack_hash"):
-        raise RecordingError(
-            f"{pack_dir}: this pack is not the one recorded (its content "
-            f"changed), so a replay cannot be exact"
-        )
-    inputs: dict[int, list] = defaultdict(list)
-    digests: list[tuple[int, bytes]] = []
-    for i, rec in enumerate(records[1:], 1):
-        where = f"{path}: record {i}"
-        if rec["k"] == "input":
-            inputs[int(rec["tick"])].append(event_from(rec, where))
-        elif rec["k"] == "tick":
-            digests.append((int(rec["tick"]), bytes(rec["d"])))
-    runtime = ScenarioRuntime(
-        pack.scenario,
-        int(config.get("tick_hz", 120)),
-        float(config.get("screen_aspect", 16 / 9)),
-        {str(k): int(v) for k, v in (config.get("levels") or {}).items()},
-    )
+
+def verify(path: Path, pack_dir: Path | None = None) -> int:
+    """Re-simulate from the recorded inputs; 0 when every tick's digest matches, 1 (after
+    printing the tick) at the first that does not."""
+    recording = load_recording(path, pack_dir)
+    inputs = recording.inputs_by_tick()
+    digests = recording.digests
+    runtime = recording.runtime()
     for tick, digest in digests:
         while runtime.state.tick < tick:
             runtime.step(inputs.get(runtime.state.tick + 1, []))
@@ -133,9 +102,9 @@ def replay_command(args) -> int:
             )
             return 1
     last = digests[-1][0] if digests else 0
-    note = " (the recording ends early: its last record was cut short)" if result.torn_tail else ""
+    note = f" ({TORN_TAIL})" if recording.torn_tail else ""
     print(
-        f"{path}: verified {len(digests)} ticks, {sum(map(len, inputs.values()))} inputs, "
+        f"{path}: verified {len(digests)} ticks, {len(recording.inputs)} inputs, "
         f"up to {last / runtime.tick_hz:.3f} s: every tick matches{note}"
     )
     return 0
