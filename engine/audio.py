@@ -168,13 +168,14 @@ class AudioMixer:
         start = scenario.segments[scenario.start]
         self.clips.chunk(start.clip, round(start.in_s * RATE) // CHUNK, block=True)
 
-    # -- the per-tick interface (called by the Session after every sim step) -------------
+    # -- the per-tick interface (a sink of the session's bus) -------------
 
     def span(self, tick: int) -> tuple[int, int]:
         return tick * RATE // self.tick_hz, (tick + 1) * RATE // self.tick_hz
 
-    def on_tick(self, state: SimState, commands: Sequence) -> None:
-        """Render the span of tick `state.tick` (the state that holds until the next)."""
+    def on_tick(self, state: SimState, commands: Sequence, events: Sequence = ()) -> None:
+        """The bus: render the span of tick `state.tick` (the state that holds until the
+        next)."""
         for cmd in commands:
             self._command(cmd, state)
         lo, hi = self.span(state.tick)

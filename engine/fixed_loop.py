@@ -35,6 +35,17 @@ NS = 1_000_000_000
 _STAMP_SLACK_NS = 1_000
 
 
+class ManualClock:
+    """A clock that moves only when told: headless runs (one frame interval a frame),
+    tests and benchmarks. Call it for the time in seconds; set `t` to move it."""
+
+    def __init__(self, t: float = 0.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
 class FixedStepLoop:
     def __init__(
         self,
@@ -68,6 +79,15 @@ class FixedStepLoop:
 
     def start(self) -> None:
         self._origin_ns = self._last_ns = round(self._clock() * NS)
+
+    def restart(self) -> None:
+        """Back to tick 0, not started, nothing pending (a replay seeking backwards). The
+        input queue stays the same object: whoever holds it keeps writing into this loop."""
+        self._pending.clear()
+        self._origin_ns = None
+        self._last_ns = self._acc = self.tick = 0
+        self.skipped_ns = self.dropped_ticks = 0
+        self.last_result = None
 
     @property
     def started(self) -> bool:

@@ -21,7 +21,6 @@ from panda3d.core import (
 from content.pack import Pack
 from engine.instructor_console import ACTION_KEYS, InstructorConsole
 from engine.instructor_view import InstructorView
-from sim.runtime import ScenarioRuntime
 
 MODES = ("window", "split", "buffer", "none")
 #: Keys the console listens to (Panda3D button names).
@@ -56,7 +55,6 @@ def open_station(
     base,
     mode: str,
     pack: Pack,
-    runtime: ScenarioRuntime,
     console: InstructorConsole,
     size: tuple[int, int],
     screen_aspect: float,
@@ -70,7 +68,7 @@ def open_station(
             if dr.getCamera() and not dr.getCamera().isEmpty():
                 dr.setDimensions(*trainee_region(mode))
         view = InstructorView(
-            base.win, None, pack, runtime, console, screen_aspect, region=(0.5, 1.0, 0.0, 1.0)
+            base.win, None, pack, console, screen_aspect, region=(0.5, 1.0, 0.0, 1.0)
         )
         return view, None
     live = Texture("trainee-live")
@@ -103,7 +101,7 @@ def open_station(
         if out is None:
             raise RuntimeError("could not create the instructor buffer")
     out.setSort(10)  # after the trainee output, whose picture it shows
-    view = InstructorView(out, live, pack, runtime, console, screen_aspect)
+    view = InstructorView(out, live, pack, console, screen_aspect)
     return view, out
 
 

@@ -25,8 +25,7 @@ from panda3d.core import (
 
 from content.pack import Pack
 from engine.instructor_console import HELP, InstructorConsole
-from sim.runtime import ScenarioRuntime
-from sim.scenario import EndTrigger, KeyTrigger, NoShotTrigger, TimeTrigger
+from sim.runtime import SessionLog, SimState
 
 WHITE, GREY, DIM = (1, 1, 1, 1), (0.7, 0.72, 0.75, 1), (0.45, 0.47, 0.5, 1)
 AMBER, RED, GREEN, BLUE = (
@@ -104,12 +103,11 @@ class InstructorView:
         output: GraphicsOutput,
         trainee_tex: Texture | None,
         pack: Pack,
-        runtime: ScenarioRuntime,
         console: InstructorConsole,
         screen_aspect: float,
         region: tuple[float, float, float, float] = (0, 1, 0, 1),
     ):
-        self.pack, self.runtime, self.console = pack, runtime, console
+        self.pack, self.console = pack, console
         w = output.getXSize() * (region[1] - region[0])
         h = output.getYSize() * (region[3] - region[2])
         a = self.aspect = w / h
@@ -171,8 +169,9 @@ class InstructorView:
 
     # -- per frame --------------------------------------------------------------------
 
-    def update(self, device_lines: list[str]) -> None:
-        rt, st, c = self.runtime, self.runtime.state, self.console
+    def update(self, st: SimState, log: SessionLog, device_lines: list[str]) -> None:
+        """Redraw from the sim's state and a read-only snapshot of its records."""
+        c = self.console
         seg = self.pack.scenario.segments[st.segment]
         self.header.set(
             f"{self.pack.title}   |   {st.segment}   "
@@ -188,19 +187,19 @@ class InstructorView:
             f"{'on' if st.markers else 'OFF'}    score {st.score}"
         )
         self.devices.set("DEVICES  " + "   ".join(device_lines))
-        self.audio.set(self._audio_line(rt, st))
-        self.shots.set("\n".join(self._shot_line(s) for s in rt.shots[-6:]) or "no shots yet")
+        self.audio.set(self._audio_line(log, st))
+        self.shots.set("\n".join(self._shot_line(s) for s in log.shots[-6:]) or "no shots yet")
         self.flags.set(
-            "\n".join(f"FLAG {f.t_s:7.2f} s  {f.segment}  {f.note}" for f in rt.flags[-3:])
+            "\n".join(f"FLAG {f.t_s:7.2f} s  {f.segment}  {f.note}" for f in log.flags[-3:])
         )
         if c.note is not None:
             self.message.set(f"Flag note: {c.note}_   (Enter to save, Esc for none)", AMBER)
         else:
             self.message.set(c.message, GREEN)
-        self._panels()
+        self._panels(st, log)
 
     def _branches(self, seg) -> None:
-        keys = [t for t in seg.transitions if isinstance(t.trigger, KeyTrigger)]
+        keys = [t for t in seg.transitions if t.trigger.station == "key"]
         for i, (thumb, label) in enumerate(self.branch_rows):
             if i >= len(keys):
                 thumb.hide()
@@ -233,16 +232,9 @@ class InstructorView:
         lines = ["AUTOMATIC"]
         now = st.media_t_s
         for tr in seg.transitions:
-            trig = tr.trigger
-            if isinstance(trig, TimeTrigger):
-                left = trig.at_s - now
-                if seg.loop and left < 0:
-                    left += seg.duration_s
-                lines.append(f"in {max(left, 0):4.1f} s  at {trig.at_s:g} s -> {tr.to}")
-            elif isinstance(trig, NoShotTrigger) and now <= trig.by_s:
-                lines.append(f"in {trig.by_s - now:4.1f} s  if no shot -> {tr.to}")
-            elif isinstance(trig, EndTrigger):
-                lines.append(f"in {seg.out_s - now:4.1f} s  end of clip -> {tr.to}")
+            text = tr.trigger.countdown(seg, now) if tr.trigger.station == "countdown" else None
+            if text is not None:
+                lines.append(f"{text} -> {tr.to}")
         if seg.ending:
             lines.append(f"in {seg.out_s - now:4.1f} s  the scenario ends")
         elif seg.loop:
@@ -252,18 +244,18 @@ class InstructorView:
         trainee = [
             f"{tr.trigger.describe()} -> {tr.to}"
             for tr in seg.transitions
-            if tr.trigger.kind in ("hit", "shot", "action")
+            if tr.trigger.station == "trainee"
         ]
         if trainee:
             lines += ["ON THE TRAINEE", *trainee]
         return "\n".join(lines)
 
     @staticmethod
-    def _audio_line(rt, st) -> str:
+    def _audio_line(log: SessionLog, st: SimState) -> str:
         levels = "  ".join(
             f"{c} {p}" for c, p in zip(("master", "scene", "fx", "distr"), st.levels, strict=True)
         )
-        last = rt.sounds[-1] if rt.sounds else None
+        last = log.sounds[-1] if log.sounds else None
         played = f"   last sound: {last.sound} at {last.t_s:.1f} s" if last else ""
         return f"AUDIO [A]  {levels}{played}"
 
@@ -275,8 +267,8 @@ class InstructorView:
         cue = f"   {s.since_cue_s:.2f} s after '{s.cue}'" if s.cue else ""
         return f"{s.t_s:7.2f} s  {s.weapon} {s.kind}  {where}{cue}"
 
-    def _panels(self) -> None:
-        c, rt = self.console, self.runtime
+    def _panels(self, st: SimState, log: SessionLog) -> None:
+        c = self.console
         keys = ""
         if c.menu is not None:
             title = c.menu.title
@@ -292,17 +284,17 @@ class InstructorView:
             title, body = "Training points", self.guidebook
         elif c.review_open:
             title = "Review so far"
-            lines = ["Segments: " + " -> ".join(rt.segments_played)]
+            lines = ["Segments: " + " -> ".join(log.segments_played)]
             lines += [
                 f"{b.t_s:7.2f} s  {b.from_segment} -> {b.to_segment}  ({b.trigger})"
-                for b in rt.branches[-8:]
+                for b in log.branches[-8:]
             ]
-            fired = [s for s in rt.shots if s.fired]
+            fired = [s for s in log.shots if s.fired]
             lines.append(
                 f"Shots {len(fired)}, hits {sum(1 for s in fired if s.zone)}, "
-                f"score {rt.state.score}, flags {len(rt.flags)}"
+                f"score {st.score}, flags {len(log.flags)}"
             )
-            lines += [f"FLAG {f.t_s:7.2f} s  {f.note}" for f in rt.flags[-5:]]
+            lines += [f"FLAG {f.t_s:7.2f} s  {f.note}" for f in log.flags[-5:]]
             body = "\n".join(lines)
         else:
             self.panel.hide()

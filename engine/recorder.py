@@ -1,5 +1,10 @@
 """Writing a session recording (sim/recording.py) without slowing the loop.
 
+The recorder is a sink of the session's command bus: each tick it writes the tick's input
+events, the state's digest and the commands, in that order (the start of the scenario, tick
+0, writes its commands only). `run_header` is the first record: what was run, how, with
+which pack (and its hash), so that replay, verify and the review can check it.
+
 The sim thread hands records to a writer thread, which appends them and flushes to the
 operating system at least every 100 ms: a process killed outright (kill -9) leaves a file
 that reads back up to the last flush. The file is created readable by its owner only:
@@ -15,7 +20,7 @@ import threading
 from pathlib import Path
 
 from content.pack import MANIFEST, Pack
-from sim.recording import MAGIC, encode_record
+from sim.recording import MAGIC, command_record, encode_record, event_record
 
 FLUSH_S = 0.1
 _STOP = object()
@@ -38,6 +43,30 @@ def pack_hash(pack: Pack) -> str:
     return h.hexdigest()
 
 
+def run_header(pack: Pack, cfg, screen_aspect: float) -> dict:
+    """The recording's header for a run of `pack` with `cfg` (engine.config.RunConfig)."""
+    from engine.trainee_camera import camera_path
+
+    return {
+        "format": 1,
+        "program": "sightline 0.1.0",
+        "title": pack.title,
+        "pack": str(pack.root.resolve()),
+        "pack_hash": pack_hash(pack),
+        "config": {
+            "tick_hz": cfg.tick_hz,
+            "size": [cfg.width, cfg.height],
+            "screen_aspect": screen_aspect,
+            "fps": cfg.fps,
+            "offscreen": cfg.offscreen,
+            "devices": list(cfg.devices),
+            "levels": dict(cfg.levels),
+            "reports": dict(cfg.reports),
+            "trainee_camera": camera_path(cfg.record).name if cfg.trainee_camera else None,
+        },
+    }
+
+
 class Recorder:
     def __init__(self, path: str | Path, header: dict):
         self.path = Path(path)
@@ -51,6 +80,16 @@ class Recorder:
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
         self._thread.start()
+
+    def on_tick(self, state, commands, events) -> None:
+        """The bus: one tick's inputs, digest and commands."""
+        tick = state.tick
+        for event in events:
+            self.add(event_record(tick, event))
+        if tick > 0:
+            self.add({"k": "tick", "tick": tick, "d": state.digest})
+        for cmd in commands:
+            self.add(command_record(tick, cmd))
 
     def add(self, record: dict) -> None:
         """Called by the sim thread; never blocks on the disk."""

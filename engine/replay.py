@@ -61,15 +61,14 @@ class ReplayController:
         session,
         clock: PlaybackClock,
         script: Sequence[InputEvent],
-        on_seek: Callable[[], None] = lambda: None,
     ):
+        """Views read the session's state each frame, so a seek needs nothing re-pointed."""
         self.session, self.clock, self.script = session, clock, list(script)
-        self.on_seek = on_seek  # the app re-points views at a restarted runtime
         self.marks = sorted({e.t_s for e in self.script if isinstance(e, Flag | Shot)})
         self.quit = False
 
     def key(self, name: str) -> None:
-        now = self.session.runtime.state.t_s
+        now = self.session.state.t_s
         if name == "space":
             self.clock.resume() if self.clock.paused else self.clock.pause()
         elif name == ".":
@@ -87,4 +86,3 @@ class ReplayController:
 
     def seek(self, t_s: float) -> None:
         self.session.seek(t_s, self.script)
-        self.on_seek()

@@ -7,16 +7,21 @@ buffer, so props and targets sit over the picture and in front of one another.
 Scene extensions are Python classes from installed packages, registered under the entry
 point group `sightline.extensions`; a pack only names the one it wants (`[meta] extension`).
 Nothing in a pack is ever executed. Hooks: on_enter(segment), on_tick(t_s), on_shot(x, y,
-weapon) -> what it hit, on_exit(). Extensions present; they do not change the sim.
+weapon) -> what it hit, on_exit(). Extensions present; they do not change the sim directly:
+`ExtensionSink` feeds one from the session's bus, and what it reports hit goes back to the
+sim as a TargetHit input, so it is recorded and a replay reproduces it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.metadata import entry_points
 
 from panda3d.core import CardMaker, NodePath, PerspectiveLens, TextNode, Vec3
 
+from sim.commands import PlayClip, ShotMarker
 from sim.errors import UserError
+from sim.events import TargetHit
 
 GROUP = "sightline.extensions"
 FOV_DEG = 60.0
@@ -98,6 +103,24 @@ class SceneExtension:
     def on_exit(self) -> None: ...
 
 
+class ExtensionSink:
+    """A scene extension on the session's bus: segments entered and shots fired reach it in
+    tick order; a hit it reports is handed to `report` (the live app puts it on the input
+    queue; a replay passes None, since the recording already holds the hit)."""
+
+    def __init__(self, extension: SceneExtension, report: Callable[[TargetHit], None] | None):
+        self.extension, self.report = extension, report
+
+    def on_tick(self, state, commands, events) -> None:
+        for cmd in commands:
+            if isinstance(cmd, PlayClip):
+                self.extension.on_enter(cmd.segment)
+            elif isinstance(cmd, ShotMarker):
+                hit = self.extension.on_shot(cmd.x_norm, cmd.y_norm, cmd.weapon, state.t_s)
+                if hit and self.report is not None:
+                    self.report(TargetHit(state.t_s, hit, cmd.weapon))
+
+
 def available() -> dict[str, object]:
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
@@ -115,4 +138,4 @@ def load_extension(name: str, scene: Scene3D) -> SceneExtension:
     return cls(scene)
 
 
-__all__ = ["ExtensionError", "Scene3D", "SceneExtension", "Vec3", "load_extension"]
+__all__ = ["ExtensionError", "ExtensionSink", "Scene3D", "SceneExtension", "Vec3", "load_extension"]

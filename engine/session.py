@@ -1,16 +1,25 @@
 """One run of a scenario, without any rendering: the sim runtime behind the fixed-step
-loop, and the video player that follows the sim's media time.
+loop, the command bus, and the video player that follows the sim's media time.
+
+The bus: every tick the runtime returns (state, commands); `Session` publishes them once, in
+tick order, with the tick's input events, to each registered sink (`subscribe`): the
+recorder, the audio mixer, the devices, the views' frame collector, a scene extension, and
+whatever later consumers add. A sink has one method, `on_tick(state, commands, events)`;
+the start of the scenario is published as tick 0 with no events. Nothing else reads the
+runtime's commands, so every consumer sees the same commands in the same order.
 
 Each frame: `frame()` advances the loop (which steps the runtime for every tick owed),
-collects the commands the ticks returned, starts clips and pre-buffers what may come next,
-and returns the frame the trainee should see now. The engine's views present it. Tests
-drive a Session with a hand-set clock and no Panda3D at all.
+starts the clips the ticks asked for, pre-buffers what may come next, and returns what the
+trainee should see now. Readers get the state (`state`) and a read-only snapshot of the
+records (`log()`), never the runtime's own lists. Tests drive a Session with a hand-set
+clock and no Panda3D at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -19,16 +28,58 @@ from drivers.input_queue import InputQueue
 from engine.fixed_loop import FixedStepLoop
 from engine.video import VideoPlayer
 from sim.events import InputEvent
-from sim.recording import command_record, event_record
 from sim.runtime import (
     Command,
     PlayClip,
     ScenarioEnded,
     ScenarioRuntime,
+    SessionLog,
     ShotMarker,
     SimState,
     StepResult,
 )
+
+
+class Sink(Protocol):
+    """A consumer of the sim's output, called once per tick in tick order."""
+
+    def on_tick(
+        self, state: SimState, commands: Sequence[Command], events: Sequence[InputEvent]
+    ) -> None: ...
+
+
+class CommandSink:
+    """Adapts a per-command callback (a device's `on_command`) to a sink."""
+
+    def __init__(self, on_command: Callable[[Command], None]):
+        self.on_command = on_command
+
+    def on_tick(self, state, commands, events) -> None:
+        for cmd in commands:
+            self.on_command(cmd)
+
+
+class _FrameCollector:
+    """The frame's share of the bus: clips to start, markers to draw, segments entered."""
+
+    def __init__(self) -> None:
+        self.clips: list[PlayClip] = []
+        self.markers: list[ShotMarker] = []
+        self.ended = False
+
+    def on_tick(self, state, commands, events) -> None:
+        for cmd in commands:
+            if isinstance(cmd, PlayClip):
+                self.clips.append(cmd)
+            elif isinstance(cmd, ShotMarker):
+                self.markers.append(cmd)
+            elif isinstance(cmd, ScenarioEnded):
+                self.ended = True
+
+    def take(self) -> tuple[list[PlayClip], list[ShotMarker], bool]:
+        out = self.clips, self.markers, self.ended
+        self.clips, self.markers, self.ended = [], [], False
+        return out
 
 
 @dataclass
@@ -56,47 +107,61 @@ class Session:
         inputs: InputQueue | None = None,
         max_steps_per_frame: int = 8,
         prebuffer: bool = True,
-        recorder=None,
         levels: dict[str, int] | None = None,
+        reports: dict[str, str] | None = None,
     ):
         self.pack = pack
         self.levels = levels  # starting volumes that override the pack's (command line)
-        self.runtime = ScenarioRuntime(pack.scenario, tick_hz, screen_aspect, levels)
+        self.reports = reports  # report sounds that override the pack's (command line)
+        self.runtime = ScenarioRuntime(pack.scenario, tick_hz, screen_aspect, levels, reports)
         self.loop = FixedStepLoop(
             self._step, clock, inputs, tick_hz=tick_hz, max_steps_per_frame=max_steps_per_frame
         )
         self.player = VideoPlayer(pack.clip_path, block=block_video)
-        self._commands: list[Command] = []
+        self._frame = _FrameCollector()
+        self._sinks: list[Sink] = [self._frame]
+        self._muted: set[int] = set()  # ids of sinks that skip ticks passed over by a seek
         self.ended_at_s: float | None = None
         self.prebuffer = prebuffer  # keep decoders open on every segment that may come next
-        self.devices: list = []  # drivers.devices.Device: they receive every sim command
-        self.recorder = recorder  # engine.recorder.Recorder: every input, digest and command
-        self.audio = None  # engine.audio.AudioMixer: renders each tick's span of sound
 
     @property
     def inputs(self) -> InputQueue:
         return self.loop.inputs
 
+    @property
+    def state(self) -> SimState:
+        return self.runtime.state
+
+    def log(self) -> SessionLog:
+        """A read-only snapshot of everything recorded so far."""
+        return self.runtime.log()
+
+    def subscribe(self, sink: Sink, *, presents: bool = False) -> Sink:
+        """Publish every tick to `sink` from now on, after the sinks subscribed before it.
+        A sink that `presents` (sound, pictures) is not fed the ticks a replay seek skips
+        over; it is told `seek()` instead, if it has that method."""
+        self._sinks.append(sink)
+        if presents:
+            self._muted.add(id(sink))
+        return sink
+
+    def _publish(
+        self, state: SimState, commands: Sequence[Command], events: Sequence[InputEvent]
+    ) -> None:
+        for sink in self._sinks:
+            if not (self._seeking and id(sink) in self._muted):
+                sink.on_tick(state, commands, events)
+
+    _seeking = False
+
     def _step(self, events: Sequence[InputEvent]) -> StepResult:
         result = self.runtime.step(events)
-        self._commands.extend(result.commands)
-        if self.audio is not None:
-            self.audio.on_tick(result.state, result.commands)
-        if self.recorder is not None:
-            tick = result.state.tick
-            for event in events:
-                self.recorder.add(event_record(tick, event))
-            self.recorder.add({"k": "tick", "tick": tick, "d": result.state.digest})
-            for cmd in result.commands:
-                self.recorder.add(command_record(tick, cmd))
+        self._publish(result.state, result.commands, events)
         return result
 
     def start(self) -> None:
         self.loop.start()
-        start = self.runtime.start_commands()
-        self._commands.extend(start)
-        if self.audio is not None:
-            self.audio.on_tick(self.runtime.state, start)
+        self._publish(self.runtime.state, self.runtime.start_commands(), ())
 
     def schedule(self, events: Sequence[InputEvent]) -> None:
         """Queue scripted events, stamped in session time."""
@@ -108,19 +173,11 @@ class Session:
             self.start()
         else:
             self.loop.advance()
-        markers: list[ShotMarker] = []
-        entered: list[str] = []
-        for cmd in self._commands:
-            for device in self.devices:
-                device.on_command(cmd)  # queues bytes for the device's own thread
-            if isinstance(cmd, PlayClip):
-                self._play(cmd)
-                entered.append(cmd.segment)
-            elif isinstance(cmd, ShotMarker):
-                markers.append(cmd)
-            elif isinstance(cmd, ScenarioEnded) and self.ended_at_s is None:
-                self.ended_at_s = self.runtime.state.t_s
-        self._commands.clear()
+        clips, markers, ended = self._frame.take()
+        for cmd in clips:
+            self._play(cmd)
+        if ended and self.ended_at_s is None:
+            self.ended_at_s = self.runtime.state.t_s
         state = self.runtime.state
         seg = self.pack.scenario.segments[state.segment]
         media_t = state.media_t_s
@@ -129,6 +186,7 @@ class Session:
             media_t = min(media_t + alpha / self.loop.tick_hz, seg.out_s)
         video = self.player.frame_at(media_t)
         token = (self.player.current_key, video[0] if video else None)
+        entered = [c.segment for c in clips]
         return FrameOut(state, alpha, media_t, seg.media_aspect, video, token, markers, entered)
 
     def _play(self, cmd: PlayClip) -> None:
@@ -144,32 +202,33 @@ class Session:
     def seek(self, target_s: float, script: Sequence[InputEvent]) -> None:
         """Replay: jump to a session time. Forward runs the ticks owed at once; backward
         starts the scenario again and re-runs `script` (the recorded inputs) up to the
-        target, so the state there is exactly the recorded one. Shot markers passed over
-        on the way are not drawn."""
+        target, so the state there is exactly the recorded one. The loop and its input
+        queue stay the same objects. Sinks that present are not fed the ticks passed
+        over (no sound, no markers for them); they are told `seek()` after."""
         target = 0 if target_s <= 0 else self.loop.tick_for_session(target_s)
-        if target < self.loop.tick:
-            hz, aspect = self.runtime.tick_hz, self.runtime.screen_aspect
-            self.runtime = ScenarioRuntime(self.pack.scenario, hz, aspect, self.levels)
-            old = self.loop
-            self.loop = FixedStepLoop(
-                self._step, old._clock, tick_hz=hz, max_steps_per_frame=old.max_steps_per_frame
-            )
-            self.loop.start()
-            self._commands = list(self.runtime.start_commands())
-            self.ended_at_s = None
-            self.schedule(script)
-        audio, self.audio = self.audio, None  # no sound for the ticks skipped over
+        self._seeking = True
         try:
+            if target < self.loop.tick:
+                hz, aspect = self.runtime.tick_hz, self.runtime.screen_aspect
+                self.runtime = ScenarioRuntime(
+                    self.pack.scenario, hz, aspect, self.levels, self.reports
+                )
+                self.loop.restart()
+                self.ended_at_s = None
+                self._frame.take()
+                self.start()
+                self.schedule(script)
             self.loop.fast_forward(target)
         finally:
-            self.audio = audio
-        if audio is not None:
-            audio.seek()
-        clips = [c for c in self._commands if isinstance(c, PlayClip)]
-        ended = [c for c in self._commands if isinstance(c, ScenarioEnded)]
-        self._commands = clips[-1:] + ended[-1:]
+            self._seeking = False
+        for sink in self._sinks:
+            if id(sink) in self._muted and hasattr(sink, "seek"):
+                sink.seek()
+        # the frame shows the clip playing at the target and whether it ended
+        clips, _, ended = self._frame.take()
+        self._frame.clips = clips[-1:]
+        if ended or self.runtime.state.ended:
+            self._frame.ended = ended
 
     def close(self) -> None:
         self.player.close()
-        if self.audio is not None:
-            self.audio.close()

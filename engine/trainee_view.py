@@ -108,6 +108,22 @@ class TraineeView:
         self._markers: list[tuple[float, NodePath]] = []
         self._weapon_colours: dict[str, tuple] = {}
         self.uploads = 0
+        self._last_present_s = 0.0
+
+    def present(self, out, beams: list[tuple[float, float]]) -> None:
+        """Show one frame of the session (engine.session.FrameOut): the video for its
+        media time, this frame's new shot markers, the marker setting, low light and the
+        flashlight `beams` (normalized screen positions)."""
+        st = out.state
+        if out.video is not None:
+            self.show_frame(out.video[1], out.segment_aspect, out.video_token)
+        for m in out.new_markers:
+            self.add_marker(m.x_norm, m.y_norm, m.weapon, st.t_s)
+        self.expire_markers(st.t_s)
+        self.set_markers_visible(st.markers)
+        beams = beams if st.flashlight else []
+        self.update_night(st.low_light, beams, max(0.0, st.t_s - self._last_present_s), st.t_s)
+        self._last_present_s = st.t_s
 
     def _layout(self, media_aspect: float) -> None:
         hw, hh = letterbox(media_aspect, self.screen_aspect)

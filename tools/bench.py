@@ -439,18 +439,21 @@ def bench_record(args: argparse.Namespace) -> int:
     pack = load_pack(DEMO_PACK)
 
     def jitter(recording: bool) -> tuple[float, float]:
-        recorder = Recorder(tmp / "session.rec", {"format": 1}) if recording else None
-        session = Session(pack, host_now_s, 120, 16 / 9, recorder=recorder)
+        session = Session(pack, host_now_s, 120, 16 / 9)
+        recorder = None
+        if recording:
+            recorder = session.subscribe(Recorder(tmp / "session.rec", {"format": 1}))
         stamps: list[float] = []
-        orig = session.runtime.step
 
-        def step(events):
-            stamps.append(time.perf_counter())
-            for _ in range(10):  # a busy session: ten shots a tick
-                session.inputs.put_session(Shot(session.runtime.state.t_s + 0.01, 0.5, 0.5))
-            return orig(events)
+        class Busy:
+            """A bus sink: stamps each tick and keeps the session busy, ten shots a tick."""
 
-        session.runtime.step = step
+            def on_tick(self, state, commands, events) -> None:
+                stamps.append(time.perf_counter())
+                for _ in range(10):
+                    session.inputs.put_session(Shot(state.t_s + 0.01, 0.5, 0.5))
+
+        session.subscribe(Busy())
         end = host_now_s() + args.seconds
         wake = threading.Event()
         while host_now_s() < end:
@@ -485,18 +488,13 @@ def bench_audio(args: argparse.Namespace) -> int:
     from engine.audio_format import RATE
     from engine.audio_sinks import NullSink
     from engine.clip_audio import CHUNK, ClipAudio
+    from engine.fixed_loop import ManualClock
     from engine.session import Session
     from sim.events import KeyPress, Pause, PlaySound, Resume, Shot
     from tools.sync_pack import make_sync_pack, onsets
 
     tmp = Path(tempfile.mkdtemp(prefix="sightline-bench-"))
     pack = load_pack(make_sync_pack(tmp / "sync"))
-
-    class Clock:
-        t = 0.0
-
-        def __call__(self) -> float:
-            return self.t
 
     class Keep(NullSink):
         def __init__(self) -> None:
@@ -507,25 +505,31 @@ def bench_audio(args: argparse.Namespace) -> int:
             self.blocks.append(block)
 
     def session(events, sink, fps=60.0, seconds=6.5):
-        clock = Clock()
+        clock = ManualClock()
         s = Session(pack, clock, 120, block_video=True)
-        s.audio = AudioMixer(pack.scenario, pack.root, pack.clip_path, 120, sink, block=True)
-        s.schedule(events)
+        mixer = AudioMixer(pack.scenario, pack.root, pack.clip_path, 120, sink, block=True)
         tick_us: list[float] = []
-        orig = s.audio.on_tick
 
-        def timed(state, commands):
-            t0 = time.perf_counter()
-            orig(state, commands)
-            tick_us.append((time.perf_counter() - t0) * 1e6)
+        class Timed:
+            """The mixer as a bus sink, timed."""
 
-        s.audio.on_tick = timed
+            def on_tick(self, state, commands, events) -> None:
+                t0 = time.perf_counter()
+                mixer.on_tick(state, commands, events)
+                tick_us.append((time.perf_counter() - t0) * 1e6)
+
+            def seek(self) -> None:
+                mixer.seek()
+
+        s.subscribe(Timed(), presents=True)
+        s.schedule(events)
         bright = []
         for n in range(round(seconds * fps)):
             clock.t = n / fps
             out = s.frame()
             bright.append(out.video[1].mean() if out.video else 0.0)
         s.close()
+        mixer.close()
         flashes = [n / fps for n in range(1, len(bright)) if bright[n] > 128 >= bright[n - 1]]
         return flashes, tick_us
 

@@ -60,12 +60,7 @@ def play_command(args) -> int:
     )
     app = SightlineApp(pack, cfg)
     if not offscreen:  # the reviewer's controls
-
-        def repoint() -> None:
-            if app.instructor_view is not None:
-                app.instructor_view.runtime = app.session.runtime
-
-        controller = ReplayController(app.session, clock, script, on_seek=repoint)
+        controller = ReplayController(app.session, clock, script)
         for key in KEYS:
             if key != "escape":
                 app.base.accept(key, controller.key, [key])

@@ -21,7 +21,7 @@ emu = Emulator("recoil-kit", Path(sys.argv[2]))
 app = SightlineApp(load_pack(sys.argv[1]), RunConfig(
     offscreen=True, width=320, height=180, seconds=600, devices=[f"recoil-kit:{emu.link}"],
     instructor="buffer"))
-link = app.session.devices[0].link
+link = app.devices[0].link
 seen = {}
 
 def cable():

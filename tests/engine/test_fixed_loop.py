@@ -7,16 +7,8 @@ import threading
 import pytest
 
 from drivers.input_queue import InputQueue
-from engine.fixed_loop import FixedStepLoop
+from engine.fixed_loop import FixedStepLoop, ManualClock
 from sim.events import KeyPress, Shot
-
-
-class Clock:
-    def __init__(self, t: float = 100.0):
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
 
 
 def make_loop(clock, **kw):
@@ -42,7 +34,7 @@ def make_loop(clock, **kw):
     ],
 )
 def test_n_frames_of_a_given_dt_give_the_exact_tick_count(fps, frames, ticks):
-    clock = Clock(12345.678)
+    clock = ManualClock(12345.678)
     loop, log = make_loop(clock, tick_hz=120)
     for i in range(1, frames + 1):
         clock.t = 12345.678 + i / fps
@@ -52,7 +44,7 @@ def test_n_frames_of_a_given_dt_give_the_exact_tick_count(fps, frames, ticks):
 
 
 def test_exact_count_survives_float_round_off_in_a_summed_clock():
-    clock = Clock(98765.4321)
+    clock = ManualClock(98765.4321)
     loop, _ = make_loop(clock, tick_hz=240)
     for _ in range(3600):
         clock.t += 1 / 60  # accumulates float error, as a real frame-time sum does
@@ -61,7 +53,7 @@ def test_exact_count_survives_float_round_off_in_a_summed_clock():
 
 
 def test_tick_rate_is_configurable():
-    clock = Clock()
+    clock = ManualClock(100.0)
     loop, _ = make_loop(clock, tick_hz=240)
     for _ in range(30):
         clock.t += 1 / 60
@@ -70,7 +62,7 @@ def test_tick_rate_is_configurable():
 
 
 def test_a_long_frame_is_clamped_and_the_backlog_dropped():
-    clock = Clock()
+    clock = ManualClock(100.0)
     loop, _ = make_loop(clock, tick_hz=120, max_frame_s=0.25, max_steps_per_frame=8)
     clock.t += 5.0  # a 5 s stall
     ran = loop.advance()
@@ -83,7 +75,7 @@ def test_a_long_frame_is_clamped_and_the_backlog_dropped():
 
 
 def test_sustained_overload_never_accumulates_a_backlog():
-    clock = Clock()
+    clock = ManualClock(100.0)
     loop, _ = make_loop(clock, tick_hz=120, max_steps_per_frame=4)
     for _ in range(100):
         clock.t += 0.1  # 12 ticks owed a frame, 4 allowed
@@ -92,7 +84,7 @@ def test_sustained_overload_never_accumulates_a_backlog():
 
 
 def test_alpha_is_the_leftover_fraction_of_a_tick():
-    clock = Clock()
+    clock = ManualClock(100.0)
     loop, _ = make_loop(clock, tick_hz=100)
     clock.t += 0.025
     loop.advance()
@@ -100,7 +92,7 @@ def test_alpha_is_the_leftover_fraction_of_a_tick():
 
 
 def test_event_applies_at_the_first_tick_at_or_after_its_host_timestamp():
-    clock = Clock(50.0)
+    clock = ManualClock(50.0)
     loop, log = make_loop(clock, tick_hz=100)
     host0 = loop.session_to_host(0.0)
     loop.inputs.put(KeyPress(0, "1"), host0 + 0.0301)  # between ticks 3 and 4
@@ -112,7 +104,7 @@ def test_event_applies_at_the_first_tick_at_or_after_its_host_timestamp():
 
 
 def test_events_get_session_timestamps():
-    clock = Clock(50.0)
+    clock = ManualClock(50.0)
     loop, log = make_loop(clock, tick_hz=100)
     loop.inputs.put(Shot(0, 0.5, 0.5), loop.session_to_host(0.0301))
     clock.t += 0.1
@@ -122,7 +114,7 @@ def test_events_get_session_timestamps():
 
 
 def test_late_event_applies_at_the_next_tick():
-    clock = Clock()
+    clock = ManualClock(100.0)
     loop, log = make_loop(clock, tick_hz=100, max_steps_per_frame=100)
     clock.t += 0.1
     loop.advance()  # ticks 1..10 ran
@@ -133,7 +125,7 @@ def test_late_event_applies_at_the_next_tick():
 
 
 def test_scripted_events_apply_at_their_session_time_despite_dropped_time():
-    clock = Clock()
+    clock = ManualClock(100.0)
     loop, log = make_loop(clock, tick_hz=120)
     loop.inputs.put_session(KeyPress(1.5, "2"))
     clock.t += 3.0  # a stall: most of it is dropped
@@ -145,7 +137,7 @@ def test_scripted_events_apply_at_their_session_time_despite_dropped_time():
 
 
 def test_same_tick_events_run_in_host_time_order():
-    clock = Clock()
+    clock = ManualClock(100.0)
     loop, log = make_loop(clock, tick_hz=10)
     h = loop.session_to_host
     loop.inputs.put(KeyPress(0, "2"), h(0.08))
@@ -159,7 +151,7 @@ def test_sim_state_per_tick_does_not_depend_on_frame_pacing():
     """Scripted events + any frame rate = the same ticks with the same events."""
 
     def ticks_with_events(fps: float) -> list[tuple[int, tuple]]:
-        clock = Clock(7.0)
+        clock = ManualClock(7.0)
         loop, log = make_loop(clock, tick_hz=120)
         for t, k in ((0.5, "1"), (1.2345, "2"), (2.0, "3")):
             loop.inputs.put_session(KeyPress(t, k))
@@ -175,7 +167,7 @@ def test_sim_state_per_tick_does_not_depend_on_frame_pacing():
 
 def test_events_from_many_threads_all_arrive():
     q = InputQueue()
-    clock = Clock()
+    clock = ManualClock(100.0)
     loop, log = make_loop(clock, inputs=q, tick_hz=120, max_steps_per_frame=100)
     host0 = loop.session_to_host(0.0)
 
@@ -194,7 +186,7 @@ def test_events_from_many_threads_all_arrive():
 
 
 def test_catch_up_applies_queued_inputs_but_not_future_ones():
-    clock = Clock()
+    clock = ManualClock(100.0)
     loop, log = make_loop(clock, tick_hz=100, max_steps_per_frame=100)
     clock.t += 0.1
     loop.advance()  # ticks 1..10

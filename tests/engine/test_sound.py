@@ -16,6 +16,7 @@ from content.pack import load_pack
 from engine.audio import AudioMixer, level_gain
 from engine.audio_format import RATE
 from engine.audio_sinks import NullSink
+from engine.fixed_loop import ManualClock
 from engine.session import Session
 from sim.events import KeyPress, Malfunction, Pause, PlaySound, Resume, SetLevel, Shot
 from sim.runtime import ScenarioRuntime, ShotMarker, StartSound
@@ -36,18 +37,10 @@ class ArraySink(NullSink):
         return np.concatenate(self.blocks)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
 def run(pack_dir, events, seconds, fps=60, levels=None, reports=None, hz=120):
     """(flash onsets in the picture, the mixed audio (n, 2), the session)."""
     pack = load_pack(pack_dir)
-    clock = Clock()
+    clock = ManualClock()
     # the report table (weapon id or kind -> sound) is the sim's: the runtime chooses each
     # shot's report and says so in a StartSound(source="report")
     session = Session(pack, clock, hz, block_video=True, levels=levels, reports=reports)
@@ -179,7 +172,7 @@ def test_a_report_never_delays_the_shot(sync_pack, tmp_path):
     events = [Shot(0.8, 0.5, 0.5), Shot(1.3, 0.2, 0.5), PlaySound(1.0, "mark")]
     _, _, with_sound = run(sync_pack, events, seconds=2.0)
     pack = load_pack(sync_pack)
-    plain = Session(pack, Clock(), 120, block_video=True)
+    plain = Session(pack, ManualClock(), 120, block_video=True)
     plain.schedule(events)
     for n in range(120):
         plain.loop._clock.t = n / 60
@@ -199,7 +192,7 @@ def test_a_report_never_delays_the_shot(sync_pack, tmp_path):
     shutil.copy(sync_pack / "sounds" / "mark.wav", broken / "sounds" / "mark.wav")
     loaded = load_pack(broken)
     (broken / "sounds" / "mark.wav").write_bytes(garbage)  # ...broken after loading
-    clock = Clock()
+    clock = ManualClock()
     session = Session(loaded, clock, 120, block_video=True)
     session.audio = session.subscribe(
         AudioMixer(loaded.scenario, loaded.root, loaded.clip_path, 120, NullSink(), block=True),
@@ -317,7 +310,7 @@ def test_a_replay_seek_keeps_the_sound_going_from_the_new_place(sync_pack):
     """Scrubbing a replay: sounds in flight stop, nothing is played for the ticks skipped
     over, and the soundtrack carries on from the new time without a gap in the output."""
     pack = load_pack(sync_pack)
-    clock = Clock()
+    clock = ManualClock()
     session = Session(pack, clock, 120, block_video=True)
     sink = ArraySink()
     session.audio = session.subscribe(

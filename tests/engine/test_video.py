@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from content.pack import load_pack
+from engine.fixed_loop import ManualClock
 from engine.session import Session
 from engine.video import ClipDecoder, VideoError, VideoPlayer
 from sim.events import KeyPress, Pause, Resume
@@ -70,16 +71,8 @@ def test_player_seeks_when_media_time_jumps_back(fixture_pack: Path):
     player.close()
 
 
-class Clock:
-    def __init__(self):
-        self.t = 0.0
-
-    def __call__(self):
-        return self.t
-
-
 def run_session(pack_dir: Path, script, frames: int, fps: int = 30):
-    clock = Clock()
+    clock = ManualClock()
     session = Session(load_pack(pack_dir), clock, tick_hz=120, block_video=True)
     session.schedule(script)
     shown = []
