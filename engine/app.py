@@ -25,7 +25,7 @@ import math
 
 from content.pack import Pack
 from drivers.input_queue import host_now_s
-from engine import panda_setup
+from engine import instructor, panda_setup
 from engine.config import RunConfig, RunResult
 from engine.fixed_loop import ManualClock
 from engine.instructor_console import ACTION_KEYS, InstructorConsole, menu_sounds
@@ -58,7 +58,6 @@ class SightlineApp:
 
         from drivers.camera import Attributor
         from drivers.devices import open_device
-        from engine import instructor
         from engine.outputs import RunOutputs
         from engine.scene3d import ExtensionSink, Scene3D, load_extension
         from engine.trainee_view import TraineeView
@@ -230,23 +229,13 @@ class SightlineApp:
                 self.session.player.warnings.append(str(exc))
                 self.console.message = str(exc)
         if self.instructor_view is not None:
-            self.instructor_view.update(st, self.session.log(), self._device_lines())
+            lines = instructor.device_lines(
+                self.cfg, self._last_click_s, self.outputs, self.devices
+            )
+            self.instructor_view.update(st, self.session.log(), lines)
         if self.console.quit_requested:
             self.stop()
         return task.cont
-
-    def _device_lines(self) -> list[str]:
-        lines = []
-        if not self.cfg.offscreen:
-            last = self._last_click_s
-            age = "no shot yet" if last is None else f"last shot {host_now_s() - last:.1f} s ago"
-            lines += [f"mouse: connected, {age}", self.outputs.sound_line()]
-        if self.cfg.script:
-            lines.append(f"script: {len(self.cfg.script)} events")
-        lines += [d.status_line() for d in self.devices]
-        if not self.devices:
-            lines.append("serial devices: none configured")
-        return lines
 
     def _capture_task(self, task):
         if self.last is not None:

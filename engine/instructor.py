@@ -19,6 +19,7 @@ from panda3d.core import (
 )
 
 from content.pack import Pack
+from drivers.input_queue import host_now_s
 from engine.instructor_console import ACTION_KEYS, InstructorConsole
 from engine.instructor_view import InstructorView
 
@@ -103,6 +104,25 @@ def open_station(
     out.setSort(10)  # after the trainee output, whose picture it shows
     view = InstructorView(out, live, pack, console, screen_aspect)
     return view, out
+
+
+def device_lines(cfg, last_click_s: float | None, outputs, devices) -> list[str]:
+    """The station's DEVICES line: the mouse and sound in a window, the script, each
+    serial device's status."""
+    lines = []
+    if not cfg.offscreen:
+        age = (
+            "no shot yet"
+            if last_click_s is None
+            else f"last shot {host_now_s() - last_click_s:.1f} s ago"
+        )
+        lines += [f"mouse: connected, {age}", outputs.sound_line()]
+    if cfg.script:
+        lines.append(f"script: {len(cfg.script)} events")
+    lines += [d.status_line() for d in devices]
+    if not devices:
+        lines.append("serial devices: none configured")
+    return lines
 
 
 def bind_console(base, console: InstructorConsole, now_s) -> None:

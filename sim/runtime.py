@@ -334,10 +334,9 @@ class ScenarioRuntime:
                 TargetHitRecord(self._tick, t_s, self._segment.id, event.target, event.weapon)
             )
         elif isinstance(event, KeyPress):
-            self._fire_first(commands, event)
+            pass  # a key only branches: offered to the triggers below
         elif isinstance(event, TraineeAction):
             self.actions.append(ActionRecord(self._tick, t_s, self._segment.id, event.action))
-            self._fire_first(commands, event)
         elif isinstance(event, EndScenario):
             self._ended = True
             commands.append(ScenarioEnded(self._segment.id, by_instructor=True))
@@ -352,6 +351,9 @@ class ScenarioRuntime:
                     self._rounds[event.weapon] -= 1
                     commands.append(AmmoChanged(event.weapon, self._rounds[event.weapon]))
                 self._shoot(event, commands)
+            return  # a shot reaches the triggers as its outcome, from _shoot
+        if not self._ended and not isinstance(event, JumpTo):
+            self._fire_first(commands, event)  # any input may be some trigger kind's cue
 
     def _fire_first(self, commands: list[Command], event: InputEvent | ShotOutcome) -> None:
         """Branch on the first trigger the input matches: lowest `order`, then authored."""

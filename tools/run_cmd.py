@@ -155,7 +155,7 @@ def _print_controls(pack) -> None:
         print(f"  {keys:<10} {text}")
     start = pack.scenario.segments[pack.scenario.start]
     for tr in start.transitions:
-        if tr.trigger.kind == "key":
+        if tr.trigger.station == "key":
             print(f"  {tr.trigger.describe()} -> {tr.to}")
 
 

@@ -32,7 +32,7 @@ def cable():
         if not link.status.connected:
             break
         wait(0.01)
-    seen["lines_down"] = app._devices()
+    seen["lines_down"] = [d.status_line() for d in app.devices]  # the station's lines
     wait(0.3)  # the cable is out for a moment
     emu.replug()
     seen["back"] = link.connected_event.wait(1.0)
