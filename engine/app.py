@@ -31,7 +31,7 @@ from engine.fixed_loop import ManualClock
 from engine.instructor_console import ACTION_KEYS, InstructorConsole, menu_sounds
 from engine.lowlight import ShaderError
 from engine.session import CommandSink, FrameOut, Session
-from sim.events import DeviceStatus, InputEvent, Shot
+from sim.events import DeviceStatus, InputEvent, Shot, TargetHit
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class SightlineApp:
         self.extension = None
         if pack.meta.extension:
             self.extension = load_extension(pack.meta.extension, self.scene)
-            report = self._put_session if cfg.interactive else None
+            report = self._target_hit if cfg.interactive else None
             s.subscribe(ExtensionSink(self.extension, report), presents=True)
         self.frames = 0  # frames rendered
         self.last: FrameOut | None = None
@@ -165,11 +165,11 @@ class SightlineApp:
     def _put(self, event: InputEvent) -> None:
         self.session.inputs.put(event, host_now_s())
 
-    def _put_session(self, event: InputEvent) -> None:
-        """An event the engine derived from a tick (a scene extension's hit): stamped in
-        session time, applied at the next tick."""
-        self.session.inputs.put_session(event)
-        self.console.message = f"{getattr(event, 'target', '')} hit"
+    def _target_hit(self, hit: TargetHit) -> None:
+        """A scene extension's hit, from the bus: stamped in session time, applied (and
+        recorded) at the next tick."""
+        self.session.inputs.put_session(hit)
+        self.console.message = f"{hit.target} hit"
 
     def _mouse(self) -> tuple[float, float] | None:
         """The mouse over the whole window, normalized with the origin top-left."""

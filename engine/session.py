@@ -121,6 +121,7 @@ class Session:
         self._frame = _FrameCollector()
         self._sinks: list[Sink] = [self._frame]
         self._muted: set[int] = set()  # ids of sinks that skip ticks passed over by a seek
+        self._seeking = False
         self.ended_at_s: float | None = None
         self.prebuffer = prebuffer  # keep decoders open on every segment that may come next
 
@@ -151,8 +152,6 @@ class Session:
         for sink in self._sinks:
             if not (self._seeking and id(sink) in self._muted):
                 sink.on_tick(state, commands, events)
-
-    _seeking = False
 
     def _step(self, events: Sequence[InputEvent]) -> StepResult:
         result = self.runtime.step(events)
@@ -226,9 +225,7 @@ class Session:
                 sink.seek()
         # the frame shows the clip playing at the target and whether it ended
         clips, _, ended = self._frame.take()
-        self._frame.clips = clips[-1:]
-        if ended or self.runtime.state.ended:
-            self._frame.ended = ended
+        self._frame.clips, self._frame.ended = clips[-1:], ended
 
     def close(self) -> None:
         self.player.close()
