@@ -49,6 +49,8 @@ def render_frame(
     from engine.video import ClipDecoder
 
     base = ShowBase(windowType="offscreen")
+    # letterbox bars in black, as `run` draws them (engine/app.py): Panda3D's default is grey
+    base.setBackgroundColor(0, 0, 0, 1)
     view = TraineeView(base.render2d, w / h, True, (w, h, 0, 0))
     dec = ClipDecoder(pack.clip_path(seg.clip), media_t)
     frame = dec.frame_at(media_t, block=True)
