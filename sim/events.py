@@ -266,6 +266,19 @@ def parse_event(obj: object, where: str) -> InputEvent:
                 f"{', '.join(VIEW_SETTINGS)}) and 'on' (true or false)"
             )
         return SetView(t_s, setting, on)
+    if kind == "flashlight":
+        # a tracked beam, as a flashlight device reports it: a scripted low-light run
+        # places and moves it (shown while the flashlight reveal is on)
+        light, on = obj.get("light", "f1"), obj.get("on")
+        if not isinstance(light, str) or not light or len(light) > MAX_WEAPON_ID_LEN:
+            raise InputError(f"{where}: 'light' must be a short non-empty string (f1, f2, ...)")
+        if not isinstance(on, bool):
+            raise InputError(f"{where}: a flashlight event needs 'on' (true or false)")
+        if not on and "x" not in obj and "y" not in obj:
+            return FlashlightMove(t_s, light, False)
+        return FlashlightMove(
+            t_s, light, on, _number(obj, "x", where, 0.0, 1.0), _number(obj, "y", where, 0.0, 1.0)
+        )
     if kind == "magazine":
         weapon, inserted = obj.get("weapon", "w1"), obj.get("inserted", True)
         rounds = obj.get("rounds", 0)
@@ -307,5 +320,5 @@ def parse_event(obj: object, where: str) -> InputEvent:
         return Resume(t_s)
     raise InputError(
         f"{where}: unknown event type {kind!r} (expected key, shot, action, flag, jump, "
-        "malfunction, view, magazine, sound, level, end, pause, resume)"
+        "malfunction, view, flashlight, magazine, sound, level, end, pause, resume)"
     )

@@ -82,3 +82,49 @@ print("shader still on card:", card.getShader() is not None)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "SHADER ERROR: the low-light shader failed to compile" in proc.stdout, proc.stdout
     assert "shader still on card: False" in proc.stdout  # back to plain video
+
+
+def test_a_scripted_flashlight_lights_a_headless_low_light_run(tmp_path, fixture_pack):
+    """Issue 14: `view flashlight on` showed no beam in a headless run (no mouse): a script
+    places the beam with flashlight events, moves it and switches it off."""
+    from tests.conftest import write_script
+
+    script = write_script(
+        tmp_path / "night.jsonl",
+        [
+            {"t": 0.0, "type": "view", "setting": "low-light", "on": True},
+            {"t": 0.0, "type": "view", "setting": "flashlight", "on": True},
+            {"t": 0.0, "type": "flashlight", "light": "f1", "on": True, "x": 0.75, "y": 0.25},
+            {"t": 1.0, "type": "flashlight", "light": "f1", "on": True, "x": 0.75, "y": 0.75},
+            {"t": 1.5, "type": "flashlight", "light": "f1", "on": False},
+        ],
+    )
+    out = tmp_path / "night.mp4"
+    proc = run_cli(
+        "run",
+        str(fixture_pack),
+        "--offscreen",
+        "--size",
+        "320x180",
+        "--seconds",
+        "1.9",
+        "--inputs",
+        str(script),
+        "--video-out",
+        str(out),
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    cap = cv2.VideoCapture(str(out))
+    frames = []
+    while (got := cap.read())[0]:
+        frames.append(got[1])
+
+    def light(img, y_norm):  # on the clip's plain colour half, where the beam points
+        y = round(y_norm * 180)
+        return img[y - 8 : y + 8, 232:248].mean()
+
+    up, down, off = frames[27], frames[42], frames[54]  # 0.9 s (faded in), 1.4 s, 1.8 s
+    assert light(up, 0.25) > 3 * light(up, 0.75), (light(up, 0.25), light(up, 0.75))
+    assert light(down, 0.75) > 3 * light(down, 0.25), (light(down, 0.75), light(down, 0.25))
+    assert light(off, 0.75) < 0.5 * light(down, 0.75)  # switched off: dark again
