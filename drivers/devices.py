@@ -58,6 +58,8 @@ class Device:
         st = self.link.status
         if not st.connected:
             return f"{self.name}: DISCONNECTED"
+        if getattr(self.driver, "heartbeat_lost", False):
+            return f"{self.name}: NO HEARTBEAT (port open, device silent)"
         age = (
             ""
             if st.last_data_s is None

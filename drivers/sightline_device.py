@@ -4,7 +4,12 @@ trackers, flashlights, magazines.
 Shots become sim Shot events on the input queue, stamped with the host time the device
 clock maps to (CLOCK exchanges every 2 s; until the first, stamped on arrival). RECOIL
 commands carry a sequence number and are resent once after 50 ms without an ACK (the device
-ACKs a repeat without firing again). Must not import engine.
+ACKs a repeat without firing again). A device silent for HEARTBEAT_LOST_S (no HEARTBEAT) is
+reported lost while its port stays open, and back at its next heartbeat. ERROR frames reach
+the instructor rate-limited: a repeat of an error already shown, or any error past
+ERRORS_PER_WINDOW in ERROR_WINDOW_S, is counted and summed up in one line when the window
+ends, so a flooding device cannot flood the session's inputs. Times are the link's clock.
+Must not import engine.
 """
 
 from __future__ import annotations
@@ -21,6 +26,59 @@ from sim.events import FlashlightMove, MagazineChange, Shot
 
 ACK_TIMEOUT_S = 0.05
 CLOCK_EVERY_S = 2.0
+HEARTBEAT_LOST_S = 2.0  # docs/device-protocol.md: a heartbeat at least once a second
+ERROR_WINDOW_S = 10.0
+ERRORS_PER_WINDOW = 5  # error lines shown at once per window; the rest are counted
+_ERROR_KINDS_KEPT = 16  # distinct errors counted by name per window (the rest: "other")
+
+
+def _printable(text: str) -> str:
+    """A device's text for one status line: control characters would break the line."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+class _ErrorLimiter:
+    """Decides which device ERRORs become a line now, and sums up the rest per window."""
+
+    def __init__(self) -> None:
+        self.window_end_s: float | None = None
+        self.shown: set[tuple[int, str]] = set()
+        self.held: collections.Counter[tuple[int, str]] = collections.Counter()
+        self.held_other = 0
+
+    def add(self, code: int, text: str, t_s: float) -> list[str]:
+        """Lines to show now for an ERROR at t_s (a summary of the last window first)."""
+        lines = self.roll(t_s)
+        if self.window_end_s is None:
+            self.window_end_s = t_s + ERROR_WINDOW_S
+        key = (code, text)
+        if key not in self.shown and len(self.shown) < ERRORS_PER_WINDOW:
+            self.shown.add(key)
+            lines.append(f"device error {code}: {text}")
+        elif key in self.held or len(self.held) < _ERROR_KINDS_KEPT:
+            self.held[key] += 1
+        else:
+            self.held_other += 1
+        return lines
+
+    def roll(self, t_s: float) -> list[str]:
+        """At the end of a window: one line for everything held back in it."""
+        if self.window_end_s is None or t_s < self.window_end_s:
+            return []
+        total = sum(self.held.values()) + self.held_other
+        lines = []
+        if total:
+            (code, text), n = self.held.most_common(1)[0]
+            if total == n:
+                what = f"device error {code}: {text} repeated {n} more times"
+            else:
+                what = f"{total} more device errors (most often {code}: {text}, {n} times)"
+            lines.append(f"{what} in {ERROR_WINDOW_S:g} s")
+        self.window_end_s = None
+        self.shown.clear()
+        self.held.clear()
+        self.held_other = 0
+        return lines
 
 
 class SightlineDevice(LinkProtocol):
@@ -35,6 +93,9 @@ class SightlineDevice(LinkProtocol):
         self.link: SerialLink | None = None
         self.identity: p.Identify | None = None
         self.last_heartbeat_s: float | None = None
+        self.heartbeat_lost = False  # silent for HEARTBEAT_LOST_S while connected
+        self._silent_since_s: float | None = None  # connection or last heartbeat
+        self._errors = _ErrorLimiter()
         self.triggers: collections.deque[tuple[str, float]] = collections.deque(maxlen=64)
         self._seq = itertools.count(1)
         self._pending: dict[int, tuple[bytes, float, bool]] = {}  # seq -> (frame, sent, resent)
@@ -59,11 +120,18 @@ class SightlineDevice(LinkProtocol):
     def connection_made(self, link: SerialLink) -> None:
         self.reader = p.FrameReader()
         self._clock = None
+        self.heartbeat_lost = False
+        self._silent_since_s = None  # counted from the first poll on this connection
         with self._lock:
             self.link = link
             self._pending.clear()
             link.send(p.encode(p.IdentifyRequest(), self._next()))
         self._next_sync_s = 0.0
+
+    def _report(self, connected: bool, text: str) -> None:
+        link = self.link
+        if link is not None and link.on_fault is not None:
+            link.on_fault(self.name, connected, text)
 
     def data_received(self, data: bytes, host_t_s: float) -> None:
         for _, msg in self.reader.feed(data):
@@ -88,7 +156,10 @@ class SightlineDevice(LinkProtocol):
                     self.host_time(msg.device_us, host_t_s),
                 )
             elif isinstance(msg, p.Heartbeat):
-                self.last_heartbeat_s = host_t_s
+                self.last_heartbeat_s = self._silent_since_s = host_t_s
+                if self.heartbeat_lost:
+                    self.heartbeat_lost = False
+                    self._report(True, "heartbeat back")
             elif isinstance(msg, p.Ack):
                 with self._lock:
                     if self._pending.pop(msg.acked_seq, None) is not None:
@@ -102,14 +173,30 @@ class SightlineDevice(LinkProtocol):
                         self._clock = (rtt, offset)
             elif isinstance(msg, p.Identify):
                 self.identity = msg
-            elif isinstance(msg, p.DeviceError) and self.link and self.link.on_fault:
-                self.link.on_fault(self.name, True, f"device error {msg.code}: {msg.text}")
+            elif isinstance(msg, p.DeviceError):
+                for line in self._errors.add(msg.code, _printable(msg.text), host_t_s):
+                    self._report(True, line)
 
     def connection_lost(self, why: str) -> None:
         with self._lock:
             self._pending.clear()
+        self.heartbeat_lost = False  # the link reports the loss itself
+        self._silent_since_s = None
+
+    def _watch(self, host_t_s: float) -> None:
+        """Heartbeat loss and the error summary, on every poll of a connected link."""
+        if self._silent_since_s is None:
+            self._silent_since_s = host_t_s
+        silent_s = host_t_s - self._silent_since_s
+        if not self.heartbeat_lost and silent_s > HEARTBEAT_LOST_S:
+            self.heartbeat_lost = True
+            self._report(False, f"lost: no heartbeat for {HEARTBEAT_LOST_S:g} s")
+        for line in self._errors.roll(host_t_s):
+            self._report(True, line)
 
     def poll(self, host_t_s: float) -> None:
+        if self.link is not None:
+            self._watch(host_t_s)
         with self._lock:
             link = self.link
             if link is None:

@@ -7,6 +7,10 @@ trying Sightline without hardware.
                        or random shot; ACKs RECOIL commands and counts the pulses
   laser-tracker        Sightline protocol: SHOT positions (scripted or random)
 
+Sightline devices speak protocol version 2 (CRC-32 frame check, docs/device-protocol.md)
+through drivers/protocol.py. For fault tests, `heartbeats = False` makes one go silent as a
+hung firmware does (the port stays open), and `send_error()` sends ERROR frames.
+
 The emulator opens a pty pair and keeps a stable symlink to the device side (like
 /dev/serial/by-id/ on a real system); `unplug()` closes it as a yanked cable does and
 `replug()` brings it back under a new pty, behind the same symlink.
@@ -46,6 +50,7 @@ class Emulator:
         self.sent_at: dict[int, float] = {}  # device_us of each SHOT/TRIGGER -> host write time
         self.recoil_at: list[float] = []  # host time each new RECOIL arrived
         self.reader = p.FrameReader()
+        self.heartbeats = True  # False: a hung device, silent on an open port
         self._seq = 0
         self._master: int | None = None
         self._stop = threading.Event()
@@ -94,6 +99,11 @@ class Emulator:
             with contextlib.suppress(OSError):  # the cable was pulled meanwhile
                 os.write(self._master, p.encode(msg, self._seq))
 
+    def send_error(self, code: int, text: str, times: int = 1) -> None:
+        """ERROR frames, as a device with a fault (or a flood of them) sends."""
+        for _ in range(times):
+            self._send(p.DeviceError(code, text))
+
     def _device_us(self) -> int:
         return int((time.monotonic() - self._t0) * 1e6)
 
@@ -119,7 +129,7 @@ class Emulator:
                 self._received(data)
             now = time.monotonic()
             if self.kind in ("recoil-kit", "laser-tracker"):
-                if now >= next_beat:
+                if now >= next_beat and self.heartbeats:
                     self._send(p.Heartbeat(self._device_us()))
                     next_beat = now + 0.5
                 if self.shots_left and now >= next_shot:

@@ -3,6 +3,10 @@ crashes and never invents an event from garbage."""
 
 from __future__ import annotations
 
+import os
+import random
+import struct
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,8 +29,54 @@ MESSAGES = [
 ]
 
 
-def test_crc_is_ccitt_false():
-    assert p.crc16(b"123456789") == 0x29B1
+def test_frame_check_is_crc32():
+    assert p.crc32(b"123456789") == 0xCBF43926
+    payload = b"\x02\x01" + bytes(8)
+    assert p.cobs_decode(p.frame(payload)[:-1]) == payload + struct.pack("<I", p.crc32(payload))
+
+
+def test_an_error_a_crc16_cannot_see_never_becomes_a_shot():
+    """Issue 14: a SHOT with a few corrupted bytes passed the old CRC-16 and landed
+    elsewhere. XOR-ing the CRC-16 polynomial (0x11021) into a frame leaves any CRC-16
+    unchanged, whatever the data; a 32-bit check sees every error that spans 32 bits or
+    less."""
+    good = p.encode(p.ShotPosition(1, 10_000, 20_000, 200, 1_000_000), 7)
+    decoded = bytearray(p.cobs_decode(good[:-1]))
+    for i, bits in zip((3, 4, 5), (0x01, 0x10, 0x21), strict=True):  # x and y, MSB first
+        decoded[i] ^= bits
+    corrupted = p.cobs_encode(bytes(decoded)) + b"\x00"
+    reader = p.FrameReader()
+    assert reader.feed(corrupted) == [] and reader.last_error == "CRC mismatch"
+
+
+def corrupted_frames(n: int, seed: int):
+    """n valid frames of every kind, each with 2-4 bytes (not its delimiter) replaced by
+    other random bytes, as the attack run of issue 14 did."""
+    rng = random.Random(seed)
+    frames = [p.encode(m, 3) for m in MESSAGES]
+    for _ in range(n):
+        raw = bytearray(rng.choice(frames))
+        for i in rng.sample(range(len(raw) - 1), rng.randint(2, 4)):
+            raw[i] = rng.choice([b for b in range(256) if b != raw[i]])
+        yield bytes(raw)
+
+
+def count_false_accepts(n: int, seed: int) -> int:
+    reader = p.FrameReader()
+    accepted = 0
+    for raw in corrupted_frames(n, seed):
+        accepted += len(reader.feed(b"\x00" + raw))  # each corrupted frame on its own
+    return accepted
+
+
+def test_frames_with_corrupted_bytes_make_no_event():
+    assert count_false_accepts(20_000, seed=14) == 0
+
+
+@pytest.mark.skipif(not os.environ.get("SIGHTLINE_SLOW"), reason="SIGHTLINE_SLOW=1: 1M frames")
+def test_a_million_corrupted_frames_make_no_event():
+    """The figure in docs/device-protocol.md: 0 of 1,000,000 (about 30 s)."""
+    assert count_false_accepts(1_000_000, seed=1) == 0
 
 
 @pytest.mark.parametrize(
