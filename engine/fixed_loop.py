@@ -31,6 +31,9 @@ from drivers.input_queue import InputQueue
 from sim.events import InputEvent
 
 NS = 1_000_000_000
+#: Scripted events stamped later than this (about 115 days) are held there: they never come
+#: due, and a stamp like 1e300 s must not overflow the integer tick arithmetic.
+MAX_EVENT_S = 1e7
 #: Event stamps within this of a tick boundary count as on it (float round-off in stamps).
 _STAMP_SLACK_NS = 1_000
 
@@ -172,8 +175,10 @@ class FixedStepLoop:
         for item in self.inputs.drain():
             event = item.event
             if item.host_t_s is None:  # already in session time (scripts)
-                due = self.tick_for_session(event.t_s)
-                order_ns = round(event.t_s * NS)
+                stamp_s = min(event.t_s, MAX_EVENT_S)  # also catches inf (nan: below)
+                stamp_s = stamp_s if stamp_s == stamp_s else MAX_EVENT_S
+                due = self.tick_for_session(stamp_s)
+                order_ns = round(stamp_s * NS)
             else:
                 due = self.tick_for_host(item.host_t_s)
                 session_s = item.host_t_s - self.session_to_host(0.0)

@@ -26,6 +26,9 @@ MAX_WEAPON_ID_LEN = 32
 MAX_SOUND_NAME = 32
 #: Volume controls (master and the three mixing buses; see sim/sounds.py).
 LEVEL_CONTROLS = ("master", "scenario", "effects", "distractor")
+#: An event's time is within a day of the session's start (a script is untrusted input).
+MAX_T_S = 86_400.0
+MAX_NUMBER = 10**15  # any number in an event, before it is converted to float
 
 
 class InputError(UserError, ValueError):
@@ -203,6 +206,9 @@ def _number(
     if name not in obj:
         raise InputError(f"{where}: missing '{name}'")
     value = obj[name]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+        # bounded before float(): a 4000-digit integer would overflow it
+        raise InputError(f"{where}: '{name}' must be a number of sensible size")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError(f"{where}: '{name}' must be a finite number, got {value!r}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
@@ -217,7 +223,7 @@ def parse_event(obj: object, where: str) -> InputEvent:
     """
     if not isinstance(obj, dict):
         raise InputError(f"{where}: an event must be a JSON object, got {type(obj).__name__}")
-    t_s = _number(obj, "t", where, lo=0.0)
+    t_s = _number(obj, "t", where, lo=0.0, hi=MAX_T_S)
     kind = obj.get("type")
     if kind == "key":
         key = obj.get("key")
