@@ -1,13 +1,19 @@
 """Checking a pack before anyone trains on it: `sightline lint`.
 
-Reports, as findings with a level, a file, a line where known and a key path:
-  - anything the loader refuses (syntax, types, dangling transitions, clashing hotkeys,
-    keyframes, cues or trigger times outside their clip, paths leaving the pack);
-  - every missing or undecodable clip (not just the first);
-  - segments that can never play (unreachable from the start);
+Reports, in one pass, as findings with a level, a file, a line where known and a key path:
+  - everything the loader refuses (syntax, types, dangling transitions, clashing hotkeys,
+    keyframes, cues or trigger times outside their clip, paths leaving the pack): the
+    loader runs collecting (load_pack(collect=True)), so every problem is reported, not
+    just the first;
+  - every missing or undecodable clip (and nothing about times in a segment whose clip
+    is missing: its end is unknown);
+  - two zones of one segment with the same name (hits and reports name the zone);
+  - segments that can never play (unreachable from the start), once the graph loads
+    without errors;
   - dead ends: segments with no way on that are not endings, and segments from which no
     ending can be reached;
-  - metadata a library needs (category, summary) as warnings.
+  - metadata a library needs (category, summary), and labels still reading "TODO" as
+    `sightline new` wrote them, as warnings.
 """
 
 from __future__ import annotations
@@ -51,12 +57,17 @@ def _from_error(text: str, level: str = "error") -> Finding:
 def lint_pack(root: str | Path) -> list[Finding]:
     root = Path(root)
     try:
-        pack = load_pack(root, collect_media=True)
+        pack = load_pack(root, collect=True)
     except PackError as exc:
         return [_from_error(str(exc))]
-    findings = [_from_error(p) for p in pack.media_problems]
-    findings += _graph_findings(pack)
+    findings = sorted((_from_error(p) for p in pack.problems), key=lambda f: f.line or 0)
+    findings += _zone_findings(pack)
+    if not pack.problems:
+        # A transition left out for an error would make its target look unreachable or a
+        # segment look like a dead end: the graph is judged once it loads whole.
+        findings += _graph_findings(pack)
     findings += _meta_findings(pack)
+    findings += _todo_findings(pack)
     findings += _sound_findings(pack)
     return findings
 
@@ -108,6 +119,46 @@ def _graph_findings(pack: Pack) -> list[Finding]:
             out.append(
                 _finding(pack, "error", f"segments.{seg.id}", "no ending can be reached from here")
             )
+    return out
+
+
+def _zone_findings(pack: Pack) -> list[Finding]:
+    out = []
+    for seg in pack.scenario.segments.values():
+        first: dict[str, int] = {}
+        for i, zone in enumerate(seg.zones):
+            if zone.name in first:
+                out.append(
+                    _finding(
+                        pack,
+                        "error",
+                        f"segments.{seg.id}.zones[{i}].name",
+                        f"{zone.name!r} is already the name of zones[{first[zone.name]}] "
+                        "(hits and reports name the zone: rename one, or `sightline zones "
+                        "--replace` to track it again)",
+                    )
+                )
+            else:
+                first[zone.name] = i
+    return out
+
+
+def _todo_findings(pack: Pack) -> list[Finding]:
+    """Labels `sightline new` left as "TODO: ..." (the instructor's station shows them)."""
+    out = []
+    for seg in pack.scenario.segments.values():
+        for i, tr in enumerate(seg.transitions):
+            label = getattr(tr.trigger, "label", "")
+            if isinstance(label, str) and label.lstrip().upper().startswith("TODO"):
+                out.append(
+                    _finding(
+                        pack,
+                        "warning",
+                        f"segments.{seg.id}.transitions[{i}].label",
+                        f"{label!r} is still the placeholder `sightline new` wrote: the "
+                        "instructor's station shows it",
+                    )
+                )
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,7 @@ class Pack:
     media: dict[str, MediaInfo]  # by clip path as written in the manifest
     meta: PackMeta = field(default_factory=PackMeta)
     media_problems: tuple[str, ...] = ()  # filled only when loading with collect_media
+    problems: tuple[str, ...] = ()  # every problem found, filled only when loading with collect
 
     @property
     def title(self) -> str:
@@ -115,7 +116,13 @@ class Pack:
 
 
 class _Doc:
-    """Typed access to the parsed manifest; every error names file, line and key path."""
+    """Typed access to the parsed manifest; every error names file, line and key path.
+
+    When `problems` is a list (load_pack(collect=True), for lint), a bad optional value is
+    recorded there and its default used, and `attempt` records an item's error and skips
+    the item, so that one pass finds every problem; otherwise the first one raises."""
+
+    problems: list[str] | None = None
 
     def __init__(self, file: Path, text: str):
         self.file = file
@@ -126,6 +133,16 @@ class _Doc:
         place = f"{self.file}:{line}" if line else str(self.file)
         return PackError(f"{place}: {where}: {msg}" if where else f"{place}: {msg}")
 
+    def attempt(self, fn: Any, *args: Any, fallback: Any = None) -> Any:
+        """fn(*args); when collecting, its PackError is recorded and `fallback` returned."""
+        if self.problems is None:
+            return fn(*args)
+        try:
+            return fn(*args)
+        except PackError as exc:
+            self.problems.append(str(exc))
+            return fallback
+
     def get(self, table: dict, key: str, where: str, kind: type | tuple, default: Any = ...):
         path = f"{where}.{key}" if where else key
         if key not in table:
@@ -133,16 +150,22 @@ class _Doc:
                 raise self.fail(path, "missing")
             return default
         value = table[key]
+        problem = None
         if isinstance(value, bool) and kind is not bool:
-            raise self.fail(path, f"expected {_kind_name(kind)}, got a boolean")
-        if not isinstance(value, kind):
-            raise self.fail(path, f"expected {_kind_name(kind)}, got {type(value).__name__}")
-        if isinstance(value, str) and len(value) > MAX_TEXT:
-            raise self.fail(path, f"text is over {MAX_TEXT} characters")
-        if isinstance(value, list) and len(value) > MAX_LIST:
-            raise self.fail(path, f"list is over {MAX_LIST} entries")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise self.fail(path, "must be finite")
+            problem = f"expected {_kind_name(kind)}, got a boolean"
+        elif not isinstance(value, kind):
+            problem = f"expected {_kind_name(kind)}, got {type(value).__name__}"
+        elif isinstance(value, str) and len(value) > MAX_TEXT:
+            problem = f"text is over {MAX_TEXT} characters"
+        elif isinstance(value, list) and len(value) > MAX_LIST:
+            problem = f"list is over {MAX_LIST} entries"
+        elif isinstance(value, float) and not math.isfinite(value):
+            problem = "must be finite"
+        if problem is not None:
+            if self.problems is None or default is ...:
+                raise self.fail(path, problem)
+            self.problems.append(str(self.fail(path, problem)))
+            return default
         if kind == NUM:
             value = float(value)
         return value
@@ -150,9 +173,13 @@ class _Doc:
     def choice(self, table: dict, key: str, where: str, options: tuple, default: Any = ...):
         value = self.get(table, key, where, str, default)
         if value is not default and value not in options:
-            raise self.fail(
+            err = self.fail(
                 f"{where}.{key}" if where else key, f"{value!r} is not one of {', '.join(options)}"
             )
+            if self.problems is None or default is ...:
+                raise err
+            self.problems.append(str(err))
+            return default
         return value
 
     def strings(self, table: dict, key: str, where: str) -> tuple[str, ...]:
@@ -206,23 +233,39 @@ def read_manifest(root: str | Path) -> tuple[_Doc, dict]:
     return _Doc(manifest, text), data
 
 
-def load_pack(root: str | Path, probe: bool = True, collect_media: bool = False) -> Pack:
+def load_pack(
+    root: str | Path, probe: bool = True, collect_media: bool = False, collect: bool = False
+) -> Pack:
     """Load and validate a pack folder.
 
     probe=False checks media files exist but does not open them (then `out` must be given).
     collect_media=True records missing or undecodable media in `Pack.media_problems`
-    instead of raising, so a linter can report them all."""
+    instead of raising, so a linter can report them all. collect=True (lint) goes further:
+    every problem it can get past is recorded in `Pack.problems` (media included) and the
+    item it is in skipped; only a manifest that cannot be read, a wrong format_version or
+    no segments at all still raise."""
     root = Path(root)
     doc, data = read_manifest(root)
+    collect_media = collect_media or collect
+    if collect:
+        doc.problems = []
+    if "format_version" not in data:
+        raise doc.fail(
+            "format_version",
+            f"missing: a pack's scenario.toml starts with format_version = {FORMAT_VERSION} "
+            "(the format is described in docs/scenario-format.md)",
+        )
     version = doc.get(data, "format_version", "", int)
     if version != FORMAT_VERSION:
         raise doc.fail(
             "format_version",
             f"this Sightline reads version {FORMAT_VERSION}, the pack is version {version}",
         )
-    title = doc.get(data, "title", "", str)
-    start = doc.get(data, "start", "", str)
-    meta = _meta(doc, root, doc.get(data, "meta", "", dict, {}))
+    title = doc.attempt(doc.get, data, "title", "", str, fallback="")
+    start = doc.attempt(doc.get, data, "start", "", str, fallback="")
+    meta = doc.attempt(
+        lambda: _meta(doc, root, doc.get(data, "meta", "", dict, {})), fallback=PackMeta()
+    )
     segs_table = doc.get(data, "segments", "", dict)
     if not segs_table:
         raise doc.fail("segments", "a pack needs at least one segment")
@@ -233,11 +276,26 @@ def load_pack(root: str | Path, probe: bool = True, collect_media: bool = False)
     for seg_id, table in segs_table.items():
         where = f"segments.{seg_id}"
         if not _ID.match(seg_id):
-            raise doc.fail(where, "segment ids are 1-64 letters, digits, '_' or '-'")
+            doc.attempt(_raise, doc.fail(where, "segment ids are 1-64 letters, digits, '_' or '-'"))
+            continue
         if not isinstance(table, dict):
-            raise doc.fail(where, "expected a table")
-        segments[seg_id] = loader.segment(seg_id, table, where)
-    sounds, levels, reports = _audio(doc, root, data, probe)
+            doc.attempt(_raise, doc.fail(where, "expected a table"))
+            continue
+        seg = doc.attempt(loader.segment, seg_id, table, where)
+        if seg is not None:
+            segments[seg_id] = seg
+    if not segments:  # collecting, and no segment could be read: reported above
+        raise PackError(doc.problems[0] if doc.problems else f"{doc.file}: no segments")
+    sounds, levels, reports = doc.attempt(
+        _audio,
+        doc,
+        root,
+        data,
+        probe,
+        fallback=(dict(BUILTIN_SOUNDS), dict(DEFAULT_LEVELS), dict(DEFAULT_REPORTS)),
+    )
+    if collect and not start:  # reported as missing; go on from the first segment
+        start = next(iter(segments))
     scenario = Scenario(
         title=title,
         start=start,
@@ -246,12 +304,69 @@ def load_pack(root: str | Path, probe: bool = True, collect_media: bool = False)
         levels=levels,
         reports=reports,
     )
-    try:
-        scenario.validate()
-    except ScenarioError as exc:
-        where, _, msg = str(exc).partition(": ")
-        raise doc.fail(where, msg) from None
-    return Pack(root, scenario, loader.media, meta, tuple(loader.problems))
+    if collect:
+        scenario = _validate_collecting(doc, scenario)
+    else:
+        try:
+            scenario.validate()
+        except ScenarioError as exc:
+            where, _, msg = str(exc).partition(": ")
+            raise doc.fail(where, msg) from None
+    problems = tuple(doc.problems or ()) + tuple(loader.problems)
+    return Pack(root, scenario, loader.media, meta, tuple(loader.problems), problems)
+
+
+def _raise(exc: Exception) -> None:
+    raise exc
+
+
+_ITEM = re.compile(r"^segments\.([^.\[:]+)\.(transitions|cues|sounds)\[(\d+)\]")
+
+
+def _validate_collecting(doc: _Doc, scenario: Scenario) -> Scenario:
+    """Scenario.validate() stops at the first problem; to find them all, record it, take
+    out the transition, cue or sound it names and validate again (at most once per item).
+    Later messages are given the items' indices as written in the manifest."""
+    problems = doc.problems if doc.problems is not None else []
+    kept = {  # (segment, field) -> the manifest index of each item still in it
+        (seg.id, name): list(range(len(getattr(seg, name))))
+        for seg in scenario.segments.values()
+        for name in ("transitions", "cues", "sounds")
+    }
+    budget = sum(len(v) for v in kept.values()) + 2
+    while budget > 0:
+        budget -= 1
+        try:
+            scenario.validate()
+            return scenario
+        except ScenarioError as exc:
+            text = str(exc)
+        m = _ITEM.match(text)
+        if m:
+            seg_id, name, i = m.group(1), m.group(2), int(m.group(3))
+            index = kept[(seg_id, name)]
+            seg = scenario.segments[seg_id]
+            items = getattr(seg, name)
+            text = re.sub(
+                rf"\b{name}\[(\d+)\]",
+                lambda n, name=name, index=index: f"{name}[{index[int(n.group(1))]}]",
+                text,
+            )
+            if text.startswith(f"segments.{seg_id}.transitions[{index[i]}].to:"):
+                # keep it (its key stays taken), leading nowhere new: back to itself
+                items = (*items[:i], replace(items[i], to=seg_id), *items[i + 1 :])
+            else:
+                del index[i]
+                items = items[:i] + items[i + 1 :]
+            seg = replace(seg, **{name: items})
+            scenario = replace(scenario, segments={**scenario.segments, seg_id: seg})
+        elif text.startswith("start:"):  # go on from the first segment
+            scenario = replace(scenario, start=next(iter(scenario.segments)))
+        else:
+            budget = 0
+        where, _, msg = text.partition(": ")
+        problems.append(str(doc.fail(where, msg)))
+    return scenario
 
 
 def _inside(doc: _Doc, root: Path, rel_text: str, where: str, suffixes: tuple) -> Path:
@@ -317,27 +432,9 @@ def _audio(
         raise doc.fail("sounds", f"{len(table)} sounds, over {MAX_SOUNDS}")
     sounds = dict(BUILTIN_SOUNDS)
     for name, spec in table.items():
-        w = f"sounds.{name}"
-        if not _ID.match(name) or len(name) > 32:
-            raise doc.fail(w, "sound names are 1-32 letters, digits, '_' or '-'")
-        if not isinstance(spec, dict):
-            raise doc.fail(w, "expected a table with file, and optionally bus and label")
-        unknown = set(spec) - {"file", "bus", "label"}
-        if unknown:
-            raise doc.fail(w, f"unknown key {sorted(unknown)[0]!r} (expected file, bus, label)")
-        rel = doc.get(spec, "file", w, str)
-        path = _inside(doc, root, rel, f"{w}.file", SOUND_SUFFIXES)
-        if probe:
-            try:
-                probe_sound(path)
-            except MediaError as exc:
-                raise doc.fail(f"{w}.file", str(exc)) from None
-        sounds[name] = SoundDef(
-            name,
-            doc.choice(spec, "bus", w, BUSES[1:], "distractor"),
-            doc.get(spec, "label", w, str, name),
-            rel,
-        )
+        sound = doc.attempt(_sound_def, doc, root, name, spec, probe)
+        if sound is not None:
+            sounds[name] = sound
     audio = doc.get(data, "audio", "", dict, {})
     unknown = set(audio) - {*LEVELS, "reports"}
     if unknown:
@@ -359,6 +456,30 @@ def _audio(
             raise doc.fail(f"audio.reports.{kind}", f"no sound named {name!r}")
         reports[kind] = name
     return sounds, levels, reports
+
+
+def _sound_def(doc: _Doc, root: Path, name: str, spec: object, probe: bool) -> SoundDef:
+    w = f"sounds.{name}"
+    if not _ID.match(name) or len(name) > 32:
+        raise doc.fail(w, "sound names are 1-32 letters, digits, '_' or '-'")
+    if not isinstance(spec, dict):
+        raise doc.fail(w, "expected a table with file, and optionally bus and label")
+    unknown = set(spec) - {"file", "bus", "label"}
+    if unknown:
+        raise doc.fail(w, f"unknown key {sorted(unknown)[0]!r} (expected file, bus, label)")
+    rel = doc.get(spec, "file", w, str)
+    path = _inside(doc, root, rel, f"{w}.file", SOUND_SUFFIXES)
+    if probe:
+        try:
+            probe_sound(path)
+        except MediaError as exc:
+            raise doc.fail(f"{w}.file", str(exc)) from None
+    return SoundDef(
+        name,
+        doc.choice(spec, "bus", w, BUSES[1:], "distractor"),
+        doc.get(spec, "label", w, str, name),
+        rel,
+    )
 
 
 def _extension(doc: _Doc, table: dict) -> str | None:
@@ -402,11 +523,14 @@ class _SegmentLoader:
                     f"{where}.out", f"{out_s} s is past the clip's end ({info.duration_s:.3f} s)"
                 )
         elif self.collect:
-            out_s = doc.get(table, "out", where, NUM, in_s + 1.0)  # the clip is reported
+            # The clip is reported; without it the segment's end is unknown, so nothing is
+            # checked against it (math.inf) rather than against a made-up end.
+            out_s = doc.get(table, "out", where, NUM, math.inf)
         else:
             out_s = doc.get(table, "out", where, NUM)
         if not 0.0 <= in_s < out_s:
             raise doc.fail(where, f"needs 0 <= in < out, got in={in_s} out={out_s}")
+        each = self._each
         transitions = doc.get(table, "transitions", where, list, [])
         if len(transitions) > MAX_TRANSITIONS:
             raise doc.fail(f"{where}.transitions", f"over {MAX_TRANSITIONS} transitions")
@@ -427,15 +551,18 @@ class _SegmentLoader:
             media_aspect=info.aspect if info else 16 / 9,
             loop=doc.get(table, "loop", where, bool, False),
             ending=doc.get(table, "ending", where, bool, False),
-            transitions=tuple(
-                self.transition(t, f"{where}.transitions[{i}]") for i, t in enumerate(transitions)
-            ),
-            zones=tuple(
-                self.zone(z, f"{where}.zones[{i}]", in_s, out_s) for i, z in enumerate(zones)
-            ),
-            cues=tuple(self.cue(c, f"{where}.cues[{i}]") for i, c in enumerate(cues)),
-            sounds=tuple(self.sound(c, f"{where}.sounds[{i}]") for i, c in enumerate(sounds)),
+            transitions=each(self.transition, transitions, f"{where}.transitions"),
+            zones=each(lambda z, w: self.zone(z, w, in_s, out_s), zones, f"{where}.zones"),
+            cues=each(self.cue, cues, f"{where}.cues"),
+            sounds=each(self.sound, sounds, f"{where}.sounds"),
         )
+
+    def _each(self, read: Any, items: list, where: str) -> tuple:
+        """read(item, "where[i]") for each item; when collecting, one that fails is
+        recorded and left out. Note that a transition left out this way can make its
+        target look unreachable to lint."""
+        out = (self.doc.attempt(read, item, f"{where}[{i}]") for i, item in enumerate(items))
+        return tuple(x for x in out if x is not None)
 
     def _media(self, clip: str, where: str) -> MediaInfo | None:
         if clip in self.media or clip in self._checked:

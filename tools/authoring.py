@@ -5,8 +5,9 @@ probes their durations, and writes a commented manifest skeleton (the first clip
 the instructor a key for each other clip; the others are endings) and a guidebook
 template. `sightline zones PACK SEGMENT --at T --box X,Y,W,H --name N --role R` tracks a
 box drawn on one frame through the whole segment with OpenCV's MIL tracker, forwards and
-backwards, and appends the keyframes to the manifest for a human to correct; without
---box it writes that frame with a grid (--frame-out) to help pick the box.
+backwards, and appends the keyframes to the manifest for a human to correct (a zone of
+the same name is refused, or with --replace taken out first); without --box it writes
+that frame with a grid (--frame-out) to help pick the box.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from content._locate import locate
 from content.media import VIDEO_SUFFIXES, probe_media
 from content.pack import CATEGORIES, MANIFEST, PackError, load_pack
 from sim.errors import UserError
@@ -132,6 +134,7 @@ def _skeleton(title: str, segments: list[tuple[str, str, float]]) -> str:
 class Tracked:
     keys: list[dict]  # {"t": s, "polygon": [[x, y] * 4]}
     lost_at_s: float | None  # where the tracker lost the box, if it did
+    replaced: int = 0  # zones of the same name taken out (--replace)
 
 
 def segment_frames(path: Path, in_s: float, out_s: float) -> list[tuple[float, np.ndarray]]:
@@ -235,6 +238,7 @@ def add_tracked_zone(
     points: int = 0,
     every_s: float = 0.2,
     preview: Path | None = None,
+    replace: bool = False,
 ) -> Tracked:
     if role not in ROLES:
         raise AuthoringError(f"--role must be one of {', '.join(ROLES)}")
@@ -249,13 +253,20 @@ def add_tracked_zone(
         raise AuthoringError(f"--at {at_s} is outside {segment} ({seg.in_s}..{seg.out_s} s)")
     if not (all(0 <= v <= 1 for v in box) and box[2] > 0 and box[3] > 0):
         raise AuthoringError("--box is X,Y,W,H normalized to the video frame (0..1)")
-    frames = segment_frames(pack.clip_path(seg.clip), seg.in_s, seg.out_s)
-    tracked = track_box(frames, at_s, box, every_s)
+    same = [i for i, z in enumerate(seg.zones) if z.name == name]
+    if same and not replace:
+        raise AuthoringError(
+            f"{segment} already has a zone named {name!r}: add --replace to track it again "
+            "in its place, or give another --name"
+        )
     manifest = pack_dir / MANIFEST
     before = manifest.read_text(encoding="utf-8")
-    manifest.write_text(
-        before + zone_block(segment, name, role, points, tracked.keys), encoding="utf-8"
-    )
+    kept = _without_zones(before, segment, same)  # checked before the slow tracking
+    frames = segment_frames(pack.clip_path(seg.clip), seg.in_s, seg.out_s)
+    tracked = track_box(frames, at_s, box, every_s)
+    if kept and not kept.endswith("\n"):
+        kept += "\n"
+    manifest.write_text(kept + zone_block(segment, name, role, points, tracked.keys), "utf-8")
     try:
         load_pack(pack_dir)
     except PackError as exc:
@@ -265,7 +276,41 @@ def add_tracked_zone(
         ) from None
     if preview is not None:
         write_preview(frames, tracked.keys, preview)
+    tracked.replaced = len(same)
     return tracked
+
+
+_TABLE = re.compile(r'^\s*\[\[?\s*[A-Za-z0-9_."\s-]+\]\]?\s*(#.*)?$')  # [a.b] or [[a.b]]
+
+
+def _without_zones(text: str, segment: str, indices: list[int]) -> str:
+    """The manifest without the `[[segments.SEGMENT.zones]]` tables at these indices (and
+    the comment `zones` wrote above each), for --replace; a zone written some other way
+    (an inline `zones = [...]`) is for a human to edit."""
+    lines = text.splitlines(keepends=True)
+    cut: list[tuple[int, int]] = []
+    for i in indices:
+        line = locate(text, f"segments.{segment}.zones[{i}]")
+        head = lines[line - 1].strip() if line else ""
+        if not (head.startswith("[[") and head.rstrip("]").rstrip().endswith("zones")):
+            raise AuthoringError(
+                f"segments.{segment}.zones[{i}] is not a [[segments.{segment}.zones]] table: "
+                "edit the manifest by hand to replace it"
+            )
+        start = end = line - 1
+        end += 1
+        while end < len(lines) and not _TABLE.match(lines[end]):
+            end += 1
+        while start > 0 and lines[start - 1].startswith("# tracked by `sightline zones`"):
+            start -= 1
+        while start > 0 and not lines[start - 1].strip():
+            start -= 1
+        while end > start + 1 and not lines[end - 1].strip():  # keep the next one's gap
+            end -= 1
+        cut.append((start, end))
+    for start, end in sorted(cut, reverse=True):
+        del lines[start:end]
+    return "".join(lines)
 
 
 def write_preview(frames, keys, path: Path, columns: int = 4, rows: int = 3) -> None:

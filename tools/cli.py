@@ -573,6 +573,11 @@ def _zones_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--points", type=int, default=0)
     p.add_argument("--every", type=float, default=0.2, help="keyframe spacing in s")
     p.add_argument(
+        "--replace",
+        action="store_true",
+        help="track again a zone the segment already has under --name, in its place",
+    )
+    p.add_argument(
         "--preview", type=Path, metavar="FILE.png", help="write a contact sheet of the tracked zone"
     )
     p.add_argument(
@@ -611,8 +616,12 @@ def _zones(args: argparse.Namespace) -> int:
         args.points,
         args.every,
         args.preview,
+        args.replace,
     )
-    print(f"added zone {args.name!r} to {args.segment}: {len(tracked.keys)} keyframes")
+    print(
+        f"{'replaced' if tracked.replaced else 'added'} zone {args.name!r} "
+        f"{'in' if tracked.replaced else 'to'} {args.segment}: {len(tracked.keys)} keyframes"
+    )
     if tracked.lost_at_s is not None:
         print(
             f"warning: the tracker lost the box at {tracked.lost_at_s:.2f} s; the zone "

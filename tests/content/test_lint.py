@@ -114,3 +114,67 @@ def test_a_clip_without_sound_is_a_warning_not_an_error(pack, sync_pack):
     assert {f.where for f in silent} == {"segments.a.clip", "segments.b.clip", "segments.c.clip"}
     assert all(f.level == "warning" for f in silent)
     assert not [f for f in lint_pack(sync_pack) if "no audio track" in str(f)]
+
+
+def test_a_deleted_clip_is_named_and_its_zone_times_are_not_blamed(pack):
+    # issue 14: lint said "1.2 s is outside the segment (0.0..1.0)" and never named the clip
+    edit(pack, "{ t = 1.0,", "{ t = 1.2,")
+    (pack / "media" / "b.mp4").unlink()
+    (err,) = messages(pack)
+    assert "segments.b.clip: 'media/b.mp4': file not found in the pack" in err
+
+
+def test_every_error_is_reported_in_one_pass(pack):
+    edit(pack, 'to = "b"', 'to = "nowhere"')  # segment a
+    edit(pack, 'key = "3"', 'key = "2"')  # segment a again: a second, separate problem
+    edit(pack, 'role = "threat"', 'role = "villain"')  # segment b
+    edit(pack, "[segments.c]\n", '[segments.c]\ncues = [{ name = "late", t = 9.0 }]\n')
+    edit(pack, 'start = "a"', 'start = "a"\n[meta]\ncategory = "cooking"')
+    (pack / "media" / "c.mp4").unlink()
+    errs = messages(pack)
+    expected = [
+        "meta.category: 'cooking' is not one of",
+        "segments.a.transitions[0].to: no segment named 'nowhere'",
+        "segments.a.transitions[1].key: key 2 is already used by transitions[0]",
+        "segments.b.zones[0].role: 'villain' is not one of",
+        "segments.c.clip: 'media/c.mp4': file not found in the pack",
+    ]
+    for text in expected:
+        assert sum(text in e for e in errs) == 1, (text, errs)
+    assert len(errs) == len(expected), errs
+    # the cue of the clipless segment is not judged against a made-up end
+    assert not any("cues[0]" in e for e in errs)
+
+
+def test_cues_outside_two_segments_are_both_reported(pack):
+    edit(pack, "[segments.b]\n", '[segments.b]\ncues = [{ name = "late", t = 9.0 }]\n')
+    edit(
+        pack,
+        "[segments.c]\n",
+        '[segments.c]\ncues = [{ name = "x", t = 0.5 }, { name = "later", t = 8.0 }]\n',
+    )
+    errs = messages(pack)
+    assert len(errs) == 2
+    assert any("segments.b.cues[0].t: 9.0 s is outside" in e for e in errs)
+    assert any("segments.c.cues[1].t: 8.0 s is outside" in e for e in errs)
+
+
+def test_duplicate_zone_names_in_a_segment(pack):
+    edit(pack, 'name = "mover"', 'name = "left"')  # another segment: fine
+    assert messages(pack) == []
+    edit(
+        pack,
+        "[segments.c]\n",
+        '[[segments.b.zones]]\nname = "left"\nrole = "cover"\n'
+        "polygon = [[0, 0], [0.1, 0], [0.1, 0.1]]\n\n[segments.c]\n",
+    )
+    (err,) = messages(pack)
+    assert "segments.b.zones[1].name: 'left' is already the name of zones[0]" in err
+    assert "scenario.toml:37:" in err  # its name line
+
+
+def test_todo_labels_left_by_new_are_warnings(pack):
+    edit(pack, 'label = "to b"', 'label = "TODO: what happens"')
+    (todo,) = [f for f in lint_pack(pack) if "placeholder" in f.message]
+    assert todo.level == "warning" and todo.where == "segments.a.transitions[0].label"
+    assert todo.line == 11

@@ -116,3 +116,43 @@ def test_zones_errors_are_one_line(tmp_path, footage, capsys):
     assert "no segment named 'nope'" in capsys.readouterr().err
     assert main(["zones", str(pack), "walk", "--box", "0.1,0.1"]) == 2
     assert "expected X,Y,W,H" in capsys.readouterr().err
+
+
+def test_zones_twice_refuses_a_second_zone_of_the_same_name_unless_replace(
+    tmp_path, footage, capsys
+):
+    pack = tmp_path / "walker"
+    main(["new", str(pack), "--from", *map(str, footage)])
+    box = ",".join(f"{v:.4f}" for v in (box_x(30) / W, 70 / H, 40 / W, 40 / H))
+    args = ["zones", str(pack), "walk", "--at", "1.0", "--box", box, "--name", "walker"]
+    assert main(args) == 0
+    capsys.readouterr()
+    before = (pack / "scenario.toml").read_text()
+    assert main(args) == 2  # issue 14: a second zone 'walker' was appended
+    assert "--replace" in capsys.readouterr().err
+    assert (pack / "scenario.toml").read_text() == before
+    assert main([*args, "--role", "no-shoot", "--replace"]) == 0
+    assert "replaced zone 'walker' in walk" in capsys.readouterr().out
+    (zone,) = load_pack(pack).scenario.segments["walk"].zones
+    assert zone.role == "no-shoot"
+    text = (pack / "scenario.toml").read_text()
+    assert text.count("[[segments.walk.zones]]") == 1
+    assert text.count("# tracked by") == 1
+    assert [f for f in lint_pack(pack) if f.level == "error"] == []
+
+
+def test_new_leaves_todo_labels_that_lint_warns_about(tmp_path, footage):
+    pack = tmp_path / "walker"
+    main(["new", str(pack), "--from", *map(str, footage)])
+    todo = [f for f in lint_pack(pack) if "placeholder" in f.message]
+    assert [(f.level, f.where) for f in todo] == [("warning", "segments.walk.transitions[0].label")]
+
+
+def test_replace_takes_out_a_zone_between_other_tables(pack):
+    from tools.authoring import _without_zones
+
+    text = (pack / "scenario.toml").read_text()
+    (pack / "scenario.toml").write_text(_without_zones(text, "a", [0]))
+    segs = load_pack(pack).scenario.segments
+    assert segs["a"].zones == () and [z.name for z in segs["b"].zones] == ["mover"]
+    assert len(segs["a"].transitions) == 3
