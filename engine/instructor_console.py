@@ -102,10 +102,22 @@ class InstructorConsole:
     help_open: bool = False
     guidebook_open: bool = False
     review_open: bool = False
-    message: str = ""
+    _message: str = ""
+    message_seq: int = 0  # counts messages, so the view can time each one out
     quit_requested: bool = False
     _esc_at: float | None = None
     _end_sent: bool = False
+
+    @property
+    def message(self) -> str:
+        """The latest line for the instructor ("flag saved"); the view shows each for a
+        few seconds (engine/instructor_view.py MESSAGE_S)."""
+        return self._message
+
+    @message.setter
+    def message(self, text: str) -> None:
+        self._message = text
+        self.message_seq += 1
 
     def key(self, name: str, now_s: float) -> None:
         """A key press, by Panda3D's name ('f', 'space', 'escape', 'f1', 'enter', '3')."""
@@ -158,6 +170,7 @@ class InstructorConsole:
             self.emit(SetView(0.0, "markers", not st.markers))
         elif name in ACTION_KEYS:
             self.emit(TraineeAction(0.0, ACTION_KEYS[name]))
+            self.message = f"coded: {ACTION_KEYS[name].replace('-', ' ')}"
         elif name in ("f1", "?"):
             self.help_open = not self.help_open
         elif name == "g":

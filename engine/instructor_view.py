@@ -35,18 +35,85 @@ AMBER, RED, GREEN, BLUE = (
     (0.45, 0.7, 1, 1),
 )
 THUMB_W = 0.34
+MESSAGE_S = 5.0  # how long a console message ("flag saved") stays, in session seconds
+SHOT_ROWS, FEED_ROWS = 5, 3
+THUMB_SAMPLES = 6  # frames looked at to choose a branch's thumbnail
+MAX_PIC_H = 1.16  # the live picture's height at most (a 16:9 picture's), screen units
 
 
-def _first_frame(path, at_s: float, width: int = 192) -> np.ndarray | None:
+def thumbnail_frame(path, in_s: float, out_s: float, width: int = 192) -> np.ndarray | None:
+    """The frame that shows what a segment is about: of THUMB_SAMPLES frames spread over
+    [in_s, out_s), the one furthest from the segment's first frame. Branches usually start
+    where the previous clip left off (the same first frame for every branch), so the first
+    frame cannot tell them apart."""
     cap = cv2.VideoCapture(str(path))
-    if at_s > 0:
-        cap.set(cv2.CAP_PROP_POS_MSEC, at_s * 1000)
-    ok, img = cap.read()
-    cap.release()
-    if not ok:
+    frames = []
+    try:
+        span = max(0.0, out_s - in_s)
+        for i in range(THUMB_SAMPLES):
+            at_s = in_s + span * i / THUMB_SAMPLES
+            if at_s > 0:
+                cap.set(cv2.CAP_PROP_POS_MSEC, at_s * 1000)
+            ok, img = cap.read()
+            if not ok:
+                break
+            h = max(2, round(img.shape[0] * width / img.shape[1]))
+            frames.append(cv2.resize(img, (width, h), interpolation=cv2.INTER_AREA))
+    finally:
+        cap.release()
+    if not frames:
         return None
-    h = max(2, round(img.shape[0] * width / img.shape[1]))
-    return np.ascontiguousarray(cv2.resize(img, (width, h), interpolation=cv2.INTER_AREA))
+    first = frames[0].astype(np.int16)
+    best = max(frames, key=lambda f: float(np.abs(f.astype(np.int16) - first).mean()))
+    return np.ascontiguousarray(best)
+
+
+class ScenarioClock:
+    """Scenario time: session time (SimState.t_s, which runs on while paused) less the time
+    spent paused. SimState carries session time only, so the view keeps this from the
+    states it is shown, to within a frame; a replay seek backwards drops what came after.
+
+    Marks are (session_s, scenario_s, paused): from session_s on, the run was paused or not,
+    with scenario_s of scenario time at that moment. One mark per pause or resume."""
+
+    def __init__(self):
+        self._marks: list[tuple[float, float, bool]] = [(0.0, 0.0, False)]
+        self.paused_since_s: float | None = None  # session time the current pause began
+
+    def update(self, t_s: float, paused: bool) -> float:
+        while len(self._marks) > 1 and self._marks[-1][0] > t_s:  # a seek back
+            self._marks.pop()
+        at_s, scen_s, was_paused = self._marks[-1]
+        now_s = scen_s + (0.0 if was_paused else max(0.0, t_s - at_s))
+        if paused != was_paused:
+            self._marks.append((t_s, now_s, paused))
+        self.paused_since_s = self._marks[-1][0] if paused else None
+        return now_s
+
+
+def shot_colour(s) -> tuple:
+    """A shot row's colour: a no-shoot hit red, a threat hit green, a miss grey, a dry
+    trigger pull amber (the text says the same, for anyone who cannot tell the colours)."""
+    if not s.fired:
+        return AMBER
+    if not s.zone:
+        return GREY
+    return RED if s.role == "no-shoot" else GREEN if s.role == "threat" else WHITE
+
+
+def shot_totals(shots, score: int) -> str:
+    fired = [s for s in shots if s.fired]
+    hits = [s for s in fired if s.zone]
+    no_shoot = sum(1 for s in hits if s.role == "no-shoot")
+    dry = len(shots) - len(fired)
+    parts = [
+        f"{len(fired)} fired",
+        f"{len(hits)} hit" + (f" ({no_shoot} NO-SHOOT)" if no_shoot else ""),
+        f"{len(fired) - len(hits)} missed",
+    ]
+    if dry:
+        parts.append(f"{dry} dry")
+    return "   ".join(parts) + f"   score {score}"
 
 
 def training_points(guidebook: str | None) -> str:
@@ -68,7 +135,9 @@ class _Text:
         colour=WHITE,
         align=TextNode.A_left,
         wrap: float | None = None,
+        max_w: float | None = None,
     ):
+        self.max_w = max_w / scale if max_w else None  # in the node's own units
         self.node = TextNode("text")
         self.node.setAlign(align)
         self.node.setTextColor(*colour)
@@ -83,8 +152,17 @@ class _Text:
         if colour is not None:
             self.node.setTextColor(*colour)
         if text != self._text:
-            self.node.setText(text)
             self._text = text
+            if self.max_w is not None:  # one line each, cut to fit: never over a neighbour
+                text = "\n".join(self._fit(line) for line in text.split("\n"))
+            self.node.setText(text)
+
+    def _fit(self, line: str) -> str:
+        if self.node.calcWidth(line) <= self.max_w:
+            return line
+        while line and self.node.calcWidth(line + "...") > self.max_w:
+            line = line[:-1]
+        return line.rstrip() + "..."
 
 
 def _card(parent: NodePath, x0: float, x1: float, y0: float, y1: float, colour) -> NodePath:
@@ -127,18 +205,32 @@ class InstructorView:
         self.guidebook = training_points(pack.guidebook_text())
 
         left = -a + 0.04
+        self.paused_band = None
         if trainee_tex is not None:  # the live trainee picture, top left
-            pw = 2 * a * 0.58
+            col_w = 2 * a * 0.58
+            # a tall (4:3, 16:10) trainee display keeps the picture's height, not its width
+            pw = min(col_w, MAX_PIC_H * screen_aspect)
             ph = pw / screen_aspect
             self.pic = (left, left + pw, 0.83 - ph, 0.83)
             card = _card(self.root, *self.pic, (1, 1, 1, 1))
             card.setTexture(trainee_tex)
             _Text(self.root, left, 0.855, 0.04, DIM).set("TRAINEE VIEW (live)")
-            col, below = left + pw + 0.06, 0.83 - ph - 0.08
+            col, below = left + col_w + 0.06, 0.83 - ph - 0.08
+            # over the live picture while paused: the trainee's screen is frozen
+            self.paused_band = _card(
+                self.root, left, left + pw, 0.83 - 0.16, 0.83, (0.35, 0.22, 0.0, 0.85)
+            )
+            self.paused_text = _Text(
+                self.paused_band, left + pw / 2, 0.83 - 0.11, 0.07, AMBER, TextNode.A_center
+            )
+            self.paused_band.hide()
         else:  # split screen: the trainee view is beside this one
             self.pic = None
             col, below = left, 0.1
-        self.header = _Text(self.root, left, 0.955, 0.05, WHITE)
+        left_w = col - 0.06 - left  # the left column's width, under the picture
+        self.clock = ScenarioClock()
+        self._msg_seq, self._msg_at_s = -1, 0.0
+        self.header = _Text(self.root, left, 0.955, 0.05, WHITE, max_w=2 * a - 0.6)
         self.status = _Text(self.root, a - 0.04, 0.955, 0.05, AMBER, TextNode.A_right)
         self.col = col
         _Text(self.root, col, 0.84, 0.045, DIM).set("BRANCHES")
@@ -150,14 +242,28 @@ class InstructorView:
             label = _Text(self.root, col + THUMB_W + 0.03, y - 0.06, 0.043, WHITE, wrap=12)
             self.branch_rows.append((thumb, label))
         self.thumbs: dict[str, Texture] = {}
+        for seg in pack.scenario.segments.values():  # at start-up, not on a branch's frame
+            for tr in seg.transitions:
+                if tr.trigger.station == "key":
+                    self._thumb(pack.scenario.segments[tr.to])
         self.auto = _Text(self.root, col, -0.36, 0.04, BLUE, wrap=(a - col) / 0.04)
         self.view_state = _Text(self.root, col, -0.78, 0.04, GREY)
         self.devices = _Text(self.root, col, -0.9, 0.036, GREY, wrap=(a - col) / 0.036)
         self.audio = _Text(self.root, col, -0.7, 0.036, GREY, wrap=(a - col) / 0.036)
         _Text(self.root, left, below, 0.045, DIM).set("SHOTS")
-        self.shots = _Text(self.root, left, below - 0.07, 0.04, WHITE)
-        self.flags = _Text(self.root, left, -0.72, 0.04, AMBER)
-        self.message = _Text(self.root, left, -0.95, 0.045, GREEN)
+        self.totals = _Text(self.root, left + 0.2, below, 0.04, WHITE, max_w=left_w - 0.2)
+        # one row a shot, each in its own colour; then flags and coded actions, in time order
+        rows_y = below - 0.075
+        self.shots = [
+            _Text(self.root, left, rows_y - i * 0.052, 0.04, WHITE, max_w=left_w)
+            for i in range(SHOT_ROWS)
+        ]
+        feed_y = min(rows_y - SHOT_ROWS * 0.052 - 0.03, -0.74)
+        self.feed = [
+            _Text(self.root, left, feed_y - i * 0.052, 0.04, AMBER, max_w=left_w)
+            for i in range(FEED_ROWS)
+        ]
+        self.message = _Text(self.root, left, -0.95, 0.045, GREEN, max_w=left_w)
         # panels drawn over everything, hidden until asked for
         self.panel = self.root.attachNewNode("panel")
         self.panel.setBin("fixed", 100)
@@ -173,12 +279,29 @@ class InstructorView:
         """Redraw from the sim's state and a read-only snapshot of its records."""
         c = self.console
         seg = self.pack.scenario.segments[st.segment]
+        scenario_s = self.clock.update(st.t_s, st.paused)
         self.header.set(
             f"{self.pack.title}   |   {st.segment}   "
-            f"{st.media_t_s:5.1f} / {seg.out_s:.1f} s   |   session {st.t_s:6.1f} s"
+            f"{st.media_t_s:5.1f} / {seg.out_s:.1f} s   |   scenario {scenario_s:6.1f} s"
+            f"   (session {st.t_s:.1f} s)"
         )
-        status = "ENDED" if st.ended else "PAUSED" if st.paused else "HOLDING" if st.holding else ""
+        paused_s = st.t_s - self.clock.paused_since_s if st.paused else 0.0
+        status = (
+            "ENDED"
+            if st.ended
+            else f"PAUSED {paused_s:.0f} s"
+            if st.paused
+            else "HOLDING"
+            if st.holding
+            else ""
+        )
         self.status.set(status, RED if st.ended else AMBER)
+        if self.paused_band is not None:
+            if st.paused and not st.ended:
+                self.paused_text.set(f"PAUSED {paused_s:.0f} s   (space resumes)")
+                self.paused_band.show()
+            else:
+                self.paused_band.hide()
         self._branches(seg)
         self.auto.set(self._countdowns(seg, st))
         self.view_state.set(
@@ -188,14 +311,29 @@ class InstructorView:
         )
         self.devices.set("DEVICES  " + "   ".join(device_lines))
         self.audio.set(self._audio_line(log, st))
-        self.shots.set("\n".join(self._shot_line(s) for s in log.shots[-6:]) or "no shots yet")
-        self.flags.set(
-            "\n".join(f"FLAG {f.t_s:7.2f} s  {f.segment}  {f.note}" for f in log.flags[-3:])
-        )
+        self.totals.set(shot_totals(log.shots, st.score) if log.shots else "none yet")
+        recent = log.shots[-SHOT_ROWS:]
+        for i, row in enumerate(self.shots):
+            s = recent[i] if i < len(recent) else None
+            row.set(self._shot_line(s) if s else "", shot_colour(s) if s else WHITE)
+        feed = sorted(
+            [(f.t_s, f"FLAG    {f.t_s:7.2f} s  {f.segment}  {f.note}", AMBER) for f in log.flags]
+            + [
+                (a.t_s, f"ACTION  {a.t_s:7.2f} s  {a.segment}  {a.action.replace('-', ' ')}", BLUE)
+                for a in log.actions
+            ],
+            key=lambda item: item[0],
+        )[-FEED_ROWS:]
+        for i, row in enumerate(self.feed):
+            row.set(*(feed[i][1:] if i < len(feed) else ("", AMBER)))
+        if c.message_seq != self._msg_seq or st.t_s < self._msg_at_s:  # new (or a seek back)
+            self._msg_seq, self._msg_at_s = c.message_seq, st.t_s
         if c.note is not None:
             self.message.set(f"Flag note: {c.note}_   (Enter to save, Esc for none)", AMBER)
-        else:
+        elif st.t_s - self._msg_at_s < MESSAGE_S:
             self.message.set(c.message, GREEN)
+        else:
+            self.message.set("")
         self._panels(st, log)
 
     def _branches(self, seg) -> None:
@@ -217,7 +355,7 @@ class InstructorView:
 
     def _thumb(self, seg) -> Texture | None:
         if seg.id not in self.thumbs:
-            img = _first_frame(self.pack.clip_path(seg.clip), seg.in_s)
+            img = thumbnail_frame(self.pack.clip_path(seg.clip), seg.in_s, seg.out_s)
             tex = None
             if img is not None:
                 tex = Texture(f"thumb-{seg.id}")
@@ -263,7 +401,8 @@ class InstructorView:
     def _shot_line(s) -> str:
         if not s.fired:
             return f"{s.t_s:7.2f} s  {s.weapon} {s.kind}  DRY: {s.dry_reason}"
-        where = f"{s.zone} ({s.role}) {s.points:+d}" if s.zone else "miss"
+        role = "NO-SHOOT" if s.role == "no-shoot" else s.role
+        where = f"{s.zone} ({role}) {s.points:+d}" if s.zone else "miss"
         cue = f"   {s.since_cue_s:.2f} s after '{s.cue}'" if s.cue else ""
         return f"{s.t_s:7.2f} s  {s.weapon} {s.kind}  {where}{cue}"
 

@@ -160,3 +160,13 @@ def test_levels_menu_stays_open_and_sends_absolute_levels(console):
     assert console.menu is not None  # still open
     press(console, "escape")
     assert console.menu is None
+
+
+def test_coded_actions_and_saved_flags_tell_the_instructor_and_count_messages(console):
+    """Issue 14: V C D B I showed nothing; each message is counted so the view can take
+    it down after a few seconds (it stayed 40 s)."""
+    seq = console.message_seq
+    press(console, "d")
+    assert console.message == "coded: distance created" and console.message_seq == seq + 1
+    press(console, "f", "enter")
+    assert console.message == "flag saved" and console.message_seq == seq + 3
