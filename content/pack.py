@@ -245,6 +245,8 @@ def load_pack(
     item it is in skipped; only a manifest that cannot be read, a wrong format_version or
     no segments at all still raise."""
     root = Path(root)
+    if not root.exists():  # before read_manifest's "not a scenario pack folder"
+        raise PackError(f"{root}: does not exist (so not a scenario pack folder)")
     doc, data = read_manifest(root)
     collect_media = collect_media or collect
     if collect:

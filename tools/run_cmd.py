@@ -6,6 +6,7 @@ import tools.cli (the command line imports this)."""
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from content import DEMO_PACK
@@ -22,6 +23,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     pack_dir = DEMO_PACK if args.command == "demo" else args.pack
     pack = load_pack(pack_dir)
+    kept = None
     offscreen = args.offscreen or (not args.window and not have_display())
     script_path = args.inputs
     video_out = args.video_out
@@ -29,7 +31,9 @@ def run_command(args: argparse.Namespace) -> int:
     if args.command == "demo" and offscreen:
         # Headless, nobody can press a key: play the demo's own script and keep a video.
         script_path = script_path or pack_dir / DEMO_SCRIPT
-        video_out = video_out or DEMO_VIDEO
+        if video_out is None:
+            video_out = DEMO_VIDEO
+            kept = keep_previous(DEMO_VIDEO)
     if offscreen and seconds is None:
         seconds = HEADLESS_SECONDS  # a headless run must end even if the scenario loops
     script = load_script(script_path) if script_path else []
@@ -99,6 +103,13 @@ def run_command(args: argparse.Namespace) -> int:
         )
         if script_path:
             print(f"Input script: {script_path} ({len(script)} events)")
+        if kept is not None:
+            print(f"The previous demo video is kept as {kept}")
+        if video_out is None:
+            print(
+                "No video will be written (nobody sees a headless run): add --video-out "
+                "FILE.mp4 to keep the trainee view, --instructor-video-out for the station"
+            )
     app = SightlineApp(pack, cfg)
     if not offscreen:
         _print_controls(pack)
@@ -106,7 +117,25 @@ def run_command(args: argparse.Namespace) -> int:
     print(format_summary(pack_dir, result.session.runtime, result, cfg))
     for warning in result.warnings:
         print(f"warning: {warning}")
+    from tools.records.sessions import store_run
+
+    store_run(args, pack, result)  # with --trainee/--instructor-name: the training records
     return 0
+
+
+def keep_previous(path: Path) -> Path | None:
+    """Move an earlier run's default video aside (NAME-YYYYmmdd-HHMMSS.mp4, from when it
+    was written) so that a second demo does not silently destroy the first: a trainer
+    who re-runs the demo may be comparing the two. `path` itself stays the newest, as the
+    README says. Returns the new name, or None when there was nothing to keep."""
+    if not path.is_file():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(path.stat().st_mtime))
+    target, n = path.with_name(f"{path.stem}-{stamp}{path.suffix}"), 2
+    while target.exists():
+        target, n = path.with_name(f"{path.stem}-{stamp}-{n}{path.suffix}"), n + 1
+    path.rename(target)
+    return target
 
 
 def parse_levels(specs: list[str]) -> dict[str, int]:

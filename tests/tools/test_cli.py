@@ -33,6 +33,49 @@ def test_missing_pack_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["run", str(tmp_path / "nope"), "--offscreen"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "not a scenario pack folder" in err
+    assert f"{tmp_path / 'nope'}: does not exist" in err  # issue 14: say so
+    (tmp_path / "file").write_text("x")
+    assert main(["run", str(tmp_path / "file"), "--offscreen"]) == 2
+    assert "does not exist" not in capsys.readouterr().err  # it exists: not a pack folder
+
+
+def test_an_empty_manifest_names_the_version_and_the_format_doc(tmp_path, capsys):
+    (tmp_path / "scenario.toml").write_text("")
+    assert main(["run", str(tmp_path), "--offscreen"]) == 2
+    err = capsys.readouterr().err
+    assert "format_version: missing" in err
+    assert "format_version = 1" in err and "docs/scenario-format.md" in err
+
+
+class _NoApp:
+    """Stands in for engine.app.SightlineApp: what run_command says before it runs."""
+
+    def __init__(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+
+def test_headless_run_without_video_out_says_how_to_get_a_video(fixture_pack, monkeypatch, capsys):
+    import engine.app
+
+    monkeypatch.setattr(engine.app, "SightlineApp", _NoApp)
+    assert main(["run", str(fixture_pack), "--offscreen"]) == 130
+    assert "add --video-out FILE.mp4" in capsys.readouterr().out
+
+
+def test_a_second_demo_keeps_the_first_video(tmp_path, monkeypatch, capsys):
+    import engine.app
+    from tools.defaults import DEMO_VIDEO
+
+    monkeypatch.setattr(engine.app, "SightlineApp", _NoApp)
+    monkeypatch.chdir(tmp_path)
+    DEMO_VIDEO.parent.mkdir(parents=True)
+    DEMO_VIDEO.write_bytes(b"the first run")
+    assert main(["demo", "--offscreen"]) == 130
+    (kept,) = DEMO_VIDEO.parent.glob("demo-*.mp4")
+    assert kept.read_bytes() == b"the first run" and not DEMO_VIDEO.exists()
+    out = capsys.readouterr().out
+    assert f"previous demo video is kept as {kept}" in out
+    assert "add --video-out" not in out  # the demo writes one
 
 
 def test_bad_input_script_names_file_and_line(tmp_path, fixture_pack, capsys):
