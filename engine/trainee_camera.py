@@ -3,7 +3,9 @@ session recording, and showing them again as an inset when the session is replay
 
 The recorded file (`REC.camera.mp4`, H.264) is timed in session seconds, the same clock as
 every record in the session recording, so frame t of the camera is what the trainee did
-at session time t: replay and the report find it by that time alone.
+at session time t: replay and the report find it by that time alone. It is a fragmented
+MP4 (engine/video_out.py), so a run that is killed leaves a camera video that plays up to
+about a second before the kill, as the session recording keeps every flushed record.
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ class CameraRecorder:
             try:
                 if self._writer is None:
                     h, w = img.shape[:2]
-                    self._writer = H264Writer(self.path, w, h, self.fps, crf=26)
+                    self._writer = H264Writer(
+                        self.path, w, h, self.fps, crf=26, fragmented=True, keyframe_s=1.0
+                    )
                 if img.shape[:2] == (self._writer.height, self._writer.width):
                     self._writer.write(img, t_s)
                     self.frames += 1

@@ -2,6 +2,13 @@
 
 H.264 because browsers (the after-action report) and every player read it; OpenCV's wheels
 cannot encode it. Frames carry explicit timestamps, so variable frame rates are exact.
+
+A plain MP4 is unreadable until close() writes its index (the moov box): a process killed
+mid-run leaves nothing playable. `fragmented=True` writes the index first and then
+self-contained fragments (moof + mdat) at each keyframe, a keyframe every `keyframe_s`,
+each fragment flushed to the file at once: a run killed with SIGKILL leaves a video that
+plays up to its last whole fragment (at most about `keyframe_s` lost). Browsers and
+players read fragmented MP4 as they read the plain kind.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ class H264Writer:
     Width and height must be even (4:2:0 chroma). `crf` trades size for quality (18 is
     visually lossless, 28 small). With `audio_rate`, the file also gets an AAC track fed by
     write_audio() (float samples in -1..1, mono or (n, channels)), timed from 0 by sample
-    count. Use as a context manager or call close()."""
+    count. `fragmented`: survive a kill (see the module docstring). Use as a context
+    manager or call close()."""
 
     TIME_BASE = Fraction(1, 90_000)
 
@@ -39,6 +47,8 @@ class H264Writer:
         audio_rate: int | None = None,
         audio_channels: int = 1,
         audio_bitrate: int = 48_000,
+        fragmented: bool = False,
+        keyframe_s: float = 1.0,
     ):
         import av
 
@@ -48,7 +58,14 @@ class H264Writer:
         self.width, self.height = width, height
         self.frames = 0
         try:
-            self._container = av.open(str(self.path), "w")
+            if fragmented:
+                options = {
+                    "movflags": "frag_keyframe+empty_moov+default_base_moof",
+                    "flush_packets": "1",  # each fragment reaches the file when it is cut
+                }
+                self._container = av.open(str(self.path), "w", format="mp4", options=options)
+            else:
+                self._container = av.open(str(self.path), "w")
         except (av.FFmpegError, OSError) as exc:
             raise VideoOutError(f"{path}: cannot write video ({exc})") from None
         self._stream = self._container.add_stream(
@@ -58,6 +75,11 @@ class H264Writer:
         self._stream.pix_fmt = "yuv420p"
         self._stream.codec_context.time_base = self.TIME_BASE
         self._stream.options = {"crf": str(crf), "preset": preset}
+        if fragmented:  # a keyframe, so a fragment, every keyframe_s
+            self._stream.codec_context.gop_size = max(1, round(fps * keyframe_s))
+            # no B-frames: without an edit list (none in a fragmented file) their decode
+            # delay would shift every timestamp by two frames
+            self._stream.codec_context.max_b_frames = 0
         self._fps = fps
         self._last_pts = -1
         self._audio = None
