@@ -73,7 +73,15 @@ def open_station(
         )
         return view, None
     live = Texture("trainee-live")
-    base.win.addRenderTexture(live, GraphicsOutput.RTM_bind_or_copy)
+    # A second window has a graphics context of its own, which cannot see a texture the
+    # trainee window renders into (under Xvfb/Mesa its live picture stayed black for a
+    # whole session). Sharing the trainee window's context drew, but Mesa's software GLX
+    # then failed to make it current on one window or the other (X BadMatch, frame after
+    # frame, and at times a black window). So the trainee frame goes through RAM, which
+    # every driver supports: one readback a frame, in two-window mode only. The buffer
+    # shares the context and binds the texture directly.
+    mode_rtm = GraphicsOutput.RTM_copy_ram if mode == "window" else GraphicsOutput.RTM_bind_or_copy
+    base.win.addRenderTexture(live, mode_rtm)
     props = WindowProperties.size(*size)
     if mode == "window":
         props.setTitle(f"Sightline instructor - {pack.title}")
