@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
 # -- system packages ------------------------------------------------------------------
-packages=(libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri)
+packages=(libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri graphviz)  # graphviz: `sightline graph`
 # the tests also drive a real window: a virtual X server and a mouse/keyboard robot
 [ "$mode" = test ] && packages+=(xvfb xauth xdotool)
 # and look at the after-action report in a real browser (Debian's chromium is a real
