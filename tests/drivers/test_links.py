@@ -13,7 +13,7 @@ from drivers.link import LinkProtocol, SerialLink
 from drivers.sightline_device import SightlineDevice
 from tools.emulate import Emulator
 
-WAIT_S = 5.0
+WAIT_S = 60.0  # generous: a busy machine is slow; a pass returns as soon as it can
 
 
 def wait_for(predicate, timeout_s=WAIT_S) -> bool:
