@@ -201,6 +201,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="the report a weapon id (w2) or kind (firearm, cew, oc) makes, e.g. "
         "w2=rifle; repeatable",
     )
+    _add_trainee_options(p)
 
 
 def _add_audio_options(p: argparse.ArgumentParser) -> None:
@@ -210,6 +211,33 @@ def _add_audio_options(p: argparse.ArgumentParser) -> None:
         metavar="FILE.wav",
         help="write the mixed session audio (48 kHz stereo WAV)",
     )
+
+
+def _add_db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="the records database: sqlite:///FILE or postgresql://USER@HOST/DB (default: "
+        "$SIGHTLINE_DB, else records.db in the user's data folder)",
+    )
+
+
+def _add_trainee_options(p: argparse.ArgumentParser) -> None:
+    """Who trained: the session is stored in the training records when it ends."""
+    p.add_argument(
+        "--trainee",
+        action="append",
+        default=[],
+        metavar="[WEAPON=]ID",
+        help="store the session in this trainee's record; several trainees on one screen "
+        "each with their weapon, e.g. --trainee w1=T1 --trainee w2=T2; repeatable",
+    )
+    p.add_argument(
+        "--instructor-name",
+        metavar="NAME",
+        help="the instructor, stored with the session (--instructor is the station's view)",
+    )
+    _add_db_option(p)
 
 
 # -- run, demo, replay, aar ----------------------------------------------------------------
@@ -250,6 +278,10 @@ DEMO_DESCRIPTION = (
 def _run(args: argparse.Namespace) -> int:
     from tools.run_cmd import run_command
 
+    if args.trainee or args.instructor_name:  # a mistyped trainee fails before the run
+        from tools.records.sessions import check_run
+
+        check_run(args)
     return run_command(args)
 
 
@@ -269,6 +301,7 @@ def _replay_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--instructor-video-out", type=Path, metavar="FILE.mp4", help="write the instructor view"
     )
+    _add_trainee_options(p)
 
 
 @command("replay", "play a recording again, or --verify it tick by tick", _replay_arguments)
@@ -653,6 +686,74 @@ def _make_demo(args: argparse.Namespace) -> int:
     for path in make_demo(args.out or PACKS_DIR):
         print(f"wrote {path}")
     return 0
+
+
+# -- training records: trainee, records, db ---------------------------------------------
+
+
+def _trainee_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    a = sub.add_parser("add", help="add a trainee to the records")
+    a.add_argument("id", metavar="ID", help="the academy's ID for the trainee")
+    a.add_argument("--name", required=True)
+    a.add_argument("--class", dest="class_id", metavar="C", help="their class (cohort)")
+    _add_db_option(a)
+    a = sub.add_parser("list", help="every trainee, their class and session count")
+    a.add_argument("--json", action="store_true")
+    _add_db_option(a)
+    a = sub.add_parser("show", help="a trainee's sessions, scores and levels")
+    a.add_argument("id", metavar="ID")
+    a.add_argument("--json", action="store_true")
+    _add_db_option(a)
+
+
+@command("trainee", "trainees in the training records: add, list, show", _trainee_arguments)
+def _trainee(args: argparse.Namespace) -> int:
+    from tools.records.commands import trainee_command
+
+    return trainee_command(args)
+
+
+def _records_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    a = sub.add_parser("import", help="store a recording's session (made without --trainee)")
+    a.add_argument("recording", type=Path, metavar="REC")
+    a.add_argument("--pack", type=Path, help="the pack, if it moved since the recording")
+    _add_trainee_options(a)
+    a = sub.add_parser("export", help="everything about one trainee, as JSON")
+    a.add_argument("id", metavar="ID")
+    a.add_argument("-o", "--out", type=Path, metavar="FILE.json", help="default: stdout")
+    _add_db_option(a)
+    a = sub.add_parser("delete", help="a trainee, their sessions, recordings and side files")
+    a.add_argument("id", metavar="ID")
+    _add_db_option(a)
+    a = sub.add_parser("purge", help="delete sessions (and their files) older than DAYS")
+    a.add_argument("--older-than", type=_positive, required=True, metavar="DAYS")
+    a.add_argument("--dry-run", action="store_true", help="say what would go, delete nothing")
+    _add_db_option(a)
+
+
+@command("records", "training records: import, export, delete, purge", _records_arguments)
+def _records(args: argparse.Namespace) -> int:
+    from tools.records.commands import records_command
+
+    return records_command(args)
+
+
+def _db_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    _add_db_option(sub.add_parser("upgrade", help="migrate the records database's schema"))
+    _add_db_option(sub.add_parser("status", help="the schema the database and program are at"))
+
+
+@command("db", "the records database: upgrade, status", _db_arguments)
+def _db(args: argparse.Namespace) -> int:
+    from tools.records.commands import db_command
+
+    return db_command(args)
 
 
 # -- bench -----------------------------------------------------------------------------

@@ -75,6 +75,9 @@ def play_command(args) -> int:
 
 
 def replay_command(args) -> int:
+    from tools.records.sessions import store_replay
+
+    store_replay(args)  # with --trainee/--instructor-name: the recording's session stored
     if not args.verify:
         return play_command(args)
     return verify(args.recording, args.pack)

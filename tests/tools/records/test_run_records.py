@@ -1,0 +1,130 @@
+"""End to end: a trainee added, a headless scripted run with --trainee and
+--instructor-name stored in the records (on SQLite and on PostgreSQL), then `trainee show
+--json` lists the session; the run's recording replayed or imported for another trainee."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_cli, write_script
+from tools.cli import main
+
+SCRIPT = [
+    {"t": 0.2, "type": "shot", "x": 0.1, "y": 0.5, "weapon": "w1"},  # the no-shoot zone
+    {"t": 0.3, "type": "shot", "x": 0.9, "y": 0.5, "weapon": "w2"},
+]
+
+
+def show(db_url, capsys, trainee: str) -> dict:
+    capsys.readouterr()
+    assert main(["trainee", "show", trainee, "--json", "--db", db_url]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.render
+def test_a_scripted_run_is_stored_for_its_trainee(db_url, fixture_pack, tmp_path, capsys):
+    assert main(["trainee", "add", "T1", "--name", "Ann Example", "--db", db_url]) == 0
+    assert main(["trainee", "add", "T2", "--name", "Bo Sample", "--db", db_url]) == 0
+    script = write_script(tmp_path / "in.jsonl", SCRIPT)
+    rec = tmp_path / "run.rec"
+    out = run_cli(
+        "run",
+        str(fixture_pack),
+        "--offscreen",
+        "--size",
+        "320x180",
+        "--seconds",
+        "0.5",
+        "--inputs",
+        str(script),
+        "--record",
+        str(rec),
+        "--trainee",
+        "w1=T1",
+        "--instructor-name",
+        "Sgt Lee",
+        "--db",
+        db_url,
+    )
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert "Records: session 1 stored" in out.stdout
+    assert "Ann Example" not in out.stdout + out.stderr and "T1" not in out.stdout + out.stderr
+
+    record = show(db_url, capsys, "T1")
+    assert record["id"] == "T1" and record["name"] == "Ann Example"
+    (session,) = record["sessions"]
+    assert session["pack"] == "fixture" and session["instructor"] == "Sgt Lee"
+    assert session["date"].endswith("Z") and session["scores"] == {} and session["level"] is None
+    assert session["weapons"] == ["w1"] and session["recording"] == str(rec.resolve())
+    assert (session["shots"], session["no_shoot_hits"]) == (1, 1)  # w2's shot is not T1's
+    assert session["duration_s"] == pytest.approx(0.5, abs=0.05)
+    assert record["levels"] == {}
+
+    # The same recording given to T2's weapon too (a replay with --trainee): one session.
+    assert (
+        main(
+            [
+                "replay",
+                str(rec),
+                "--verify",
+                "--trainee",
+                "w1=T1",
+                "--trainee",
+                "w2=T2",
+                "--db",
+                db_url,
+            ]
+        )
+        == 0
+    )
+    assert "Records: session 1 updated" in capsys.readouterr().out
+    assert show(db_url, capsys, "T2")["sessions"][0]["shots"] == 1
+    assert show(db_url, capsys, "T1")["sessions"][0]["instructor"] == "Sgt Lee"
+
+
+def test_a_run_with_an_unknown_trainee_fails_before_it_starts(db_url, fixture_pack, capsys):
+    assert main(["run", str(fixture_pack), "--offscreen", "--trainee", "T9", "--db", db_url]) == 2
+    assert "no trainee T9 in the records" in capsys.readouterr().err
+
+
+@pytest.mark.render
+def test_a_recording_made_without_trainees_is_imported(db_url, fixture_pack, tmp_path, capsys):
+    rec = tmp_path / "run.rec"
+    out = run_cli(
+        "run",
+        str(fixture_pack),
+        "--offscreen",
+        "--size",
+        "320x180",
+        "--seconds",
+        "0.3",
+        "--record",
+        str(rec),
+    )
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert "Records:" not in out.stdout  # no --trainee: nothing stored, no database opened
+    assert main(["trainee", "add", "T1", "--name", "Ann Example", "--db", db_url]) == 0
+    assert main(["records", "import", str(rec), "--db", db_url]) == 2  # who trained?
+    assert "--trainee" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "records",
+                "import",
+                str(rec),
+                "--trainee",
+                "T1",
+                "--instructor-name",
+                "Sgt Lee",
+                "--db",
+                db_url,
+            ]
+        )
+        == 0
+    )
+    assert "Records: session 1 imported" in capsys.readouterr().out
+    (session,) = show(db_url, capsys, "T1")["sessions"]
+    assert session["weapons"] is None and session["instructor"] == "Sgt Lee"
+    assert session["duration_s"] == pytest.approx(0.3, abs=0.05)
