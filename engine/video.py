@@ -7,14 +7,22 @@ frame at a media time that the sim decides (never the wall clock): a paused sim 
 the same time and gets the same frame. It keeps decoders open for the segments that may
 come next (pre-buffering), so a branch shows its first frame without a seek.
 
+Decoder threads are daemons that hold OpenCV/FFmpeg state: one still inside a native read
+when the interpreter exits is killed mid-C++ frame, and the process aborts ("terminate
+called without an active exception", "FATAL: exception not rethrown"). So a decoder that
+is closed is still joined later (the player keeps it until its thread is gone), and at
+exit every decoder still alive is stopped and joined (`_stop_all`, run by atexit).
+
 No Panda3D here: this module hands numpy frames to whoever uploads them.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +46,20 @@ class VideoError(UserError, RuntimeError):
 
 Frame = tuple[float, np.ndarray]
 
+_LIVE: weakref.WeakSet[ClipDecoder] = weakref.WeakSet()  # decoders whose thread may run
+_LIVE_LOCK = threading.Lock()
+
+
+@atexit.register
+def _stop_all(timeout_s: float = 2.0) -> None:
+    """Stop and join every decoder thread before the interpreter tears down."""
+    with _LIVE_LOCK:
+        decoders = list(_LIVE)
+    for dec in decoders:
+        dec._stop.set()
+    for dec in decoders:
+        dec._thread.join(timeout=timeout_s)
+
 
 class ClipDecoder:
     def __init__(self, path: Path, start_s: float = 0.0, queue_frames: int = 8):
@@ -52,6 +74,8 @@ class ClipDecoder:
         self._thread = threading.Thread(
             target=self._run, name=f"decode:{self.path.name}", daemon=True
         )
+        with _LIVE_LOCK:
+            _LIVE.add(self)
         self._thread.start()
 
     # -- decoder thread -----------------------------------------------------------------
@@ -73,6 +97,8 @@ class ClipDecoder:
             self.error = f"{self.path}: decode failed ({exc})"
         finally:
             self._put(_EOF)
+            with _LIVE_LOCK:
+                _LIVE.discard(self)
 
     def _decode(self) -> None:
         cap = self._open(self.start_s)
@@ -159,6 +185,10 @@ class ClipDecoder:
         if wait:
             self._thread.join(timeout=2.0)
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
 
 class VideoPlayer:
     """Shows the frame of the current clip at the media time the sim gives."""
@@ -168,6 +198,7 @@ class VideoPlayer:
         self.block = block
         self._queue_frames = queue_frames
         self._decoders: dict[tuple[str, float], ClipDecoder] = {}
+        self._closing: list[ClipDecoder] = []  # closed, thread not yet gone: joined at close
         self._current: tuple[str, float] | None = None
         self.warnings: list[str] = []
 
@@ -189,7 +220,7 @@ class VideoPlayer:
         self._current = (clip, round(start_s, 4))
         wanted = {self._current} | {(c, round(s, 4)) for c, s in keep}
         for key in [k for k in self._decoders if k not in wanted]:
-            self._decoders.pop(key).close()
+            self._retire(self._decoders.pop(key))
         for c, s in keep:
             self._decoder(c, s)
 
@@ -204,7 +235,7 @@ class VideoPlayer:
         dec = self._decoders[self._current]
         if media_t_s < dec.reached_s - _EPS_S or media_t_s > dec.reached_s + _SEEK_AHEAD_S:
             # A loop wrapped or time jumped: restart this clip at the requested time.
-            dec.close()
+            self._retire(dec)
             del self._decoders[self._current]
             self._current = (clip, round(media_t_s, 4))
             dec = self._decoder(clip, media_t_s)
@@ -216,7 +247,15 @@ class VideoPlayer:
                 log.error("%s", exc)
             return None
 
+    def _retire(self, dec: ClipDecoder) -> None:
+        """Close without waiting (the render thread never waits on a decoder); keep it
+        until its thread has gone, so that close() can join it."""
+        dec.close()
+        self._closing = [d for d in self._closing if d.running]
+        self._closing.append(dec)
+
     def close(self) -> None:
-        for dec in self._decoders.values():
+        for dec in [*self._decoders.values(), *self._closing]:
             dec.close(wait=True)
         self._decoders.clear()
+        self._closing.clear()

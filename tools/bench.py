@@ -136,7 +136,7 @@ def worker(clip: Path, width: int, height: int, seconds: float, mode: str = "pla
             t_media += 1 / 30
             if time.perf_counter() - t_start >= seconds:
                 break
-        dec.close()
+        dec.close(wait=True)  # a decoder thread alive at exit aborts the process
     base.win.getScreenshot()  # wait for every queued frame to be drawn
     elapsed = time.perf_counter() - t_start
     renderer = base.win.getGsg().getDriverRenderer()
