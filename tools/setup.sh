@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Sightline set-up for a fresh Debian 12 / Ubuntu machine. Two uses, as in the README:
+# Sightline set-up for a fresh Debian 12 / Ubuntu machine. The README's two uses, and a third:
 #   bash tools/setup.sh demo   install, then run the bundled demo (window or headless)
 #   bash tools/setup.sh test   install with the test tools, then run the test suite
+#   bash tools/setup.sh lock   refresh constraints.txt: the newest versions setup.cfg
+#                              allows, resolved in a fresh environment (then run `test`
+#                              and commit constraints.txt if it passes)
 # It installs the system GL libraries that offscreen rendering needs (with sudo when not
 # root, or names them if it cannot), makes a virtual environment in .venv and installs
-# Sightline into it. Extra arguments go to `sightline demo` or to pytest.
+# Sightline into it, pinned to constraints.txt (the versions last tested). Extra arguments
+# go to `sightline demo` or to pytest.
 set -euo pipefail
 
 mode="${1:-}"
 case "$mode" in
-  demo|test) shift ;;
-  *) echo "usage: bash tools/setup.sh demo|test [ARGS...]" >&2; exit 2 ;;
+  demo|test|lock) shift ;;
+  *) echo "usage: bash tools/setup.sh demo|test|lock [ARGS...]" >&2; exit 2 ;;
 esac
 cd "$(dirname "$0")/.."
 
@@ -55,6 +59,22 @@ if [ "$python_ok" = 0 ] && ! "$PY" -c 'import sys; assert sys.version_info >= (3
   exit 1
 fi
 
+# -- the lock file ---------------------------------------------------------------------
+if [ "$mode" = lock ]; then
+  fresh="$(mktemp -d)"
+  trap 'rm -rf "$fresh"' EXIT
+  say "resolving the newest allowed versions in a fresh environment"
+  "$PY" -m venv "$fresh/venv"
+  "$fresh/venv/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]"
+  {
+    grep '^#' constraints.txt 2>/dev/null || true  # keep the file's header
+    "$fresh/venv/bin/python" -m pip freeze --exclude-editable --disable-pip-version-check
+  } >"$fresh/constraints.txt"
+  mv "$fresh/constraints.txt" constraints.txt
+  say "wrote constraints.txt; now run: bash tools/setup.sh test (and commit it if it passes)"
+  exit 0
+fi
+
 # -- virtual environment ---------------------------------------------------------------
 if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
@@ -63,7 +83,8 @@ fi
 extra=""
 [ "$mode" = test ] && extra="[test]"
 say "installing Sightline${extra} into .venv"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extra}"
+# -c: the versions in constraints.txt, the ones the tests last passed with
+.venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extra}"
 
 # -- run ------------------------------------------------------------------------------
 if [ "$mode" = demo ]; then
