@@ -16,15 +16,27 @@ from __future__ import annotations
 import csv
 import html
 import json
+import os
 import re
 import shutil
+import stat
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from sim.errors import UserError
+from sim.files import (
+    PRIVATE_DIR_MODE,
+    PRIVATE_MODE,
+    FileProblem,
+    create_private,
+    open_regular,
+    why,
+)
 from sim.hit_zones import screen_to_media
+from sim.recording import camera_side_file
 from sim.runtime import ScenarioRuntime
 from tools.recordings import Recording
 
@@ -179,15 +191,43 @@ def frame_grab(pack, rt, shot, out: Path, width: int = 480) -> bool:
 
 
 def _camera_video(recording: Path, header: dict, out_dir: Path) -> str | None:
-    """Copy the session's trainee camera video into the report; its name there, or None."""
-    name = (header.get("config") or {}).get("trainee_camera")
-    if not name:
+    """Copy the session's trainee camera video into the report; its name there, or None.
+    Only the recording's own side file (sim.recording.camera_side_file), a regular file
+    and not a link: the header says whether there is one, never where (a hostile header
+    once named /etc/passwd and had it copied here)."""
+    if not (header.get("config") or {}).get("trainee_camera"):
         return None
-    src = recording.parent / str(name)
-    if not src.is_file():
+    src = camera_side_file(recording)
+    try:
+        if not stat.S_ISREG(src.lstat().st_mode):
+            return None
+        fh = open_regular(src)
+    except (OSError, FileProblem):
         return None
-    shutil.copyfile(src, out_dir / "trainee-camera.mp4")
+    with fh, os.fdopen(create_private(out_dir / "trainee-camera.mp4"), "wb") as out:
+        shutil.copyfileobj(fh, out, 1 << 20)
     return "trainee-camera.mp4"
+
+
+def _private_dir(out_dir: Path) -> dict[str, int]:
+    """Create the report folder owner-only (trainee data: frames, the camera video); the
+    modification times of what it already holds, for _make_private."""
+    if not out_dir.is_dir():
+        try:
+            out_dir.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+            out_dir.chmod(PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask
+        except (OSError, ValueError) as exc:
+            raise UserError(f"{out_dir}: cannot create the report folder ({why(exc)})") from None
+    return {p.name: p.lstat().st_mtime_ns for p in out_dir.iterdir()}
+
+
+def _make_private(out_dir: Path, before: dict[str, int]) -> None:
+    """Every file this report wrote (new, or rewritten since `before`) readable by its
+    owner only; links and anything else already there are left alone."""
+    for p in out_dir.iterdir():
+        st = p.lstat()
+        if stat.S_ISREG(st.st_mode) and before.get(p.name) != st.st_mtime_ns:
+            p.chmod(PRIVATE_MODE)
 
 
 def camera_grab(video: Path, t_s: float, out: Path, width: int = 240) -> bool:
@@ -291,7 +331,7 @@ def write_report(recording: Recording, out_dir: Path) -> Path:
     returns the path of report.html."""
     path, header, pack = recording.path, recording.header, recording.pack
     rt, timeline = replay(recording)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    before = _private_dir(out_dir)
     rows = events_table(rt)
     with (out_dir / "events.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["t_s", "tick", "kind", "segment", "detail"])
@@ -419,4 +459,5 @@ dashed line: cue &middot; &#9679; shot, coloured by the zone role hit</p>
     doc.append("</body></html>")
     report = out_dir / "report.html"
     report.write_text("\n".join(doc), encoding="utf-8")
+    _make_private(out_dir, before)
     return report

@@ -326,6 +326,7 @@ def _aar(args: argparse.Namespace) -> int:
     for warning in recording.warnings:
         print(f"warning: {warning}")
     print(f"wrote {write_report(recording, args.out)}")
+    recording.check()  # the review covers the part before any damage; then name it (exit 2)
     return 0
 
 

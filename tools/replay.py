@@ -1,14 +1,16 @@
 """`sightline replay REC`: play a recording again in the engine (the recorded inputs fed
 back at their ticks), or with --verify re-simulate it and compare the state digest of every
 tick: exit 0 when every tick matches, 1 at the first divergence (naming the tick), 2 when
-the recording or its pack cannot be used (tools.recordings reads and checks both). Must not
-import tools.cli.
+the recording or its pack cannot be used (tools.recordings reads and checks both), and 2
+after checking the intact part of a damaged recording (naming the byte where it ends).
+Must not import tools.cli.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sim.recording import RecordingError
 from tools.recordings import TORN_TAIL, load_recording
 from tools.run_cmd import check_audio_out, format_summary
 
@@ -34,12 +36,9 @@ def play_command(args) -> int:
     last = recording.last_tick
     offscreen = args.offscreen or not have_display()
     width, height = (int(v) for v in config.get("size", (1280, 720)))
+    on_trainee, on_instructor = displays_for_replay(args, offscreen, width, height)
     clock = PlaybackClock()
-    camera = config.get("trainee_camera")
-    camera_file = args.recording.parent / str(camera) if camera else None
-    if camera_file is not None and not camera_file.is_file():
-        print(f"note: the trainee camera video {camera_file} is missing; replaying without it")
-        camera_file = None
+    camera_file = recording.camera_file  # its own side file, never a path the header names
     cfg = RunConfig(
         offscreen=offscreen,
         width=width,
@@ -57,6 +56,8 @@ def play_command(args) -> int:
         levels=recording.levels,
         reports={str(k): str(v) for k, v in (config.get("reports") or {}).items()},
         camera_replay=camera_file,
+        trainee_display=on_trainee,
+        instructor_display=on_instructor,
     )
     app = SightlineApp(pack, cfg)
     if not offscreen:  # the reviewer's controls
@@ -71,7 +72,27 @@ def play_command(args) -> int:
     run = app.run()
     print(f"Replay of {args.recording}")
     print(format_summary(pack_dir, run.session.runtime, run, cfg))
+    recording.check()  # played up to the damage; now say where it is (exit 2)
     return 0
+
+
+def displays_for_replay(args, offscreen: bool, width: int, height: int):
+    """--trainee-display / --instructor-display for a replay. The replay re-runs every hit
+    test at the screen's aspect, so the trainee window keeps the recorded one: the whole
+    display when its aspect is the recorded one, else a borderless window of the recorded
+    size at the display's corner (said so)."""
+    from dataclasses import replace
+
+    from engine.displays import resolve
+
+    on_trainee, on_instructor = resolve(args.trainee_display, args.instructor_display, offscreen)
+    if on_trainee is not None and on_trainee.width * height != on_trainee.height * width:
+        print(
+            f"note: display {on_trainee.index} is {on_trainee.width}x{on_trainee.height}; the "
+            f"recording is {width}x{height}, kept so that its hits test the same"
+        )
+        on_trainee = replace(on_trainee, width=width, height=height)
+    return on_trainee, on_instructor
 
 
 def replay_command(args) -> int:
@@ -101,8 +122,13 @@ def verify(path: Path, pack_dir: Path | None = None) -> int:
             return 1
     last = digests[-1][0] if digests else 0
     note = f" ({TORN_TAIL})" if recording.torn_tail else ""
+    if recording.damage is not None:
+        note = " before the damage"
     print(
         f"{path}: verified {len(digests)} ticks, {len(recording.inputs)} inputs, "
         f"up to {last / runtime.tick_hz:.3f} s: every tick matches{note}"
     )
+    recording.check()  # a damaged file is not verified as a whole: exit 2, naming the byte
+    if not digests:  # nothing was compared: not a verified recording
+        raise RecordingError(f"{path}: no tick records: nothing to verify")
     return 0
