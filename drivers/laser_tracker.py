@@ -179,7 +179,9 @@ class LaserTracker:
         return out
 
 
-def detect_video(path: str, settings: TrackerSettings | None = None) -> list[Spot]:
+def detect_video(path: str, settings: TrackerSettings | None = None, on_frame=None) -> list[Spot]:
+    """The laser shots in a recorded camera video; on_frame(frames_done, total) is told
+    as it goes (the command line shows progress with it)."""
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise OSError(f"{path}: cannot open video (missing, or not a video file)")
@@ -196,6 +198,8 @@ def detect_video(path: str, settings: TrackerSettings | None = None) -> list[Spo
             break
         frames += 1
         shots += tracker.process(img, cap.get(cv2.CAP_PROP_POS_MSEC) / 1000)
+        if on_frame is not None:
+            on_frame(frames, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
     return shots
 
 

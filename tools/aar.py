@@ -38,6 +38,7 @@ from sim.files import (
 from sim.hit_zones import screen_to_media
 from sim.recording import camera_side_file
 from sim.runtime import ScenarioRuntime
+from tools.progress import progress
 from tools.recordings import Recording
 
 ROLE_COLOURS = {"threat": "#d9534f", "no-shoot": "#3c8dbc", "cover": "#6c757d", None: "#999"}
@@ -355,7 +356,7 @@ def write_report(recording: Recording, out_dir: Path) -> Path:
         w["score"] += s.points
     camera = _camera_video(path, header, out_dir)
     grabs = []
-    for i, s in enumerate(fired, 1):
+    for i, s in enumerate(progress(fired, "aar: frame grabs"), 1):
         name = f"shot-{i}.png"
         if frame_grab(pack, rt, s, out_dir / name):
             cam = f"shot-{i}-camera.jpg"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,16 +26,13 @@ from content.media import VIDEO_SUFFIXES, probe_media
 from content.pack import CATEGORIES, MANIFEST, PackError, load_pack
 from sim.errors import UserError
 from sim.hit_zones import ROLES, Zone
+from tools.progress import Progress, progress
 
 MAX_TRACK_FRAMES = 20_000
 
 
 class AuthoringError(UserError, RuntimeError):
     pass
-
-
-def _progress(text: str) -> None:
-    print(f"\r{text}", end="", file=sys.stderr, flush=True)
 
 
 def _segment_id(stem: str, taken: set[str]) -> str:
@@ -60,14 +56,12 @@ def new_pack(pack: Path, videos: list[Path], title: str | None = None) -> Path:
     (pack / "media").mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
     segments = []
-    for i, v in enumerate(videos, 1):
+    for v in progress(videos, "copying clips"):
         seg = _segment_id(v.stem, taken)
         dst = pack / "media" / f"{seg}{v.suffix.lower()}"
-        _progress(f"copying {i}/{len(videos)}: {v.name}")
         shutil.copyfile(v, dst)
         info = probe_media(dst)
         segments.append((seg, dst.relative_to(pack).as_posix(), info.duration_s))
-    _progress(f"copied {len(videos)} clip(s)\n")
     (pack / MANIFEST).write_text(_skeleton(title or pack.name, segments))
     (pack / "guidebook.md").write_text(
         f"# {title or pack.name}\n\n## Training points\n- \n\n## Tactical\n- \n\n"
@@ -143,6 +137,7 @@ def segment_frames(path: Path, in_s: float, out_s: float) -> list[tuple[float, n
         raise AuthoringError(f"{path}: cannot open video")
     cap.set(cv2.CAP_PROP_POS_MSEC, in_s * 1000)
     frames = []
+    bar = Progress(f"decoding {path.name}", unit="frames")
     while len(frames) < MAX_TRACK_FRAMES:
         ok, img = cap.read()
         if not ok:
@@ -152,9 +147,9 @@ def segment_frames(path: Path, in_s: float, out_s: float) -> list[tuple[float, n
             break
         if t >= in_s - 1e-6:
             frames.append((t, img))
-        if len(frames) % 50 == 0:
-            _progress(f"decoding {t:.1f} / {out_s:.1f} s")
+        bar.update(len(frames), f"{t:.1f} of {out_s:.1f} s")
     cap.release()
+    bar.close()
     if not frames:
         raise AuthoringError(f"{path}: no frames between {in_s} and {out_s} s")
     return frames
@@ -172,6 +167,7 @@ def track_box(
     px = (int(box[0] * w), int(box[1] * h), max(2, int(box[2] * w)), max(2, int(box[3] * h)))
     boxes: dict[int, tuple[int, int, int, int]] = {start: px}
     lost: list[float] = []
+    bar = Progress("tracking", len(frames), "frames")
     for direction in (1, -1):
         tracker = cv2.TrackerMIL_create()
         tracker.init(frames[start][1], px)
@@ -182,10 +178,9 @@ def track_box(
                 lost.append(frames[i][0])
                 break
             boxes[i] = tuple(int(v) for v in found)
-            if i % 25 == 0:
-                _progress(f"tracking {len(boxes)} / {len(frames)} frames")
+            bar.update(len(boxes))
             i += direction
-    _progress(f"tracked {len(boxes)} / {len(frames)} frames\n")
+    bar.close()
     keys, last_t = [], None
     for i in sorted(boxes):
         t = frames[i][0]

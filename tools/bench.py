@@ -28,6 +28,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tools.progress import progress
+
 REAL_SOURCE = (
     Path(__file__).resolve().parents[1].parent
     / "shared"
@@ -165,7 +167,7 @@ def bench_render(args: argparse.Namespace) -> int:
         clip, desc = (args.clip, "your clip") if args.clip else make_clip(w, h)
         dec = [decode_fps(clip)[0] for _ in range(args.repeats)]
         runs, night, busy = [], [], []
-        for _ in range(args.repeats):
+        for _ in progress(range(args.repeats), f"bench render {w}x{h}", unit="runs"):
             for mode, into in (("plain", runs), ("lowlight4", night), ("overlay3d", busy)):
                 proc = subprocess.run(
                     [

@@ -491,11 +491,13 @@ def _detect_shots(args: argparse.Namespace) -> int:
     import json
 
     from drivers.laser_tracker import detect_video
+    from tools.progress import Progress
 
     if not args.video.is_file():
         raise UserError(f"{args.video}: no such video file")
     try:
-        shots = detect_video(str(args.video))
+        with Progress("detect-shots", unit="frames") as bar:
+            shots = detect_video(str(args.video), on_frame=lambda n, total: bar.update(n))
     except OSError as exc:
         raise UserError(str(exc)) from None
     rows = [

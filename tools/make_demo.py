@@ -23,6 +23,7 @@ from content import sounds
 from engine.video_out import H264Writer
 from tools.demo_packs import PACKS, PackSpec, SegmentSpec, ZoneSpec
 from tools.figures import FPS, H, W, draw_figure, muzzle
+from tools.progress import progress
 
 __all__ = ["PACKS", "make_demo", "make_pack", "manifest"]
 
@@ -170,7 +171,7 @@ def make_pack(pack: PackSpec, out_dir: Path) -> list[Path]:
     media.mkdir(parents=True, exist_ok=True)
     bg = pack.scene()
     written = []
-    for seg in pack.segments:
+    for seg in progress(pack.segments, f"make-demo {pack.folder}", unit="clips"):
         path = media / f"{seg.name}.mp4"
         render_segment(pack, seg, bg, path)
         written.append(path)
