@@ -2,10 +2,11 @@
 
 The session is re-simulated from its recording (exactly, tick by tick; tools.recordings
 reads it and checks its pack) and written as:
-  report.html   the timeline (segments, branches, cues, shots, flags), reaction time from
-                each cue to the first response, shot placement drawn on frame grabs of the
-                clip, hits by zone role, per-trainee figures, flags with notes, and the
-                scenario's guidebook questions
+  report.html   the timeline (segments, branches, cues, shots and dry pulls, coded
+                actions, pauses, low light, flags, sounds), reaction time from each cue to
+                the first response and every response, shot placement drawn on frame grabs
+                of the clip as lit as the trainee saw it, hits by zone role, figures per
+                weapon, flags with notes, and the scenario's guidebook questions
   events.csv    every event, one row each, for researchers
   events.json   the same, with the recording's header
   shot-N.png    the frame grab of each shot
@@ -21,6 +22,7 @@ import re
 import shutil
 import stat
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -42,24 +44,114 @@ from tools.progress import progress
 from tools.recordings import Recording
 
 ROLE_COLOURS = {"threat": "#d9534f", "no-shoot": "#3c8dbc", "cover": "#6c757d", None: "#999"}
+#: the station's key for each coded action (engine/instructor_console.py), drawn on the timeline
+ACTION_KEYS = {
+    "verbal-command": "V",
+    "cover-taken": "C",
+    "distance-created": "D",
+    "backup-requested": "B",
+    "intervened": "I",
+}
 
 
-def replay(recording: Recording):
-    """The recorded session re-simulated to its last tick, with the timeline of segments
-    played: [(session s, segment)]."""
+def _said(action: str) -> str:
+    return action.replace("-", " ")
+
+
+@dataclass
+class Replayed:
+    """A recorded session re-simulated to its last tick, with what the runtime's records
+    do not keep: the segments played in order, when the instructor paused, when the view
+    was dark, and how the trainee view looked at each shot."""
+
+    rt: ScenarioRuntime
+    timeline: list[tuple[float, str]]  # (session s, segment entered)
+    paused: list[tuple[float, float]] = field(default_factory=list)  # (from s, to s)
+    low_light: list[tuple[float, float]] = field(default_factory=list)
+    flashlight: list[tuple[float, float]] = field(default_factory=list)  # a beam lit the view
+    view_rows: list[dict] = field(default_factory=list)  # pause, resume, view changes
+    # shot tick: (night mix 0 day .. 1 night, the flashlight beams drawn), as the view had it
+    looks: dict[int, tuple[float, tuple[tuple[float, float], ...]]] = field(default_factory=dict)
+
+    def paused_between(self, t0_s: float, t1_s: float) -> float:
+        return sum(max(0.0, min(b, t1_s) - max(a, t0_s)) for a, b in self.paused)
+
+    def dark_at(self, t_s: float) -> bool:
+        return any(a <= t_s <= b for a, b in self.low_light)
+
+
+def replay(recording: Recording) -> Replayed:
+    """The recorded session re-simulated tick by tick (see Replayed)."""
+    from engine.lowlight import FADE_S
+
     inputs = recording.inputs_by_tick()
     rt = recording.runtime()
-    timeline = [(0.0, rt.state.segment)]
+    rp = Replayed(rt, [(0.0, rt.state.segment)])
+    fade = 1.0 / (rt.tick_hz * FADE_S)  # the view fades low light in and out over FADE_S
+    mix = 0.0
+    since: dict[str, float] = {}  # span kind: session s it began
+    lit: dict[str, tuple[float, float]] = {}  # flashlight id: where it points, while on
     while rt.state.tick < recording.last_tick:
-        before = rt.state.segment
-        rt.step(inputs.get(rt.state.tick + 1, []))
-        if rt.branches and rt.branches[-1].tick == rt.state.tick and before != rt.state.segment:
-            timeline.append((rt.state.t_s, rt.state.segment))
-    return rt, timeline
+        before, shots = rt.state, len(rt.shots)
+        rt.step(inputs.get(before.tick + 1, []))
+        st = rt.state
+        if rt.branches and rt.branches[-1].tick == st.tick and before.segment != st.segment:
+            rp.timeline.append((st.t_s, st.segment))
+        mix = min(1.0, mix + fade) if st.low_light else max(0.0, mix - fade)
+        beams = st.beams if st.flashlight else ()
+        if len(rt.shots) > shots:
+            rp.looks[st.tick] = (mix, beams)
+        for kind, was, now, spans in (
+            ("paused", before.paused, st.paused, rp.paused),
+            ("low light", before.low_light, st.low_light, rp.low_light),
+            (  # a beam lights only the dark view: in daylight it changes nothing
+                "flashlight",
+                bool(before.beams and before.flashlight and before.low_light),
+                bool(beams and st.low_light),
+                rp.flashlight,
+            ),
+        ):
+            if now and not was:
+                since[kind] = st.t_s
+            elif was and not now:
+                spans.append((since.pop(kind), st.t_s))
+        row = {"t_s": st.t_s, "tick": st.tick, "segment": st.segment}
+        if st.paused != before.paused:
+            what = (
+                "the instructor paused"
+                if st.paused
+                else f"resumed after {rp.paused[-1][1] - rp.paused[-1][0]:.2f} s"
+            )
+            rp.view_rows.append({**row, "kind": "pause" if st.paused else "resume", "detail": what})
+        for name, was, now in (
+            ("low light", before.low_light, st.low_light),
+            ("flashlight reveal", before.flashlight, st.flashlight),
+            ("trainee hit markers", before.markers, st.markers),
+        ):
+            if was != now:
+                rp.view_rows.append(
+                    {**row, "kind": "view", "detail": f"{name} {'on' if now else 'off'}"}
+                )
+        now_lit = {k: (x, y) for k, (on, x, y) in rt.flashlights.items() if on}
+        for light in sorted(set(now_lit) ^ set(lit)):
+            at = now_lit.get(light)
+            what = f"flashlight {light} " + (f"on at ({at[0]:.3f}, {at[1]:.3f})" if at else "off")
+            rp.view_rows.append({**row, "kind": "view", "detail": what})
+        lit = now_lit
+    for kind, spans in (
+        ("paused", rp.paused),
+        ("low light", rp.low_light),
+        ("flashlight", rp.flashlight),
+    ):
+        if kind in since:  # still on when the recording ends
+            spans.append((since[kind], rt.state.t_s))
+    return rp
 
 
-def events_table(rt: ScenarioRuntime) -> list[dict]:
-    rows = []
+def events_table(rt: ScenarioRuntime, view_rows: list[dict] = ()) -> list[dict]:
+    """Every event, one row each, for events.csv/json and the page; times in session s,
+    rounded to the millisecond (ticks are exact)."""
+    rows = list(view_rows)
     for b in rt.branches:
         rows.append(
             {
@@ -137,38 +229,105 @@ def events_table(rt: ScenarioRuntime) -> list[dict]:
                 "detail": f"{device}: {text}" + ("" if up else " (DOWN)"),
             }
         )
+    for r in rows:
+        r["t_s"] = round(r["t_s"], 3)
     return sorted(rows, key=lambda r: (r["t_s"], r["kind"]))
 
 
-def reaction_times(rt: ScenarioRuntime) -> list[dict]:
-    """For each cue, the first response after it in the same segment: a shot or a coded
-    action."""
+def _responses(rt: ScenarioRuntime) -> list[tuple[float, str, str]]:
+    """What the trainee did, in time order: (session s, segment, what) for each shot, dry
+    trigger pull and coded action."""
     out = []
+    for s in rt.shots:
+        if not s.fired:
+            what = f"dry trigger pull ({s.dry_reason or 'did not fire'})"
+        else:
+            what = f"shot: {s.zone} ({s.role})" if s.zone else "shot: miss"
+        out.append(
+            (s.t_s, s.segment, f"{s.weapon} {s.kind} {what}" if s.kind != "firearm" else what)
+        )
+    out += [(a.t_s, a.segment, f"action: {_said(a.action)}") for a in rt.actions]
+    return sorted(out, key=lambda r: r[0])
+
+
+def _visit_end(rt: ScenarioRuntime, t_s: float) -> float:
+    """When the segment playing at `t_s` was left (a branch at the same tick as a response
+    still counts that response in it)."""
+    return min((b.t_s for b in rt.branches if b.t_s > t_s), default=float("inf"))
+
+
+def _conditions(rp: Replayed, t0_s: float, t1_s: float) -> str:
+    notes = []
+    if rp.dark_at(t1_s):
+        lit = any(a <= t1_s <= b for a, b in rp.flashlight)
+        notes.append("in low light" + (", flashlight on" if lit else ""))
+    paused = rp.paused_between(t0_s, t1_s)
+    if paused > 0:
+        notes.append(f"paused {paused:.2f} s, not counted")
+    return "; ".join(notes)
+
+
+def reaction_times(rp: Replayed) -> list[dict]:
+    """For each cue, the trainee's first response after it in the same visit to its
+    segment: a shot, a dry trigger pull or a coded action. Time the instructor held the
+    session paused is not reaction time."""
+    rt, out = rp.rt, []
+    responses = _responses(rt)
     for c in rt.cues:
-        responses = [
-            (s.t_s, f"shot ({s.zone or 'miss'})")
-            for s in rt.shots
-            if s.segment == c.segment and s.t_s >= c.t_s
-        ]
-        responses += [
-            (a.t_s, f"action: {a.action}")
-            for a in rt.actions
-            if a.segment == c.segment and a.t_s >= c.t_s
-        ]
-        first = min(responses, default=None)
+        until = _visit_end(rt, c.t_s)
+        first = next((r for r in responses if r[1] == c.segment and c.t_s <= r[0] <= until), None)
         out.append(
             {
                 "cue": c.name,
                 "t_s": c.t_s,
                 "segment": c.segment,
-                "response": first[1] if first else "none",
-                "reaction_s": (first[0] - c.t_s) if first else None,
+                "response": first[2] if first else "none",
+                "reaction_s": first[0] - c.t_s - rp.paused_between(c.t_s, first[0])
+                if first
+                else None,
+                "notes": _conditions(rp, c.t_s, first[0] if first else c.t_s),
             }
         )
     return out
 
 
-def frame_grab(pack, rt, shot, out: Path, width: int = 480) -> bool:
+def response_table(rp: Replayed) -> list[dict]:
+    """Every response, with the latest cue before it in the same visit to its segment (or
+    how long into the segment it came, when no cue had passed)."""
+    rt, out = rp.rt, []
+    for t_s, segment, what in _responses(rt):
+        cue = max(
+            (c for c in rt.cues if c.segment == segment and c.t_s <= t_s <= _visit_end(rt, c.t_s)),
+            key=lambda c: c.t_s,
+            default=None,
+        )
+        if cue is not None:
+            since = t_s - cue.t_s - rp.paused_between(cue.t_s, t_s)
+            after = f"{since:.2f} s after '{cue.name}'"
+            t0 = cue.t_s
+        else:
+            t0 = max((t for t, seg in rp.timeline if seg == segment and t <= t_s), default=0.0)
+            into = t_s - t0 - rp.paused_between(t0, t_s)
+            after = f"before any cue ({into:.2f} s into the segment)"
+        out.append(
+            {
+                "t_s": t_s,
+                "segment": segment,
+                "what": what,
+                "after": after,
+                "notes": _conditions(rp, t0, t_s),
+            }
+        )
+    return out
+
+
+def frame_grab(pack, rt, shot, out: Path, width: int = 480, look=(0.0, ())) -> bool:
+    """The clip's frame at the shot with the zones and the shot drawn on it, lit as the
+    trainee view showed it: `look` is (night mix, flashlight beams) at the shot's tick
+    (Replayed.looks); the muzzle flash is left out, so the grab shows what the trainee
+    saw as they fired."""
+    from tools.render_frame import night_look
+
     seg = pack.scenario.segments[shot.segment]
     cap = cv2.VideoCapture(str(pack.clip_path(seg.clip)))
     cap.set(cv2.CAP_PROP_POS_MSEC, shot.media_t_s * 1000)
@@ -176,6 +335,7 @@ def frame_grab(pack, rt, shot, out: Path, width: int = 480) -> bool:
     cap.release()
     if not ok:
         return False
+    img = night_look(img, look[0], list(look[1]), rt.screen_aspect, seg.media_aspect)
     h, w = img.shape[:2]
     for zone in seg.zones:
         poly = (zone.polygon_at(shot.media_t_s) * [w, h]).astype(np.int32)
@@ -276,64 +436,163 @@ def _guidebook_html(text: str | None) -> str:
     return "\n".join(out)
 
 
-def _timeline_svg(rt, timeline, end_s: float) -> str:
-    width, left, right = 900, 10, 10
-    scale = (width - left - right) / max(end_s, 0.001)
-    parts = [f'<svg class="timeline" viewBox="0 0 {width} 120" width="{width}" height="120">']
+#: time-axis steps, s: the first one whose labels stand TICK_MIN_PX apart is used
+TICK_STEPS_S = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
+TICK_MIN_PX = 55
+
+
+def _time_ticks(end_s: float, scale: float) -> list[tuple[float, str]]:
+    """(session s, label) for the axis: a round step wide enough that labels never touch
+    (a 94 s session once had a label every 9 px); m:ss from two minutes on."""
+    step = next((st for st in TICK_STEPS_S if st * scale >= TICK_MIN_PX), TICK_STEPS_S[-1])
+    while end_s / step > 24:  # a very long session: keep the count of labels bounded
+        step *= 2
+    ticks, k = [], 0
+    while k * step <= end_s + 1e-9:
+        t = k * step
+        label = f"{int(t) // 60}:{int(t) % 60:02d}" if end_s >= 120 else f"{t:g}s"
+        ticks.append((t, label))
+        k += 1
+    return ticks
+
+
+def _segment_colours(timeline: list[tuple[float, str]]) -> dict[str, str]:
     palette = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f"]
-    colours = {}
+    colours: dict[str, str] = {}
+    for _, seg in timeline:
+        colours.setdefault(seg, palette[len(colours) % len(palette)])
+    return colours
+
+
+def _timeline_svg(rp: Replayed, end_s: float) -> str:
+    """Lanes, top to bottom: flags, sounds, segments (cues as dashed lines across), shots
+    and dry pulls, coded actions, pauses, low light (a beam's light inside it), the axis."""
+    rt, timeline = rp.rt, rp.timeline
+    width, left, right, height = 900, 74, 14, 170
+    scale = (width - left - right) / max(end_s, 0.001)
+    e = html.escape
+
+    def at(t_s: float) -> float:
+        return left + t_s * scale
+
+    parts = [
+        f'<svg class="timeline" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" font-family="sans-serif">'
+    ]
+    for y, name in ((17, "flags"), (34, "sounds"), (57, "segments"), (88, "shots")):
+        parts.append(f'<text x="4" y="{y}" font-size="10" fill="#666">{name}</text>')
+    for y, name in ((108, "actions"), (126, "paused"), (141, "low light")):
+        parts.append(f'<text x="4" y="{y}" font-size="10" fill="#666">{name}</text>')
+    colours = _segment_colours(timeline)
     for i, (t0, seg) in enumerate(timeline):
         t1 = timeline[i + 1][0] if i + 1 < len(timeline) else end_s
-        colour = colours.setdefault(seg, palette[len(colours) % len(palette)])
-        x0, x1 = left + t0 * scale, left + t1 * scale
+        colour = colours[seg]
+        x0, x1 = at(t0), at(t1)
         parts.append(
-            f'<rect x="{x0:.1f}" y="40" width="{max(x1 - x0, 1):.1f}" height="30" '
-            f'fill="{colour}"><title>{html.escape(seg)}</title></rect>'
+            f'<rect x="{x0:.1f}" y="42" width="{max(x1 - x0, 1):.1f}" height="24" '
+            f'fill="{colour}"><title>{e(seg)}: {t0:.2f}-{t1:.2f} s</title></rect>'
         )
-        parts.append(
-            f'<text x="{x0 + 3:.1f}" y="60" font-size="11" fill="white">{html.escape(seg)}</text>'
-        )
+        if x1 - x0 > 7 * len(seg) + 6:  # a name that does not fit is in the tooltip
+            parts.append(
+                f'<text x="{x0 + 3:.1f}" y="58" font-size="11" fill="white">{e(seg)}</text>'
+            )
     for c in rt.cues:
-        x = left + c.t_s * scale
+        x = at(c.t_s)
         parts.append(
-            f'<line x1="{x:.1f}" y1="30" x2="{x:.1f}" y2="80" stroke="#222" '
-            f'stroke-dasharray="3,2"><title>cue: {html.escape(c.name)}</title></line>'
+            f'<line x1="{x:.1f}" y1="38" x2="{x:.1f}" y2="96" stroke="#222" '
+            f'stroke-dasharray="3,2"><title>cue: {e(c.name)} {c.t_s:.2f} s</title></line>'
         )
     for s in rt.shots:
-        x = left + s.t_s * scale
-        fill = ROLE_COLOURS.get(s.role if s.fired else None, "#999")
+        x = at(s.t_s)
+        if not s.fired:
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="84" r="5" fill="white" stroke="#555" '
+                f'stroke-dasharray="2,1.5"><title>dry trigger pull ({e(s.dry_reason)}) '
+                f"{s.t_s:.2f} s, {e(s.weapon)}</title></circle>"
+            )
+            continue
+        what = f"{s.zone} ({s.role})" if s.zone else "miss"
         parts.append(
-            f'<circle cx="{x:.1f}" cy="95" r="6" fill="{fill}" stroke="#000">'
-            f"<title>shot {s.t_s:.2f} s</title></circle>"
+            f'<circle cx="{x:.1f}" cy="84" r="6" fill="{ROLE_COLOURS.get(s.role, "#999")}" '
+            f'stroke="#000"><title>shot {s.t_s:.2f} s, {e(s.weapon)}: {e(what)}</title></circle>'
+        )
+    for a in rt.actions:
+        x = at(a.t_s)
+        key = ACTION_KEYS.get(a.action, "?")
+        parts.append(
+            f"<g><title>action: {e(_said(a.action))} {a.t_s:.2f} s</title>"
+            f'<rect x="{x - 6:.1f}" y="97" width="12" height="14" rx="2" fill="#2e7d32"/>'
+            f'<text x="{x:.1f}" y="108" font-size="10" fill="white" '
+            f'text-anchor="middle">{key}</text></g>'
+        )
+    for a, b in rp.paused:
+        parts.append(
+            f'<rect x="{at(a):.1f}" y="117" width="{max((b - a) * scale, 2):.1f}" height="12" '
+            f'fill="#bbb" stroke="#888"><title>paused {a:.2f}-{b:.2f} s</title></rect>'
+        )
+    for a, b in rp.low_light:
+        parts.append(
+            f'<rect x="{at(a):.1f}" y="132" width="{max((b - a) * scale, 2):.1f}" height="12" '
+            f'fill="#1d2a44"><title>low light {a:.2f}-{b:.2f} s</title></rect>'
+        )
+    for a, b in rp.flashlight:
+        parts.append(
+            f'<rect x="{at(a):.1f}" y="136" width="{max((b - a) * scale, 2):.1f}" height="4" '
+            f'fill="#f5d76e"><title>flashlight beam {a:.2f}-{b:.2f} s</title></rect>'
         )
     for snd in rt.sounds:
-        x = left + snd.t_s * scale
-        label = html.escape(rt.scenario.sounds[snd.sound].label)
+        x = at(snd.t_s)
+        label = e(rt.scenario.sounds[snd.sound].label)
         parts.append(
             f'<polygon points="{x:.1f},24 {x + 5:.1f},30 {x:.1f},36 {x - 5:.1f},30" '
             f'fill="#7b4fa0"><title>sound: {label} ({snd.source})</title></polygon>'
         )
     for f in rt.flags:
-        x = left + f.t_s * scale
+        x = at(f.t_s)
         parts.append(
-            f'<polygon points="{x:.1f},8 {x + 10:.1f},14 {x:.1f},20" fill="#f0ad4e">'
-            f"<title>flag: {html.escape(f.note)}</title></polygon>"
+            f'<polygon points="{x:.1f},6 {x + 10:.1f},12 {x:.1f},18" fill="#f0ad4e">'
+            f"<title>flag: {e(f.note)}</title></polygon>"
         )
-        parts.append(f'<line x1="{x:.1f}" y1="8" x2="{x:.1f}" y2="38" stroke="#f0ad4e"/>')
-    for k in range(int(end_s) + 1):
-        x = left + k * scale
-        parts.append(f'<text x="{x:.1f}" y="116" font-size="9" fill="#555">{k}s</text>')
+        parts.append(f'<line x1="{x:.1f}" y1="6" x2="{x:.1f}" y2="40" stroke="#f0ad4e"/>')
+    parts.append(f'<line x1="{left}" y1="150" x2="{width - right}" y2="150" stroke="#999"/>')
+    for t, label in _time_ticks(end_s, scale):
+        x = at(t)
+        parts.append(f'<line x1="{x:.1f}" y1="150" x2="{x:.1f}" y2="155" stroke="#999"/>')
+        parts.append(
+            f'<text x="{x:.1f}" y="166" font-size="10" fill="#555" '
+            f'text-anchor="middle">{label}</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _weapon_devices(header: dict) -> dict[str, list[str]]:
+    """weapon: the devices the session bound to it (the header's --device specs; a header
+    is untrusted, so anything that is not a valid spec is left out)."""
+    from drivers.devices import DeviceSpecError, parse_spec
+
+    out: dict[str, list[str]] = defaultdict(list)
+    devices = (header.get("config") or {}).get("devices")
+    for spec in devices if isinstance(devices, list) else []:
+        if not isinstance(spec, str) or len(spec) > 200:
+            continue
+        try:
+            kind, dev_path, weapon = parse_spec(spec)
+        except DeviceSpecError:
+            continue
+        if dev_path.isprintable():
+            out[weapon].append(f"{kind}:{dev_path}")
+    return out
 
 
 def write_report(recording: Recording, out_dir: Path) -> Path:
     """Write the review of a recording (tools.recordings.load_recording) into `out_dir`;
     returns the path of report.html."""
     path, header, pack = recording.path, recording.header, recording.pack
-    rt, timeline = replay(recording)
+    rp = replay(recording)
+    rt = rp.rt
     before = _private_dir(out_dir)
-    rows = events_table(rt)
+    rows = events_table(rt, rp.view_rows)
     with (out_dir / "events.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["t_s", "tick", "kind", "segment", "detail"])
         writer.writeheader()
@@ -358,13 +617,15 @@ def write_report(recording: Recording, out_dir: Path) -> Path:
     grabs = []
     for i, s in enumerate(progress(fired, "aar: frame grabs"), 1):
         name = f"shot-{i}.png"
-        if frame_grab(pack, rt, s, out_dir / name):
+        if frame_grab(pack, rt, s, out_dir / name, look=rp.looks.get(s.tick, (0.0, ()))):
             cam = f"shot-{i}-camera.jpg"
             if camera is None or not camera_grab(out_dir / camera, s.t_s, out_dir / cam):
                 cam = None
             grabs.append((s, name, cam))
     end_s = rt.state.t_s
-    reactions = reaction_times(rt)
+    reactions = reaction_times(rp)
+    responses = response_table(rp)
+    devices = _weapon_devices(header)
     e = html.escape
     doc = [
         f"""<!doctype html><html><head><meta charset="utf-8">
@@ -381,23 +642,47 @@ figure {{ margin: 0; }} figcaption {{ font-size: 13px; color: #444; }}
 <p class="sub">{e(pack.title)} &middot; {e(pack.meta.category or "")} &middot;
 session {end_s:.1f} s &middot; recorded by {e(str(header.get("program", "")))}</p>
 <h2>Timeline</h2>
-{_timeline_svg(rt, timeline, end_s)}
-<p>Segments: {" &rarr; ".join(e(s) for s in rt.segments_played)}</p>
+{_timeline_svg(rp, end_s)}
+<p>Segments: {" &rarr; ".join(e(s) for s in rt.segments_played)}<br>Colours:
+{
+            " ".join(
+                f'<span style="color:{c}">&#9632;</span> {e(seg)}'
+                for seg, c in _segment_colours(rp.timeline).items()
+            )
+        }</p>
 <p class="legend">Marks: <span style="color:#f0ad4e">&#9873; flag</span> &middot;
 <span style="color:#7b4fa0">&#9670; sound (pack or instructor)</span> &middot;
-dashed line: cue &middot; &#9679; shot, coloured by the zone role hit</p>
+dashed line: cue &middot; &#9679; shot, coloured by the zone role hit; &#9675; dry trigger
+pull &middot; <span style="color:#2e7d32">&#9632;</span> coded action (V verbal command,
+C cover, D distance, B backup, I intervened) &middot; grey: paused &middot;
+<span style="color:#1d2a44">&#9632;</span> low light, yellow inside it: a flashlight beam.
+Point at a mark for its details.</p>
 <h2>Reaction times</h2>
-<table><tr><th>cue</th><th>at</th><th>segment</th><th>first response</th><th>reaction</th></tr>
+<p>From each cue to the trainee's first response in that segment (a shot, a dry trigger
+pull or a coded action); time the session was paused is not counted.</p>
+<table><tr><th>cue</th><th>at</th><th>segment</th><th>first response</th><th>reaction</th>
+<th>conditions</th></tr>
 """
     ]
     for r in reactions:
         rs = f"{r['reaction_s']:.2f} s" if r["reaction_s"] is not None else "-"
         doc.append(
             f"<tr><td>{e(r['cue'])}</td><td>{r['t_s']:.2f} s</td><td>{e(r['segment'])}"
-            f"</td><td>{e(r['response'])}</td><td>{rs}</td></tr>"
+            f"</td><td>{e(r['response'])}</td><td>{rs}</td><td>{e(r['notes'])}</td></tr>"
         )
     if not reactions:
-        doc.append("<tr><td colspan=5>no cues in the segments played</td></tr>")
+        doc.append("<tr><td colspan=6>no cues in the segments played</td></tr>")
+    doc.append(
+        "</table><h2>Trainee responses</h2><table><tr><th>at</th><th>segment</th>"
+        "<th>response</th><th>timing</th><th>conditions</th></tr>"
+    )
+    for r in responses:
+        doc.append(
+            f"<tr><td>{r['t_s']:.2f} s</td><td>{e(r['segment'])}</td><td>{e(r['what'])}</td>"
+            f"<td>{e(r['after'])}</td><td>{e(r['notes'])}</td></tr>"
+        )
+    if not responses:
+        doc.append("<tr><td colspan=5>no shots, trigger pulls or coded actions</td></tr>")
     doc.append(
         "</table><h2>Hits by zone role</h2><table><tr>"
         + "".join(f"<th>{e(k)}</th>" for k in ("threat", "no-shoot", "cover", "miss"))
@@ -406,16 +691,21 @@ dashed line: cue &middot; &#9679; shot, coloured by the zone role hit</p>
         + "</tr></table>"
     )
     doc.append(
-        "<h2>Per trainee</h2><table><tr><th>weapon</th><th>shots</th><th>hits</th>"
+        "<h2>Per weapon</h2><p>A recording knows weapons (w1, w2, ...), not trainees: each "
+        "device feeds the weapon it was given (<code>--device KIND:PATH@wN</code>), and the "
+        "mouse and input scripts shoot as w1 unless told otherwise. Note who carried which "
+        "weapon.</p><table><tr><th>weapon</th><th>device</th><th>shots</th><th>hits</th>"
         "<th>score</th><th>dry pulls</th></tr>"
     )
-    for weapon, w in sorted(per_weapon.items()):
+    for weapon in sorted(set(per_weapon) | set(devices)):
+        w = per_weapon.get(weapon, {"shots": 0, "hits": 0, "score": 0, "dry": 0})
+        fed = ", ".join(devices.get(weapon, [])) or "mouse or script"
         doc.append(
-            f"<tr><td>{e(weapon)}</td><td>{w['shots']}</td><td>{w['hits']}</td>"
-            f"<td>{w['score']}</td><td>{w['dry']}</td></tr>"
+            f"<tr><td>{e(weapon)}</td><td>{e(fed)}</td><td>{w['shots']}</td>"
+            f"<td>{w['hits']}</td><td>{w['score']}</td><td>{w['dry']}</td></tr>"
         )
-    if not per_weapon:
-        doc.append("<tr><td colspan=5>no shots</td></tr>")
+    if not per_weapon and not devices:
+        doc.append("<tr><td colspan=6>no shots</td></tr>")
     doc.append("</table><h2>Shot placement</h2><div class=grabs>")
     for s, name, cam in grabs:
         what = f"{s.zone} ({s.role})" if s.zone else "miss"
@@ -424,9 +714,13 @@ dashed line: cue &middot; &#9679; shot, coloured by the zone role hit</p>
             if cam
             else ""
         )
+        mix, beams = rp.looks.get(s.tick, (0.0, ()))
+        light = (
+            f" &middot; in low light, flashlight {'on' if beams else 'off'}" if mix > 0.5 else ""
+        )
         doc.append(
             f'<figure><img src="{name}" width="420">{inset}<figcaption>{s.t_s:.2f} s '
-            f"{e(s.weapon)}: {e(what)}"
+            f"{e(s.weapon)}: {e(what)}{light}"
             + (" (right: the trainee)" if cam else "")
             + "</figcaption></figure>"
         )
