@@ -14,6 +14,7 @@ from tools.cli import main
 SCRIPT = [
     {"t": 0.2, "type": "shot", "x": 0.1, "y": 0.5, "weapon": "w1"},  # the no-shoot zone
     {"t": 0.3, "type": "shot", "x": 0.9, "y": 0.5, "weapon": "w2"},
+    {"t": 0.4, "type": "end"},  # the instructor ends it early (Esc Esc)
 ]
 
 
@@ -36,7 +37,7 @@ def test_a_scripted_run_is_stored_for_its_trainee(db_url, fixture_pack, tmp_path
         "--size",
         "320x180",
         "--seconds",
-        "0.5",
+        "5",
         "--inputs",
         str(script),
         "--record",
@@ -59,7 +60,8 @@ def test_a_scripted_run_is_stored_for_its_trainee(db_url, fixture_pack, tmp_path
     assert session["date"].endswith("Z") and session["scores"] == {} and session["level"] is None
     assert session["weapons"] == ["w1"] and session["recording"] == str(rec.resolve())
     assert (session["shots"], session["no_shoot_hits"]) == (1, 1)  # w2's shot is not T1's
-    assert session["duration_s"] == pytest.approx(0.5, abs=0.05)
+    assert session["ending"] == "a"  # stored although ended early, in segment a
+    assert session["duration_s"] < 2.0  # the run stopped after the end, not at --seconds
     assert record["levels"] == {}
 
     # The same recording given to T2's weapon too (a replay with --trainee): one session.
