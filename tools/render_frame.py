@@ -19,7 +19,6 @@ import numpy as np
 from content.pack import load_pack
 from sim.errors import UserError
 
-
 #: a flashlight cone's radius, of the screen height (engine/trainee_view.py update_night)
 BEAM_RADIUS = 0.18
 
