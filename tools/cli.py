@@ -816,6 +816,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    b = bench.add_parser("soak", help="memory over an accelerated hour of branches and shots")
+    b.add_argument("--minutes", type=_positive, default=60.0, help="session time (minutes)")
+    b.add_argument("--fps", type=_positive, default=10.0, help="frames per session second")
+    b.add_argument("--render", action="store_true", help="also draw each frame offscreen")
+    b.add_argument("--limit", type=float, default=5.0, help="growth %% that fails (exit 1)")
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command].run(args)
@@ -828,3 +833,4 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+        "soak": bench.bench_soak,
