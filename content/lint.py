@@ -13,12 +13,17 @@ Reports, in one pass, as findings with a level, a file, a line where known and a
   - dead ends: segments with no way on that are not endings, and segments from which no
     ending can be reached;
   - metadata a library needs (category, summary), and labels still reading "TODO" as
-    `sightline new` wrote them, as warnings.
+    `sightline new` wrote them, as warnings;
+  - the rubric: what the loader refuses (anchors, rule levels or the pass level outside
+    the scale, duplicate item ids, unknown rule kinds or parameters), a rule measuring
+    from a cue no segment has (an error: it could never score), and an item with no
+    behaviour anchors (a warning: the instructor scores it without a description).
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -69,6 +74,7 @@ def lint_pack(root: str | Path) -> list[Finding]:
     findings += _meta_findings(pack)
     findings += _todo_findings(pack)
     findings += _sound_findings(pack)
+    findings += _rubric_findings(pack)
     return findings
 
 
@@ -187,6 +193,53 @@ def _sound_findings(pack: Pack) -> list[Finding]:
                 )
             )
     return out
+
+
+def _rubric_findings(pack: Pack) -> list[Finding]:
+    rubric = pack.scenario.rubric
+    if rubric is None:
+        return []
+    cues = {c.name for seg in pack.scenario.segments.values() for c in seg.cues}
+    items = _item_indices(pack)
+    out = []
+    for it in rubric.items:
+        where = f"rubric.items[{items.get(it.id, 0)}]"
+        for name in it.rule.cues() if it.rule is not None else ():
+            if name not in cues:
+                out.append(
+                    _finding(
+                        pack,
+                        "error",
+                        f"{where}.rule",
+                        f"no segment has a cue named {name!r} (known: "
+                        f"{', '.join(sorted(cues)) or 'none'}): the rule could never score",
+                    )
+                )
+        if not it.anchors:
+            out.append(
+                _finding(
+                    pack,
+                    "warning",
+                    f"{where}.anchors",
+                    "no behaviour anchors: the instructor scores it without a description",
+                )
+            )
+    return out
+
+
+def _item_indices(pack: Pack) -> dict[str, int]:
+    """Each rubric item's index as written (items the loader refused are left out of the
+    rubric, so its own indices can differ)."""
+    try:
+        raw = tomllib.loads((pack.root / MANIFEST).read_text(encoding="utf-8"))
+        written = raw["rubric"]["items"]
+        return {
+            it["id"]: i
+            for i, it in reversed(list(enumerate(written)))
+            if isinstance(it, dict) and isinstance(it.get("id"), str)
+        }
+    except (KeyError, TypeError, ValueError, OSError):
+        return {}
 
 
 def findings_json(results: dict[str, list[Finding]]) -> list[dict]:

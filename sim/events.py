@@ -1,4 +1,4 @@
-"""Input events the simulation consumes: instructor keys, shots, pause and resume.
+"""Input events the simulation consumes: instructor keys, shots, pause and resume, scores.
 
 Owns the event types and their parsing from plain dicts (one line of a JSONL input script,
 or a device driver's output). Times are seconds of session time (`t_s`); positions are
@@ -29,6 +29,10 @@ LEVEL_CONTROLS = ("master", "scenario", "effects", "distractor")
 #: An event's time is within a day of the session's start (a script is untrusted input).
 MAX_T_S = 86_400.0
 MAX_NUMBER = 10**15  # any number in an event, before it is converted to float
+MAX_ITEM_ID_LEN = 64  # a rubric item's id
+MAX_SCORE_LEVEL = 1000  # a score's level, before the pack's scale is checked (sim.rubric)
+#: What a script writes for a score's level when the behaviour was not observed.
+NOT_OBSERVED = "not-observed"
 
 
 class InputError(UserError, ValueError):
@@ -170,6 +174,20 @@ class TargetHit:
 
 
 @dataclass(frozen=True, slots=True)
+class Score:
+    """The instructor scores a rubric item for the trainee holding `weapon`: `level` on
+    the pack's scale, None for not observed, with a comment (required on the levels the
+    rubric says, the extremes by default). The runtime checks it against the pack's
+    rubric (sim.rubric) and keeps it, or says in `ignored` why not."""
+
+    t_s: float
+    item: str
+    level: int | None
+    weapon: str = "w1"
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     t_s: float
 
@@ -197,6 +215,7 @@ InputEvent = (
     | PlaySound
     | SetLevel
     | TargetHit
+    | Score
 )
 
 
@@ -318,6 +337,8 @@ def parse_event(obj: object, where: str) -> InputEvent:
                 "and 'percent' (0-100)"
             )
         return SetLevel(t_s, control, percent)
+    if kind == "score":
+        return _score(obj, t_s, where)
     if kind == "end":
         return EndScenario(t_s)
     if kind == "pause":
@@ -326,5 +347,32 @@ def parse_event(obj: object, where: str) -> InputEvent:
         return Resume(t_s)
     raise InputError(
         f"{where}: unknown event type {kind!r} (expected key, shot, action, flag, jump, "
-        "malfunction, view, flashlight, magazine, sound, level, end, pause, resume)"
+        "malfunction, view, flashlight, magazine, sound, level, score, end, pause, resume)"
     )
+
+
+def _score(obj: dict, t_s: float, where: str) -> Score:
+    """{"type": "score", "item": ID, "level": N or "not-observed", "weapon": "w1",
+    "comment": TEXT}: shapes and bounds only; the pack's rubric is the runtime's check."""
+    item, level = obj.get("item"), obj.get("level", _ABSENT)
+    if not isinstance(item, str) or not 0 < len(item) <= MAX_ITEM_ID_LEN:
+        raise InputError(f"{where}: 'item' must be a rubric item's id")
+    if level is _ABSENT:
+        raise InputError(f"{where}: missing 'level' (a level of the scale, or {NOT_OBSERVED!r})")
+    if level == NOT_OBSERVED or level is None:
+        level = None
+    elif isinstance(level, bool) or not isinstance(level, int) or abs(level) > MAX_SCORE_LEVEL:
+        raise InputError(
+            f"{where}: 'level' must be a whole level of the pack's scale or "
+            f"{NOT_OBSERVED!r}, got {str(level)[:40]!r}"
+        )
+    weapon = obj.get("weapon", "w1")
+    if not isinstance(weapon, str) or not weapon or len(weapon) > MAX_WEAPON_ID_LEN:
+        raise InputError(f"{where}: 'weapon' must be a short non-empty string")
+    comment = obj.get("comment", "")
+    if not isinstance(comment, str) or len(comment) > MAX_NOTE_LEN:
+        raise InputError(f"{where}: 'comment' must be text of at most {MAX_NOTE_LEN} characters")
+    return Score(t_s, item, level, weapon, comment)
+
+
+_ABSENT = object()

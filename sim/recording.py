@@ -58,6 +58,7 @@ EVENT_TYPES = {
         ev.MagazineChange,
         ev.FlashlightMove,
         ev.TargetHit,
+        ev.Score,
     )
 }
 
@@ -89,7 +90,13 @@ def event_record(tick: int, event: ev.InputEvent) -> dict:
     }
 
 
-_FIELD_TYPES = {"float": (int, float), "int": (int,), "str": (str,), "bool": (bool,)}
+_FIELD_TYPES = {
+    "float": (int, float),
+    "int": (int,),
+    "str": (str,),
+    "bool": (bool,),
+    "int | None": (int, type(None)),  # a score's level; None: not observed
+}
 
 
 def event_from(record: dict, where: str) -> ev.InputEvent:

@@ -1,5 +1,6 @@
 """The runtime's records of a session, for the summary, the station and the after-action
-review: branches, cues, trainee actions, shots, sounds, level changes, flags, target hits.
+review: branches, cues, trainee actions, shots, sounds, level changes, flags, target hits,
+pauses and rubric scores.
 
 `SessionLog` is a read-only snapshot of them (tuples) for readers while a session runs.
 Plain frozen data; must not import outside the standard library and sim.
@@ -94,6 +95,22 @@ class TargetHitRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoreRecord:
+    """A rubric item scored for one weapon's trainee: by the instructor (a Score input
+    event the runtime accepted) or by an automatic rule (sim.rubric.score_session, from
+    the records). `level` is on the pack's scale; None: not observed. These fields are
+    what the records store keeps (tools/records/store.py)."""
+
+    tick: int
+    t_s: float
+    item: str
+    level: int | None
+    weapon: str
+    comment: str
+    source: str  # "instructor" or "automatic"
+
+
+@dataclass(frozen=True, slots=True)
 class SessionLog:
     """What the runtime has recorded so far, as tuples: views read this, never the
     runtime's own lists, so nothing outside the sim can change a record."""
@@ -109,3 +126,5 @@ class SessionLog:
     target_hits: tuple[TargetHitRecord, ...]
     device_events: tuple[tuple[float, str, bool, str], ...]
     ignored: tuple[str, ...]
+    scores: tuple[ScoreRecord, ...] = ()  # the instructor's, in the order given
+    pauses: tuple[tuple[float, float | None], ...] = ()  # (from s, to s; None: still paused)

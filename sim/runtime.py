@@ -4,11 +4,11 @@
 holding) and notes the cues it passes; fires the first automatic transition due (triggers
 due on the tick, then at the end of the clip); applies the tick's input events in time
 order (keys, coded trainee actions, shots with their hit and shot transitions, pause and
-resume). When each trigger kind fires is the kind's own business (sim/triggers.py); this
-module asks them, in that order. It returns the new state plus commands for the engine
-(play a clip, draw a shot marker and start its report, the scenario ended). Same scenario
-+ same events at the same ticks = same states: each state carries a digest chained over
-every tick so far, for replay verification.
+resume, rubric scores). When each trigger kind fires is the kind's own business
+(sim/triggers.py); this module asks them, in that order. It returns the new state plus
+commands for the engine (play a clip, draw a shot marker and start its report, the
+scenario ended). Same scenario + same events at the same ticks = same states: each state
+carries a digest chained over every tick so far, for replay verification.
 
 The state and commands live in sim/commands.py, the records in sim/records.py; both are
 re-exported here. Time is the tick count: tick n is at n / tick_hz seconds of session time;
@@ -48,6 +48,7 @@ from sim.events import (
     Pause,
     PlaySound,
     Resume,
+    Score,
     SetLevel,
     SetView,
     Shot,
@@ -61,11 +62,13 @@ from sim.records import (
     CueRecord,
     FlagRecord,
     LevelRecord,
+    ScoreRecord,
     SessionLog,
     ShotRecord,
     SoundRecord,
     TargetHitRecord,
 )
+from sim.rubric import ScoreSheet, score_session
 from sim.scenario import Scenario, Segment
 from sim.sounds import DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, MAX_LEVEL
 from sim.triggers import InstructorBranch, SegmentClock, ShotOutcome
@@ -82,6 +85,7 @@ __all__ = [
     "PlayClip",
     "ScenarioEnded",
     "ScenarioRuntime",
+    "ScoreRecord",
     "SessionLog",
     "ShotMarker",
     "ShotRecord",
@@ -133,6 +137,9 @@ class ScenarioRuntime:
                 raise ValueError(f"report {weapon}={name}: no sound named {name!r}")
         self.ignored: list[str] = []  # instructor events that could not apply, and why
         self.target_hits: list[TargetHitRecord] = []
+        # the instructor's rubric scores, as given (automatic ones: score_sheet())
+        self.scores: list[ScoreRecord] = []
+        self.pauses: list[tuple[float, float | None]] = []  # (from s, to s or None)
         self._stoppages: set[str] = set()  # weapons whose next trigger pull is dead
         self._rounds: dict[str, int] = {}  # weapons with a tracked magazine: rounds left
         # flashlight beams by light id: (on, x_norm, y_norm), for the low-light view
@@ -169,9 +176,20 @@ class ScenarioRuntime:
                 tuple(self.target_hits),
                 tuple(self.device_events),
                 tuple(self.ignored),
+                tuple(self.scores),
+                tuple(self.pauses),
             )
             self._log_tick = self._tick
         return self._log
+
+    def score_sheet(self) -> ScoreSheet:
+        """The session scored against the pack's rubric from the records so far: the
+        instructor's scores plus the automatic items (sim.rubric.score_session), stamped
+        with the current tick. At the end of a session this is its result; the records
+        store and the station both call it, so they agree."""
+        return score_session(
+            self.scenario.rubric, self.log(), self._tick / self.tick_hz, self._tick
+        )
 
     def report_for(self, weapon: str, kind: str) -> str:
         """The report sound a shot makes: the command line's choice for the weapon id,
@@ -278,9 +296,15 @@ class ScenarioRuntime:
     def _apply(self, event: InputEvent, commands: list[Command]) -> None:
         t_s = self._tick / self.tick_hz
         if isinstance(event, Pause):
+            if not self._paused:
+                self.pauses.append((t_s, None))
             self._paused = True
         elif isinstance(event, Resume):
+            if self._paused and self.pauses:
+                self.pauses[-1] = (self.pauses[-1][0], t_s)
             self._paused = False
+        elif isinstance(event, Score):
+            self._score_event(event, t_s)  # also after the end: scoring at the debrief
         elif isinstance(event, Flag):
             self.flags.append(
                 FlagRecord(self._tick, t_s, self._segment.id, self._media_t(), event.note)
@@ -354,6 +378,25 @@ class ScenarioRuntime:
             return  # a shot reaches the triggers as its outcome, from _shoot
         if not self._ended and not isinstance(event, JumpTo):
             self._fire_first(commands, event)  # any input may be some trigger kind's cue
+
+    def _score_event(self, event: Score, t_s: float) -> None:
+        rubric = self.scenario.rubric
+        why = "this pack has no rubric" if rubric is None else None
+        why = why or rubric.check_score(event.item, event.level, event.comment)
+        if why is not None:
+            self.ignored.append(f"{t_s:.3f} s: score ignored: {why}")
+            return
+        self.scores.append(
+            ScoreRecord(
+                self._tick,
+                t_s,
+                event.item,
+                event.level,
+                event.weapon,
+                event.comment.strip(),
+                "instructor",
+            )
+        )
 
     def _fire_first(self, commands: list[Command], event: InputEvent | ShotOutcome) -> None:
         """Branch on the first trigger the input matches: lowest `order`, then authored."""

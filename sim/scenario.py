@@ -16,6 +16,7 @@ from sim.hit_zones import Zone
 from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
 
 if TYPE_CHECKING:
+    from sim.rubric import Rubric
     from sim.triggers import Trigger
 
 
@@ -90,6 +91,8 @@ class Scenario:
     levels: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LEVELS))
     #: The report sound of each weapon kind.
     reports: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REPORTS))
+    #: What instructors score the session on (sim/rubric.py), if the pack has a rubric.
+    rubric: Rubric | None = None
 
     def reachable(self, start: str | None = None) -> set[str]:
         """Segment ids that can play from `start` (the scenario's start by default),
@@ -147,3 +150,5 @@ class Scenario:
                 )
             if name not in self.sounds:
                 raise ScenarioError(f"audio.reports.{kind}: no sound named {name!r}")
+        if self.rubric is not None:
+            self.rubric.validate()

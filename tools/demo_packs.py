@@ -119,6 +119,7 @@ class PackSpec:
     ambience: Ambience
     script: tuple[dict, ...]  # demo-inputs.jsonl: timed input events
     audio: dict = field(default_factory=dict)  # the manifest's [audio] level defaults
+    rubric: dict | None = None  # the manifest's [rubric]: its keys, and "items" (a list)
 
 
 def one(pose_fn: Callable[[float], Pose]) -> Callable[[float], list[Pose]]:
@@ -127,6 +128,36 @@ def one(pose_fn: Callable[[float], Pose]) -> Callable[[float], list[Pose]]:
 
 def key(k: str, label: str, to: str) -> dict:
     return {"on": "key", "key": k, "label": label, "to": to}
+
+
+def item(item_id: str, label: str, anchors: dict[int, str], **extra) -> dict:
+    """A rubric item: behaviour anchors by level, and optionally rule, critical."""
+    return {"id": item_id, "label": label, **extra, "anchors": anchors}
+
+
+#: Items more than one pack scores the same way.
+FORCE_DECISION = item(
+    "force-decision",
+    "Force decision",
+    {
+        1: "Fires on a person who is no threat (a no-shoot hit)",
+        4: "Holds fire on those who are no threat, but with the muzzle on them",
+        7: "Force only on a present threat, stopped the moment it ends",
+    },
+    rule={"kind": "no-shoot-hits"},
+    critical=True,
+)
+VERBAL = item(
+    "verbal-commands",
+    "Verbal commands",
+    {
+        1: "No commands, or commands that escalate (insults, threats)",
+        3: "Commands given, but late, vague or contradictory",
+        5: "Clear, loud, short commands before any force",
+        7: "Clear commands early, repeated, adapted to the response; explains consequences",
+    },
+    rule={"kind": "verbal-before-shot"},
+)
 
 
 # -- the doorway (use of force) ------------------------------------------------------------
@@ -234,12 +265,52 @@ DOORWAY = PackSpec(
             flash_at_s=3.3,
             speech=(Line(0.2, 3, True),),
         ),
-        SegmentSpec("down", 3.0, one(down), ending=True),
+        SegmentSpec("down", 3.0, one(down), cues=(("threat down", 0.0),), ending=True),
         SegmentSpec("flee", 4.0, one(flee), (), SUBJECT, ending=True, speech=(Line(0.2, 2, True),)),
     ),
     voice_hz=115.0,
     ambience=Ambience(60, 1500, 0.05),
     script=_doorway_script(),
+    rubric={
+        "pass_level": 3,
+        "items": [
+            VERBAL,
+            item(
+                "use-of-cover",
+                "Use of cover",
+                {
+                    1: "Stands in the open in front of the doorway throughout",
+                    4: "Moves to the door frame, but only after the subject steps out",
+                    7: "Takes the door frame before contact and fires, if at all, from it",
+                },
+            ),
+            item(
+                "threat-recognition",
+                "Threat recognition",
+                {
+                    1: "No response to the drawn pistol",
+                    4: "Responds to the pistol within about 1.5 s",
+                    7: "Responds to the pistol within half a second of it appearing",
+                },
+                rule={
+                    "kind": "reaction",
+                    "cue": "weapon visible",
+                    "levels_s": [0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+                },
+            ),
+            FORCE_DECISION,
+            item(
+                "stop-when-threat-stops",
+                "Stops when the threat stops",
+                {
+                    1: "Keeps firing at the subject on the ground",
+                    3: "One more shot after the subject went down",
+                    7: "Stops firing as the subject goes down and reassesses",
+                },
+                rule={"kind": "shots-after", "cue": "threat down", "levels": [7, 3, 1]},
+            ),
+        ],
+    },
     guidebook="""# The doorway
 
 ## Training points
@@ -345,6 +416,46 @@ CRISIS = PackSpec(
     ambience=Ambience(40, 400, 0.03),
     script=({"t": 2.0, "type": "action", "action": "verbal-command"},),
     audio={"distractor": 60},
+    rubric={
+        "pass_level": 4,
+        "items": [
+            VERBAL,
+            item(
+                "time-and-distance",
+                "Time and distance",
+                {
+                    1: "Closes in on the subject, or corners them",
+                    4: "Keeps a safe distance but does not use it to slow things down",
+                    7: "Keeps distance and an exit, and uses the time to talk",
+                },
+            ),
+            item(
+                "threat-recognition",
+                "Threat recognition",
+                {
+                    1: "Does not react to the knife",
+                    4: "Reacts to the knife within about 1.5 s",
+                    7: "Reacts to the knife the moment it appears",
+                },
+                rule={
+                    "kind": "reaction",
+                    "cue": "knife visible",
+                    "response": "any",
+                    "levels_s": [0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+                },
+            ),
+            FORCE_DECISION,
+            item(
+                "less-lethal-choice",
+                "Less-lethal choice",
+                {
+                    1: "Deadly force on a subject a less-lethal option would have stopped",
+                    4: "Less-lethal option chosen, late",
+                    7: "Less-lethal option chosen and announced as the knife comes up",
+                },
+            ),
+        ],
+    },
     guidebook="""# A person in crisis
 
 ## Training points
@@ -444,6 +555,46 @@ INTERVENE = PackSpec(
     voice_hz=125.0,
     ambience=Ambience(80, 3000, 0.06),
     script=({"t": 3.0, "type": "action", "action": "intervened"},),
+    rubric={
+        "pass_level": 4,
+        "items": [
+            item(
+                "intervening",
+                "Intervening",
+                {
+                    1: "Does not intervene; watches the strikes",
+                    4: "Intervenes within about 2 s of the first strike",
+                    7: "Steps in at the first strike, between partner and detained man",
+                },
+                rule={
+                    "kind": "reaction",
+                    "cue": "strikes begin",
+                    "response": "intervened",
+                    "levels_s": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0],
+                },
+                critical=True,
+            ),
+            item(
+                "verbal-commands",
+                "Verbal commands",
+                {
+                    1: "Says nothing, or joins in",
+                    4: "Tells the partner to stop, once",
+                    7: "Short, commanding words to the partner by name, repeated until he stops",
+                },
+            ),
+            FORCE_DECISION,
+            item(
+                "reporting",
+                "Reporting",
+                {
+                    1: "Does not mean to report what happened",
+                    4: "Would report it, but cannot say to whom",
+                    7: "Names the supervisor and the report to be made, at once",
+                },
+            ),
+        ],
+    },
     guidebook="""# Duty to intervene
 
 ## Training points

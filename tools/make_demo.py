@@ -163,7 +163,21 @@ def manifest(pack: PackSpec) -> str:
             ]
             lines += [f"  {_toml_value(k)}," for k in zone_keys(seg, z)]
             lines.append("]")
+    if pack.rubric:
+        lines += _rubric_lines(pack.rubric)
     return "\n".join(lines) + "\n"
+
+
+def _rubric_lines(rubric: dict) -> list[str]:
+    """`[rubric]` and one `[[rubric.items]]` each, its anchors as a sub-table."""
+    table = {k: v for k, v in rubric.items() if k != "items"}
+    lines = ["", "[rubric]"] + [f"{k} = {_toml_value(v)}" for k, v in table.items()]
+    for it in rubric["items"]:
+        lines += ["", "[[rubric.items]]"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in it.items() if k != "anchors"]
+        lines += ["", "[rubric.items.anchors]"]
+        lines += [f"{level} = {_toml_value(text)}" for level, text in it["anchors"].items()]
+    return lines
 
 
 def make_pack(pack: PackSpec, out_dir: Path) -> list[Path]:

@@ -167,6 +167,8 @@ EXAMPLES = [
     ev.PlaySound(1.0, "siren"),
     ev.SetLevel(1.0, "distractor", 40),
     ev.TargetHit(1.0, "plate", "w2"),
+    ev.Score(1.0, "verbal-commands", 5, "w2", "clear and early"),
+    ev.Score(1.0, "use-of-cover", None),  # not observed
 ]
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
 from sim.events import MAX_WEAPON_ID_LEN
+from sim.rubric import counted
 from tools.records.db import RecordsError, open_database
 from tools.records.models import (
     ID_LEN,
@@ -121,9 +122,9 @@ def iso(when: dt.datetime | None) -> str | None:
 
 
 def _latest_scores(scores: Sequence[Score]) -> dict[str, int | None]:
-    """item -> level (None: not observed), the latest given for each item."""
-    ordered = sorted(scores, key=lambda sc: (sc.t_s if sc.t_s is not None else -1.0, sc.id))
-    return {sc.item: sc.level for sc in ordered}
+    """item -> level (None: not observed): the instructor's latest score of each item,
+    else its automatic one (sim.rubric.counted: the rule the station and reports use)."""
+    return counted(sorted(scores, key=lambda sc: sc.id))
 
 
 def trainee_record(s: OrmSession, trainee_id: str) -> dict:
@@ -245,14 +246,17 @@ class SessionFacts:
     shots: Sequence = ()  # sim.records.ShotRecord
     scores: Sequence = ()  # objects or dicts with item, level, weapon, comment, source, t_s
     files: list[str] = field(default_factory=list)
+    rubric: object = None  # the pack's sim.rubric.Rubric: each trainee's level and pass
 
 
 def facts_from_runtime(runtime, pack, **kw) -> SessionFacts:
-    """The facts of a run (or a re-simulated recording) from its runtime's records.
-    Scores are read from the runtime's `scores` records once the sim has score events."""
+    """The facts of a run (or a re-simulated recording) from its runtime's records. The
+    scores are the runtime's score sheet at this moment, the session's end: the
+    instructor's scores and the automatic items (sim.rubric.score_session)."""
     from engine.recorder import pack_hash
 
     ended = bool(runtime.state.ended)
+    sheet = runtime.score_sheet() if hasattr(runtime, "score_sheet") else None
     return SessionFacts(
         duration_s=float(runtime.state.t_s),
         pack_title=pack.title,
@@ -261,7 +265,8 @@ def facts_from_runtime(runtime, pack, **kw) -> SessionFacts:
         ended=ended,
         ending=runtime.segments_played[-1] if ended and runtime.segments_played else None,
         shots=tuple(runtime.shots),
-        scores=tuple(getattr(runtime, "scores", ())),
+        scores=sheet.scores if sheet is not None else tuple(getattr(runtime, "scores", ())),
+        rubric=getattr(runtime.scenario, "rubric", None),
         **kw,
     )
 
@@ -320,6 +325,16 @@ def store_session(url: str, facts: SessionFacts, attribution: Attribution) -> tu
             mine = [
                 sh for sh in facts.shots if sh.fired and attribution.trainee_for(sh.weapon) == tid
             ]
+            level = passed = None
+            if facts.rubric is not None:
+                theirs = [
+                    sc
+                    for sc in facts.scores
+                    if attribution.trainee_for(_field(sc, "weapon")) == tid
+                ]
+                levels = counted(_ScoreView.of(sc) for sc in theirs)
+                level = facts.rubric.overall_level(levels)
+                passed = facts.rubric.passed(levels)
             sess.outcomes.append(
                 Outcome(
                     trainee_id=tid,
@@ -328,6 +343,8 @@ def store_session(url: str, facts: SessionFacts, attribution: Attribution) -> tu
                     hits=sum(1 for sh in mine if sh.zone),
                     no_shoot_hits=sum(1 for sh in mine if sh.role == "no-shoot"),
                     points=sum(int(sh.points) for sh in mine),
+                    level=level,
+                    passed=passed,
                 )
             )
         for sc in facts.scores:
@@ -338,7 +355,7 @@ def store_session(url: str, facts: SessionFacts, attribution: Attribution) -> tu
                     trainee_id=attribution.trainee_for(weapon),
                     weapon=weapon,
                     item=str(_field(sc, "item")),
-                    level=None if level in (None, "not observed") else int(level),
+                    level=None if level in (None, "not observed", "not-observed") else int(level),
                     comment=_field(sc, "comment") or None,
                     source=_field(sc, "source") or "instructor",
                     t_s=_field(sc, "t_s"),
@@ -346,6 +363,26 @@ def store_session(url: str, facts: SessionFacts, attribution: Attribution) -> tu
             )
         s.flush()
         return sess.id, new
+
+
+@dataclass(frozen=True)
+class _ScoreView:
+    """A score as sim.rubric.counted reads it, from a record or a dict."""
+
+    item: str
+    level: int | None
+    source: str
+    t_s: float | None
+
+    @classmethod
+    def of(cls, sc) -> _ScoreView:
+        level = _field(sc, "level")
+        return cls(
+            str(_field(sc, "item")),
+            None if level in (None, "not observed", "not-observed") else int(level),
+            _field(sc, "source") or "instructor",
+            _field(sc, "t_s"),
+        )
 
 
 def now_utc() -> dt.datetime:
