@@ -346,6 +346,18 @@ def bench_input(args: argparse.Namespace) -> int:
         loop.advance()
         wake.wait(1 / 60)  # a frame, as a 60 Hz display paces the loop
     wake.wait(0.3)  # let the last recoils arrive
+    # replug -> reopened (the README promises within a second), a few times
+    reopen_ms: list[float] = []
+    for _ in range(10):
+        kit.unplug()
+        for _ in range(1000):
+            if not links[1].connected_event.is_set():
+                break
+            wake.wait(0.01)
+        kit.replug()
+        t0 = host_now_s()
+        if links[1].connected_event.wait(10):
+            reopen_ms.append((host_now_s() - t0) * 1000)
     for link in links:
         link.stop()
     tracker.close()
@@ -359,6 +371,7 @@ def bench_input(args: argparse.Namespace) -> int:
     for label, xs in (
         ("device frame -> applied in a sim tick", to_tick),
         ("sim recoil command -> at the device", to_device),
+        ("unplugged device replugged -> reopened", reopen_ms),
     ):
         if xs:
             print(f"{label:<40} {statistics.median(xs):>10.2f} {np.percentile(xs, 99):>8.2f}")
