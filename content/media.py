@@ -13,6 +13,11 @@ from sim.errors import UserError
 
 MAX_MEDIA_BYTES = 8 * 1024**3
 MAX_DIMENSION = 8192
+#: Decoded pixels a frame may have (4096x2304, past 4K UHD): a 17 KB clip of 8000x8000
+#: frames once passed the dimension check and took 1.9 GB to play.
+MAX_PIXELS = 4096 * 2304
+#: A clip whose packets stop this much before its stated duration is truncated.
+TRUNCATED_SLACK_S = 0.5
 MAX_DURATION_S = 4 * 3600.0
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi")
 
@@ -48,6 +53,24 @@ def _duration(path: Path, stream, container, what: str) -> float:
     raise MediaError(f"{path}: {what} has no duration")
 
 
+def _packets_end_s(container, stream, duration: float) -> float:
+    """Where the clip's video packets really end, in seconds: read (not decoded) from a
+    little before its stated end. A file cut short (an interrupted copy) keeps its index
+    and duration but lacks the packets, and once passed with 37 of 180 frames."""
+    import av
+
+    start = max(0.0, duration - 2.0)
+    end = 0.0
+    try:
+        container.seek(int(start / stream.time_base), stream=stream, any_frame=True)
+        for packet in container.demux(stream):
+            if packet.size and packet.pts is not None:
+                end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+    except av.FFmpegError:
+        pass  # what was read before the damage counts
+    return end
+
+
 def probe_media(path: Path) -> MediaInfo:
     """Open a clip, decode its first frame and report its shape; MediaError otherwise."""
     import av  # deferred: only loading and linting packs need it
@@ -61,12 +84,23 @@ def probe_media(path: Path) -> MediaInfo:
             width, height = stream.codec_context.width, stream.codec_context.height
             if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
                 raise MediaError(f"{path}: frame size {width}x{height} is out of bounds")
+            if width * height > MAX_PIXELS:
+                raise MediaError(
+                    f"{path}: frame size {width}x{height} is over {MAX_PIXELS} pixels (4096x2304)"
+                )
             duration = _duration(path, stream, container, "clip")
             if not 0.0 < duration <= MAX_DURATION_S:
                 raise MediaError(f"{path}: duration {duration:.3f} s is out of bounds")
             first = next(container.decode(stream), None)
             if first is None:
                 raise MediaError(f"{path}: no decodable video frame")
+            end = _packets_end_s(container, stream, duration)
+            if end < duration - TRUNCATED_SLACK_S:
+                stop = f"at {end:.2f} s" if end else f"before {max(0.0, duration - 2):.2f} s"
+                raise MediaError(
+                    f"{path}: truncated or damaged: its video stops {stop} of the "
+                    f"{duration:.2f} s it declares"
+                )
             sar = stream.sample_aspect_ratio
             aspect = width / height * (float(sar) if sar else 1.0)
             return MediaInfo(

@@ -29,6 +29,7 @@ from content.media import (
 )
 from sim.errors import UserError
 from sim.events import WEAPON_KINDS
+from sim.files import FileProblem, read_bounded
 from sim.hit_zones import ROLES, Zone
 from sim.rubric import MAX_ITEMS as MAX_RUBRIC_ITEMS
 from sim.rubric import (
@@ -48,6 +49,7 @@ from sim.triggers import TRIGGER_KINDS, TRIGGERS
 MANIFEST = "scenario.toml"
 FORMAT_VERSION = 1
 MAX_MANIFEST_BYTES = 1024 * 1024
+MAX_KEY_PARTS = 64  # dotted parts of a key or table header (bounded before parsing)
 MAX_GUIDEBOOK_BYTES = 256 * 1024
 MAX_SEGMENTS = 500
 MAX_TRANSITIONS = 32
@@ -225,14 +227,10 @@ def read_manifest(root: str | Path) -> tuple[_Doc, dict]:
     manifest = root / MANIFEST
     if not root.is_dir():
         raise PackError(f"{root}: not a scenario pack folder")
+    raw = _manifest_bytes(root, manifest)
     try:
-        size = manifest.stat().st_size
-    except OSError:
-        raise PackError(f"{manifest}: missing (a pack folder needs a {MANIFEST})") from None
-    if size > MAX_MANIFEST_BYTES:
-        raise PackError(f"{manifest}: {size} bytes, over the {MAX_MANIFEST_BYTES} limit")
-    try:
-        text = manifest.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
+        _check_nesting(manifest, text)
         data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise PackError(f"{manifest}: not UTF-8 text") from None
@@ -243,6 +241,45 @@ def read_manifest(root: str | Path) -> tuple[_Doc, dict]:
     except RecursionError:
         raise PackError(f"{manifest}: nested too deeply") from None
     return _Doc(manifest, text), data
+
+
+def _manifest_bytes(root: Path, manifest: Path) -> bytes:
+    """The manifest's bytes: a regular file inside the pack, at most MAX_MANIFEST_BYTES,
+    never blocking (a link to /dev/zero was read without end, a FIFO blocked forever, a
+    folder was a traceback)."""
+    try:
+        inside = manifest.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError, ValueError):
+        inside = False  # a loop of links, a NUL in the name: open_regular names it below
+    if not inside and manifest.is_symlink():
+        raise PackError(f"{manifest}: a link that leads outside the pack")
+    try:
+        return read_bounded(manifest, MAX_MANIFEST_BYTES)
+    except FileProblem as exc:
+        if str(exc) == "no such file":
+            raise PackError(f"{manifest}: missing (a pack folder needs a {MANIFEST})") from None
+        if str(exc).startswith("over "):
+            raise PackError(f"{manifest}: over the {MAX_MANIFEST_BYTES} bytes limit") from None
+        raise PackError(f"{manifest}: cannot read ({exc})") from None
+
+
+_NUMBER_DOT = re.compile(r"\d\.\d")
+
+
+def _check_nesting(manifest: Path, text: str) -> None:
+    """Refuse keys and table headers of more than MAX_KEY_PARTS dotted parts before
+    parsing: tomllib takes quadratic time in them (50,000 parts: 10 s; a megabyte of them
+    would hang it). Counts the dots of every line that could hold a key (a [header] or a
+    line with '=', inline tables included), quoted ones too: real manifests use a handful,
+    and a prose line in a multi-line string is counted only if it has an '='."""
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.lstrip().startswith("[") and "=" not in line:
+            continue
+        if _NUMBER_DOT.sub("", line).count(".") > MAX_KEY_PARTS:  # 0.5: not a key's dot
+            raise PackError(
+                f"{manifest}:{lineno}: a key of more than {MAX_KEY_PARTS} dotted parts "
+                f"(nested too deeply)"
+            )
 
 
 def load_pack(
@@ -386,6 +423,8 @@ def _validate_collecting(doc: _Doc, scenario: Scenario) -> Scenario:
 
 
 def _inside(doc: _Doc, root: Path, rel_text: str, where: str, suffixes: tuple) -> Path:
+    if "\0" in rel_text:  # os calls raise ValueError on it, not OSError
+        raise doc.fail(where, "a NUL character in a path")
     rel = Path(rel_text)
     if rel.is_absolute() or ".." in rel.parts or rel_text.startswith("~"):
         raise doc.fail(where, f"{rel_text!r} must be a path inside the pack")
