@@ -116,6 +116,8 @@ class SightlineApp:
             lambda: self.session.state,
             list(pack.scenario.segments),
             sounds=menu_sounds(pack.scenario),
+            rubric=pack.scenario.rubric,
+            log=lambda: self.session.log(),
         )
         self.instructor_view, inst_out = instructor.open_station(
             self.base, mode, pack, self.console, cfg.instructor_size, self.screen_aspect

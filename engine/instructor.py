@@ -38,6 +38,7 @@ CONSOLE_KEYS = [
     "o",
     "h",
     "g",
+    "e",
     "tab",
     "f1",
     "escape",

@@ -14,6 +14,8 @@ the guidebook, the review panel) stays here.
              backup requested, intervened
   S          play a sound: a distraction (menu)      A       audio levels (menu, stays open)
   G          the guidebook's training points         Tab     the review panel
+  E          score the rubric: an item, then its level (or not observed), then a
+             comment and Enter (required on the extremes; Esc: no score)
   F1 or ?    this help                               Esc Esc end the scenario (again: quit)
 """
 
@@ -34,11 +36,13 @@ from sim.events import (
     Pause,
     PlaySound,
     Resume,
+    Score,
     SetLevel,
     SetView,
     TraineeAction,
 )
-from sim.runtime import SimState
+from sim.rubric import AUTOMATIC, Rubric, counted, score_session
+from sim.runtime import SessionLog, SimState
 from sim.sounds import LEVELS, SoundDef
 
 LEVEL_STEP = 10
@@ -60,6 +64,7 @@ HELP = [
     ("A", "audio levels: master, scenario, effects, distractor"),
     ("V C D B I", "code: verbal command, cover, distance, backup, intervened"),
     ("G", "guidebook training points"),
+    ("E", "score the rubric: item, level, comment"),
     ("Tab", "review panel"),
     ("F1 / ?", "this help"),
     ("Esc Esc", "end the scenario (again: quit)"),
@@ -77,8 +82,9 @@ def menu_sounds(scenario) -> list[SoundDef]:
 @dataclass
 class Menu:
     title: str
-    # (label, event to emit); a label may be a function, read each time it is shown
-    items: list[tuple[str | Callable[[], str], Callable[[], InputEvent]]]
+    # (label, event to emit, or None when the pick opens something else); a label may
+    # be a function, read each time it is shown
+    items: list[tuple[str | Callable[[], str], Callable[[], InputEvent | None]]]
     page: int = 0
     sticky: bool = False  # stays open after a pick (levels: press again and again)
 
@@ -88,6 +94,17 @@ class Menu:
             (i + 1, label() if callable(label) else label)
             for i, (label, _) in enumerate(self.items[start : start + MENU_PAGE])
         ]
+
+
+@dataclass
+class ScoreEntry:
+    """A rubric score being given: item and level picked, the comment being typed."""
+
+    item: str
+    level: int | None
+    weapon: str
+    comment: str = ""
+    required: bool = False  # the level needs a comment (the scale's extremes)
 
 
 @dataclass
@@ -105,6 +122,9 @@ class InstructorConsole:
     _message: str = ""
     message_seq: int = 0  # counts messages, so the view can time each one out
     quit_requested: bool = False
+    rubric: Rubric | None = None  # the pack's, for the E panel
+    log: Callable[[], SessionLog] | None = None  # the sim's records, for scores so far
+    score: ScoreEntry | None = None  # a score whose comment is being typed
     _esc_at: float | None = None
     _end_sent: bool = False
 
@@ -123,6 +143,8 @@ class InstructorConsole:
         """A key press, by Panda3D's name ('f', 'space', 'escape', 'f1', 'enter', '3')."""
         if self.note is not None:
             return self._note_key(name)
+        if self.score is not None:
+            return self._score_key(name)
         if name == "escape":
             return self._escape(now_s)
         self._esc_at = None
@@ -177,11 +199,15 @@ class InstructorConsole:
             self.guidebook_open = not self.guidebook_open
         elif name == "tab":
             self.review_open = not self.review_open
+        elif name == "e":
+            self._rubric_menu()
 
     def text(self, char: str) -> None:
         """A typed character (Panda3D's keystroke event), used while typing a note."""
         if self.note is not None and char.isprintable() and len(self.note) < 200:
             self.note += char
+        elif self.score is not None and char.isprintable() and len(self.score.comment) < 200:
+            self.score.comment += char
 
     def weapon_seen(self, weapon: str) -> None:
         if weapon not in self.weapons:
@@ -221,11 +247,91 @@ class InstructorConsole:
         if name in "123456789" and len(name) == 1:
             index = menu.page * MENU_PAGE + int(name) - 1
             if index < len(menu.items):
-                self.emit(menu.items[index][1]())
-                if not menu.sticky:
+                event = menu.items[index][1]()
+                if event is not None:
+                    self.emit(event)
+                if not menu.sticky and self.menu is menu:  # a pick may open the next menu
                     self.menu = None
         elif name == "0" and len(menu.items) > MENU_PAGE:
             menu.page = (menu.page + 1) % -(-len(menu.items) // MENU_PAGE)
+
+    # -- the rubric panel: E, then item, then level, then a comment ---------------------
+
+    def _scores_so_far(self, weapon: str) -> tuple[dict[str, int | None], set[str]]:
+        """The counted level of each item for `weapon` (the instructor's latest, else the
+        rule's from the records so far) and the items whose level is the rule's."""
+        if self.log is None or self.rubric is None:
+            return {}, set()
+        sheet = score_session(self.rubric, self.log())
+        mine = [s for s in sheet.scores if s.weapon == weapon]
+        levels = counted(mine)
+        given = {s.item for s in mine if s.source != AUTOMATIC}
+        return levels, {item for item in levels if item not in given}
+
+    def item_label(self, item, weapon: str) -> str:
+        """'Verbal commands   5 acceptable, competent' or '... auto 6 so far'."""
+        levels, auto = self._scores_so_far(weapon)
+        if item.id not in levels:
+            now = "not scored" + ("  (automatic at the end)" if item.automatic else "")
+        else:
+            now = self.rubric.scale.describe(levels[item.id])
+            if item.id in auto:
+                ended = self.state().ended or self._end_sent
+                now = f"auto {now}" + ("" if ended else " so far")
+        return f"{item.label:<28} {now}"
+
+    def _rubric_menu(self) -> None:
+        if self.rubric is None:
+            self.message = "this pack has no rubric"
+            return
+        if len(self.weapons) > 1:
+            self.menu = Menu(
+                "Score the rubric for weapon",
+                [(w, lambda w=w: self._items_menu(w)) for w in self.weapons],
+            )
+        else:
+            self._items_menu(self.weapons[0] if self.weapons else "w1")
+
+    def _items_menu(self, weapon: str) -> None:
+        self.menu = Menu(
+            f"Score the rubric ({weapon}): pick an item",
+            [
+                (lambda it=it: self.item_label(it, weapon), lambda it=it: self._levels(it, weapon))
+                for it in self.rubric.items
+            ],
+        )
+
+    def _levels(self, item, weapon: str) -> None:
+        scale = self.rubric.scale
+        picks: list[tuple[str, Callable[[], None]]] = []
+        for level in scale.levels:  # low to high: on a 1-7 scale, key N is level N
+            anchor = item.anchor(level)
+            label = scale.describe(level) + (f"  {anchor}" if anchor else "")
+            picks.append((label, lambda lv=level: self._comment(item, lv, weapon)))
+        picks.append(("not observed", lambda: self._comment(item, None, weapon)))
+        self.menu = Menu(f"{item.label} ({weapon}): level", picks)
+
+    def _comment(self, item, level: int | None, weapon: str) -> None:
+        self.menu = None
+        required = self.rubric.scale.needs_comment(level)
+        self.score = ScoreEntry(item.id, level, weapon, required=required)
+        self.message = f"{item.label}: type a comment and Enter" + (
+            " (required for this level)" if required else ""
+        )
+
+    def _score_key(self, name: str) -> None:
+        entry = self.score
+        if name == "enter":
+            if entry.required and not entry.comment.strip():
+                self.message = f"a score of {entry.level} needs a comment"
+                return
+            self.emit(Score(0.0, entry.item, entry.level, entry.weapon, entry.comment.strip()))
+            shown = "not observed" if entry.level is None else entry.level
+            self.score, self.message = None, f"scored {entry.item}: {shown}"
+        elif name == "escape":
+            self.score, self.message = None, "score not given"
+        elif name == "backspace":
+            entry.comment = entry.comment[:-1]
 
     def _escape(self, now_s: float) -> None:
         if self.menu is not None or self.help_open:

@@ -25,6 +25,7 @@ from panda3d.core import (
 
 from content.pack import Pack
 from engine.instructor_console import HELP, InstructorConsole
+from sim.rubric import score_session
 from sim.runtime import SessionLog, SimState
 
 WHITE, GREY, DIM = (1, 1, 1, 1), (0.7, 0.72, 0.75, 1), (0.45, 0.47, 0.5, 1)
@@ -330,6 +331,13 @@ class InstructorView:
             self._msg_seq, self._msg_at_s = c.message_seq, st.t_s
         if c.note is not None:
             self.message.set(f"Flag note: {c.note}_   (Enter to save, Esc for none)", AMBER)
+        elif c.score is not None:
+            e = c.score
+            level = "not observed" if e.level is None else e.level
+            need = "required" if e.required else "Enter to save"
+            self.message.set(
+                f"Score {e.item} {level}, comment: {e.comment}_   ({need}, Esc: no score)", AMBER
+            )
         elif st.t_s - self._msg_at_s < MESSAGE_S:
             self.message.set(c.message, GREEN)
         else:
@@ -406,6 +414,22 @@ class InstructorView:
         cue = f"   {s.since_cue_s:.2f} s after '{s.cue}'" if s.cue else ""
         return f"{s.t_s:7.2f} s  {s.weapon} {s.kind}  {where}{cue}"
 
+    def _rubric_lines(self, st: SimState, log: SessionLog) -> list[str]:
+        """Each weapon's overall level and pass or fail (automatic items so far until the
+        session ends); E scores the items."""
+        rubric = self.console.rubric
+        if rubric is None:
+            return []
+        lines = []
+        for r in score_session(rubric, log).results:
+            verdict = {True: "PASS", False: "FAIL", None: "not decided"}[r.passed]
+            scored = sum(1 for v in r.levels.values() if v is not None)
+            lines.append(
+                f"Rubric {r.weapon}: overall {rubric.scale.describe(r.level)}, {verdict}"
+                f" ({scored}/{len(rubric.items)} items{'' if st.ended else ', so far'}; E scores)"
+            )
+        return lines
+
     def _panels(self, st: SimState, log: SessionLog) -> None:
         c = self.console
         keys = ""
@@ -434,6 +458,7 @@ class InstructorView:
                 f"score {st.score}, flags {len(log.flags)}"
             )
             lines += [f"FLAG {f.t_s:7.2f} s  {f.note}" for f in log.flags[-5:]]
+            lines += self._rubric_lines(st, log)
             body = "\n".join(lines)
         else:
             self.panel.hide()

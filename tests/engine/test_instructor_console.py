@@ -170,3 +170,114 @@ def test_coded_actions_and_saved_flags_tell_the_instructor_and_count_messages(co
     assert console.message == "coded: distance created" and console.message_seq == seq + 1
     press(console, "f", "enter")
     assert console.message == "flag saved" and console.message_seq == seq + 3
+
+
+# -- the rubric panel (E): item, level, comment ------------------------------------------------
+
+
+def rubric_console(weapons=("w1",), log=None):
+    from sim.records import SessionLog
+    from sim.rubric import NoShootHits, Rubric, RubricItem
+
+    rubric = Rubric(
+        (
+            RubricItem("verbal", "Verbal commands", {1: "None", 4: "Late", 7: "Early, clear"}),
+            RubricItem("force", "Force decision", rule=NoShootHits((7, 1))),
+        )
+    )
+    empty = SessionLog((), (), (), (), (), (), (), (), (), (), ())
+    sent = []
+    c = InstructorConsole(
+        sent.append,
+        lambda: STATE,
+        ["approach"],
+        weapons=list(weapons),
+        rubric=rubric,
+        log=log or (lambda: empty),
+    )
+    c.sent = sent
+    return c
+
+
+def type_text(c, text):
+    for ch in text:
+        c.text(ch)
+
+
+def test_e_scores_an_item_at_a_level_with_a_comment():
+    from sim.events import Score
+
+    c = rubric_console()
+    press(c, "e")
+    assert c.menu.title == "Score the rubric (w1): pick an item"
+    labels = [label for _, label in c.menu.visible()]
+    assert labels[0].startswith("Verbal commands") and labels[0].endswith("not scored")
+    assert labels[1].endswith("auto 7 superior, expert so far")  # no no-shoot hits yet
+    press(c, "1")  # verbal commands: its levels (key N is level N), with their anchors
+    assert c.menu.title == "Verbal commands (w1): level"
+    levels = [label for _, label in c.menu.visible()]
+    assert levels[0] == "1 not acceptable, novice  None" and levels[1] == "2 not acceptable, novice"
+    assert levels[3] == "4 acceptable, competent  Late"
+    assert levels[6] == "7 superior, expert  Early, clear" and levels[7] == "not observed"
+    press(c, "4")  # level 4: a comment is optional
+    assert c.menu is None and c.score is not None and c.sent == []
+    type_text(c, "late but clearx")
+    press(c, "backspace", "enter")
+    assert c.sent == [Score(0.0, "verbal", 4, "w1", "late but clear")]
+    assert c.score is None and c.message == "scored verbal: 4"
+
+
+def test_an_extreme_level_needs_a_comment_and_esc_gives_no_score():
+    from sim.events import Score
+
+    c = rubric_console()
+    press(c, "e", "1", "7")  # verbal, level 7
+    assert c.score.level == 7 and c.score.required
+    press(c, "enter")
+    assert c.sent == [] and "needs a comment" in c.message  # still typing
+    type_text(c, "textbook")
+    press(c, "enter")
+    assert c.sent == [Score(0.0, "verbal", 7, "w1", "textbook")]
+    press(c, "e", "2", "8")  # force decision, not observed
+    press(c, "escape")
+    assert len(c.sent) == 1 and c.message == "score not given" and c.score is None
+    press(c, "e", "2", "8", "enter")  # not observed needs no comment
+    assert c.sent[-1] == Score(0.0, "force", None, "w1", "")
+
+
+def test_keys_typed_into_a_score_comment_are_not_hotkeys():
+    c = rubric_console()
+    press(c, "e", "1", "5")
+    press(c, "space", "f", "2")  # Panda3D sends both the button and the keystroke
+    type_text(c, " f2")
+    assert c.sent == [] and c.score.comment == " f2"
+
+
+def test_with_several_weapons_the_panel_asks_whose_score_first():
+    from sim.events import Score
+
+    c = rubric_console(weapons=("w1", "w2"))
+    press(c, "e")
+    assert c.menu.title == "Score the rubric for weapon"
+    press(c, "2", "1", "5", "enter")
+    assert c.sent == [Score(0.0, "verbal", 5, "w2", "")]
+
+
+def test_the_item_menu_shows_scores_given_and_automatic_results():
+    from sim.records import ScoreRecord, SessionLog, ShotRecord
+
+    hit = ShotRecord(
+        12, 0.1, "w1", "firearm", 0.5, 0.5, "a", 0.1, "left", "no-shoot", 0, None, None
+    )
+    given = ScoreRecord(12, 0.1, "verbal", 3, "w1", "", "instructor")
+    log = SessionLog((), (), (), (), (hit,), (), (), (), (), (), (), (given,))
+    c = rubric_console(log=lambda: log)
+    press(c, "e")
+    labels = [label for _, label in c.menu.visible()]
+    assert labels[0].endswith("3 acceptable, advanced beginner")
+    assert labels[1].endswith("auto 1 not acceptable, novice so far")
+
+
+def test_e_without_a_rubric_says_so(console):
+    press(console, "e")
+    assert console.menu is None and console.message == "this pack has no rubric"

@@ -130,3 +130,89 @@ def test_a_recording_made_without_trainees_is_imported(db_url, fixture_pack, tmp
     (session,) = show(db_url, capsys, "T1")["sessions"]
     assert session["weapons"] is None and session["instructor"] == "Sgt Lee"
     assert session["duration_s"] == pytest.approx(0.3, abs=0.05)
+
+
+RUBRIC = """
+[rubric]
+pass_level = 3
+
+[[rubric.items]]
+id = "verbal-commands"
+label = "Verbal commands"
+anchors = { 1 = "None", 4 = "Late", 7 = "Early and clear" }
+
+[[rubric.items]]
+id = "force-decision"
+label = "Force decision"
+critical = true
+rule = { kind = "no-shoot-hits" }
+anchors = { 1 = "Shoots a bystander", 7 = "Only the threat" }
+"""
+
+SCORED = [
+    {"t": 0.2, "type": "shot", "x": 0.1, "y": 0.5, "weapon": "w1"},  # the no-shoot zone
+    {"t": 0.3, "type": "score", "item": "verbal-commands", "level": 5, "weapon": "w1"},
+    {"t": 0.35, "type": "score", "item": "nope", "level": 5, "weapon": "w1"},  # ignored
+    {"t": 0.4, "type": "end"},
+    # scored at the debrief, after the end: this one counts (the latest)
+    {"t": 0.6, "type": "score", "item": "verbal-commands", "level": 6, "comment": "loud"},
+]
+
+
+@pytest.mark.render
+def test_a_scored_run_reaches_the_trainee_record_and_its_recording_verifies(
+    db_url, pack, tmp_path, capsys
+):
+    manifest = pack / "scenario.toml"
+    manifest.write_text(manifest.read_text() + RUBRIC)
+    assert main(["trainee", "add", "T1", "--name", "Ann Example", "--db", db_url]) == 0
+    rec = tmp_path / "run.rec"
+    out = run_cli(
+        "run",
+        str(pack),
+        "--offscreen",
+        "--size",
+        "320x180",
+        "--seconds",
+        "5",
+        "--inputs",
+        str(write_script(tmp_path / "in.jsonl", SCORED)),
+        "--record",
+        str(rec),
+        "--trainee",
+        "w1=T1",
+        "--db",
+        db_url,
+    )
+    assert out.returncode == 0, out.stderr[-1500:]
+    (session,) = show(db_url, capsys, "T1")["sessions"]
+    # the instructor's latest score, and the automatic item (one no-shoot hit: 1)
+    assert session["scores"] == {"verbal-commands": 6, "force-decision": 1}
+    assert session["level"] == 4  # (6 + 1) / 2 rounded half up
+    assert session["passed"] is False  # the critical item is below the pass level
+    assert show(db_url, capsys, "T1")["levels"] == {"verbal-commands": 6, "force-decision": 1}
+
+    # the score events are inputs: recorded, replayed and verified tick by tick
+    capsys.readouterr()
+    assert main(["replay", str(rec), "--verify"]) == 0, capsys.readouterr().err
+    from tools.recordings import load_recording
+
+    recording = load_recording(rec)
+    scores = [e for _, e in recording.inputs if type(e).__name__ == "Score"]
+    assert [(s.item, s.level, s.comment) for s in scores] == [
+        ("verbal-commands", 5, ""),
+        ("nope", 5, ""),
+        ("verbal-commands", 6, "loud"),
+    ]
+
+    # the scores table keeps every score: the instructor's as given and the rule's
+    from tools.records.models import Score
+    from tools.records.store import records
+
+    with records(db_url) as s:
+        rows = sorted((r.item, r.level, r.source, r.comment) for r in s.query(Score))
+    assert rows == [
+        ("force-decision", 1, "automatic", "1 no-shoot hit(s), left at 0.20 s"),
+        ("verbal-commands", 5, "instructor", None),
+        ("verbal-commands", 6, "instructor", "loud"),
+    ]
