@@ -32,3 +32,17 @@ def test_worked_example_loads_and_lints_clean(tmp_path):
     assert [f for f in lint_pack(tmp_path) if f.level == "error"] == []
     kinds = {tr.trigger.kind for s in pack.scenario.segments.values() for tr in s.transitions}
     assert kinds == {"key", "time", "hit"}
+    rubric = pack.scenario.rubric
+    assert [it.id for it in rubric.items] == [
+        "verbal-commands",
+        "threat-recognition",
+        "force-decision",
+        "stop-when-threat-stops",
+    ]
+    assert rubric.items[1].anchors[7] == "Responds within half a second"
+    assert [it.rule.kind for it in rubric.items if it.rule] == [
+        "reaction",
+        "no-shoot-hits",
+        "shots-after",
+    ]
+    assert [f for f in lint_pack(tmp_path) if f.where.startswith("rubric")] == []
