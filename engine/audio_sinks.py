@@ -14,6 +14,7 @@ made.
 
 from __future__ import annotations
 
+import os
 import wave
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.audio_format import CHANNELS, RATE, AudioError
+from sim.files import create_private, why
 
 
 class Sink:
@@ -48,10 +50,10 @@ class WavSink(Sink):
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        try:
-            self._file = self.path.open("wb")
-        except OSError as exc:
-            raise AudioError(f"{path}: cannot write audio ({exc.strerror})") from None
+        try:  # the session's sound is trainee data: owner-only, never through a link
+            self._file = os.fdopen(create_private(self.path), "wb")
+        except (OSError, ValueError) as exc:
+            raise AudioError(f"{path}: cannot write audio ({why(exc)})") from None
         self._wav = wave.open(self._file, "wb")  # noqa: SIM115
         self._wav.setnchannels(CHANNELS)
         self._wav.setsampwidth(2)

@@ -8,7 +8,8 @@ which pack (and its hash), so that replay, verify and the review can check it.
 The sim thread hands records to a writer thread, which appends them and flushes to the
 operating system at least every 100 ms: a process killed outright (kill -9) leaves a file
 that reads back up to the last flush. The file is created readable by its owner only:
-recordings hold trainee data.
+recordings hold trainee data; an existing symbolic link is refused (it was followed, and
+its target truncated).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import threading
 from pathlib import Path
 
 from content.pack import MANIFEST, Pack
-from sim.recording import MAGIC, command_record, encode_record, event_record
+from sim.files import create_private, why
+from sim.recording import MAGIC, RecordingError, command_record, encode_record, event_record
 
 FLUSH_S = 0.1
 _STOP = object()
@@ -70,8 +72,10 @@ def run_header(pack: Pack, cfg, screen_aspect: float) -> dict:
 class Recorder:
     def __init__(self, path: str | Path, header: dict):
         self.path = Path(path)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)  # also when the file existed with wider permissions
+        try:  # owner-only, also over an existing file; a link is refused, not followed
+            fd = create_private(self.path)
+        except (OSError, ValueError) as exc:
+            raise RecordingError(f"{self.path}: cannot write the recording ({why(exc)})") from None
         self._fh = os.fdopen(fd, "wb")
         self._fh.write(MAGIC + encode_record({"k": "header", **header}))
         self._fh.flush()

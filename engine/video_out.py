@@ -13,12 +13,14 @@ players read fragmented MP4 as they read the plain kind.
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from sim.errors import UserError
+from sim.files import create_private, why
 
 
 class VideoOutError(UserError, RuntimeError):
@@ -57,6 +59,10 @@ class H264Writer:
         self.path = Path(path)
         self.width, self.height = width, height
         self.frames = 0
+        try:  # trainee data: created owner-only, never through a link (av.open keeps the mode)
+            os.close(create_private(self.path))
+        except (OSError, ValueError) as exc:
+            raise VideoOutError(f"{path}: cannot write video ({why(exc)})") from None
         try:
             if fragmented:
                 options = {

@@ -14,6 +14,7 @@ Every expected failure (a broken pack, a bad input script, a missing clip, no GL
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -108,8 +109,18 @@ def _positive(text: str) -> float:
         v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    if not (v > 0 and math.isfinite(v)):  # inf: a headless run that never ends
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return v
+
+
+def _tick_hz(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= v <= 1000:  # 0 was a ZeroDivisionError traceback
+        raise argparse.ArgumentTypeError(f"ticks a second are 1 to 1000, got {text}")
     return v
 
 
@@ -143,7 +154,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         default=30.0,
         help="frame rate of headless runs and --video-out (default 30)",
     )
-    p.add_argument("--tick-hz", type=int, default=120, help="simulation rate (default 120)")
+    p.add_argument("--tick-hz", type=_tick_hz, default=120, help="simulation rate (default 120)")
     p.add_argument("--no-markers", action="store_true", help="hide shot markers from the trainee")
     p.add_argument(
         "--instructor",
