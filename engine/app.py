@@ -46,13 +46,7 @@ class SightlineApp:
     def __init__(self, pack: Pack, cfg: RunConfig):
         self.cfg = cfg
         mode = cfg.instructor_mode()
-        panda_setup.configure(
-            cfg.offscreen,
-            cfg.width,
-            cfg.height,
-            title=f"Sightline - {pack.scenario.title}",
-            audio_device=cfg.audio_device(),
-        )
+        panda_setup.configure_run(cfg, title=f"Sightline - {pack.scenario.title}")
         from direct.showbase.ShowBase import ShowBase
         from panda3d.core import ClockObject
 
@@ -120,7 +114,7 @@ class SightlineApp:
             log=lambda: self.session.log(),
         )
         self.instructor_view, inst_out = instructor.open_station(
-            self.base, mode, pack, self.console, cfg.instructor_size, self.screen_aspect
+            self.base, mode, pack, self.console, cfg, self.screen_aspect
         )
         # Open the outputs and draw the views' nodes once before frame 0, so that frame 0
         # of a run is drawn (and captured) like every other.

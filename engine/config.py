@@ -41,6 +41,10 @@ class RunConfig:
     reports: dict[str, str] = field(default_factory=dict)  # weapon id or kind -> sound
     trainee_camera: str | None = None  # --trainee-camera N|FILE, recorded beside --record
     camera_replay: Path | None = None  # replays: the recorded camera video, shown inset
+    # --trainee-display N / --instructor-display M: an engine.displays.Display to fill,
+    # borderless (None: a window of width x height / instructor_size)
+    trainee_display: object | None = None
+    instructor_display: object | None = None
 
     def audio_device(self) -> bool:
         if self.audio == "device":

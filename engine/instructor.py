@@ -20,6 +20,7 @@ from panda3d.core import (
 
 from content.pack import Pack
 from drivers.input_queue import host_now_s
+from engine.displays import window_properties
 from engine.instructor_console import ACTION_KEYS, InstructorConsole
 from engine.instructor_view import InstructorView
 
@@ -58,10 +59,13 @@ def open_station(
     mode: str,
     pack: Pack,
     console: InstructorConsole,
-    size: tuple[int, int],
+    cfg,
     screen_aspect: float,
 ) -> tuple[InstructorView | None, GraphicsOutput | None]:
-    """Create the instructor's output and view; returns (view, output to capture)."""
+    """Create the instructor's output and view; returns (view, output to capture). From
+    `cfg` (engine.config.RunConfig): instructor_size, and instructor_display, a display
+    the instructor window fills (borderless)."""
+    size = cfg.instructor_size
     if mode == "none":
         return None, None
     if mode == "split":
@@ -86,8 +90,11 @@ def open_station(
     props = WindowProperties.size(*size)
     if mode == "window":
         props.setTitle(f"Sightline instructor - {pack.title}")
-        # beside the trainee window, never over it (the trainee's clicks are shots)
-        props.setOrigin(base.win.getXSize(), 0)
+        if cfg.instructor_display is not None:
+            window_properties(props, cfg.instructor_display)
+        else:  # beside the trainee window, never over it (the trainee's clicks are shots)
+            on = cfg.trainee_display
+            props.setOrigin(*((base.win.getXSize(), 0) if on is None or on.x == 0 else (0, 0)))
         out = base.openWindow(props=props, makeCamera=False, name="instructor")
         if out is None:
             raise RuntimeError("could not open the instructor window")

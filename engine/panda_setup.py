@@ -50,11 +50,29 @@ def check_gl_libraries(offscreen: bool) -> None:
         )
 
 
+def configure_run(cfg, title: str) -> None:
+    """configure() for a run's engine.config.RunConfig (its trainee display included)."""
+    configure(
+        cfg.offscreen,
+        cfg.width,
+        cfg.height,
+        title=title,
+        audio_device=cfg.audio_device(),
+        display=cfg.trainee_display,
+    )
+
+
 def configure(
-    offscreen: bool, width: int, height: int, title: str = "Sightline", audio_device: bool = False
+    offscreen: bool,
+    width: int,
+    height: int,
+    title: str = "Sightline",
+    audio_device: bool = False,
+    display=None,
 ) -> None:
     """`audio_device`: open the sound card through OpenAL (else Panda3D's null audio: the
-    mixer still runs for --audio-out)."""
+    mixer still runs for --audio-out). `display` (engine.displays.Display): the trainee
+    window fills it, borderless, with the cursor hidden (its size replaces width, height)."""
     check_gl_libraries(offscreen)
     os.environ.setdefault("EGL_PLATFORM", "surfaceless")
     os.environ.setdefault("ALSOFT_LOGLEVEL", "0")  # OpenAL's own chatter; we report in one line
@@ -77,10 +95,14 @@ def configure(
     if offscreen:
         lines += ["load-display p3headlessgl", "aux-display pandagl", "sync-video #f"]
     else:
-        lines += [
-            "load-display pandagl",
-            "aux-display p3headlessgl",
-            "sync-video #t",
-            "win-origin 0 0",
-        ]  # the instructor window goes to its right
+        lines += ["load-display pandagl", "aux-display p3headlessgl", "sync-video #t"]
+        if display is None:
+            lines.append("win-origin 0 0")  # the instructor window goes to its right
+        else:  # full screen on it: borderless, its size, at its origin, no cursor
+            lines += [
+                f"win-size {display.width} {display.height}",
+                f"win-origin {display.x} {display.y}",
+                "undecorated #t",
+                "cursor-hidden #t",
+            ]
     loadPrcFileData("sightline", "\n".join(lines))

@@ -131,6 +131,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="render into an offscreen buffer (automatic when there is no display)",
     )
     p.add_argument("--window", action="store_true", help="open a window even if it may fail")
+    _add_display_options(p)
     p.add_argument(
         "--inputs",
         type=Path,
@@ -254,6 +255,22 @@ def _add_trainee_options(p: argparse.ArgumentParser) -> None:
 # -- run, demo, replay, aar ----------------------------------------------------------------
 
 
+def _add_display_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--trainee-display",
+        type=int,
+        metavar="N",
+        help="the trainee view full screen (borderless, the display's own size, no cursor) "
+        "on display N of `sightline displays` (default: a --size window)",
+    )
+    p.add_argument(
+        "--instructor-display",
+        type=int,
+        metavar="M",
+        help="the instructor's station full screen on display M (default: a window beside)",
+    )
+
+
 def _run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("pack", type=Path, help="scenario pack folder")
     _add_run_options(p)
@@ -312,6 +329,7 @@ def _replay_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--instructor-video-out", type=Path, metavar="FILE.mp4", help="write the instructor view"
     )
+    _add_display_options(p)
     _add_trainee_options(p)
 
 
@@ -535,6 +553,24 @@ def _detect_shots(args: argparse.Namespace) -> int:
 
 def _devices_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
+
+
+def _displays_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true")
+
+
+@command("displays", "list the displays (index, name, size, position)", _displays_arguments)
+def _displays(args: argparse.Namespace) -> int:
+    import json
+
+    from engine.displays import list_displays
+
+    found = list_displays()
+    if args.json:
+        print(json.dumps([vars(d) for d in found], indent=2))
+    for d in found if not args.json else ():
+        print(d.describe())
+    return 0
 
 
 @command("devices", "list serial ports and the driver that matches each", _devices_arguments)

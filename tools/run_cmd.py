@@ -74,11 +74,14 @@ def run_command(args: argparse.Namespace) -> int:
 
     from engine.app import SightlineApp
     from engine.config import RunConfig
+    from engine.displays import resolve
 
+    on_trainee, on_instructor = resolve(args.trainee_display, args.instructor_display, offscreen)
+    size = (on_trainee.width, on_trainee.height) if on_trainee else args.size
     cfg = RunConfig(
         offscreen=offscreen,
-        width=args.size[0],
-        height=args.size[1],
+        width=size[0],
+        height=size[1],
         tick_hz=args.tick_hz,
         fps=args.fps,
         seconds=seconds,
@@ -94,6 +97,8 @@ def run_command(args: argparse.Namespace) -> int:
         levels=levels,
         reports=reports,
         trainee_camera=camera,
+        trainee_display=on_trainee,
+        instructor_display=on_instructor,
     )
     if offscreen:
         print(

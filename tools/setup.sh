@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
 # -- system packages ------------------------------------------------------------------
-packages=(libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri graphviz)  # graphviz: `sightline graph`
+packages=(libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri graphviz libxrandr2 libxinerama1)  # graphviz: `sightline graph`; libxrandr2 libxinerama1: `sightline displays`
 # the tests also drive a real window: a virtual X server and a mouse/keyboard robot
 [ "$mode" = test ] && packages+=(xvfb xauth xdotool)
 [ "$mode" = test ] && packages+=(postgresql)  # the records tests start their own server
