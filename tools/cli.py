@@ -827,6 +827,11 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     bench.add_parser("audio", help="mixer cost per tick, decode speed, flash-to-beep offset")
     b = bench.add_parser("branch", help="instructor key to first frame of the new clip")
     b.add_argument("--trials", type=int, default=20, help="branches timed each way")
+    b = bench.add_parser("soak", help="memory over an accelerated hour of branches and shots")
+    b.add_argument("--minutes", type=_positive, default=60.0, help="session time (minutes)")
+    b.add_argument("--fps", type=_positive, default=10.0, help="frames per session second")
+    b.add_argument("--render", action="store_true", help="also draw each frame offscreen")
+    b.add_argument("--limit", type=float, default=5.0, help="growth %% that fails (exit 1)")
 
 
 @command("bench", "benchmarks that print medians and ratios", _bench_arguments)
@@ -840,6 +845,7 @@ def _bench(args: argparse.Namespace) -> int:
         "tracker": bench.bench_tracker,
         "record": bench.bench_record,
         "audio": bench.bench_audio,
+        "soak": bench.bench_soak,
     }[args.bench]
     return run(args)
 
@@ -863,11 +869,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    b = bench.add_parser("soak", help="memory over an accelerated hour of branches and shots")
-    b.add_argument("--minutes", type=_positive, default=60.0, help="session time (minutes)")
-    b.add_argument("--fps", type=_positive, default=10.0, help="frames per session second")
-    b.add_argument("--render", action="store_true", help="also draw each frame offscreen")
-    b.add_argument("--limit", type=float, default=5.0, help="growth %% that fails (exit 1)")
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command].run(args)
@@ -880,4 +881,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-        "soak": bench.bench_soak,
