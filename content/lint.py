@@ -17,7 +17,9 @@ Reports, in one pass, as findings with a level, a file, a line where known and a
   - the rubric: what the loader refuses (anchors, rule levels or the pass level outside
     the scale, duplicate item ids, unknown rule kinds or parameters), a rule measuring
     from a cue no segment has (an error: it could never score), and an item with no
-    behaviour anchors (a warning: the instructor scores it without a description).
+    behaviour anchors (a warning: the instructor scores it without a description);
+  - with a policy library (`--policies`), links from rubric items and the guidebook to
+    policy passages that the library does not have.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 
 from content._locate import locate
 from content.pack import MANIFEST, Pack, PackError, load_pack
+from content.policies import Library, guidebook_refs
 
 _PLACE = re.compile(r"^(?P<file>.+?)(?::(?P<line>\d+))?: (?P<rest>.*)$")
 
@@ -59,7 +62,9 @@ def _from_error(text: str, level: str = "error") -> Finding:
     )
 
 
-def lint_pack(root: str | Path) -> list[Finding]:
+def lint_pack(root: str | Path, policies: Library | None = None) -> list[Finding]:
+    """Every finding for one pack; with a policy library, links into it that do not
+    resolve are errors too (without one, only their shape is checked)."""
     root = Path(root)
     try:
         pack = load_pack(root, collect=True)
@@ -75,6 +80,8 @@ def lint_pack(root: str | Path) -> list[Finding]:
     findings += _todo_findings(pack)
     findings += _sound_findings(pack)
     findings += _rubric_findings(pack)
+    if policies is not None:
+        findings += _policy_findings(pack, policies)
     return findings
 
 
@@ -224,6 +231,31 @@ def _rubric_findings(pack: Pack) -> list[Finding]:
                     "no behaviour anchors: the instructor scores it without a description",
                 )
             )
+    return out
+
+
+def _policy_findings(pack: Pack, library: Library) -> list[Finding]:
+    """Links from rubric items (`policy = [...]`) and the guidebook ('[policy: ...]') that
+    the library cannot resolve."""
+    out = []
+    rubric = pack.scenario.rubric
+    items = _item_indices(pack)
+    for it in rubric.items if rubric is not None else ():
+        for i, ref in enumerate(it.policy):
+            why = library.why_not(ref)
+            if why:
+                where = f"rubric.items[{items.get(it.id, 0)}].policy[{i}]"
+                out.append(_finding(pack, "error", where, why))
+    try:
+        guide = pack.guidebook_text()
+    except (OSError, UnicodeDecodeError):
+        guide = None  # the loader reports an unreadable guidebook
+    for ref in guidebook_refs(guide):
+        why = library.why_not(ref)
+        if why:
+            path = pack.root / (pack.meta.guidebook or "")
+            line = next((n for n, text in enumerate(guide.split("\n"), 1) if ref in text), None)
+            out.append(Finding("error", str(path), line, "policy", why))
     return out
 
 

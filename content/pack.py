@@ -27,6 +27,8 @@ from content.media import (
     probe_media,
     probe_sound,
 )
+from content.policies import MAX_REFS as MAX_POLICY_REFS
+from content.policies import check_ref as check_policy_ref
 from sim.errors import UserError
 from sim.events import WEAPON_KINDS
 from sim.files import FileProblem, read_bounded
@@ -538,7 +540,7 @@ def _sound_def(doc: _Doc, root: Path, name: str, spec: object, probe: bool) -> S
 
 
 RUBRIC_KEYS = ("scale", "bands", "names", "comment_required", "pass_level", "items")
-ITEM_KEYS = ("id", "label", "anchors", "rule", "weight", "critical")
+ITEM_KEYS = ("id", "label", "anchors", "rule", "weight", "critical", "policy")
 _LEVEL_KEY = re.compile(r"^-?[0-9]{1,3}$")
 
 
@@ -632,9 +634,24 @@ def _rubric_item(doc: _Doc, raw: object, where: str, scale: Scale) -> RubricItem
         rule,
         weight,
         doc.get(raw, "critical", where, bool, False),
+        _policy_links(doc, raw, where),
     )
     _rubric_checked(doc, item.validate, scale, where)
     return item
+
+
+def _policy_links(doc: _Doc, raw: dict, where: str) -> tuple[str, ...]:
+    """`policy = ["use-of-force#3.2"]`: links into the policy library, checked for their
+    shape here; whether they resolve depends on the library, so lint checks that when it
+    is given one (content/policies.py)."""
+    refs = doc.strings(raw, "policy", where)
+    if len(refs) > MAX_POLICY_REFS:
+        raise doc.fail(f"{where}.policy", f"over {MAX_POLICY_REFS} links")
+    for i, ref in enumerate(refs):
+        problem = check_policy_ref(ref)
+        if problem:
+            raise doc.fail(f"{where}.policy[{i}]", problem)
+    return refs
 
 
 def _rubric(doc: _Doc, data: dict) -> Rubric | None:

@@ -24,7 +24,9 @@ from panda3d.core import (
 )
 
 from content.pack import Pack
+from content.policies import Library, guidebook_refs, load_library, strip_refs
 from engine.instructor_console import HELP, InstructorConsole
+from sim.errors import UserError
 from sim.rubric import score_session
 from sim.runtime import SessionLog, SimState
 
@@ -117,11 +119,42 @@ def shot_totals(shots, score: int) -> str:
     return "   ".join(parts) + f"   score {score}"
 
 
-def training_points(guidebook: str | None) -> str:
+MAX_PANEL_PASSAGES = 3  # policy passages under the training points (the panel's height)
+PASSAGE_CHARS = 220  # each passage's excerpt on the panel
+
+
+def training_points(guidebook: str | None, policies: Library | None = None, rubric=None) -> str:
+    """The guidebook's "Training points" section for the G panel, then the policy
+    passages its '[policy: ...]' links and the rubric items' `policy` links point at
+    (first those of the training points), each a heading and an excerpt."""
     if not guidebook:
-        return "This pack has no guidebook."
-    m = re.search(r"^##\s*Training points\s*$(.*?)(?=^##\s|\Z)", guidebook, re.M | re.S | re.I)
-    return (m.group(1) if m else guidebook).strip()
+        text, refs = "This pack has no guidebook.", []
+    else:
+        m = re.search(r"^##\s*Training points\s*$(.*?)(?=^##\s|\Z)", guidebook, re.M | re.S | re.I)
+        text = (m.group(1) if m else guidebook).strip()
+        refs = guidebook_refs(text)
+        text = strip_refs(text)
+    for item in rubric.items if rubric is not None else ():
+        refs += [r for r in item.policy if r not in refs]
+    passages = policies.passages(refs) if policies is not None else []
+    if passages:
+        text += "\n\nPOLICY" + (
+            " (sample policies)" if any(p.policy.sample for p in passages) else ""
+        )
+        for p in passages[:MAX_PANEL_PASSAGES]:
+            text += f"\n{p.heading}  [{p.ref}]\n    {p.excerpt(PASSAGE_CHARS)}"
+        if len(passages) > MAX_PANEL_PASSAGES:
+            text += f"\n(+{len(passages) - MAX_PANEL_PASSAGES} more in the review)"
+    return text
+
+
+def station_policies() -> Library | None:
+    """The policy library the run was given (--policies sets SIGHTLINE_POLICIES), else the
+    bundled samples; None when it cannot be read (the station runs without passages)."""
+    try:
+        return load_library()
+    except UserError:
+        return None
 
 
 class _Text:
@@ -203,7 +236,9 @@ class InstructorView:
         dr.setClearColorActive(True)
         dr.setClearColor((0.09, 0.1, 0.11, 1))
         dr.setCamera(self.root.attachNewNode(cam))
-        self.guidebook = training_points(pack.guidebook_text())
+        self.guidebook = training_points(
+            pack.guidebook_text(), station_policies(), pack.scenario.rubric
+        )
 
         left = -a + 0.04
         self.paused_band = None

@@ -473,6 +473,8 @@ class RubricItem:
     rule: RuleBase | None = None  # None: scored by the instructor only
     weight: float = 1.0  # in the overall level
     critical: bool = False  # a score below the pass level fails the session
+    # links into the agency's policy library ("use-of-force#3.2", content/policies.py)
+    policy: tuple[str, ...] = ()
 
     @property
     def automatic(self) -> bool:

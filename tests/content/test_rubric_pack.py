@@ -119,8 +119,12 @@ BAD = [
     ("levels = [7, 2, 1]", 'levels = "seven"', "rubric.items[1].rule.levels: expected a list"),
     ("pass_level = 4", "pass_level = 9", "rubric.pass_level: 9 is outside the scale"),
     ("pass_level = 4", "pass = 4", "rubric: unknown key 'pass'"),
+    ('label = "Use of cover"', 'label = "Use of cover"\npolicies = ["x"]',
+     "rubric.items[3]: unknown key 'policies'"),
     ('label = "Use of cover"', 'label = "Use of cover"\npolicy = "x"',
-     "rubric.items[3]: unknown key 'policy'"),
+     "rubric.items[3].policy: expected a list"),
+    ('label = "Use of cover"', 'label = "Use of cover"\npolicy = ["use of force#4"]',
+     "rubric.items[3].policy[0]: 'use of force#4' is not a policy link"),
 ]  # fmt: skip
 
 
