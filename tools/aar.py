@@ -28,6 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from content.policies import Library, guidebook_refs, strip_refs
 from sim.errors import UserError
 from sim.files import (
     PRIVATE_DIR_MODE,
@@ -39,23 +40,22 @@ from sim.files import (
 )
 from sim.hit_zones import screen_to_media
 from sim.recording import camera_side_file
+from sim.rubric import score_session
 from sim.runtime import ScenarioRuntime
+from tools.aar_timeline import (  # noqa: F401 (_time_ticks: tests use it from here)
+    ACTION_KEYS,
+    ROLE_COLOURS,
+    _said,
+    _segment_colours,
+    _time_ticks,
+    _timeline_svg,
+)
 from tools.progress import progress
 from tools.recordings import Recording
+from tools.reports.common import CLASSES, passages_html
 
-ROLE_COLOURS = {"threat": "#d9534f", "no-shoot": "#3c8dbc", "cover": "#6c757d", None: "#999"}
-#: the station's key for each coded action (engine/instructor_console.py), drawn on the timeline
-ACTION_KEYS = {
-    "verbal-command": "V",
-    "cover-taken": "C",
-    "distance-created": "D",
-    "backup-requested": "B",
-    "intervened": "I",
-}
-
-
-def _said(action: str) -> str:
-    return action.replace("-", " ")
+#: scores.csv: every score given or computed, by weapon (and trainee when named)
+SCORE_FIELDS = ["weapon", "trainee", "item", "label", "level", "source", "comment", "t_s"]
 
 
 @dataclass
@@ -436,136 +436,6 @@ def _guidebook_html(text: str | None) -> str:
     return "\n".join(out)
 
 
-#: time-axis steps, s: the first one whose labels stand TICK_MIN_PX apart is used
-TICK_STEPS_S = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
-TICK_MIN_PX = 55
-
-
-def _time_ticks(end_s: float, scale: float) -> list[tuple[float, str]]:
-    """(session s, label) for the axis: a round step wide enough that labels never touch
-    (a 94 s session once had a label every 9 px); m:ss from two minutes on."""
-    step = next((st for st in TICK_STEPS_S if st * scale >= TICK_MIN_PX), TICK_STEPS_S[-1])
-    while end_s / step > 24:  # a very long session: keep the count of labels bounded
-        step *= 2
-    ticks, k = [], 0
-    while k * step <= end_s + 1e-9:
-        t = k * step
-        label = f"{int(t) // 60}:{int(t) % 60:02d}" if end_s >= 120 else f"{t:g}s"
-        ticks.append((t, label))
-        k += 1
-    return ticks
-
-
-def _segment_colours(timeline: list[tuple[float, str]]) -> dict[str, str]:
-    palette = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f"]
-    colours: dict[str, str] = {}
-    for _, seg in timeline:
-        colours.setdefault(seg, palette[len(colours) % len(palette)])
-    return colours
-
-
-def _timeline_svg(rp: Replayed, end_s: float) -> str:
-    """Lanes, top to bottom: flags, sounds, segments (cues as dashed lines across), shots
-    and dry pulls, coded actions, pauses, low light (a beam's light inside it), the axis."""
-    rt, timeline = rp.rt, rp.timeline
-    width, left, right, height = 900, 74, 14, 170
-    scale = (width - left - right) / max(end_s, 0.001)
-    e = html.escape
-
-    def at(t_s: float) -> float:
-        return left + t_s * scale
-
-    parts = [
-        f'<svg class="timeline" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" font-family="sans-serif">'
-    ]
-    for y, name in ((17, "flags"), (34, "sounds"), (57, "segments"), (88, "shots")):
-        parts.append(f'<text x="4" y="{y}" font-size="10" fill="#666">{name}</text>')
-    for y, name in ((108, "actions"), (126, "paused"), (141, "low light")):
-        parts.append(f'<text x="4" y="{y}" font-size="10" fill="#666">{name}</text>')
-    colours = _segment_colours(timeline)
-    for i, (t0, seg) in enumerate(timeline):
-        t1 = timeline[i + 1][0] if i + 1 < len(timeline) else end_s
-        colour = colours[seg]
-        x0, x1 = at(t0), at(t1)
-        parts.append(
-            f'<rect x="{x0:.1f}" y="42" width="{max(x1 - x0, 1):.1f}" height="24" '
-            f'fill="{colour}"><title>{e(seg)}: {t0:.2f}-{t1:.2f} s</title></rect>'
-        )
-        if x1 - x0 > 7 * len(seg) + 6:  # a name that does not fit is in the tooltip
-            parts.append(
-                f'<text x="{x0 + 3:.1f}" y="58" font-size="11" fill="white">{e(seg)}</text>'
-            )
-    for c in rt.cues:
-        x = at(c.t_s)
-        parts.append(
-            f'<line x1="{x:.1f}" y1="38" x2="{x:.1f}" y2="96" stroke="#222" '
-            f'stroke-dasharray="3,2"><title>cue: {e(c.name)} {c.t_s:.2f} s</title></line>'
-        )
-    for s in rt.shots:
-        x = at(s.t_s)
-        if not s.fired:
-            parts.append(
-                f'<circle cx="{x:.1f}" cy="84" r="5" fill="white" stroke="#555" '
-                f'stroke-dasharray="2,1.5"><title>dry trigger pull ({e(s.dry_reason)}) '
-                f"{s.t_s:.2f} s, {e(s.weapon)}</title></circle>"
-            )
-            continue
-        what = f"{s.zone} ({s.role})" if s.zone else "miss"
-        parts.append(
-            f'<circle cx="{x:.1f}" cy="84" r="6" fill="{ROLE_COLOURS.get(s.role, "#999")}" '
-            f'stroke="#000"><title>shot {s.t_s:.2f} s, {e(s.weapon)}: {e(what)}</title></circle>'
-        )
-    for a in rt.actions:
-        x = at(a.t_s)
-        key = ACTION_KEYS.get(a.action, "?")
-        parts.append(
-            f"<g><title>action: {e(_said(a.action))} {a.t_s:.2f} s</title>"
-            f'<rect x="{x - 6:.1f}" y="97" width="12" height="14" rx="2" fill="#2e7d32"/>'
-            f'<text x="{x:.1f}" y="108" font-size="10" fill="white" '
-            f'text-anchor="middle">{key}</text></g>'
-        )
-    for a, b in rp.paused:
-        parts.append(
-            f'<rect x="{at(a):.1f}" y="117" width="{max((b - a) * scale, 2):.1f}" height="12" '
-            f'fill="#bbb" stroke="#888"><title>paused {a:.2f}-{b:.2f} s</title></rect>'
-        )
-    for a, b in rp.low_light:
-        parts.append(
-            f'<rect x="{at(a):.1f}" y="132" width="{max((b - a) * scale, 2):.1f}" height="12" '
-            f'fill="#1d2a44"><title>low light {a:.2f}-{b:.2f} s</title></rect>'
-        )
-    for a, b in rp.flashlight:
-        parts.append(
-            f'<rect x="{at(a):.1f}" y="136" width="{max((b - a) * scale, 2):.1f}" height="4" '
-            f'fill="#f5d76e"><title>flashlight beam {a:.2f}-{b:.2f} s</title></rect>'
-        )
-    for snd in rt.sounds:
-        x = at(snd.t_s)
-        label = e(rt.scenario.sounds[snd.sound].label)
-        parts.append(
-            f'<polygon points="{x:.1f},24 {x + 5:.1f},30 {x:.1f},36 {x - 5:.1f},30" '
-            f'fill="#7b4fa0"><title>sound: {label} ({snd.source})</title></polygon>'
-        )
-    for f in rt.flags:
-        x = at(f.t_s)
-        parts.append(
-            f'<polygon points="{x:.1f},6 {x + 10:.1f},12 {x:.1f},18" fill="#f0ad4e">'
-            f"<title>flag: {e(f.note)}</title></polygon>"
-        )
-        parts.append(f'<line x1="{x:.1f}" y1="6" x2="{x:.1f}" y2="40" stroke="#f0ad4e"/>')
-    parts.append(f'<line x1="{left}" y1="150" x2="{width - right}" y2="150" stroke="#999"/>')
-    for t, label in _time_ticks(end_s, scale):
-        x = at(t)
-        parts.append(f'<line x1="{x:.1f}" y1="150" x2="{x:.1f}" y2="155" stroke="#999"/>')
-        parts.append(
-            f'<text x="{x:.1f}" y="166" font-size="10" fill="#555" '
-            f'text-anchor="middle">{label}</text>'
-        )
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
 def _weapon_devices(header: dict) -> dict[str, list[str]]:
     """weapon: the devices the session bound to it (the header's --device specs; a header
     is untrusted, so anything that is not a valid spec is left out)."""
@@ -585,13 +455,27 @@ def _weapon_devices(header: dict) -> dict[str, list[str]]:
     return out
 
 
-def write_report(recording: Recording, out_dir: Path) -> Path:
+def write_report(
+    recording: Recording, out_dir: Path, people=None, policies: Library | None = None
+) -> Path:
     """Write the review of a recording (tools.recordings.load_recording) into `out_dir`;
-    returns the path of report.html."""
+    returns the path of report.html. `people` (tools.reports.session.People): who trained,
+    when, with which instructor (None: nobody named, the date from the file); `policies`:
+    the policy library whose passages the rubric items and guidebook link to."""
+    from tools.reports import session as who
+
     path, header, pack = recording.path, recording.header, recording.pack
     rp = replay(recording)
     rt = rp.rt
     before = _private_dir(out_dir)
+    if people is None:
+        people = who.people_of(path, rt.state.t_s)
+    rubric = pack.scenario.rubric
+    sheet = score_session(rubric, rt.log(), rt.state.t_s, rt.state.tick)
+    with (out_dir / "scores.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=SCORE_FIELDS)
+        writer.writeheader()
+        writer.writerows(who.score_rows(rubric, sheet, people))
     rows = events_table(rt, rp.view_rows)
     with (out_dir / "events.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["t_s", "tick", "kind", "segment", "detail"])
@@ -599,7 +483,20 @@ def write_report(recording: Recording, out_dir: Path) -> Path:
         writer.writerows(rows)
     (out_dir / "events.json").write_text(
         json.dumps(
-            {"header": {k: v for k, v in header.items() if k != "k"}, "events": rows}, indent=1
+            {
+                "header": {k: v for k, v in header.items() if k != "k"},
+                "session": {
+                    "pack": pack.title,
+                    "date": people.date,
+                    "instructor": people.instructor,
+                    "trainees": [
+                        {"weapon": w, "id": tid, "name": name} for w, tid, name in people.trainees
+                    ],
+                },
+                "rubric": who.rubric_json(rubric, sheet, people, policies),
+                "events": rows,
+            },
+            indent=1,
         )
     )
     fired = [s for s in rt.shots if s.fired]
@@ -637,10 +534,14 @@ table {{ border-collapse: collapse; margin: 8px 0 16px; }}
 td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; font-size: 14px; }}
 th {{ background: #f3f3f3; }} .grabs {{ display: flex; flex-wrap: wrap; gap: 12px; }}
 figure {{ margin: 0; }} figcaption {{ font-size: 13px; color: #444; }}
+{CLASSES}
 </style></head><body>
 <h1>After-action review</h1>
 <p class="sub">{e(pack.title)} &middot; {e(pack.meta.category or "")} &middot;
 session {end_s:.1f} s &middot; recorded by {e(str(header.get("program", "")))}</p>
+{who.header_html(people, pack.title)}
+<h2>Rubric</h2>
+{who.rubric_html(rubric, sheet, people, policies)}
 <h2>Timeline</h2>
 {_timeline_svg(rp, end_s)}
 <p>Segments: {" &rarr; ".join(e(s) for s in rt.segments_played)}<br>Colours:
@@ -694,18 +595,27 @@ pull or a coded action); time the session was paused is not counted.</p>
         "<h2>Per weapon</h2><p>A recording knows weapons (w1, w2, ...), not trainees: each "
         "device feeds the weapon it was given (<code>--device KIND:PATH@wN</code>), and the "
         "mouse and input scripts shoot as w1 unless told otherwise. Note who carried which "
-        "weapon.</p><table><tr><th>weapon</th><th>device</th><th>shots</th><th>hits</th>"
-        "<th>score</th><th>dry pulls</th></tr>"
-    )
+        "weapon"
+        + (
+            " (the trainee column: " + ("the training records" if people.source == "records"
+            else "--trainee") + ")"
+            if people.trainees
+            else ""
+        )
+        + ".</p><table><tr><th>weapon</th><th>trainee</th><th>device</th><th>shots</th>"
+        "<th>hits</th><th>score</th><th>dry pulls</th></tr>"
+    )  # fmt: skip
     for weapon in sorted(set(per_weapon) | set(devices)):
         w = per_weapon.get(weapon, {"shots": 0, "hits": 0, "score": 0, "dry": 0})
         fed = ", ".join(devices.get(weapon, [])) or "mouse or script"
+        trainee = people.trainee_for(weapon)
         doc.append(
-            f"<tr><td>{e(weapon)}</td><td>{e(fed)}</td><td>{w['shots']}</td>"
+            f"<tr><td>{e(weapon)}</td><td>{e(f'{trainee[1]} ({trainee[0]})' if trainee else '-')}"
+            f"</td><td>{e(fed)}</td><td>{w['shots']}</td>"
             f"<td>{w['hits']}</td><td>{w['score']}</td><td>{w['dry']}</td></tr>"
         )
     if not per_weapon and not devices:
-        doc.append("<tr><td colspan=6>no shots</td></tr>")
+        doc.append("<tr><td colspan=7>no shots</td></tr>")
     doc.append("</table><h2>Shot placement</h2><div class=grabs>")
     for s, name, cam in grabs:
         what = f"{s.zone} ({s.role})" if s.zone else "miss"
@@ -750,7 +660,11 @@ pull or a coded action); time the session was paused is not counted.</p>
         "</table><p>Also as <a href=events.csv>events.csv</a> and "
         "<a href=events.json>events.json</a>.</p><h2>Discussion</h2>"
     )
-    doc.append(_guidebook_html(pack.guidebook_text()))
+    guide = pack.guidebook_text()
+    doc.append(_guidebook_html(strip_refs(guide) if guide else guide))
+    linked = policies.passages(guidebook_refs(guide)) if policies is not None else []
+    if linked:
+        doc.append("<h3>Policy passages the guidebook links to</h3>" + passages_html(linked))
     doc.append("</body></html>")
     report = out_dir / "report.html"
     report.write_text("\n".join(doc), encoding="utf-8")

@@ -214,6 +214,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         "w2=rifle; repeatable",
     )
     _add_trainee_options(p)
+    _add_policies_option(p)
 
 
 def _add_audio_options(p: argparse.ArgumentParser) -> None:
@@ -232,6 +233,28 @@ def _add_db_option(p: argparse.ArgumentParser) -> None:
         help="the records database: sqlite:///FILE or postgresql://USER@HOST/DB (default: "
         "$SIGHTLINE_DB, else records.db in the user's data folder)",
     )
+
+
+def _add_policies_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--policies",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="the agency's policy library (Markdown, PDF with a .toml sidecar); repeatable "
+        "(default: $SIGHTLINE_POLICIES, else the bundled sample policies)",
+    )
+
+
+def _policy_library(args: argparse.Namespace):
+    """The policy library --policies names (else $SIGHTLINE_POLICIES, else the samples),
+    its problems printed as warnings (a broken file is left out, the rest used)."""
+    from content.policies import load_library
+
+    library = load_library(getattr(args, "policies", None))
+    for problem in library.problems:
+        print(f"warning: policy library: {problem}", file=sys.stderr)
+    return library
 
 
 def _add_trainee_options(p: argparse.ArgumentParser) -> None:
@@ -310,6 +333,11 @@ def _run(args: argparse.Namespace) -> int:
         from tools.records.sessions import check_run
 
         check_run(args)
+    if args.policies:  # the station (engine) reads the library named in the environment
+        from content.policies import ENV_VAR
+
+        _policy_library(args)  # a folder that is not there fails before the run
+        os.environ[ENV_VAR] = os.pathsep.join(str(d) for d in args.policies)
     return run_command(args)
 
 
@@ -344,17 +372,33 @@ def _aar_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("recording", type=Path)
     p.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
     p.add_argument("--pack", type=Path, help="the pack, if it moved since the recording")
+    p.add_argument(
+        "--trainee",
+        action="append",
+        default=[],
+        metavar="[WEAPON=]ID",
+        help="who carried which weapon, for a session not in the training records (names "
+        "come from the records when the trainee is there); repeatable",
+    )
+    p.add_argument("--instructor-name", metavar="NAME", help="the instructor, shown")
+    _add_db_option(p)
+    _add_policies_option(p)
 
 
 @command("aar", "after-action review of a recording: HTML, CSV, JSON", _aar_arguments)
 def _aar(args: argparse.Namespace) -> int:
     from tools.aar import write_report
     from tools.recordings import load_recording
+    from tools.records.sessions import attribution_of
+    from tools.reports.session import people_of
 
     recording = load_recording(args.recording, args.pack)
     for warning in recording.warnings:
         print(f"warning: {warning}")
-    print(f"wrote {write_report(recording, args.out)}")
+    length_s = recording.last_tick / recording.tick_hz
+    people = people_of(args.recording, length_s, attribution_of(args), args.db)
+    report = write_report(recording, args.out, people, _policy_library(args))
+    print(f"wrote {report}")
     recording.check()  # the review covers the part before any damage; then name it (exit 2)
     return 0
 
@@ -365,6 +409,14 @@ def _aar(args: argparse.Namespace) -> int:
 def _lint_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("packs", type=Path, nargs="+", metavar="PACK")
     p.add_argument("--json", action="store_true", help="machine-readable findings")
+    p.add_argument(
+        "--policies",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="also check that the packs' policy links resolve in this policy library "
+        "(repeatable; without it, only the links' form is checked)",
+    )
 
 
 @command("lint", "check scenario packs; exit 1 on any error", _lint_arguments)
@@ -373,7 +425,8 @@ def lint_command(args: argparse.Namespace) -> int:
 
     from content.lint import findings_json, lint_pack
 
-    results = {str(p): lint_pack(p) for p in args.packs}
+    library = _policy_library(args) if args.policies else None
+    results = {str(p): lint_pack(p, library) for p in args.packs}
     if args.json:
         print(json.dumps(findings_json(results), indent=2))
     else:
@@ -756,13 +809,65 @@ def _trainee_arguments(p: argparse.ArgumentParser) -> None:
     a.add_argument("id", metavar="ID")
     a.add_argument("--json", action="store_true")
     _add_db_option(a)
+    a = sub.add_parser(
+        "report", help="a progress report (HTML, CSV, JSON): levels, reaction times, next"
+    )
+    a.add_argument("id", metavar="ID")
+    _add_report_options(a)
+
+
+def _add_report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
+    p.add_argument(
+        "--library",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="scenario packs to recommend from (repeatable; default: the bundled packs)",
+    )
+    _add_policies_option(p)
+    _add_db_option(p)
+
+
+def _report(args: argparse.Namespace, write) -> int:
+    from content import PACKS_DIR
+    from tools.records.db import database_url
+
+    library = args.library or [PACKS_DIR]
+    for folder in library:
+        if not folder.is_dir():
+            raise UserError(f"--library {folder}: no such folder")
+    report = write(database_url(args.db), args.id, args.out, library, _policy_library(args))
+    print(f"wrote {report}")
+    return 0
 
 
 @command("trainee", "trainees in the training records: add, list, show", _trainee_arguments)
 def _trainee(args: argparse.Namespace) -> int:
+    if args.action == "report":
+        from tools.reports.trainee import write_trainee_report
+
+        return _report(args, write_trainee_report)
     from tools.records.commands import trainee_command
 
     return trainee_command(args)
+
+
+def _class_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    a = sub.add_parser(
+        "report", help="a cohort's report (HTML, CSV, JSON): per trainee, per competency"
+    )
+    a.add_argument("id", metavar="C", help="the class (cohort) ID")
+    _add_report_options(a)
+
+
+@command("class", "a class (cohort) of trainees: report", _class_arguments)
+def _class(args: argparse.Namespace) -> int:
+    from tools.reports.cohort import write_class_report
+
+    return _report(args, write_class_report)
 
 
 def _records_arguments(p: argparse.ArgumentParser) -> None:
