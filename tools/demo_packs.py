@@ -146,6 +146,7 @@ FORCE_DECISION = item(
     },
     rule={"kind": "no-shoot-hits"},
     critical=True,
+    policy=["use-of-force#3.1", "use-of-force#3.2"],
 )
 VERBAL = item(
     "verbal-commands",
@@ -157,6 +158,7 @@ VERBAL = item(
         7: "Clear commands early, repeated, adapted to the response; explains consequences",
     },
     rule={"kind": "verbal-before-shot"},
+    policy=["use-of-force#2.1"],
 )
 
 
@@ -283,6 +285,7 @@ DOORWAY = PackSpec(
                     4: "Moves to the door frame, but only after the subject steps out",
                     7: "Takes the door frame before contact and fires, if at all, from it",
                 },
+                policy=["use-of-force#2.2"],
             ),
             item(
                 "threat-recognition",
@@ -297,6 +300,7 @@ DOORWAY = PackSpec(
                     "cue": "weapon visible",
                     "levels_s": [0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
                 },
+                policy=["use-of-force#3.1"],
             ),
             FORCE_DECISION,
             item(
@@ -308,6 +312,7 @@ DOORWAY = PackSpec(
                     7: "Stops firing as the subject goes down and reassesses",
                 },
                 rule={"kind": "shots-after", "cue": "threat down", "levels": [7, 3, 1]},
+                policy=["use-of-force#3.3"],
             ),
         ],
     },
@@ -428,6 +433,7 @@ CRISIS = PackSpec(
                     4: "Keeps a safe distance but does not use it to slow things down",
                     7: "Keeps distance and an exit, and uses the time to talk",
                 },
+                policy=["use-of-force#2.2", "crisis-response#3"],
             ),
             item(
                 "threat-recognition",
@@ -443,6 +449,7 @@ CRISIS = PackSpec(
                     "response": "any",
                     "levels_s": [0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
                 },
+                policy=["crisis-response#3"],
             ),
             FORCE_DECISION,
             item(
@@ -453,6 +460,7 @@ CRISIS = PackSpec(
                     4: "Less-lethal option chosen, late",
                     7: "Less-lethal option chosen and announced as the knife comes up",
                 },
+                policy=["use-of-force#3.1"],
             ),
         ],
     },
@@ -573,6 +581,7 @@ INTERVENE = PackSpec(
                     "levels_s": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0],
                 },
                 critical=True,
+                policy=["use-of-force#4"],
             ),
             item(
                 "verbal-commands",
@@ -592,6 +601,7 @@ INTERVENE = PackSpec(
                     4: "Would report it, but cannot say to whom",
                     7: "Names the supervisor and the report to be made, at once",
                 },
+                policy=["use-of-force#4"],
             ),
         ],
     },

@@ -181,3 +181,21 @@ def test_the_guidebook_panel_shows_the_linked_passages(tmp_path):
     assert "Only against an imminent threat." in text
     assert text.count("§3.2") == 1
     assert training_points(guide, None, rubric) == "- Hands first (policy uof#3.2)"
+
+
+@pytest.mark.parametrize("folder", ["demo", "crisis", "intervene"])
+def test_the_bundled_packs_rubrics_link_the_sample_policies(folder):
+    """Each bundled pack's rubric items name passages of the bundled sample policies; lint
+    with that library finds every one, and the station's G panel quotes them."""
+    pytest.importorskip("panda3d")
+    from content import PACKS_DIR
+    from content.pack import load_pack
+    from engine.instructor_view import training_points
+
+    pack = load_pack(PACKS_DIR / folder)
+    refs = list(dict.fromkeys(r for it in pack.scenario.rubric.items for r in it.policy))
+    assert refs, f"{folder}: no rubric item links a policy"
+    lib = load_library([SAMPLES_DIR])
+    assert [f for f in lint_pack(PACKS_DIR / folder, policies=lib) if "polic" in f.message] == []
+    assert len(lib.passages(refs)) == len(refs)  # each link found
+    assert "POLICY" in training_points(pack.guidebook_text(), lib, pack.scenario.rubric)
