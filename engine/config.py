@@ -40,6 +40,7 @@ class RunConfig:
     levels: dict[str, int] = field(default_factory=dict)  # starting volumes over the pack's
     reports: dict[str, str] = field(default_factory=dict)  # weapon id or kind -> sound
     trainee_camera: str | None = None  # --trainee-camera N|FILE, recorded beside --record
+    trainee_mic: str | None = None  # --trainee-mic N|FILE: voice beside --record, recognized
     camera_replay: Path | None = None  # replays: the recorded camera video, shown inset
     # --trainee-display N / --instructor-display M: an engine.displays.Display to fill,
     # borderless (None: a window of width x height / instructor_size)

@@ -135,6 +135,8 @@ def device_lines(cfg, last_click_s: float | None, outputs, devices) -> list[str]
         lines += [f"mouse: connected, {age}", outputs.sound_line()]
     if cfg.script:
         lines.append(f"script: {len(cfg.script)} events")
+    if getattr(outputs, "mic", None) is not None:
+        lines.append(outputs.mic.heard_line())  # the trainee's voice, recognized
     lines += [d.status_line() for d in devices]
     if not devices:
         lines.append("serial devices: none configured")

@@ -58,6 +58,12 @@ class RunOutputs:
         self._open_audio(base, pack)
         self.camera = self.camera_recorder = self.camera_inset = None
         self._open_camera(trainee_root, screen_aspect, fault)
+        self.mic = None
+        if cfg.trainee_mic is not None:  # the trainee's voice (engine/trainee_mic.py)
+            from engine.trainee_mic import MicPath
+
+            self.mic = MicPath(session, cfg, pack.scenario, host_now_s, fault)
+            session.subscribe(self.mic)
 
     # -- sound ----------------------------------------------------------------------------
 
@@ -148,6 +154,8 @@ class RunOutputs:
         loop = self.session.loop
         if self.camera is not None and loop.started:
             self._pump_camera(frames)
+        if self.mic is not None:
+            self.mic.pump()
         for i, capture in enumerate((self.capture, self.inst_capture)):
             img = capture.grab() if capture is not None else None
             if img is None:
@@ -165,6 +173,8 @@ class RunOutputs:
     # -- the end ----------------------------------------------------------------------------
 
     def close(self) -> None:
+        if self.mic is not None:
+            self.mic.close()
         if self.mixer is not None:
             self.mixer.close()
         if self.camera is not None:
@@ -178,7 +188,7 @@ class RunOutputs:
 
     def final_warnings(self) -> list[str]:
         """Everything that went wrong on the way out, after close()."""
-        out = list(self.warnings)
+        out = list(self.warnings) + (self.mic.warnings if self.mic is not None else [])
         rec = self.camera_recorder
         if rec is not None and rec.error:
             out.append(rec.error)

@@ -65,6 +65,7 @@ def run_header(pack: Pack, cfg, screen_aspect: float) -> dict:
             "levels": dict(cfg.levels),
             "reports": dict(cfg.reports),
             "trainee_camera": camera_path(cfg.record).name if cfg.trainee_camera else None,
+            "trainee_mic": bool(getattr(cfg, "trainee_mic", None)),
         },
     }
 

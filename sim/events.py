@@ -188,6 +188,18 @@ class Score:
 
 
 @dataclass(frozen=True, slots=True)
+class Said:
+    """The trainee said something (speech recognition, drivers/speech.py): `phrase` is the
+    pack phrase it matched ("" when none did), `text` what was transcribed. `t_s` is when
+    it was recognized (after the speech ended). A replay applies the recorded event: it
+    never runs recognition again."""
+
+    t_s: float
+    phrase: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     t_s: float
 
@@ -216,6 +228,7 @@ InputEvent = (
     | SetLevel
     | TargetHit
     | Score
+    | Said
 )
 
 
@@ -339,6 +352,13 @@ def parse_event(obj: object, where: str) -> InputEvent:
         return SetLevel(t_s, control, percent)
     if kind == "score":
         return _score(obj, t_s, where)
+    if kind == "said":
+        phrase, text = obj.get("phrase", ""), obj.get("text", obj.get("phrase", ""))
+        if not isinstance(phrase, str) or not isinstance(text, str) or not (phrase or text):
+            raise InputError(f"{where}: a said event needs 'phrase' or 'text' (text)")
+        if len(phrase) > MAX_NOTE_LEN or len(text) > MAX_NOTE_LEN:
+            raise InputError(f"{where}: 'phrase' and 'text' are at most {MAX_NOTE_LEN} characters")
+        return Said(t_s, normalize_phrase(phrase), text)
     if kind == "end":
         return EndScenario(t_s)
     if kind == "pause":
@@ -347,8 +367,15 @@ def parse_event(obj: object, where: str) -> InputEvent:
         return Resume(t_s)
     raise InputError(
         f"{where}: unknown event type {kind!r} (expected key, shot, action, flag, jump, "
-        "malfunction, view, flashlight, magazine, sound, level, score, end, pause, resume)"
+        "malfunction, view, flashlight, magazine, sound, level, score, said, end, pause, resume)"
     )
+
+
+def normalize_phrase(text: str) -> str:
+    """A phrase as triggers compare it: lower case, letters, digits and apostrophes, words
+    joined by one space ("Show me your HANDS!" -> "show me your hands")."""
+    kept = "".join(c if c.isalnum() or c == "'" else " " for c in text.lower())
+    return " ".join(kept.split())
 
 
 def _score(obj: dict, t_s: float, where: str) -> Score:

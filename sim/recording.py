@@ -59,6 +59,7 @@ EVENT_TYPES = {
         ev.FlashlightMove,
         ev.TargetHit,
         ev.Score,
+        ev.Said,
     )
 }
 
@@ -72,6 +73,12 @@ def camera_side_file(record: Path) -> Path:
     the only side file a recording has. engine.trainee_camera.camera_path is the same rule;
     this one imports no Panda3D, for replay --verify and aar."""
     return record.with_name(record.name + ".camera.mp4")
+
+
+def voice_side_file(record: Path) -> Path:
+    """The trainee microphone recorded beside the recording `record` (REC.voice.wav), like
+    the camera's: owner-only, and `records delete` removes it with the recording."""
+    return record.with_name(record.name + ".voice.wav")
 
 
 def encode_record(record: dict) -> bytes:

@@ -27,7 +27,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from sim.events import ACTIONS, BRANCH_KEYS, WEAPON_KINDS, InputEvent, KeyPress, Shot, TraineeAction
+from sim.events import (
+    ACTIONS,
+    BRANCH_KEYS,
+    WEAPON_KINDS,
+    InputEvent,
+    KeyPress,
+    Said,
+    Shot,
+    TraineeAction,
+    normalize_phrase,
+)
 from sim.hit_zones import ROLES, Zone
 from sim.scenario import ScenarioError, check_in_segment
 
@@ -330,6 +340,54 @@ class ActionTrigger(TriggerBase):
         return isinstance(event, TraineeAction) and event.action == self.action
 
 
+MAX_PHRASES = 32  # phrases one said trigger lists
+MAX_PHRASE_WORDS = 12
+
+
+@dataclass(frozen=True)
+class SaidTrigger(TriggerBase):
+    """The trainee says one of `phrases` (recognized from the trainee microphone, or a
+    scripted `said` event). Compared normalized: case and punctuation do not matter; the
+    recognized phrase must be one of them, or the transcript must contain one."""
+
+    phrases: tuple[str, ...]
+    kind: ClassVar[str] = "said"
+    station: ClassVar[str] = "trainee"
+    colour: ClassVar[tuple[int, int, int]] = (0, 140, 160)
+
+    @classmethod
+    def parse(cls, fields: FieldReader) -> SaidTrigger:
+        raw = fields.get("phrases", list)
+        if not all(isinstance(p, str) for p in raw):
+            # validate names the position; a non-string cannot be normalized
+            return cls(tuple(p if isinstance(p, str) else "\0" for p in raw))
+        return cls(tuple(normalize_phrase(p) for p in raw))
+
+    def validate(self, seg: Segment, where: str) -> None:
+        if not 0 < len(self.phrases) <= MAX_PHRASES:
+            raise ScenarioError(f"{where}.phrases: list 1 to {MAX_PHRASES} phrases")
+        for i, phrase in enumerate(self.phrases):
+            if phrase == "\0" or not phrase or len(phrase.split()) > MAX_PHRASE_WORDS:
+                raise ScenarioError(
+                    f"{where}.phrases[{i}]: must be words (1 to {MAX_PHRASE_WORDS}), got {phrase!r}"
+                )
+
+    def describe(self) -> str:
+        return "said " + " / ".join(f"'{p}'" for p in self.phrases)
+
+    def graph_label(self) -> str:
+        more = f" (+{len(self.phrases) - 1})" if len(self.phrases) > 1 else ""
+        return f"said '{self.phrases[0]}'{more}"
+
+    def on_input(self, event: InputEvent | ShotOutcome) -> bool:
+        if not isinstance(event, Said):
+            return False
+        if normalize_phrase(event.phrase) in self.phrases:
+            return True
+        text = f" {normalize_phrase(event.text)} "
+        return any(f" {p} " in text for p in self.phrases)
+
+
 #: Every trigger kind, by the name a pack gives it in `on`. The one list of them.
 TRIGGERS: dict[str, type[TriggerBase]] = {
     cls.kind: cls
@@ -341,6 +399,7 @@ TRIGGERS: dict[str, type[TriggerBase]] = {
         ShotTrigger,
         NoShotTrigger,
         ActionTrigger,
+        SaidTrigger,
     )
 }
 TRIGGER_KINDS = tuple(TRIGGERS)

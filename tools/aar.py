@@ -30,6 +30,7 @@ import numpy as np
 
 from content.policies import Library, guidebook_refs, strip_refs
 from sim.errors import UserError
+from sim.events import Said
 from sim.files import (
     PRIVATE_DIR_MODE,
     PRIVATE_MODE,
@@ -39,7 +40,7 @@ from sim.files import (
     why,
 )
 from sim.hit_zones import screen_to_media
-from sim.recording import camera_side_file
+from sim.recording import camera_side_file, voice_side_file
 from sim.rubric import score_session
 from sim.runtime import ScenarioRuntime
 from tools.aar_timeline import (  # noqa: F401 (_time_ticks: tests use it from here)
@@ -72,6 +73,9 @@ class Replayed:
     view_rows: list[dict] = field(default_factory=list)  # pause, resume, view changes
     # shot tick: (night mix 0 day .. 1 night, the flashlight beams drawn), as the view had it
     looks: dict[int, tuple[float, tuple[tuple[float, float], ...]]] = field(default_factory=dict)
+    # what the trainee said (recognized on --trainee-mic, recorded as Said inputs):
+    # (session s, segment, "said: ...") in time order, a response like a shot or an action
+    said: list[tuple[float, str, str]] = field(default_factory=list)
 
     def paused_between(self, t0_s: float, t1_s: float) -> float:
         return sum(max(0.0, min(b, t1_s) - max(a, t0_s)) for a, b in self.paused)
@@ -93,8 +97,23 @@ def replay(recording: Recording) -> Replayed:
     lit: dict[str, tuple[float, float]] = {}  # flashlight id: where it points, while on
     while rt.state.tick < recording.last_tick:
         before, shots = rt.state, len(rt.shots)
-        rt.step(inputs.get(before.tick + 1, []))
+        step_inputs = inputs.get(before.tick + 1, [])
+        rt.step(step_inputs)
         st = rt.state
+        for said in (i for i in step_inputs if isinstance(i, Said)):
+            words = f"'{said.phrase}'" if said.phrase else f'"{said.text}"'
+            if said.phrase and said.text and said.text != said.phrase:
+                words += f' (transcript: "{said.text}")'
+            rp.said.append((said.t_s, before.segment, f"said: {words}"))
+            rp.view_rows.append(
+                {
+                    "t_s": said.t_s,
+                    "tick": st.tick,
+                    "segment": before.segment,
+                    "kind": "said",
+                    "detail": words,
+                }
+            )
         if rt.branches and rt.branches[-1].tick == st.tick and before.segment != st.segment:
             rp.timeline.append((st.t_s, st.segment))
         mix = min(1.0, mix + fade) if st.low_light else max(0.0, mix - fade)
@@ -272,7 +291,7 @@ def reaction_times(rp: Replayed) -> list[dict]:
     segment: a shot, a dry trigger pull or a coded action. Time the instructor held the
     session paused is not reaction time."""
     rt, out = rp.rt, []
-    responses = _responses(rt)
+    responses = sorted(_responses(rt) + rp.said, key=lambda r: r[0])
     for c in rt.cues:
         until = _visit_end(rt, c.t_s)
         first = next((r for r in responses if r[1] == c.segment and c.t_s <= r[0] <= until), None)
@@ -295,7 +314,7 @@ def response_table(rp: Replayed) -> list[dict]:
     """Every response, with the latest cue before it in the same visit to its segment (or
     how long into the segment it came, when no cue had passed)."""
     rt, out = rp.rt, []
-    for t_s, segment, what in _responses(rt):
+    for t_s, segment, what in sorted(_responses(rt) + rp.said, key=lambda r: r[0]):
         cue = max(
             (c for c in rt.cues if c.segment == segment and c.t_s <= t_s <= _visit_end(rt, c.t_s)),
             key=lambda c: c.t_s,
@@ -349,6 +368,22 @@ def frame_grab(pack, rt, shot, out: Path, width: int = 480, look=(0.0, ())) -> b
         cv2.circle(img, c, 2, (0, 0, 255), -1, cv2.LINE_AA)
     img = cv2.resize(img, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
     return bool(cv2.imwrite(str(out), img))
+
+
+def _voice_audio(recording: Path, header: dict, out_dir: Path) -> str | None:
+    """Copy the session's trainee voice (REC.voice.wav) into the report, as the camera."""
+    if not (header.get("config") or {}).get("trainee_mic"):
+        return None
+    src = voice_side_file(recording)
+    try:
+        if not stat.S_ISREG(src.lstat().st_mode):
+            return None
+        fh = open_regular(src)
+    except (OSError, FileProblem):
+        return None
+    with fh, os.fdopen(create_private(out_dir / "trainee-voice.wav"), "wb") as out:
+        shutil.copyfileobj(fh, out, 1 << 20)
+    return "trainee-voice.wav"
 
 
 def _camera_video(recording: Path, header: dict, out_dir: Path) -> str | None:
@@ -511,6 +546,7 @@ def write_report(
         w["hits"] += bool(s.zone)
         w["score"] += s.points
     camera = _camera_video(path, header, out_dir)
+    voice = _voice_audio(path, header, out_dir)
     grabs = []
     for i, s in enumerate(progress(fired, "aar: frame grabs"), 1):
         name = f"shot-{i}.png"
@@ -641,6 +677,12 @@ pull or a coded action); time the session was paused is not counted.</p>
         doc.append(
             "<h2>Trainee camera</h2><p>Timed in session seconds, like the timeline.</p>"
             f'<video src="{camera}" controls width="480"></video>'
+        )
+    if voice is not None:
+        doc.append(
+            "<h2>Trainee voice</h2><p>Timed in session seconds, like the timeline; what "
+            "was recognized is in the events as <i>said</i>.</p>"
+            f'<audio src="{voice}" controls></audio>'
         )
     doc.append("<h2>Flags</h2><ul>")
     doc += [

@@ -190,6 +190,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="record a camera facing the trainee (webcam N, or a video file standing in for "
         "one) beside --record, for the replay and the report",
     )
+    p.add_argument(
+        "--trainee-mic",
+        metavar="N|FILE",
+        help="record the trainee's voice (microphone N, or a WAV file standing in for one) "
+        "beside --record, recognize the pack's said phrases and keep a transcript",
+    )
     _add_audio_options(p)
     p.add_argument(
         "--audio",
@@ -911,6 +917,40 @@ def _db(args: argparse.Namespace) -> int:
     return db_command(args)
 
 
+# -- studies: lint, plan, run, report ------------------------------------------------------
+
+
+def _study_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    a = sub.add_parser("lint", help="is the design balanced? which cells are missing")
+    a.add_argument("study", metavar="STUDY", help="study folder, or a bundled study's name")
+    a = sub.add_parser("plan", help="the trial schedule of a run with this seed")
+    a.add_argument("study", metavar="STUDY")
+    a.add_argument("--seed", type=int, required=True)
+    a.add_argument("--json", action="store_true", help="as JSON (docs/studies.md)")
+    a = sub.add_parser("run", help="run the study (the same options as run)")
+    a.add_argument("study", metavar="STUDY")
+    a.add_argument("--seed", type=int, required=True, help="the order; one per trainee")
+    _add_run_options(a)
+    a = sub.add_parser("report", help="decisions by subject attributes over recordings")
+    a.add_argument("recordings", type=Path, nargs="+", metavar="REC")
+    a.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
+    a.add_argument("--json", action="store_true", help="also print the report's JSON")
+    a.add_argument("--trainee", action="append", default=[], metavar="ID",
+                   help="who made each recording, in order (default: the file name's stem)")
+    a.add_argument("--study", help="the study folder (default: the bundled one named)")
+    a = sub.add_parser("make-demo", help="generate the demo study's stimuli and study.toml")
+    a.add_argument("out", type=Path, nargs="?", default=Path("content/studies/demo"))
+
+
+@command("study", "counter-bias studies: lint, plan, run, report", _study_arguments)
+def _study(args: argparse.Namespace) -> int:
+    from tools.study.commands import study_command
+
+    return study_command(args)
+
+
 # -- bench -----------------------------------------------------------------------------
 
 
@@ -930,6 +970,7 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b = bench.add_parser("input", help="device frame to sim tick, sim command to device")
     b.add_argument("--samples", type=int, default=100, help="shots to time")
     bench.add_parser("audio", help="mixer cost per tick, decode speed, flash-to-beep offset")
+    bench.add_parser("speech", help="phrase recall/precision, delay and real-time factor")
     b = bench.add_parser("branch", help="instructor key to first frame of the new clip")
     b.add_argument("--trials", type=int, default=20, help="branches timed each way")
     b = bench.add_parser("soak", help="memory over an accelerated hour of branches and shots")
@@ -951,6 +992,7 @@ def _bench(args: argparse.Namespace) -> int:
         "record": bench.bench_record,
         "audio": bench.bench_audio,
         "soak": bench.bench_soak,
+        "speech": lambda a: __import__("tools.bench_speech").bench_speech.bench_speech(a),
     }[args.bench]
     return run(args)
 

@@ -378,6 +378,8 @@ CRISIS = PackSpec(
             one(agitated),
             (
                 {"on": "action", "action": "verbal-command", "to": "listening"},
+                # the trainee's own words, heard on --trainee-mic (issue 17)
+                {"on": "said", "phrases": ["let's talk", "i'm here to help"], "to": "listening"},
                 key("1", "Calms down", "listening"),
                 key("2", "Produces a knife", "knife"),
                 {"on": "time", "at": 5.5, "to": "knife"},

@@ -55,6 +55,17 @@ def run_command(args: argparse.Namespace) -> int:
             )
         if not camera.isdigit() and not Path(camera).is_file():
             raise UserError(f"--trainee-camera {camera}: no such video file")
+    mic = getattr(args, "trainee_mic", None)
+    if mic is not None:
+        if args.record is None:
+            raise UserError("--trainee-mic is recorded with the session: add --record FILE")
+        if offscreen and mic.isdigit():
+            raise UserError(
+                "--trainee-mic N needs a live run in a window; a headless run takes a WAV "
+                "file standing in for the microphone"
+            )
+        if not mic.isdigit() and not Path(mic).is_file():
+            raise UserError(f"--trainee-mic {mic}: no such WAV file")
     levels = parse_levels(args.volume)
     reports = parse_reports(args.report, pack)
     check_audio_out(args.audio_out)
@@ -97,6 +108,7 @@ def run_command(args: argparse.Namespace) -> int:
         levels=levels,
         reports=reports,
         trainee_camera=camera,
+        trainee_mic=mic,
         trainee_display=on_trainee,
         instructor_display=on_instructor,
     )

@@ -14,7 +14,7 @@ import pytest
 
 from content import PACKS_DIR
 from content.pack import Pack, load_pack
-from sim.events import KeyPress, Shot, TraineeAction
+from sim.events import KeyPress, Said, Shot, TraineeAction
 from sim.runtime import ScenarioRuntime
 from sim.scenario import Transition
 
@@ -41,6 +41,8 @@ def fire(rt: ScenarioRuntime, pack: Pack, tr: Transition) -> None:
         rt.step([KeyPress(0, trig.key)])
     elif trig.kind == "action":
         rt.step([TraineeAction(0, trig.action)])
+    elif trig.kind == "said":
+        rt.step([Said(0, trig.phrases[-1], trig.phrases[-1])])
     elif trig.kind in ("hit", "shot"):
         rt.step()  # the shot lands at the media time of the next tick
         kind = trig.weapon or "firearm"

@@ -57,7 +57,7 @@ def with_flag_transition(pack, note: str):
 
 
 def test_the_built_in_kinds_are_the_table():
-    assert TRIGGER_KINDS == ("key", "end", "time", "hit", "shot", "no-shot", "action")
+    assert TRIGGER_KINDS == ("key", "end", "time", "hit", "shot", "no-shot", "action", "said")
     for kind, cls in TRIGGERS.items():
         assert cls.kind == kind and cls.station in ("key", "countdown", "trainee")
 

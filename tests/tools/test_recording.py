@@ -169,6 +169,7 @@ EXAMPLES = [
     ev.TargetHit(1.0, "plate", "w2"),
     ev.Score(1.0, "verbal-commands", 5, "w2", "clear and early"),
     ev.Score(1.0, "use-of-cover", None),  # not observed
+    ev.Said(1.0, "show me your hands", "show me your hands"),
 ]
 
 
