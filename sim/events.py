@@ -79,6 +79,16 @@ class FlagNote:
 
 
 @dataclass(frozen=True, slots=True)
+class Explain:
+    """Why the trainee decided as they did (a study's explain step, docs/studies.md): typed
+    at the station, picked from the study's reasons, or spoken. Applied to the trial under
+    way, or between trials to the one just ended; the sim only records it."""
+
+    t_s: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class JumpTo:
     """The instructor jumps to a segment (the current one: replay it from its start)."""
 
@@ -217,6 +227,7 @@ InputEvent = (
     | Resume
     | Flag
     | FlagNote
+    | Explain
     | JumpTo
     | Malfunction
     | SetView
@@ -286,6 +297,11 @@ def parse_event(obj: object, where: str) -> InputEvent:
         if not isinstance(note, str) or len(note) > MAX_NOTE_LEN:
             raise InputError(f"{where}: 'note' must be text of at most {MAX_NOTE_LEN} characters")
         return Flag(t_s, note)
+    if kind == "explain":
+        text = obj.get("text")
+        if not isinstance(text, str) or not 0 < len(text) <= MAX_NOTE_LEN:
+            raise InputError(f"{where}: 'text' must be text of 1 to {MAX_NOTE_LEN} characters")
+        return Explain(t_s, text)
     if kind == "jump":
         segment = obj.get("segment")
         if not isinstance(segment, str) or not 0 < len(segment) <= 64:

@@ -48,6 +48,7 @@ EVENT_TYPES = {
         ev.Resume,
         ev.Flag,
         ev.FlagNote,
+        ev.Explain,
         ev.JumpTo,
         ev.Malfunction,
         ev.SetView,

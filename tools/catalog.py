@@ -4,7 +4,8 @@ Lists every pack under DIR (the folder itself, or its sub-folders two levels dow
 its metadata; `--where key=value` keeps packs that match (repeatable, all must match;
 subject attributes match if any subject has them); `--makeup` reports how the library is
 composed instead: packs per category, difficulty, light and setting, and subjects per
-authored attribute (perceived age band, gender, race/ethnicity, role). Output as a table,
+authored attribute (perceived age band, gender, race/ethnicity, role); `--makeup --compare
+census.csv` sets the subjects' shares beside a community's figures. Output as a table,
 CSV or JSON. Packs that do not load are listed as broken with their error.
 """
 
@@ -173,7 +174,10 @@ def _csv(rows: list[dict], fields: tuple[str, ...]) -> str:
     return buf.getvalue().rstrip("\n")
 
 
-def catalog(root: Path, where: list[str], fmt: str, show_makeup: bool) -> str:
+def catalog(
+    root: Path, where: list[str], fmt: str, show_makeup: bool, census: Path | None = None
+) -> str:
+    """The listing, or with show_makeup the make-up (beside `census`'s figures, if given)."""
     conditions = parse_where(where)
     rows, packs = [], []
     for path in find_packs(root):
@@ -182,4 +186,91 @@ def catalog(root: Path, where: list[str], fmt: str, show_makeup: bool) -> str:
             rows.append(row)
             if pack is not None:
                 packs.append(pack)
+    if census is not None:
+        return render_compare(compare(makeup(packs), read_census(census)), len(packs), fmt)
     return render(rows, packs, fmt, show_makeup)
+
+
+# -- the library's make-up beside a community's (--makeup --compare census.csv) -------------
+
+MAX_CENSUS_BYTES = 1 << 20
+MAX_CENSUS_ROWS = 2000
+
+
+def read_census(path: Path) -> dict[str, dict[str, float]]:
+    """A community's figures: CSV with columns attribute, value and percent (or count, made
+    into percentages per attribute), e.g. `gender,female,50.8`. Attributes are the catalog's
+    subject attributes (age_band, gender, race_ethnicity, role); values compare ignoring case.
+    Untrusted: bounded in bytes and rows; a bad row is an error naming its line."""
+    from sim.errors import UserError
+
+    try:
+        raw = path.read_bytes()[: MAX_CENSUS_BYTES + 1]
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    if len(raw) > MAX_CENSUS_BYTES:
+        raise UserError(f"{path}: over {MAX_CENSUS_BYTES} bytes")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig", "replace"))))
+    if len(rows) > MAX_CENSUS_ROWS:
+        raise UserError(f"{path}: over {MAX_CENSUS_ROWS} rows")
+    if rows and not (
+        {"attribute", "value"} <= set(rows[0]) and ({"percent", "count"} & set(rows[0]))
+    ):
+        raise UserError(f"{path}: needs the columns attribute, value and percent (or count)")
+    out: dict[str, dict[str, float]] = {}
+    use_count = rows and "percent" not in rows[0]
+    for i, row in enumerate(rows, 2):
+        attr, value = (row.get("attribute") or "").strip(), (row.get("value") or "").strip()
+        if attr not in SUBJECT_ATTRS:
+            raise UserError(f"{path}:{i}: attribute must be one of {', '.join(SUBJECT_ATTRS)}")
+        try:
+            n = float(row.get("count" if use_count else "percent") or "")
+        except ValueError:
+            raise UserError(f"{path}:{i}: not a number") from None
+        if not 0 <= n <= (1e12 if use_count else 100):
+            raise UserError(f"{path}:{i}: out of range")
+        out.setdefault(attr, {})[value.lower()[:80]] = n
+    if use_count:
+        for attr, values in out.items():
+            total = sum(values.values()) or 1.0
+            out[attr] = {v: 100 * n / total for v, n in values.items()}
+    return out
+
+
+def compare(counts: dict[str, dict[str, int]], census: dict[str, dict[str, float]]) -> list[dict]:
+    """Per subject attribute and value: the library's subjects and share beside the
+    community's share, and the gap in percentage points (library minus community)."""
+    rows = []
+    for attr in SUBJECT_ATTRS:
+        if attr not in census:
+            continue
+        lib = {v.lower(): n for v, n in counts.get(attr, {}).items()}
+        total = sum(lib.values())
+        for value in sorted(set(lib) | set(census[attr])):
+            share = 100 * lib.get(value, 0) / total if total else 0.0
+            community = census[attr].get(value)
+            rows.append(
+                {
+                    "attribute": attr,
+                    "value": value,
+                    "library": lib.get(value, 0),
+                    "library_pct": round(share, 1),
+                    "community_pct": None if community is None else round(community, 1),
+                    "gap_pp": None if community is None else round(share - community, 1),
+                }
+            )
+    return rows
+
+
+def render_compare(rows: list[dict], packs: int, fmt: str) -> str:
+    fields = ("attribute", "value", "library", "library_pct", "community_pct", "gap_pp")
+    if fmt == "json":
+        return json.dumps({"packs": packs, "compare": rows}, indent=2)
+    if fmt == "csv":
+        return _csv(rows, fields)
+    shown = [{k: ("-" if v is None else v) for k, v in r.items()} for r in rows]
+    note = (
+        f"{packs} pack(s): subjects per attribute beside the community's figures "
+        "(gap_pp: library share minus community share, in percentage points)"
+    )
+    return note + "\n" + _table(shown, fields)

@@ -480,6 +480,12 @@ def _catalog_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="report counts per category and per subject attribute instead",
     )
+    p.add_argument(
+        "--compare",
+        type=Path,
+        metavar="CENSUS.csv",
+        help="with --makeup: subjects' shares beside a community's (attribute,value,percent)",
+    )
 
 
 @command("catalog", "list packs and their metadata; the library's make-up", _catalog_arguments)
@@ -491,7 +497,9 @@ def _catalog(args: argparse.Namespace) -> int:
     if not root.is_dir():
         raise UserError(f"{root}: not a folder")
     try:
-        print(catalog(root, args.where, args.format, args.makeup))
+        if args.compare is not None and not args.makeup:
+            raise UserError("--compare sets the library's make-up beside a census: add --makeup")
+        print(catalog(root, args.where, args.format, args.makeup, args.compare))
     except ValueError as exc:  # a bad --where or --format
         raise UserError(str(exc)) from None
     return 0

@@ -157,6 +157,7 @@ EXAMPLES = [
     ev.Resume(1.0),
     ev.Flag(1.0, "n"),
     ev.FlagNote(1.0, "m"),
+    ev.Explain(1.0, "saw a gun"),
     ev.JumpTo(1.0, "b"),
     ev.Malfunction(1.0, "w1"),
     ev.SetView(1.0, "low-light", True),
