@@ -203,6 +203,10 @@ def simulated_trainee(plan: dict) -> list[dict]:
         events.append(
             {"t": round(t["window"][1] + 0.4, 4), "type": "explain", "text": f"trial {t['index']}"}
         )
+        if t["index"] == 2:  # spoken in the explain step (the trainee voice's transcript)
+            events.append({"t": round(t["window"][1] + 0.6, 4), "type": "said", "text": "I saw it"})
+        if t["index"] == 3:  # spoken during the trial: not an explanation
+            events.append({"t": t["window"][0], "type": "said", "text": "drop it"})
     return events
 
 
@@ -289,7 +293,8 @@ def test_a_scripted_run_of_the_demo_study_reports_what_the_script_did(tmp_path):
     assert [t["index"] for t in report["trials"]] == [t["index"] for t in plan["trials"]]
     for t, p in zip(report["trials"], plan["trials"], strict=True):
         assert t["attributes"] == p["attributes"] and t["armed"] == p["armed"]
-        assert t["explain"] == f"trial {p['index']}"
+        said = " / I saw it" if p["index"] == 2 else ""
+        assert t["explain"] == f"trial {p['index']}{said}"
         if t["shot"]:
             assert t["zone"] == "subject"
     assert (out / "trials.csv").read_text().count("\n") == 17

@@ -63,6 +63,9 @@ def _run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="sightline-study-") as tmp:
         args.pack = write_pack(plan, Path(tmp) / "pack")
         args.command = "run"
+        # no shot markers on the trainee screen: where a shot landed, in the colour of the
+        # zone's role, would tell armed from unarmed before the trainee explains
+        args.no_markers = True
         if args.seconds is None:
             args.seconds = plan.seconds + 1.0
         print(

@@ -7,7 +7,8 @@ a recording of another study, another seed or changed stimuli is refused), then
 re-simulated tick by tick: the shots come from the runtime's records with the zone each
 hit. Per trial: a shot is any shot fired inside the decision window (from the moment the
 object can be seen to the end of the stimulus clip), latency the time from the window's
-start to the first one; explanations (`explain` inputs) belong to the trial under way, or
+start to the first one; explanations (`explain` inputs, and `said` ones: what the trainee
+said in the explain step, from the trainee voice) belong to the trial under way, or
 between trials to the one just ended. Practice trials are not analysed.
 
 Writes DIR/study-report.html (inline SVG plots), trials.csv (one row per trial, for R or
@@ -23,7 +24,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from sim.events import Explain
+from sim.events import Explain, Said
 from sim.files import FileProblem, open_regular
 from sim.recording import RecordingError, RecordReader
 from tools.recordings import load_recording
@@ -66,10 +67,15 @@ def trials_of(
         shots = [s for s in rt.log().shots if s.fired]
     explains: dict[str, list[str]] = {}
     for tick, event in rec.inputs:
-        if isinstance(event, Explain):
+        # typed or picked (explain), or spoken (said: the trainee voice's transcript)
+        if isinstance(event, Explain | Said):
+            text = event.text or getattr(event, "phrase", "")
             trial = plan.trial_at(tick / rec.tick_hz)
-            if trial is not None:
-                explains.setdefault(trial.segment, []).append(event.text)
+            spoken_early = (
+                isinstance(event, Said) and trial and tick / rec.tick_hz < trial.iti_start_s
+            )
+            if trial is not None and text and not spoken_early:  # said: in the explain step
+                explains.setdefault(trial.segment, []).append(text)
     out = []
     for tr in plan.trials:
         t0, t1 = tr.window
