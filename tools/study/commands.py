@@ -42,7 +42,7 @@ def _plan(args: argparse.Namespace) -> int:
     for t in (*plan.practice, *plan.trials):
         s = t.stimulus
         print(
-            f"{t.segment}  {t.start_s:7.2f} s  window {t.window[0]:.2f}-{t.window[1]:.2f}  "
+            f"{t.segment:18s}  {t.start_s:7.2f} s  window {t.window[0]:.2f}-{t.window[1]:.2f}  "
             f"{'armed  ' if s.armed else 'unarmed'}  {s.object:7s} "
             + ", ".join(f"{k}={v}" for k, v in s.attributes.items())
         )

@@ -4,11 +4,11 @@ inter-trial interval and the explain step; `lint_study` checks the balance; `mak
 is the seeded trial schedule of one run, in session seconds.
 
 Timeline of a run (scenario.py writes it as one pack): each trial is its stimulus clip
-(the segment `pNN` for practice, `tNN` for counted trials), then the inter-trial clip
-(`iNN`) where the trainee explains; segments follow one another at clip end, and shots
-never branch, so the schedule does not depend on what the trainee does and the plan is
-exact. The decision window runs from the moment the object can be seen (`visible_s` into
-the clip) to the end of the stimulus clip.
+(the segment `practice-01-of-02`, `trial-01-of-16`...), then the inter-trial clip
+(`explain-trial-01-of-16`) where the trainee explains; segments follow one another at
+clip end, and shots never branch, so the schedule does not depend on what the trainee
+does and the plan is exact. The decision window runs from the moment the object can be
+seen (`visible_s` into the clip) to the end of the stimulus clip.
 
 Order: blocked random. Every block holds each stimulus once, shuffled with
 random.Random(seed) (block b uses the seed and b), so any prefix of whole blocks is
@@ -262,10 +262,17 @@ class Trial:
     stimulus: Stimulus
     start_s: float
     iti_start_s: float  # the explain step: the inter-trial clip
+    of: int  # trials of its kind in the run: the station shows "trial-03-of-16"
 
     @property
     def segment(self) -> str:
-        return f"{'p' if self.practice else 't'}{self.index:02d}"
+        """The trial's segment id, which the instructor's station shows (the trainee's
+        screen shows only the video): trial n of N, nothing about the condition."""
+        return f"{'practice' if self.practice else 'trial'}-{self.index:02d}-of-{self.of:02d}"
+
+    @property
+    def iti_segment(self) -> str:
+        return f"explain-{self.segment}"
 
     @property
     def window(self) -> tuple[float, float]:
@@ -329,6 +336,6 @@ def make_plan(study: Study, seed: int) -> Plan:
     out: list[list[Trial]] = [[], []]
     for which, group in enumerate((practice_s, counted_s)):
         for i, s in enumerate(group, 1):
-            out[which].append(Trial(i, which == 0, s, t, t + s.duration_s))
+            out[which].append(Trial(i, which == 0, s, t, t + s.duration_s, len(group)))
             t += s.duration_s + study.iti_s
     return Plan(study, seed, tuple(out[0]), tuple(out[1]), t)

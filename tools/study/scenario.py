@@ -1,6 +1,7 @@
 """The scenario pack one study run is made of: the plan (design.make_plan) written as a
-pack, one segment per trial (`pNN` practice, `tNN` counted) and one per inter-trial
-interval (`iNN`, where the trainee explains), chained at clip end. Shots never branch, so
+pack, one segment per trial (`practice-01-of-02`, `trial-01-of-16`: what the instructor's
+station shows) and one per inter-trial interval (`explain-trial-01-of-16`, where the
+trainee explains), chained at clip end. Shots never branch, so
 the run follows the plan whatever the trainee does. The subject's zone is a threat when
 armed and a no-shoot zone when not, so the station and the review score shots as usual.
 
@@ -8,7 +9,7 @@ The pack is deterministic in (study, seed): `study run` writes it to a temporary
 and `study report` writes it again to re-simulate a recording (load_recording checks that
 the pack's hash is the one recorded). The title carries the study's name and the seed
 (`title_for`, `parse_title`): that is how a recording says which plan it followed.
-Nothing on the trainee screen cues the trial's condition: segment ids are numbers.
+Nothing on the screens cues the trial's condition: segment ids are numbers.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def manifest(plan: Plan) -> str:
     ]
     for k, tr in enumerate(trials):
         s = tr.stimulus
-        iti = f"i{tr.segment}"
+        iti = tr.iti_segment
         lines += ["", f"[segments.{tr.segment}]", f'clip = "media/{Path(s.clip).name}"']
         lines += [
             "",
