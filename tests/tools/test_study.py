@@ -207,6 +207,10 @@ def simulated_trainee(plan: dict) -> list[dict]:
             events.append({"t": round(t["window"][1] + 0.6, 4), "type": "said", "text": "I saw it"})
         if t["index"] == 3:  # spoken during the trial: not an explanation
             events.append({"t": t["window"][0], "type": "said", "text": "drop it"})
+        if t["index"] == 4:  # the instructor picks reason 1 in the explain step
+            events.append({"t": round(t["window"][1] + 0.5, 4), "type": "key", "key": "1"})
+        if t["index"] == 5:  # ... or types what the trainee said (F, then the note)
+            events.append({"t": round(t["window"][1] + 0.5, 4), "type": "flag", "note": "hands"})
     return events
 
 
@@ -293,7 +297,7 @@ def test_a_scripted_run_of_the_demo_study_reports_what_the_script_did(tmp_path):
     assert [t["index"] for t in report["trials"]] == [t["index"] for t in plan["trials"]]
     for t, p in zip(report["trials"], plan["trials"], strict=True):
         assert t["attributes"] == p["attributes"] and t["armed"] == p["armed"]
-        said = " / I saw it" if p["index"] == 2 else ""
+        said = {2: " / I saw it", 4: " / saw a weapon", 5: " / hands"}.get(p["index"], "")
         assert t["explain"] == f"trial {p['index']}{said}"
         if t["shot"]:
             assert t["zone"] == "subject"

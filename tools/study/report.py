@@ -7,9 +7,9 @@ a recording of another study, another seed or changed stimuli is refused), then
 re-simulated tick by tick: the shots come from the runtime's records with the zone each
 hit. Per trial: a shot is any shot fired inside the decision window (from the moment the
 object can be seen to the end of the stimulus clip), latency the time from the window's
-start to the first one; explanations (`explain` inputs, and `said` ones: what the trainee
-said in the explain step, from the trainee voice) belong to the trial under way, or
-between trials to the one just ended. Practice trials are not analysed.
+start to the first one; explanations (`explanations`: scripts' `explain` inputs, and in
+the explain step what the trainee said, the instructor's reason key or typed note) belong
+to the trial under way, or between trials to the one just ended. Practice trials are not analysed.
 
 Writes DIR/study-report.html (inline SVG plots), trials.csv (one row per trial, for R or
 SPSS), report.json (groups, differences, the mixed model, trials); --json also prints it.
@@ -24,7 +24,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from sim.events import Explain, Said
+from sim.events import Explain, Flag, FlagNote, KeyPress, Said
 from sim.files import FileProblem, open_regular
 from sim.recording import RecordingError, RecordReader
 from tools.recordings import load_recording
@@ -65,17 +65,7 @@ def trials_of(
         while rt.state.tick < rec.last_tick:
             rt.step(inputs.get(rt.state.tick + 1, []))
         shots = [s for s in rt.log().shots if s.fired]
-    explains: dict[str, list[str]] = {}
-    for tick, event in rec.inputs:
-        # typed or picked (explain), or spoken (said: the trainee voice's transcript)
-        if isinstance(event, Explain | Said):
-            text = event.text or getattr(event, "phrase", "")
-            trial = plan.trial_at(tick / rec.tick_hz)
-            spoken_early = (
-                isinstance(event, Said) and trial and tick / rec.tick_hz < trial.iti_start_s
-            )
-            if trial is not None and text and not spoken_early:  # said: in the explain step
-                explains.setdefault(trial.segment, []).append(text)
+    explains = explanations(rec.inputs, rec.tick_hz, plan)
     out = []
     for tr in plan.trials:
         t0, t1 = tr.window
@@ -100,6 +90,36 @@ def trials_of(
             }
         )
     return study, plan, out
+
+
+def explanations(inputs: list, tick_hz: int, plan: Plan) -> dict[str, list[str]]:
+    """Each trial's explanations, by segment id, in time order. `explain` inputs (scripts)
+    count wherever they fall; the rest only in the explain step (after the trial's clip):
+    what the trainee said (`said`, the trainee voice), the reason the instructor picked
+    with a number key (the study's `reasons`, 1 for the first), and a note the instructor
+    typed with F at the station (flag notes)."""
+    reasons = plan.study.reasons
+    out: dict[str, list[str]] = {}
+    for tick, event in inputs:
+        t_s = tick / tick_hz
+        trial = plan.trial_at(t_s)
+        if trial is None:
+            continue
+        text = ""
+        if isinstance(event, Explain):
+            text = event.text
+        elif t_s < trial.iti_start_s:
+            continue  # during the trial: a command to the subject, a branch key, a flag
+        elif isinstance(event, Said):
+            text = event.text or event.phrase
+        elif isinstance(event, KeyPress):
+            n = int(event.key)
+            text = reasons[n - 1] if n <= len(reasons) else f"reason {n}"
+        elif isinstance(event, Flag | FlagNote):
+            text = event.note.strip()
+        if text:
+            out.setdefault(trial.segment, []).append(text)
+    return out
 
 
 def analyse(trials: list[dict], factors: tuple[str, ...]) -> dict:

@@ -49,6 +49,7 @@ def manifest(plan: Plan) -> str:
         "[meta]",
         f"summary = {_v(study.title)}",
         'category = "bias-free-policing"',
+        'guidebook = "guidebook.md"',
     ]
     for k, tr in enumerate(trials):
         s = tr.stimulus
@@ -87,6 +88,21 @@ def manifest(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
+def guidebook(plan: Plan) -> str:
+    """The station's G panel: how to take the explain step (the study's reason keys)."""
+    keys = "; ".join(f"{i} {r}" for i, r in enumerate(plan.study.reasons[:9], 1))
+    lines = [
+        f"# {plan.study.title}",
+        "",
+        "## Training points",
+        "- After each trial, ask the trainee why they shot or held fire.",
+        f"- Press the number of their reason: {keys}." if keys else "- Type it with F.",
+        "- Or press F and type what they said; spoken answers are recorded with --trainee-mic.",
+        "- Say nothing about the subject or the object: the study measures decisions.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def write_pack(plan: Plan, out_dir: Path) -> Path:
     """Write the run's pack into out_dir (created); returns out_dir."""
     study = plan.study
@@ -95,4 +111,5 @@ def write_pack(plan: Plan, out_dir: Path) -> Path:
     for rel in {study.iti_clip, *(t.stimulus.clip for t in (*plan.practice, *plan.trials))}:
         shutil.copyfile(study.root / rel, media / Path(rel).name)
     (out_dir / "scenario.toml").write_text(manifest(plan))
+    (out_dir / "guidebook.md").write_text(guidebook(plan))
     return out_dir
