@@ -332,3 +332,30 @@ def test_catalog_sets_the_library_makeup_beside_a_census(tmp_path):
     census.write_text("attribute,value,percent\nshoe_size,9,50\n")
     r = run_cli("catalog", "--makeup", "--compare", str(census))
     assert r.returncode == 2 and "census.csv:2: attribute must be one of" in r.stderr
+
+
+@pytest.mark.render
+def test_a_report_over_two_trainees_runs_pools_their_trials(tmp_path):
+    recs = []
+    for who, seed in (("T1", "1"), ("T2", "2")):
+        plan = json.loads(run_cli("study", "plan", "demo", "--seed", seed, "--json").stdout)
+        script = write_script(tmp_path / f"{who}.jsonl", simulated_trainee(plan))
+        rec = tmp_path / f"run-{seed}.rec"
+        small = ("--size", "320x180", "--fps", "10")
+        r = run_cli("study", "run", "demo", "--seed", seed, "--offscreen", "--inputs",
+                    str(script), "--record", str(rec), *small)  # fmt: skip
+        assert r.returncode == 0, r.stdout + r.stderr
+        recs.append(str(rec))
+    out = tmp_path / "report"
+    r = run_cli("study", "report", *recs, "-o", str(out), "--trainee", "T1", "--trainee", "T2")
+    assert r.returncode == 0, r.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["groups"]["all"]["trials"] == 32
+    assert {t["trainee"] for t in report["trials"]} == {"T1", "T2"}
+    assert {t["seed"] for t in report["trials"]} == {1, 2}
+    # the same simulated trainee: every armed subject shot, unarmed young men too
+    assert report["groups"]["all"]["hits"] == 16 and report["groups"]["all"]["false_alarms"] == 4
+    page = (out / "study-report.html").read_text()
+    assert "<h3>T1</h3>" in page and "<h3>T2</h3>" in page
+    r = run_cli("study", "report", *recs, "-o", str(out), "--trainee", "T1")
+    assert r.returncode == 2 and "one --trainee per recording" in r.stderr
