@@ -359,3 +359,21 @@ def test_a_report_over_two_trainees_runs_pools_their_trials(tmp_path):
     assert "<h3>T1</h3>" in page and "<h3>T2</h3>" in page
     r = run_cli("study", "report", *recs, "-o", str(out), "--trainee", "T1")
     assert r.returncode == 2 and "one --trainee per recording" in r.stderr
+
+
+def test_a_study_file_is_untrusted(tmp_path):
+    from tools.study.design import StudyError
+
+    root = tmp_path / "s"
+    shutil.copytree(DEMO, root)
+    clip = root / "media" / "a1-pistol.mp4"
+    clip.unlink()
+    clip.symlink_to(DEMO / "media" / "a1-pistol.mp4")
+    with pytest.raises(StudyError, match="not a plain file inside the study folder"):
+        load_study(root)
+    clip.unlink()
+    shutil.copyfile(DEMO / "media" / "a1-pistol.mp4", clip)
+    text = (root / "study.toml").read_text()
+    (root / "study.toml").write_text(text.replace("polygon = [[", "polygon = [[9e9, 0], [", 1))
+    with pytest.raises(StudyError, match="same 3 to 64 points"):
+        load_study(root)

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.errors import UserError
+from sim.files import FileProblem, open_regular
 from sim.hit_zones import Zone, media_to_screen
 
 STUDY_FILE = "study.toml"
@@ -102,11 +103,42 @@ def _int(v: object, where: str, lo: int, hi: int) -> int:
 
 
 def _clip(root: Path, v: object, where: str) -> str:
+    """A clip path: a plain file inside the study folder, reached through no link."""
     rel = _text(v, where)
-    path = (root / rel).resolve()
-    if root.resolve() not in path.parents or not path.is_file() or path.is_symlink():
-        raise StudyError(f"{where}: {rel} is not a file inside the study folder")
+    here, inside = root.resolve(), root.resolve() / rel
+    parts = [inside, *inside.parents[: len(Path(rel).parts) - 1]]
+    if (
+        here not in inside.resolve().parents
+        or any(p.is_symlink() for p in parts)
+        or not inside.is_file()
+    ):
+        raise StudyError(f"{where}: {rel} is not a plain file inside the study folder")
     return rel
+
+
+MAX_KEYS = 2000
+
+
+def _zone_keys(keys: object, where: str) -> tuple:
+    """Zone keys {t, polygon}: times rising, each polygon the same 3-64 finite points."""
+    if not isinstance(keys, list) or not 0 < len(keys) <= MAX_KEYS:
+        raise StudyError(f"{where}: must list 1 to {MAX_KEYS} keys {{t, polygon}}")
+    out = []
+    try:
+        for k in keys:
+            poly = np.array(k["polygon"], dtype=float)
+            out.append((float(k["t"]), poly.reshape(-1, 2)))
+    except (KeyError, TypeError, ValueError):
+        raise StudyError(f"{where}: each key needs t and polygon [[x, y], ...]") from None
+    shapes = {p.shape for _, p in out}
+    times = [t for t, _ in out]
+    if len(shapes) != 1 or not 3 <= out[0][1].shape[0] <= 64:
+        raise StudyError(f"{where}: every polygon needs the same 3 to 64 points")
+    if not all(np.isfinite(p).all() and np.abs(p).max() <= 4 for _, p in out):
+        raise StudyError(f"{where}: polygon points are normalized (0-1) numbers")
+    if times != sorted(times) or len(set(times)) != len(times):
+        raise StudyError(f"{where}: key times must rise")
+    return tuple(out)
 
 
 def resolve_study(arg: str | Path) -> Path:
@@ -125,7 +157,11 @@ def resolve_study(arg: str | Path) -> Path:
 def load_study(arg: str | Path) -> Study:
     root = resolve_study(arg)
     path = root / STUDY_FILE
-    raw = path.read_bytes()
+    try:
+        with open_regular(path) as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except (FileProblem, OSError) as exc:
+        raise StudyError(f"{path}: cannot read ({exc})") from None
     if len(raw) > MAX_BYTES:
         raise StudyError(f"{path}: over {MAX_BYTES} bytes")
     try:
@@ -166,15 +202,7 @@ def load_study(arg: str | Path) -> Study:
             raise StudyError(f"{where}.armed: must be true or false")
         duration = _num(s.get("duration_s"), f"{where}.duration_s", 0.5, 60)
         visible = _num(s.get("visible_s"), f"{where}.visible_s", 0, duration)
-        keys = s.get("zone")
-        if not isinstance(keys, list) or not keys:
-            raise StudyError(f"{where}.zone: must list keys {{t, polygon}}")
-        try:
-            zk = tuple(
-                (float(k["t"]), np.array(k["polygon"], dtype=float).reshape(-1, 2)) for k in keys
-            )
-        except (KeyError, TypeError, ValueError):
-            raise StudyError(f"{where}.zone: each key needs t and polygon [[x, y], ...]") from None
+        zk = _zone_keys(s.get("zone"), f"{where}.zone")
         role = "threat" if s["armed"] else "no-shoot"
         stimuli.append(
             Stimulus(
