@@ -115,6 +115,14 @@ def _timeline_svg(rp: Replayed, end_s: float) -> str:
             f'<text x="{x:.1f}" y="108" font-size="10" fill="white" '
             f'text-anchor="middle">{key}</text></g>'
         )
+    for t_s, _, what in getattr(rp, "said", ()):  # the trainee's recognized words
+        x = at(t_s)
+        parts.append(
+            f"<g><title>{e(what)} {t_s:.2f} s</title>"
+            f'<rect x="{x - 6:.1f}" y="97" width="12" height="14" rx="6" fill="#00838f"/>'
+            f'<text x="{x:.1f}" y="108" font-size="10" fill="white" '
+            f'text-anchor="middle">"</text></g>'
+        )
     for a, b in rp.paused:
         parts.append(
             f'<rect x="{at(a):.1f}" y="117" width="{max((b - a) * scale, 2):.1f}" height="12" '

@@ -640,7 +640,11 @@ def _displays(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("devices", "list serial ports and the driver that matches each", _devices_arguments)
+@command(
+    "devices",
+    "list serial ports and the driver that matches each, and the microphones",
+    _devices_arguments,
+)
 def _devices(args: argparse.Namespace) -> int:
     import json
 
@@ -657,6 +661,12 @@ def _devices(args: argparse.Namespace) -> int:
             f"{d['port']:<22} {d['vid'] or '----'}:{d['pid'] or '----'}  "
             f"{d['serial'][:16]:<16}  {d['driver']:<9} {d['description']}"
         )
+    from drivers.microphone import input_devices
+
+    mics, why = input_devices()  # for --trainee-mic N
+    print("microphones: " + (why or "none found") if not mics else "microphones:")
+    for line in mics:
+        print(f"  {line}")
     return 0
 
 

@@ -98,3 +98,11 @@ def test_the_recognizer_thread_reports_in_session_time():
     assert done.wait(30)
     thread.stop()
     assert got[0].phrase == "drop the knife" and 10.5 < got[0].start_s < got[0].t_s < 13.5
+
+
+def test_sightline_devices_lists_microphones_or_says_why_not():
+    from tests.conftest import run_cli
+
+    proc = run_cli("devices")
+    assert proc.returncode == 0, proc.stderr
+    assert "microphones:" in proc.stdout
