@@ -302,6 +302,11 @@ def test_a_scripted_run_of_the_demo_study_reports_what_the_script_did(tmp_path):
         if t["shot"]:
             assert t["zone"] == "subject"
     assert (out / "trials.csv").read_text().count("\n") == 17
+    # the run's pack, written again, replays the recording tick for tick
+    r = run_cli("study", "pack", "demo", "--seed", "42", str(tmp_path / "pack"))
+    assert r.returncode == 0, r.stderr
+    r = run_cli("replay", str(rec), "--pack", str(tmp_path / "pack"), "--verify")
+    assert r.returncode == 0 and "every tick matches" in r.stdout, r.stdout + r.stderr
     # the HTML: plots a training manager can read, explanations beside the decisions
     from tests.tools.test_reports import chart_pixels, screenshot
 

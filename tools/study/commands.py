@@ -14,9 +14,24 @@ from tools.study.scenario import write_pack
 
 
 def study_command(args: argparse.Namespace) -> int:
-    return {"lint": _lint, "plan": _plan, "run": _run, "report": _report, "make-demo": _make}[
-        args.action
-    ](args)
+    return {
+        "lint": _lint,
+        "plan": _plan,
+        "run": _run,
+        "report": _report,
+        "pack": _pack,
+        "make-demo": _make,
+    }[args.action](args)
+
+
+def _pack(args: argparse.Namespace) -> int:
+    """The pack a run with this seed played: `replay` and `aar` take it with --pack (the
+    run's own copy was a temporary folder)."""
+    if args.out.exists() and any(args.out.iterdir()):
+        raise UserError(f"{args.out}: not empty; give a new folder")
+    write_pack(make_plan(load_study(args.study), args.seed), args.out)
+    print(f"wrote {args.out}")
+    return 0
 
 
 def _lint(args: argparse.Namespace) -> int:
