@@ -958,6 +958,10 @@ def _study_arguments(p: argparse.ArgumentParser) -> None:
     a.add_argument("--trainee", action="append", default=[], metavar="ID",
                    help="who made each recording, in order (default: the file name's stem)")
     a.add_argument("--study", help="the study folder (default: the bundled one named)")
+    a = sub.add_parser("pack", help="write a run's pack (for replay and aar --pack)")
+    a.add_argument("study", metavar="STUDY")
+    a.add_argument("--seed", type=int, required=True)
+    a.add_argument("out", type=Path, metavar="DIR")
     a = sub.add_parser("make-demo", help="generate the demo study's stimuli and study.toml")
     a.add_argument("out", type=Path, nargs="?", default=Path("content/studies/demo"))
 
