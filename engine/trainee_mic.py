@@ -42,6 +42,10 @@ def pack_phrases(scenario) -> list[str]:
     return out
 
 
+def _said(h: Heard) -> Said:
+    return Said(h.t_s, h.phrase, h.text, round(h.end_s - h.start_s, 3))
+
+
 class VoiceWriter:
     """REC.voice.wav, written as the samples come (owner-only, never through a link)."""
 
@@ -100,7 +104,7 @@ class MicPath:
         for h in heard:
             self.heard.append(h)
             if h.phrase or h.text:
-                self.session.inputs.put_session(Said(h.t_s, h.phrase, h.text))
+                self.session.inputs.put_session(_said(h))
 
     # -- live: blocks stamped with the host clock ----------------------------------------
 
@@ -126,7 +130,7 @@ class MicPath:
         self.heard.append(h)
         if h.phrase or h.text:
             origin = self.session.loop.session_to_host(0.0)
-            self.session.inputs.put(Said(h.t_s, h.phrase, h.text), origin + h.t_s)
+            self.session.inputs.put(_said(h), origin + h.t_s)
 
     # -- the station and the end ---------------------------------------------------------
 

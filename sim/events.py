@@ -207,6 +207,7 @@ class Said:
     t_s: float
     phrase: str
     text: str = ""
+    spoke_s: float = 0.0  # how long the utterance lasted (voice activity), for talk time
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,7 +375,8 @@ def parse_event(obj: object, where: str) -> InputEvent:
             raise InputError(f"{where}: a said event needs 'phrase' or 'text' (text)")
         if len(phrase) > MAX_NOTE_LEN or len(text) > MAX_NOTE_LEN:
             raise InputError(f"{where}: 'phrase' and 'text' are at most {MAX_NOTE_LEN} characters")
-        return Said(t_s, normalize_phrase(phrase), text)
+        spoke_s = _number(obj, "spoke", where, 0.0, 600.0) if "spoke" in obj else 0.0
+        return Said(t_s, normalize_phrase(phrase), text, spoke_s)
     if kind == "end":
         return EndScenario(t_s)
     if kind == "pause":

@@ -76,6 +76,7 @@ class Replayed:
     # what the trainee said (recognized on --trainee-mic, recorded as Said inputs):
     # (session s, segment, "said: ...") in time order, a response like a shot or an action
     said: list[tuple[float, str, str]] = field(default_factory=list)
+    talk_s: float = 0.0  # how long the trainee spoke, summed over the utterances
 
     def paused_between(self, t0_s: float, t1_s: float) -> float:
         return sum(max(0.0, min(b, t1_s) - max(a, t0_s)) for a, b in self.paused)
@@ -105,6 +106,7 @@ def replay(recording: Recording) -> Replayed:
             if said.phrase and said.text and said.text != said.phrase:
                 words += f' (transcript: "{said.text}")'
             rp.said.append((said.t_s, before.segment, f"said: {words}"))
+            rp.talk_s += said.spoke_s
             rp.view_rows.append(
                 {
                     "t_s": said.t_s,
@@ -678,11 +680,14 @@ pull or a coded action); time the session was paused is not counted.</p>
             "<h2>Trainee camera</h2><p>Timed in session seconds, like the timeline.</p>"
             f'<video src="{camera}" controls width="480"></video>'
         )
-    if voice is not None:
+    if voice is not None or rp.said:
+        session_s = max(rt.state.t_s, 1e-9)
         doc.append(
             "<h2>Trainee voice</h2><p>Timed in session seconds, like the timeline; what "
             "was recognized is in the events as <i>said</i>.</p>"
-            f'<audio src="{voice}" controls></audio>'
+            f"<p>Talk time: {len(rp.said)} utterance(s), {rp.talk_s:.1f} s of "
+            f"{session_s:.1f} s ({100 * rp.talk_s / session_s:.0f} % of the session).</p>"
+            + (f'<audio src="{voice}" controls></audio>' if voice is not None else "")
         )
     doc.append("<h2>Flags</h2><ul>")
     doc += [

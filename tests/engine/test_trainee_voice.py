@@ -60,7 +60,7 @@ def spoken(tmp_path_factory):
 
 
 def test_saying_the_phrase_branches_within_1_5_s_of_its_end(spoken):
-    out, stdout, end_s = spoken
+    _, stdout, end_s = spoken
     (line,) = [ln for ln in stdout.splitlines() if "a -> b  (" in ln]
     t_s = float(line.split()[0])
     assert "said 'show me your hands'" in line
@@ -83,7 +83,7 @@ def test_the_replay_verifies_from_the_recorded_phrase(spoken):
 
 
 def test_the_review_lists_the_phrase_at_its_time_and_plays_the_voice(spoken, tmp_path):
-    out, stdout, end_s = spoken
+    out, _, end_s = spoken
     proc = run_cli("aar", str(out / "s.rec"), "-o", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-2000:]
     events = json.loads((tmp_path / "events.json").read_text())["events"]
@@ -93,6 +93,8 @@ def test_the_review_lists_the_phrase_at_its_time_and_plays_the_voice(spoken, tmp
     assert said["t_s"] == branch["t_s"] and end_s < said["t_s"] < end_s + 1.5
     report = (tmp_path / "report.html").read_text()
     assert 'src="trainee-voice.wav"' in report
+    talk = report.split("Talk time: 1 utterance(s), ")[1].split(" s of")[0]
+    assert 0.8 < float(talk) < 2.0  # the phrase lasts about 1.3 s
     assert "<title>said: &#x27;show me your hands&#x27;" in report  # on the timeline
     assert (tmp_path / "trainee-voice.wav").stat().st_size > RATE
 

@@ -70,13 +70,15 @@ def test_a_said_event_is_a_script_line():
     ev = parse_event({"t": 1.5, "type": "said", "phrase": "Show me your hands!"}, "s:1")
     assert ev == Said(1.5, "show me your hands", "Show me your hands!")
     assert parse_event({"t": 1, "type": "said", "text": "hi"}, "s:1") == Said(1.0, "", "hi")
+    timed = {"t": 1, "type": "said", "text": "hi", "spoke": 0.5}
+    assert parse_event(timed, "s:1") == Said(1.0, "", "hi", 0.5)
     for bad in ({"t": 1, "type": "said"}, {"t": 1, "type": "said", "phrase": 3}):
         with pytest.raises(InputError, match="s:1"):
             parse_event(bad, "s:1")
 
 
 def test_a_said_event_is_recorded_and_read_back():
-    event = Said(2.25, "show me your hands", "show me your hands")
+    event = Said(2.25, "show me your hands", "show me your hands", 1.25)
     buf = io.BytesIO(b"SIGHTLINE-REC\x01\n" + encode_record(event_record(270, event)))
     (record,) = read_recording(buf, "r").records
     assert event_from(record, "r") == event
