@@ -955,8 +955,13 @@ def _study_arguments(p: argparse.ArgumentParser) -> None:
     a.add_argument("recordings", type=Path, nargs="+", metavar="REC")
     a.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
     a.add_argument("--json", action="store_true", help="also print the report's JSON")
-    a.add_argument("--trainee", action="append", default=[], metavar="ID",
-                   help="who made each recording, in order (default: the file name's stem)")
+    a.add_argument(
+        "--trainee",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="who made each recording, in order (default: the file name's stem)",
+    )
     a.add_argument("--study", help="the study folder (default: the bundled one named)")
     a = sub.add_parser("pack", help="write a run's pack (for replay and aar --pack)")
     a.add_argument("study", metavar="STUDY")
