@@ -182,7 +182,8 @@ def report(
             raise RecordingError(f"{path}: a run of study {s.name}, not {study.name}")
         study = s
         all_trials += tr
-    assert study is not None
+    if study is None:
+        raise RecordingError("study report: no recordings given")
     result = {
         "study": study.name,
         "title": study.title,
