@@ -19,13 +19,14 @@ from panda3d.core import CardMaker, NodePath, SamplerState, Texture, TextureStag
 
 from engine.video import VideoPlayer
 from engine.video_out import H264Writer
+from sim.recording import camera_side_file
 
 INSET_WIDTH = 0.3  # of the trainee view's width
 
 
 def camera_path(record: Path) -> Path:
-    """Where the camera video of a session recording lives."""
-    return record.with_name(record.name + ".camera.mp4")
+    """Where the camera video of a session recording lives (the one rule, in sim)."""
+    return camera_side_file(record)
 
 
 class CameraRecorder:

@@ -71,8 +71,8 @@ class RecordingError(UserError, ValueError):
 
 def camera_side_file(record: Path) -> Path:
     """The trainee camera video recorded beside the recording `record` (REC.camera.mp4):
-    the only side file a recording has. engine.trainee_camera.camera_path is the same rule;
-    this one imports no Panda3D, for replay --verify and aar."""
+    here, importing no Panda3D, so replay --verify and aar use it too
+    (engine.trainee_camera.camera_path calls it)."""
     return record.with_name(record.name + ".camera.mp4")
 
 

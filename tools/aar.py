@@ -372,39 +372,33 @@ def frame_grab(pack, rt, shot, out: Path, width: int = 480, look=(0.0, ())) -> b
     return bool(cv2.imwrite(str(out), img))
 
 
-def _voice_audio(recording: Path, header: dict, out_dir: Path) -> str | None:
-    """Copy the session's trainee voice (REC.voice.wav) into the report, as the camera."""
-    if not (header.get("config") or {}).get("trainee_mic"):
-        return None
-    src = voice_side_file(recording)
+def _copy_side_file(src: Path, out: Path) -> str | None:
+    """Copy one of the recording's own side files into the report, owner-only; its name
+    there, or None. Only a regular file, never a link: the header says whether there is
+    one, never where (a hostile header once named /etc/passwd and had it copied here)."""
     try:
         if not stat.S_ISREG(src.lstat().st_mode):
             return None
         fh = open_regular(src)
     except (OSError, FileProblem):
         return None
-    with fh, os.fdopen(create_private(out_dir / "trainee-voice.wav"), "wb") as out:
-        shutil.copyfileobj(fh, out, 1 << 20)
-    return "trainee-voice.wav"
+    with fh, os.fdopen(create_private(out), "wb") as dst:
+        shutil.copyfileobj(fh, dst, 1 << 20)
+    return out.name
+
+
+def _voice_audio(recording: Path, header: dict, out_dir: Path) -> str | None:
+    """The session's trainee voice (REC.voice.wav) in the report, as the camera."""
+    if not (header.get("config") or {}).get("trainee_mic"):
+        return None
+    return _copy_side_file(voice_side_file(recording), out_dir / "trainee-voice.wav")
 
 
 def _camera_video(recording: Path, header: dict, out_dir: Path) -> str | None:
-    """Copy the session's trainee camera video into the report; its name there, or None.
-    Only the recording's own side file (sim.recording.camera_side_file), a regular file
-    and not a link: the header says whether there is one, never where (a hostile header
-    once named /etc/passwd and had it copied here)."""
+    """The session's trainee camera video (sim.recording.camera_side_file) in the report."""
     if not (header.get("config") or {}).get("trainee_camera"):
         return None
-    src = camera_side_file(recording)
-    try:
-        if not stat.S_ISREG(src.lstat().st_mode):
-            return None
-        fh = open_regular(src)
-    except (OSError, FileProblem):
-        return None
-    with fh, os.fdopen(create_private(out_dir / "trainee-camera.mp4"), "wb") as out:
-        shutil.copyfileobj(fh, out, 1 << 20)
-    return "trainee-camera.mp4"
+    return _copy_side_file(camera_side_file(recording), out_dir / "trainee-camera.mp4")
 
 
 def _private_dir(out_dir: Path) -> dict[str, int]:
