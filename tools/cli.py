@@ -782,10 +782,20 @@ def _zones(args: argparse.Namespace) -> int:
         f"{'replaced' if tracked.replaced else 'added'} zone {args.name!r} "
         f"{'in' if tracked.replaced else 'to'} {args.segment}: {len(tracked.keys)} keyframes"
     )
+    if tracked.confidence:
+        print(
+            "confidence per keyframe: "
+            + ", ".join(
+                f"{k['t']:g} s {c:.2f}"
+                for k, c in zip(tracked.keys, tracked.confidence, strict=True)
+            )
+        )
     if tracked.lost_at_s is not None:
         print(
-            f"warning: the tracker lost the box at {tracked.lost_at_s:.2f} s; the zone "
-            f"holds its last position from there: correct it by hand"
+            f"warning: the tracker lost the target at {tracked.lost_at_s:.2f} s (confidence "
+            f"{tracked.lost_confidence:.2f}) and stopped there; the zone holds its last "
+            f"tracked position after it: correct it at that frame and track on "
+            f"(`sightline studio`), or run zones again with --at {tracked.lost_at_s:.2f}"
         )
     if args.preview:
         print(f"wrote {args.preview}")
