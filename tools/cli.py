@@ -1034,6 +1034,34 @@ def _bench(args: argparse.Namespace) -> int:
     return run(args)
 
 
+# -- studio: authoring in the browser ----------------------------------------------------
+
+
+def _studio_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "library",
+        type=Path,
+        nargs="?",
+        default=Path("."),
+        help="the folder your scenario packs are in (default: the current folder)",
+    )
+    p.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; a LAN address or "
+        "0.0.0.0 lets other machines in, with the token from the printed URL)",
+    )
+    p.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
+
+
+@command("studio", "build and edit scenario packs in the browser", _studio_arguments)
+def _studio(args: argparse.Namespace) -> int:
+    from tools.studio.server import run_studio
+
+    return run_studio(args.library, args.host, args.port, not args.no_browser)
+
+
 # -- the entry point ---------------------------------------------------------------------
 
 
