@@ -49,6 +49,8 @@ from sim.events import (
     WEAPON_KINDS,
     JumpTo,
     KeyPress,
+    Pause,
+    Resume,
     Said,
     Shot,
     TraineeAction,
@@ -139,6 +141,10 @@ class Preview:
             return TraineeAction(t, e["action"])
         if kind == "said" and isinstance(e.get("phrase"), str):
             return Said(t, e["phrase"][:200], e["phrase"][:200])
+        if kind == "pause":
+            return Pause(t)
+        if kind == "resume":
+            return Resume(t)
         if kind == "jump" and e.get("segment") in self.pack.scenario.segments:
             return JumpTo(t, e["segment"])
         raise UserError(f"preview: not an event it knows: {json.dumps(e)[:120]}")
@@ -187,6 +193,7 @@ class Preview:
             "height": info.height if info else 0,
             "ended": st.ended,
             "holding": st.holding,
+            "paused": st.paused,
             "shots": st.shots,
             "hits": st.hits,
             "score": st.score,

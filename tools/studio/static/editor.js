@@ -44,21 +44,29 @@ function clean(model) {
   return m;
 }
 
+let lintSeq = 0;
+
 export function changed(what = "all") {
   S.dirty = true;
   document.getElementById("save").textContent = "Save *";
   clearTimeout(lintTimer);
-  lintTimer = setTimeout(runLint, 500);
+  lintSeq += 1;
+  document.getElementById("lint")?.setAttribute("data-pending", "");
+  lintTimer = setTimeout(runLint, 400);
   if (what === "all") renderTab();
 }
 
 async function runLint() {
+  const seq = lintSeq;
+  let findings;
   try {
     const r = await api(`/api/packs/${S.id}/lint`, { json: { model: clean(S.model) } });
-    S.findings = r.findings;
+    findings = r.findings;
   } catch (e) {
-    S.findings = [{ level: "error", where: "", message: e.message, text: e.message }];
+    findings = [{ level: "error", where: "", message: e.message, text: e.message }];
   }
+  if (seq !== lintSeq) return; // a later change is being linted: this answer is stale
+  S.findings = findings;
   renderLint();
 }
 
@@ -104,6 +112,8 @@ async function save() {
     S.guidebookDigest = r.guidebook_digest;
     S.findings = r.findings;
     S.dirty = false;
+    lintSeq += 1;
+    clearTimeout(lintTimer);
     document.getElementById("save").textContent = "Saved";
     status("saved scenario.toml (the previous version is scenario.toml.bak)", "good");
     renderLint();
@@ -135,6 +145,7 @@ export function renderTab() {
 function renderLint() {
   const el = document.getElementById("lint");
   if (!el) return;
+  el.removeAttribute("data-pending");
   const fs = S.findings || [];
   const errors = fs.filter((f) => f.level === "error").length;
   el.replaceChildren(

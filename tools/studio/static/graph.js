@@ -52,7 +52,7 @@ export function renderGraph(S_, transitionForm, segmentProps) {
   const W = Math.max(800, ...ids.map((id) => S.pos[id].x + NW + 40));
   const Hh = Math.max(300, ...ids.map((id) => S.pos[id].y + NH + 40));
   const svg = h("svg", { id: "graph", viewBox: `0 0 ${W} ${Hh}`, width: W, height: Hh },
-    h("defs", {}, h("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
+    h("defs", {}, h("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 11, markerHeight: 11, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" },
       h("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "context-stroke" }))));
   // edges
   for (const id of ids) {

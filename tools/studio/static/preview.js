@@ -31,7 +31,8 @@ function draw(S) {
   if (info) {
     info.replaceChildren(
       h("div", { id: "pv-segment" }, h("b", {}, st.segment), ` · ${st.media_t_s.toFixed(2)} s`,
-        st.ended ? h("b", { class: "bad" }, " · ended") : st.holding ? " · holding (branch it)" : ""),
+        st.ended ? h("b", { class: "bad" }, " · ended") : st.paused ? h("b", {}, " · paused")
+          : st.holding ? " · holding (branch it)" : ""),
       h("div", {}, `shots ${st.shots} · hits ${st.hits} · score ${st.score}`,
         st.last_shot ? ` · last shot: ${st.last_shot.zone || "no zone"}` : ""),
       h("div", { class: "pv-keys" }, st.keys.map((k) => h("button", { class: "pv-key", "data-key": k.key,
@@ -87,6 +88,9 @@ export function renderPreview(S, clean) {
     h("div", { class: "row" },
       h("label", {}, "from segment ", select(segIds, from, (v) => { from = v; }, { id: "pv-from" })),
       h("button", { id: "pv-play", class: "primary", onclick: start }, "Play"),
+      h("button", { id: "pv-pause", onclick: () => {
+        if (run) run.events.push({ type: run.state.paused ? "resume" : "pause" });
+      } }, "Pause / resume"),
       h("button", { id: "pv-stop", onclick: () => { stopPreview(); status("preview stopped"); } }, "Stop"),
       h("label", {}, " weapon ", select(S.info.weapons, "firearm", (v) => { if (run) run.weapon = v; })),
       h("span", { class: "muted" }, " Previews the unsaved draft with the real runtime; no sound.")),
