@@ -14,7 +14,7 @@ requests; a request whose Origin is another site is refused too. The Host header
 one the server expects (`localhost`, `127.0.0.1`, the --host given), which defeats DNS
 rebinding (a hostile name re-pointed at 127.0.0.1) on top of the token.
 
-Must not import engine, drivers or a server's own package; imports starlette and uvicorn.
+Must not import engine, drivers or a server's own package; imports uvicorn and sim.errors.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, urlencode
 
 import uvicorn
+
+from sim.errors import UserError
 
 TOKEN_PARAM = "token"
 TOKEN_HEADER = b"x-sightline-token"
@@ -200,6 +202,23 @@ class ServerThread:
         self.stop()
 
 
-def serve(app, host: str, port: int) -> None:
-    """Run in the foreground until Ctrl+C."""
-    uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
+def bind(host: str, port: int = 0) -> socket.socket:
+    """A listening socket on host:port (0: a free port the OS picks). Bound before the
+    server prints its URL, so the URL is good and a client that connects at once waits
+    in the backlog instead of being refused."""
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(128)
+    return sock
+
+
+def serve(app, sock: socket.socket) -> None:
+    """Run on a bound socket in the foreground until Ctrl+C."""
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])

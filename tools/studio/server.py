@@ -62,7 +62,7 @@ from tools.studio import manifest
 from tools.studio.frames import FrameCache, encode_jpeg
 from tools.studio.library import Library
 from tools.tracking import thin, track_polygon
-from tools.web import guarded, new_token, serve, url_for
+from tools.web import bind, guarded, new_token, serve, url_for
 
 STATIC = Path(__file__).parent / "static"
 MAX_JSON_BYTES = 4 * 1024 * 1024
@@ -549,15 +549,17 @@ def build_app(library_dir: Path) -> Starlette:
 
 def run_studio(library_dir: Path, host: str, port: int, open_browser: bool) -> int:
     """Serve until Ctrl+C; prints the URL (with the token) first."""
-    from tools.web import free_port
-
     app = build_app(library_dir)
-    port = port or free_port(host if host not in ("0.0.0.0", "::") else "127.0.0.1")
+    sock = bind(host, port)
+    port = sock.getsockname()[1]
     token = new_token()
     url = url_for(host, port, token)
     print(f"Studio at {url}", flush=True)
     print(f"library: {Path(library_dir).resolve()}  (Ctrl+C to stop)", flush=True)
     if open_browser:
-        threading.Timer(0.8, webbrowser.open, (url,)).start()
-    serve(guarded(app, token, port, host), host, port)
+        webbrowser.open(url)  # the socket is listening: the browser's request waits for it
+    try:
+        serve(guarded(app, token, port, host), sock)
+    finally:
+        sock.close()
     return 0

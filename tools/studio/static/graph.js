@@ -154,7 +154,7 @@ function fillSide(side, transitionForm, segmentProps) {
       h("button", { id: "connect", class: "primary", onclick: () => { S.connectFrom = id; renderGraphInto(transitionForm, segmentProps); } },
         "Connect to… (then click a segment)"),
       h("h4", {}, "Its transitions"),
-      (segs()[id].transitions || []).map((_, i) => transitionForm(id, i, redraw)));
+      ...(segs()[id].transitions || []).map((_, i) => transitionForm(id, i, redraw)));
     return;
   }
   side.append(h("h3", {}, "Branch graph"),

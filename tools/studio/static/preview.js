@@ -29,7 +29,7 @@ function draw(S) {
   }
   const info = document.getElementById("pv-info");
   if (info) {
-    info.replaceChildren(
+    info.replaceChildren(...[
       h("div", { id: "pv-segment" }, h("b", {}, st.segment), ` · ${st.media_t_s.toFixed(2)} s`,
         st.ended ? h("b", { class: "bad" }, " · ended") : st.paused ? h("b", {}, " · paused")
           : st.holding ? " · holding (branch it)" : ""),
@@ -38,7 +38,7 @@ function draw(S) {
       h("div", { class: "pv-keys" }, st.keys.map((k) => h("button", { class: "pv-key", "data-key": k.key,
         onclick: () => run.events.push({ type: "key", key: k.key }) }, `${k.key}: ${k.label || k.to}`))),
       st.automatic.length ? h("ul", { class: "muted" }, st.automatic.map((a) => h("li", {}, `${a.text} → ${a.to}`))) : null,
-      h("ol", { id: "pv-log" }, st.log.map((l) => h("li", {}, l))));
+      h("ol", { id: "pv-log" }, st.log.map((l) => h("li", {}, l)))].filter(Boolean));
   }
 }
 
