@@ -149,7 +149,26 @@ def test_the_library_lists_the_bundled_packs_in_headless_chromium(browser, shots
         wait(browser, lambda d: all(image_loaded(d, f"[data-pack={p}] img") for p in cards))
         # the token went from the URL into a cookie: the address bar no longer shows it
         assert "token=" not in browser.current_url
-        browser.save_screenshot(str(shots / "library.png"))
+        snap(browser, shots / "library.png")
+        # open a bundled pack: the editor, its graph and its preview with the zones
+        b = browser
+        css(b, "[data-pack=demo] .button").click()
+        wait(b, lambda d: csss(d, "#overlay polygon") and image_loaded(d, "#frame"))
+        wait(b, lambda d: text_of(d, "#lint-summary").startswith("no errors"))
+        snap(b, shots / "editor.png")
+        css(b, "[data-tab=graph]").click()
+        nodes = {n.get_attribute("data-seg") for n in csss(b, "#graph .node")}
+        assert nodes == {"approach", "standoff", "comply", "draw", "down", "flee"}
+        css(b, "#graph .node[data-seg=standoff] text").click()
+        wait(b, lambda d: csss(d, "#graph-side #connect"))
+        snap(b, shots / "graph-demo.png")
+        css(b, "[data-tab=preview]").click()
+        choose(css(b, "#pv-from"), "standoff")
+        css(b, "#pv-play").click()
+        wait(b, lambda d: "standoff · 1." in text_of(d, "#pv-segment"))
+        wait(b, lambda d: csss(d, "#pv-overlay polygon") and image_loaded(d, "#pv-frame"))
+        snap(b, shots / "preview-demo.png")
+        css(b, "#pv-stop").click()
 
 
 def test_a_request_without_the_token_is_refused_by_the_browser_too(browser):

@@ -5,18 +5,30 @@
 import { h, status } from "./util.js";
 import { S, segs, changed, addTransition } from "./editor.js";
 
-const NW = 170, NH = 48, GX = 250, GY = 90;
+const NW = 150, NH = 48, GX = 250, GY = 100;
+const bez = (p0, p1, p2, p3, t) => (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t * t * p2 + t ** 3 * p3;
 
 function layout() {
+  // columns by the longest path from the start (back edges of loops left out), so a
+  // segment sits right of everything that leads to it; unreachable ones in a last column
   const ids = Object.keys(segs());
-  const depth = {};
   const start = S.model.start in segs() ? S.model.start : ids[0];
-  const queue = start ? [start] : [];
+  const next = (id) => (segs()[id].transitions || []).map((t) => t.to).filter((t) => t in segs() && t !== id);
+  const order = [], state = {};
+  const visit = (id) => {
+    state[id] = 1;
+    for (const t of next(id)) if (!state[t]) visit(t);
+    state[id] = 2;
+    order.push(id);
+  };
+  if (start) visit(start);
+  const depth = {};
+  order.reverse();
+  const rank = Object.fromEntries(order.map((id, i) => [id, i]));
   if (start) depth[start] = 0;
-  while (queue.length) {
-    const id = queue.shift();
-    for (const tr of segs()[id].transitions || []) {
-      if (tr.to in segs() && !(tr.to in depth)) { depth[tr.to] = depth[id] + 1; queue.push(tr.to); }
+  for (const id of order) {
+    for (const t of next(id)) {
+      if (rank[t] > rank[id]) depth[t] = Math.max(depth[t] ?? 0, (depth[id] ?? 0) + 1);
     }
   }
   const maxD = Math.max(0, ...Object.values(depth));
@@ -24,7 +36,7 @@ function layout() {
   for (const id of ids) {
     const d = id in depth ? depth[id] : maxD + 1;
     rows[d] = (rows[d] || 0) + 1;
-    if (!S.pos[id]) S.pos[id] = { x: 30 + d * GX, y: 30 + (rows[d] - 1) * GY };
+    if (!S.pos[id]) S.pos[id] = { x: 30 + d * GX, y: 40 + (rows[d] - 1) * GY };
   }
 }
 
@@ -51,7 +63,7 @@ export function renderGraph(S_, transitionForm, segmentProps) {
   const ids = Object.keys(segs());
   const W = Math.max(800, ...ids.map((id) => S.pos[id].x + NW + 40));
   const Hh = Math.max(300, ...ids.map((id) => S.pos[id].y + NH + 40));
-  const svg = h("svg", { id: "graph", viewBox: `0 0 ${W} ${Hh}`, width: W, height: Hh },
+  const svg = h("svg", { id: "graph", viewBox: `0 0 ${W} ${Hh}`, width: "100%" },
     h("defs", {}, h("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 11, markerHeight: 11, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" },
       h("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "context-stroke" }))));
   // edges
@@ -70,9 +82,12 @@ export function renderGraph(S_, transitionForm, segmentProps) {
         const x1 = from.x + NW, y1 = from.y + NH / 2 + (i - 1) * 6, x2 = to.x, y2 = to.y + NH / 2;
         const back = x2 <= x1;
         const bend = back ? 80 + i * 12 : Math.max(40, (x2 - x1) / 2);
-        d = back ? `M ${x1} ${y1} C ${x1 + bend} ${y1 + 90}, ${x2 - bend} ${y2 + 90}, ${x2} ${y2}`
-          : `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`;
-        lx = (x1 + x2) / 2; ly = (y1 + y2) / 2 + (back ? 70 : 0) - 4 + (i % 3) * 12 - 12;
+        const c = back ? [x1 + bend, y1 + 90, x2 - bend, y2 + 90] : [x1 + bend, y1, x2 - bend, y2];
+        d = `M ${x1} ${y1} C ${c[0]} ${c[1]}, ${c[2]} ${c[3]}, ${x2} ${y2}`;
+        // the label sits along the arrow towards its target, so arrows leaving one box
+        // do not stack their labels at one point
+        const at = 0.42 + 0.16 * (i % 3);
+        lx = bez(x1, c[0], c[2], x2, at); ly = bez(y1, c[1], c[3], y2, at) - 5;
       }
       const pick = () => { S.edge = [id, i]; S.selNode = null; renderGraphInto(transitionForm, segmentProps); };
       svg.append(h("g", { class: `edge ${sel ? "selected" : ""}`, "data-from": id, "data-index": i, "data-to": tr.to, onclick: pick },
