@@ -10,7 +10,6 @@ hits the zone. Set SIGHTLINE_SCREENSHOTS=DIR to keep a screenshot of each screen
 from __future__ import annotations
 
 import os
-import shutil
 import tomllib
 from pathlib import Path
 
@@ -359,5 +358,81 @@ def test_a_three_branch_pack_with_a_moving_zone_built_in_the_browser_lints_and_i
     assert [(m["zone"], m["role"]) for m in markers] == [("walker", "threat")]
     clips = [r["f"]["segment"] for r in outs if r["type"] == "PlayClip"]
     assert clips == ["walk", "down"], clips  # the hit branched to the third segment
-    if os.environ.get("SIGHTLINE_SCREENSHOTS"):
-        shutil.copy(pack / "scenario.toml", shots / "walker-scenario.toml")
+
+
+def passer_scene(i: int, bg, target, passer) -> np.ndarray:
+    img = bg.copy()
+    img[70:110, box_x(i) : box_x(i) + 40] = target
+    if i >= 20:  # a passer-by walks in from the right, in front of the target
+        px = max(0, W - 50 - 12 * (i - 20))
+        img[55:125, px : px + 50] = passer
+    return img
+
+
+def test_the_tracker_stops_where_a_passer_by_hides_the_target_and_tracks_on_from_a_correction(
+    browser, tmp_path, shots
+):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    rng = np.random.default_rng(5)
+    bg = rng.integers(40, 80, (H, W, 3)).astype(np.uint8)
+    target = rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)
+    passer = rng.integers(0, 255, (70, 50, 3), dtype=np.uint8)
+    clip = tmp_path / "street.mp4"
+    with H264Writer(clip, W, H, FPS, crf=16) as out:
+        for i in range(60):
+            out.write(passer_scene(i, bg, target, passer))
+    library = tmp_path / "library"
+    library.mkdir()
+    server, url = studio(library)
+    with server:
+        b = browser
+        b.get(url)
+        wait(b, lambda d: csss(d, "#new-pack"))
+        type_into(css(b, "#new-name"), "street")
+        css(b, "#new-paths").send_keys(str(clip))
+        css(b, "#new-create").click()
+        wait(b, lambda d: csss(d, "#overlay") and image_loaded(d, "#frame"))
+        css(b, "#draw-zone").click()
+        for x, y in ((31, 71), (69, 71), (69, 109), (31, 109)):
+            click_at(b, css(b, "#overlay"), x / W, y / H)
+        css(b, "#finish-zone").click()
+        css(b, "#track-on").click()
+        wait(b, lambda d: csss(d, "#lost-warning"))
+        warning = css(b, "#lost-warning").text
+        lost_frame = int(warning.split("frame ")[1].split(" ")[0])
+        assert 28 <= lost_frame <= 38, warning  # where the passer-by reaches the target
+        keys = [float(a.text) for a in csss(b, "#key-table a")]
+        assert max(keys) < lost_frame / FPS  # nothing kept past where it was lost
+        css(b, "#goto-lost").click()
+        wait(b, lambda d: f"frame {lost_frame}" in text_of(d, "#frame-pos"))
+        wait(b, lambda d: image_loaded(d, "#frame"))
+        snap(b, shots / "lost.png")
+
+        # the author moves on to where the target is clear again, drags the zone onto
+        # it there (a keyframe), and tracks on from the correction
+        type_into(css(b, "#goto-frame"), "45")
+        wait(b, lambda d: "frame 45" in text_of(d, "#frame-pos") and image_loaded(d, "#frame"))
+        for j in range(4):
+            handle = css(b, f"#overlay circle[data-vertex='{j}']")
+            cx = float(handle.get_attribute("cx"))
+            scale = css(b, "#overlay").rect["width"] / W
+            corner_x = box_x(45) + (0 if j in (0, 3) else 40)
+            ActionChains(b).drag_and_drop_by_offset(
+                handle, round((corner_x - cx) * scale), 0
+            ).perform()
+            wait(b, lambda d, j=j: csss(d, f"#overlay circle[data-vertex='{j}']"))
+        css(b, "#track-on").click()
+        wait(b, lambda d: "tracked" in text_of(d, "#status"))
+        assert not csss(b, "#lost-warning")
+        snap(b, shots / "corrected.png")
+        css(b, "#save").click()
+        wait(b, lambda d: "saved" in text_of(d, "#status"))
+
+    zone = load_pack(library / "street").scenario.segments["street"].zones[0]
+    times = [t for t, _ in zone.keys]
+    assert max(t for t in times if t < 1.5) < lost_frame / FPS  # the first track, up to the loss
+    assert any(abs(t - 1.5) < 0.02 for t in times) and max(times) >= 1.9  # on from 45
+    for t in (1.5, 1.8):
+        left = zone.polygon_at(t)[:, 0].min() * W
+        assert abs(left - box_x(round(t * FPS))) < 4, (t, left)
