@@ -123,9 +123,16 @@ def lint_settled(driver):
 
 def snap(driver, path, top=True):
     """A screenshot of the screen as a user lands on it (scrolled to the top)."""
+    import cv2
+
     if top:
         driver.execute_script("window.scrollTo(0, 0)")
-    driver.save_screenshot(str(path))
+    png = np.frombuffer(driver.get_screenshot_as_png(), np.uint8)
+    img = cv2.imdecode(png, cv2.IMREAD_COLOR)
+    img = cv2.resize(
+        img, (1200, round(img.shape[0] * 1200 / img.shape[1])), interpolation=cv2.INTER_AREA
+    )
+    assert cv2.imwrite(str(path), img, [cv2.IMWRITE_PNG_COMPRESSION, 9])
 
 
 def image_loaded(driver, selector):
@@ -179,10 +186,24 @@ def test_a_request_without_the_token_is_refused_by_the_browser_too(browser):
         assert "forbidden" in css(browser, "body").text
 
 
+def street(rng) -> np.ndarray:
+    """A calm background: sky, two buildings and a pavement (the tracker needs none of
+    it; screenshots of smooth footage stay small)."""
+    img = np.empty((H, W, 3), np.uint8)
+    img[:] = np.linspace(150, 95, H, dtype=np.uint8)[:, None, None]
+    for x0, x1, y0, colour in ((0, 110, 20, (70, 80, 110)), (200, 320, 35, (90, 100, 95))):
+        img[y0:130, x0:x1] = colour
+        for wx in range(x0 + 10, x1 - 15, 25):  # windows
+            img[y0 + 12 : y0 + 30, wx : wx + 12] = (150, 140, 110)
+    img[130:] = (85, 85, 90)
+    shade = int(rng.integers(0, 10))  # one seed, one street
+    return np.clip(img.astype(int) + shade, 0, 255).astype(np.uint8)
+
+
 @pytest.fixture
 def footage(tmp_path):
     rng = np.random.default_rng(3)
-    bg = rng.integers(40, 80, (H, W, 3)).astype(np.uint8)
+    bg = street(rng)
     texture = rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)
     folder = tmp_path / "footage"
     folder.mkdir()
@@ -375,7 +396,7 @@ def test_the_tracker_stops_where_a_passer_by_hides_the_target_and_tracks_on_from
     from selenium.webdriver.common.action_chains import ActionChains
 
     rng = np.random.default_rng(5)
-    bg = rng.integers(40, 80, (H, W, 3)).astype(np.uint8)
+    bg = street(rng)
     target = rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)
     passer = rng.integers(0, 255, (70, 50, 3), dtype=np.uint8)
     clip = tmp_path / "street.mp4"
@@ -408,6 +429,10 @@ def test_the_tracker_stops_where_a_passer_by_hides_the_target_and_tracks_on_from
         wait(b, lambda d: f"frame {lost_frame}" in text_of(d, "#frame-pos"))
         wait(b, lambda d: image_loaded(d, "#frame"))
         snap(b, shots / "lost.png")
+        b.execute_script(
+            "document.getElementById('lost-warning').scrollIntoView({block: 'center'})"
+        )
+        snap(b, shots / "lost-warning.png", top=False)
 
         # the author moves on to where the target is clear again, drags the zone onto
         # it there (a keyframe), and tracks on from the correction
