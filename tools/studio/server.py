@@ -240,9 +240,13 @@ class Studio:
 
     # helpers
     async def _json(self, request: Request) -> dict:
-        body = await request.body()
-        if len(body) > MAX_JSON_BYTES:
-            raise UserError(f"request over {MAX_JSON_BYTES} bytes")
+        parts, size = [], 0
+        async for chunk in request.stream():  # bounded while it arrives, not after
+            size += len(chunk)
+            if size > MAX_JSON_BYTES:
+                raise UserError(f"request over {MAX_JSON_BYTES} bytes")
+            parts.append(chunk)
+        body = b"".join(parts)
         try:
             data = json.loads(body or b"{}")
         except ValueError:
