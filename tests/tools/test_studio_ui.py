@@ -411,9 +411,11 @@ def test_the_tracker_stops_where_a_passer_by_hides_the_target_and_tracks_on_from
         b.get(url)
         wait(b, lambda d: csss(d, "#new-pack"))
         type_into(css(b, "#new-name"), "street")
-        css(b, "#new-paths").send_keys(str(clip))
+        css(b, "#new-files").send_keys(str(clip))  # uploaded through the browser this time
         css(b, "#new-create").click()
         wait(b, lambda d: csss(d, "#overlay") and image_loaded(d, "#frame"))
+        assert (library / "street" / "media" / "street.mp4").read_bytes() == clip.read_bytes()
+        assert not any((library / ".studio-uploads").iterdir())
         css(b, "#draw-zone").click()
         for x, y in ((31, 71), (69, 71), (69, 109), (31, 109)):
             click_at(b, css(b, "#overlay"), x / W, y / H)
@@ -438,15 +440,13 @@ def test_the_tracker_stops_where_a_passer_by_hides_the_target_and_tracks_on_from
         # it there (a keyframe), and tracks on from the correction
         type_into(css(b, "#goto-frame"), "45")
         wait(b, lambda d: "frame 45" in text_of(d, "#frame-pos") and image_loaded(d, "#frame"))
-        for j in range(4):
-            handle = css(b, f"#overlay circle[data-vertex='{j}']")
-            cx = float(handle.get_attribute("cx"))
-            scale = css(b, "#overlay").rect["width"] / W
-            corner_x = box_x(45) + (0 if j in (0, 3) else 40)
-            ActionChains(b).drag_and_drop_by_offset(
-                handle, round((corner_x - cx) * scale), 0
-            ).perform()
-            wait(b, lambda d, j=j: csss(d, f"#overlay circle[data-vertex='{j}']"))
+        zone = css(b, "#overlay polygon[data-zone=zone-1]")
+        held_x = float(zone.get_attribute("points").split(",")[0])  # its left edge, in px
+        scale = css(b, "#overlay").rect["width"] / W
+        ActionChains(b).drag_and_drop_by_offset(
+            zone, round((box_x(45) - held_x) * scale), 0
+        ).perform()
+        wait(b, lambda d: "Save *" in text_of(d, "#save"))
         css(b, "#track-on").click()
         wait(b, lambda d: "tracked" in text_of(d, "#status"))
         assert not csss(b, "#lost-warning")

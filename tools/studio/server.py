@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import subprocess
 import sys
 import threading
@@ -559,6 +560,8 @@ def run_studio(library_dir: Path, host: str, port: int, open_browser: bool) -> i
     token = new_token()
     url = url_for(host, port, token)
     print(f"Studio at {url}", flush=True)
+    if host in ("0.0.0.0", "::"):
+        print(f"on the LAN: {url_for(socket.gethostname(), port, token)}", flush=True)
     print(f"library: {Path(library_dir).resolve()}  (Ctrl+C to stop)", flush=True)
     if open_browser:
         webbrowser.open(url)  # the socket is listening: the browser's request waits for it

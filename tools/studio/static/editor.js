@@ -180,6 +180,19 @@ export function goto(where) {
 
 // -- segments tab ---------------------------------------------------------------------------
 
+window.addEventListener("keydown", (e) => {
+  // ← → step one frame (shift: a second) while the segment editor is open and no field
+  // has the keyboard
+  if (S.tab !== "segments" || !document.getElementById("scrub")) return;
+  if (["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement?.tagName)) return;
+  if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+  e.preventDefault();
+  const info = clipInfo();
+  const step = (e.shiftKey ? Math.round(fps()) : 1) * (e.key === "ArrowLeft" ? -1 : 1);
+  S.frame = Math.max(0, Math.min(info.frames - 1, S.frame + step));
+  renderTab();
+});
+
 function segmentList() {
   const newId = h("input", { id: "new-seg-id", placeholder: "new segment id", size: 12 });
   const clips = Object.keys(S.clips);
@@ -237,7 +250,8 @@ function stage(s, zones, t) {
     const selected = i === S.zone;
     svg.append(h("polygon", { class: `zone ${z.role} ${selected ? "selected" : ""}`, "data-zone": z.name,
       points: poly.map(([x, y]) => `${x * W},${y * Hh}`).join(" "),
-      onclick: (e) => { if (!S.drawing) { e.stopPropagation(); S.zone = i; renderTab(); } } }));
+      onclick: (e) => { if (!S.drawing && !selected) { e.stopPropagation(); S.zone = i; renderTab(); } },
+      onmousedown: (e) => { if (selected && !S.drawing) startMove(e, svg, z, poly, t, W, Hh); } }));
     svg.append(h("text", { x: poly[0][0] * W + 4, y: poly[0][1] * Hh - 6, class: "zone-label", "font-size": W / 45 }, z.name));
     if (selected) {
       poly.forEach((p, j) => svg.append(h("circle", { class: "handle", cx: p[0] * W, cy: p[1] * Hh, r,
@@ -272,6 +286,32 @@ function startDrag(e, svg, zone, poly, j, t, W, Hh) {
   const up = () => {
     window.removeEventListener("mousemove", move);
     window.removeEventListener("mouseup", up);
+    setZonePolygon(zone, t, pts);
+    changed();
+  };
+  window.addEventListener("mousemove", move);
+  window.addEventListener("mouseup", up);
+}
+
+function startMove(e, svg, zone, poly, t, W, Hh) {
+  // drag the whole zone: every corner moves by the same offset (kept inside the frame)
+  e.preventDefault();
+  e.stopPropagation();
+  const b = svg.getBoundingClientRect();
+  const x0 = e.clientX, y0 = e.clientY;
+  const shape = e.target;
+  let pts = poly.map((p) => [...p]);
+  const move = (ev) => {
+    const xs = poly.map((p) => p[0]), ys = poly.map((p) => p[1]);
+    const dx = Math.min(1 - Math.max(...xs), Math.max(-Math.min(...xs), (ev.clientX - x0) / b.width));
+    const dy = Math.min(1 - Math.max(...ys), Math.max(-Math.min(...ys), (ev.clientY - y0) / b.height));
+    pts = poly.map(([x, y]) => [round(x + dx, 4), round(y + dy, 4)]);
+    shape.setAttribute("points", pts.map(([x, y]) => `${x * W},${y * Hh}`).join(" "));
+  };
+  const up = (ev) => {
+    window.removeEventListener("mousemove", move);
+    window.removeEventListener("mouseup", up);
+    if (Math.abs(ev.clientX - x0) + Math.abs(ev.clientY - y0) < 2) return;
     setZonePolygon(zone, t, pts);
     changed();
   };
@@ -388,7 +428,7 @@ function zonesPanel(s) {
       h("span", { class: "muted" }, q.keys ? `${q.keys.length} keyframes` : "still"),
       h("button", { class: "danger", onclick: () => { zones.splice(i, 1); S.zone = null; changed(); } }, "✕"))),
     z ? h("div", { class: "zone-tools" },
-      h("p", { class: "muted" }, "Drag a corner to correct the zone at this frame (a moving zone gets a keyframe here)."),
+      h("p", { class: "muted" }, "Drag the zone, or a corner, to correct it at this frame (a moving zone gets a keyframe here). ← → step a frame."),
       h("div", { class: "row" },
         h("button", { id: "track-on", class: "primary", onclick: () => trackOn(s, z) }, "Track on from here"),
         z.keys ? h("button", { id: "key-here", onclick: () => { setZonePolygon(z, t, polygonAt(z, t).map((p) => [...p])); changed(); } }, "Keyframe here") : null,
