@@ -296,12 +296,24 @@ def test_a_three_branch_pack_with_a_moving_zone_built_in_the_browser_lints_and_i
         css(b, "#add-subject").click()
         type_into(css(b, ".subject .subject-role"), "walker")
         type_into(css(b, ".subject .subject-age_band"), "25-34")
+        # a rubric: the default item, and one scored automatically by a rule
+        css(b, "#add-rubric").click()
+        css(b, "#add-rubric-item").click()
+        item = "#rubric-1"
+        type_into(css(b, f"{item} .rubric-id"), "force-decision")
+        type_into(css(b, f"{item} input[size='30']"), "Force decision")
+        type_into(
+            css(b, f"{item} textarea"), "1: Fires at a bystander\n7: Fires only at the threat"
+        )
+        choose(css(b, f"{item} select"), "no-shoot-hits")
         wait(b, lint_settled)
         summary = css(b, "#lint-summary").text
         assert summary.startswith("no errors"), summary
         findings = [f.get_attribute("data-where") for f in csss(b, ".finding")]
         assert "meta.category" not in findings and not any("label" in f for f in findings)
         snap(b, shots / "metadata.png")
+        b.execute_script("document.getElementById('rubric').scrollIntoView()")
+        snap(b, shots / "rubric.png", top=False)
 
         # 5. save; then preview from the start, shooting the walker at frame ~60
         css(b, "#save").click()
@@ -346,6 +358,10 @@ def test_a_three_branch_pack_with_a_moving_zone_built_in_the_browser_lints_and_i
         left = z.polygon_at(t)[:, 0].min() * W
         assert abs(left - box_x(round(t * FPS))) < 4, (t, left)
     assert data["meta"]["category"] == "use-of-force"
+    items = data["rubric"]["items"]
+    assert [i["id"] for i in items] == ["verbal-commands", "force-decision"]
+    assert items[1]["rule"] == {"kind": "no-shoot-hits"}
+    assert items[1]["anchors"] == {"1": "Fires at a bystander", "7": "Fires only at the threat"}
     assert data["meta"]["subjects"] == [
         {"role": "walker", "age_band": "25-34", "gender": "", "race_ethnicity": ""}
     ]

@@ -57,6 +57,7 @@ from sim.events import (
     TraineeAction,
 )
 from sim.hit_zones import ROLES
+from sim.rubric import RULE_KINDS
 from sim.runtime import ScenarioRuntime
 from sim.triggers import TRIGGERS
 from tools.studio import manifest
@@ -288,6 +289,7 @@ class Studio:
                 "actions": list(ACTIONS),
                 "weapons": list(WEAPON_KINDS),
                 "keys": list(BRANCH_KEYS),
+                "rules": list(RULE_KINDS),
             }
         )
 

@@ -173,6 +173,13 @@ export function goto(where) {
   }
   S.tab = "meta";
   renderTab();
+  const item = (where || "").match(/^rubric\.items\[(\d+)\]/);
+  if (item && document.getElementById(`rubric-${item[1]}`)) {
+    const el = document.getElementById(`rubric-${item[1]}`);
+    el.scrollIntoView({ block: "center" });
+    el.classList.add("flash");
+    return;
+  }
   const key = (where || "").split(".").pop();
   const el = document.querySelector(`[data-key="${key}"]`);
   if (el) { el.scrollIntoView({ block: "center" }); el.classList.add("flash"); }
@@ -594,9 +601,60 @@ function metaTab() {
           h("input", { value: sub[k] || "", class: `subject-${k}`, onchange: (e) => { sub[k] = e.target.value; changed("lint"); } }))),
         h("td", {}, h("button", { class: "danger", onclick: () => { subjects.splice(i, 1); if (!subjects.length) delete meta.subjects; changed(); } }, "✕"))))),
       h("button", { id: "add-subject", onclick: () => { meta.subjects = subjects; subjects.push({ role: "", age_band: "", gender: "", race_ethnicity: "" }); changed(); } }, "Add a person")),
-    S.model.rubric ? h("div", { class: "panel" }, h("h3", {}, "Rubric"),
-      h("p", { class: "muted" }, "Edit the rubric's items in scenario.toml (docs/scenario-format.md); Studio keeps it as written."),
-      h("ul", {}, (S.model.rubric.items || []).map((it) => h("li", {}, `${it.id}: ${it.label || ""}${it.rule ? ` (auto: ${it.rule.kind})` : ""}`)))) : null);
+    rubricPanel());
+}
+
+function rubricPanel() {
+  // the competencies the instructor scores: items with behaviour anchors per level and an
+  // optional automatic rule (its parameters as JSON: lint checks them against the rule)
+  const m = S.model;
+  if (!m.rubric) {
+    return h("div", { class: "panel", id: "rubric" }, h("h3", {}, "Rubric"),
+      h("p", { class: "muted" }, "What the instructor scores this scenario on (docs/scenario-format.md, Rubric)."),
+      h("button", { id: "add-rubric", onclick: () => {
+        m.rubric = { items: [{ id: "verbal-commands", label: "Verbal commands",
+          anchors: { 1: "No commands", 4: "Clear commands, but late", 7: "Clear, early, repeated" } }] };
+        changed();
+      } }, "Give the pack a rubric"));
+  }
+  const r = m.rubric;
+  const items = r.items || (r.items = []);
+  const anchorsText = (a) => Object.entries(a || {}).map(([k, v]) => `${k}: ${v}`).join("\n");
+  const parseAnchors = (text) => Object.fromEntries(text.split("\n").map((l) => l.match(/^\s*(-?\d+)\s*:\s*(.*)$/))
+    .filter(Boolean).map((mm) => [mm[1], mm[2]]));
+  return h("div", { class: "panel", id: "rubric" }, h("h3", {}, "Rubric"),
+    field("Pass level", h("input", { type: "number", id: "rubric-pass", value: r.pass_level ?? "", "data-key": "pass_level",
+      onchange: (e) => { if (e.target.value === "") delete r.pass_level; else r.pass_level = Number(e.target.value); changed("lint"); } }),
+    "the overall level needed to pass (default: the lowest acceptable level)"),
+    items.map((it, i) => {
+      const rule = it.rule || null;
+      const params = rule ? Object.fromEntries(Object.entries(rule).filter(([k]) => k !== "kind")) : {};
+      return h("div", { class: "item rubric-item", id: `rubric-${i}` },
+        h("div", { class: "row" },
+          field("id", h("input", { value: it.id || "", class: "rubric-id", onchange: (e) => { it.id = e.target.value; changed("lint"); } })),
+          field("label", h("input", { value: it.label || "", size: 30, onchange: (e) => { it.label = e.target.value; changed("lint"); } })),
+          field("weight", h("input", { type: "number", step: "any", value: it.weight ?? "", style: "width:5em",
+            onchange: (e) => { if (e.target.value === "") delete it.weight; else it.weight = Number(e.target.value); changed("lint"); } })),
+          h("label", {}, h("input", { type: "checkbox", checked: !!it.critical,
+            onchange: (e) => { if (e.target.checked) it.critical = true; else delete it.critical; changed("lint"); } }), " critical"),
+          h("button", { class: "danger", onclick: () => { items.splice(i, 1); changed(); } }, "✕")),
+        field("Anchors (level: behaviour, one a line)", h("textarea", { rows: 3, value: anchorsText(it.anchors),
+          onchange: (e) => { it.anchors = parseAnchors(e.target.value); changed("lint"); } })),
+        h("div", { class: "row" },
+          field("automatic rule", select([["", "(scored by the instructor)"], ...S.info.rules], rule ? rule.kind : "", (v) => {
+            if (v) it.rule = { kind: v }; else delete it.rule;
+            changed();
+          })),
+          rule ? field("its parameters (JSON)", h("input", { size: 50, value: JSON.stringify(params),
+            onchange: (e) => {
+              try { it.rule = { kind: rule.kind, ...JSON.parse(e.target.value || "{}") }; changed("lint"); }
+              catch { status("rule parameters: not JSON, e.g. {\"cue\": \"weapon visible\", \"levels_s\": [0.5, 1, 2]}", "bad"); }
+            } })) : null));
+    }),
+    h("button", { id: "add-rubric-item", onclick: () => {
+      items.push({ id: `item-${items.length + 1}`, label: "", anchors: { 1: "", 7: "" } });
+      changed();
+    } }, "Add an item"));
 }
 
 function guidebookTab() {
