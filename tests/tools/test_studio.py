@@ -236,3 +236,21 @@ def test_sightline_studio_prints_its_url_first_and_serves_the_library():
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_the_guidebook_is_saved_beside_the_manifest_with_its_backup(served):
+    lib, client, _ = served
+    guide = lib / "demo" / "guidebook.md"
+    before = guide.read_text()
+    _, d = client("GET", "/api/packs/demo")
+    assert d["guidebook"] == before
+    body = {
+        "model": d["model"],
+        "digest": d["digest"],
+        "guidebook": before + "\n## Added in Studio\n- a point\n",
+        "guidebook_digest": d["guidebook_digest"],
+    }
+    status, r = client("PUT", "/api/packs/demo", body)
+    assert status == 200, r
+    assert guide.read_text().endswith("## Added in Studio\n- a point\n")
+    assert (lib / "demo" / "guidebook.md.bak").read_text() == before

@@ -62,6 +62,7 @@ class ClipReader:
         self.lock = threading.Lock()
         self._decoder = None
         self._at = -1  # index of the frame the decoder gave last
+        self.closed = False
 
     def _index_of(self, frame) -> int:
         return int(round((frame.pts - self.start) * self.tb * self.fps))
@@ -70,6 +71,11 @@ class ClipReader:
         """The BGR image of frame `index` (clamped to the clip)."""
         index = max(0, min(index, self.info.frames - 1))
         with self.lock:
+            if self.closed:  # put out of the cache while a request still held it
+                self.container = av.open(str(self.path))
+                self.stream = self.container.streams.video[0]
+                self.closed = False
+                self._decoder = None
             if not (self._at < index <= self._at + MAX_FORWARD_DECODE and self._decoder):
                 target = self.start + int(index / self.fps / self.tb)
                 self.container.seek(target, stream=self.stream, backward=True)
@@ -94,6 +100,8 @@ class ClipReader:
 
     def close(self) -> None:
         self.container.close()
+        self.closed = True
+        self._decoder = None
 
 
 class FrameCache:
@@ -101,7 +109,24 @@ class FrameCache:
 
     def __init__(self):
         self._readers: OrderedDict[Path, ClipReader] = OrderedDict()
+        self._infos: dict[tuple[Path, int, int], ClipInfo] = {}
         self._lock = threading.Lock()
+
+    def info(self, path: Path) -> ClipInfo:
+        """A clip's frame count and rate, without keeping a reader open (a pack of many
+        clips would otherwise push the scrubber's reader out)."""
+        st = path.stat()
+        key = (path, st.st_size, st.st_mtime_ns)
+        if key not in self._infos:
+            with self._lock:
+                r = self._readers.get(path)
+            if r is not None:
+                self._infos[key] = r.info
+            else:
+                r = ClipReader(path)
+                self._infos[key] = r.info
+                r.close()
+        return self._infos[key]
 
     def reader(self, path: Path) -> ClipReader:
         with self._lock:

@@ -150,6 +150,23 @@ def render(pack_dir: Path, model: dict) -> str:
     return out
 
 
+def write_inside(pack_dir: Path, path: Path, text: str) -> None:
+    """Write `text` to `path` atomically, only if it lies in the pack (a link there is
+    replaced, never written through)."""
+    root = pack_dir.resolve()
+    parent = path.parent.resolve()
+    if not parent.is_relative_to(root):
+        raise UserError(f"{path}: outside the pack; not written")
+    fd, tmp = tempfile.mkstemp(prefix=".studio-", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, parent / path.name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def save(pack_dir: Path, model: dict, base_digest: str) -> str:
     """Write the model into pack_dir's manifest; returns the new text's digest."""
     root = pack_dir.resolve()
@@ -165,16 +182,6 @@ def save(pack_dir: Path, model: dict, base_digest: str) -> str:
     out = merge(text, model)
     if len(out.encode("utf-8")) > MAX_MANIFEST_BYTES:
         raise UserError(f"{manifest}: would be over the {MAX_MANIFEST_BYTES} bytes limit")
-    backup = pack_dir / BACKUP
-    if backup.is_symlink():
-        backup.unlink()
-    backup.write_text(text, encoding="utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".scenario-", suffix=".toml", dir=root)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(out)
-        os.replace(tmp, manifest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_inside(pack_dir, pack_dir / BACKUP, text)
+    write_inside(pack_dir, manifest, out)
     return digest(out)

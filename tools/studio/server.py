@@ -323,14 +323,14 @@ class Studio:
         for p in sorted((pack_dir / "media").glob("*")) if (pack_dir / "media").is_dir() else []:
             if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file():
                 try:
-                    clips[p.relative_to(pack_dir).as_posix()] = self.frames.reader(p).info.as_json()
+                    clips[p.relative_to(pack_dir).as_posix()] = self.frames.info(p).as_json()
                 except UserError as exc:
                     clips[p.relative_to(pack_dir).as_posix()] = {"error": str(exc)}
         for seg in (model.get("segments") or {}).values():
             clip = seg.get("clip") if isinstance(seg, dict) else None
             if isinstance(clip, str) and clip not in clips:
                 try:
-                    clips[clip] = self.frames.reader(self._clip(pack_dir, clip)).info.as_json()
+                    clips[clip] = self.frames.info(self._clip(pack_dir, clip)).as_json()
                 except UserError as exc:
                     clips[clip] = {"error": str(exc)}
         guide = self._guidebook_path(pack_dir, model)
@@ -392,8 +392,8 @@ class Studio:
             current = guide.read_text("utf-8", "replace") if guide.is_file() else ""
             if current != guide_text:
                 if guide.is_file():
-                    guide.with_name(guide.name + ".bak").write_text(current, "utf-8")
-                guide.write_text(guide_text, "utf-8")
+                    manifest.write_inside(pack_dir, guide.with_name(guide.name + ".bak"), current)
+                manifest.write_inside(pack_dir, guide, guide_text)
         findings = self.library.lint(pack_id)
         return JSONResponse(
             {
@@ -420,31 +420,24 @@ class Studio:
         )
 
     def _track(self, clip: Path, first: int, last: int, polygon, every_s: float) -> dict:
-        reader = self.frames.reader(clip)
-        step = 1 if last >= first else -1
-        count = min(abs(last - first) + 1, MAX_TRACK_FRAMES)
-        # a reader of its own: tracking decodes many frames while the scrubber asks others
+        """Track forwards from frame `first` to `last` (tracking on from a correction),
+        with a reader of its own so the scrubber's stays where it is."""
         from tools.studio.frames import ClipReader
 
         own = ClipReader(clip)
         try:
-            if step == 1:
-                frames = (
-                    (first + n, (first + n) / own.fps, own.frame(first + n)) for n in range(count)
-                )
-                track = track_polygon(frames, polygon)
-            else:
-                imgs = [own.frame(first - count + 1 + n) for n in range(count)]
-                frames = (
-                    (first - n, (first - n) / own.fps, imgs[count - 1 - n]) for n in range(count)
-                )
-                track = track_polygon(frames, polygon)
+            count = min(max(last - first + 1, 1), MAX_TRACK_FRAMES)
+            frames = (
+                (first + n, (first + n) / own.fps, own.frame(first + n)) for n in range(count)
+            )
+            track = track_polygon(frames, polygon)
+            fps = own.fps
         finally:
             own.close()
         keys = thin(track.steps, every_s)
         lost = track.lost
         return {
-            "fps": reader.fps,
+            "fps": fps,
             "keys": [
                 {
                     "frame": k.index,
