@@ -269,8 +269,14 @@ def test_a_three_branch_pack_with_a_moving_zone_built_in_the_browser_lints_and_i
         wait(b, lint_settled)
         snap(b, shots / "zones.png")
 
-        # 3. the branches: labels for keys 1 and 2; the third becomes a hit on the zone,
-        # edited on the branch graph
+        # 3. the branches. Lint warns that `new` left TODO labels; its finding leads to the
+        # transition
+        todo = ".finding[data-where='segments.walk.transitions[1].label'] a"
+        wait(b, lambda d: lint_settled(d) and csss(d, todo))
+        b.execute_script("window.scrollTo(0, 0)")
+        css(b, todo).click()
+        wait(b, lambda d: "flash" in css(d, "#transitions-1").get_attribute("class"))
+        # labels for keys 1 and 2; the third becomes a hit on the zone, on the graph
         type_into(css(b, "#transitions-0 .tr-label"), "Complies")
         type_into(css(b, "#transitions-1 .tr-label"), "Runs")
         css(b, "[data-tab=graph]").click()
