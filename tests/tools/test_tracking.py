@@ -3,6 +3,8 @@ the frame) when something else covers it instead of drifting onto it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -75,3 +77,37 @@ def test_zones_cli_prints_confidence_and_warns_where_it_lost_the_target(tmp_path
     out = capsys.readouterr().out
     assert "confidence per keyframe: 0 s 1.00" in out
     assert "warning: the tracker lost the target at 1." in out and "stopped there" in out
+
+
+SHOOTOFF = Path(__file__).resolve().parents[3] / "shared" / "data" / "shootoff"
+
+
+@pytest.mark.data
+@pytest.mark.skipif(
+    not (SHOOTOFF / "lifecam-motion-in-room.mp4").is_file(),
+    reason=f"ShootOFF recordings not found at {SHOOTOFF} (../shared/data/shootoff)",
+)
+def test_on_real_footage_a_person_walking_past_stops_the_track_instead_of_taking_it():
+    """The recording issue 18 names: a webcam films a projected steel-plate rack; at
+    about 1.8 s a person walks between camera and screen. MIL slid onto them; this
+    tracker must stop there, with every frame it kept still on the (static) rack."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(SHOOTOFF / "lifecam-motion-in-room.mp4"))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30
+
+    def frames():
+        i = 0
+        while True:
+            ok, img = cap.read()
+            if not ok:
+                return
+            yield i, i / fps, img
+            i += 1
+
+    rack = [[0.38, 0.2], [0.52, 0.2], [0.52, 0.7], [0.38, 0.7]]
+    track = track_polygon(frames(), rack)
+    cap.release()
+    assert track.lost is not None and 1.5 < track.lost.t < 2.1, track.lost
+    for s in track.steps:
+        assert abs(s.polygon[0][0] - 0.38) < 0.02 and abs(s.polygon[0][1] - 0.2) < 0.02, s
