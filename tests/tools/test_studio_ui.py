@@ -473,10 +473,18 @@ def test_the_tracker_stops_where_a_passer_by_hides_the_target_and_tracks_on_from
         wait(b, lambda d: "tracked" in text_of(d, "#status"))
         assert not csss(b, "#lost-warning")
         snap(b, shots / "corrected.png")
+        # leaving with unsaved changes asks first; staying keeps them
+        type_into(css(b, "#zones-0 .zone-name"), "passer-target")
+        css(b, "#crumbs a").click()
+        wait(b, lambda d: d.switch_to.alert)
+        b.switch_to.alert.dismiss()
+        wait(b, lambda d: csss(d, "#editor") and "Save *" in text_of(d, "#save"))
+        assert css(b, "#zones-0 .zone-name").get_attribute("value") == "passer-target"
         css(b, "#save").click()
         wait(b, lambda d: "saved" in text_of(d, "#status"))
 
     zone = load_pack(library / "street").scenario.segments["street"].zones[0]
+    assert zone.name == "passer-target"
     times = [t for t, _ in zone.keys]
     assert max(t for t in times if t < 1.5) < lost_frame / FPS  # the first track, up to the loss
     assert any(abs(t - 1.5) < 0.02 for t in times) and max(times) >= 1.9  # on from 45

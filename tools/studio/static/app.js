@@ -1,12 +1,21 @@
 // Studio's entry: the library screen and the router (#/ and #/pack/ID).
 import { api, h, status, field } from "./util.js";
-import { openEditor } from "./editor.js";
+import { openEditor, S } from "./editor.js";
 
 export const app = { info: null };
 
 async function route() {
   if (!app.info) app.info = await api("/api/info");
   const m = location.hash.match(/^#\/pack\/([A-Za-z0-9_-]+)/);
+  const here = m && m[1] === S.id && document.getElementById("editor");
+  if (here) return; // back from a cancelled leave: the editor is still open as it was
+  if (S.dirty && document.getElementById("editor")) {
+    if (!confirm(`${S.id} has unsaved changes: leave them?`)) {
+      location.hash = `#/pack/${S.id}`;
+      return;
+    }
+    S.dirty = false;
+  }
   if (m) return openEditor(m[1], app.info);
   return showLibrary();
 }
@@ -23,7 +32,8 @@ function card(p) {
     ? h("span", { class: "badge bad", title: p.first_error }, `${p.errors} lint errors`)
     : h("span", { class: "badge good" }, "lint ok");
   return h("article", { class: "pack-card", "data-pack": p.id },
-    h("img", { class: "thumb", src: `/api/packs/${p.id}/thumb`, alt: `first frame of ${p.title}` }),
+    h("img", { class: "thumb", src: `/api/packs/${p.id}/thumb`, alt: `first frame of ${p.title}`,
+      onerror: (e) => { e.target.classList.add("missing"); e.target.removeAttribute("src"); } }),
     h("div", { class: "card-body" },
       h("h2", {}, p.title),
       h("div", { class: "tags" },
@@ -31,6 +41,7 @@ function card(p) {
         meta.difficulty ? h("span", { class: "badge" }, meta.difficulty) : null,
         lint,
         p.warnings ? h("span", { class: "badge warn" }, `${p.warnings} warnings`) : null),
+      p.broken ? h("p", { class: "bad" }, p.broken) : null,
       h("p", { class: "summary" }, meta.summary || h("em", { class: "muted" }, "no summary")),
       h("dl", {},
         h("dt", {}, "Pack"), h("dd", {}, p.id),

@@ -72,6 +72,10 @@ async function runLint() {
 
 // -- the editor shell -----------------------------------------------------------------------
 
+window.addEventListener("beforeunload", (e) => {
+  if (S.dirty) e.preventDefault(); // the browser asks before unsaved changes are lost
+});
+
 export async function openEditor(id, info) {
   stopPreview();
   const d = await api(`/api/packs/${id}`);
