@@ -52,8 +52,12 @@ def served(tmp_path):
     lib = tmp_path / "lib"
     shutil.copytree(PACKS, lib)
     token, port = new_token(), free_port()
-    with ServerThread(guarded(build_app(lib), token, port, "127.0.0.1"), port=port):
+    app = build_app(lib)
+    with ServerThread(guarded(app, token, port, "127.0.0.1"), port=port):
         yield lib, Client(port, token), Client(port, None)
+    for run in app.state.studio.runs:  # a test that started `sightline run` ends it
+        run.kill()
+        run.wait(10)
 
 
 def test_every_request_without_the_token_is_refused(served):
@@ -254,3 +258,24 @@ def test_the_guidebook_is_saved_beside_the_manifest_with_its_backup(served):
     assert status == 200, r
     assert guide.read_text().endswith("## Added in Studio\n- a point\n")
     assert (lib / "demo" / "guidebook.md.bak").read_text() == before
+
+
+def test_a_broken_pack_is_listed_with_its_error(served):
+    lib, client, _ = served
+    (lib / "broken").mkdir()
+    (lib / "broken" / "scenario.toml").write_text("format_version = 1\ntitle = [\n")
+    status, packs = client("GET", "/api/library")
+    assert status == 200
+    broken = next(p for p in packs if p["id"] == "broken")
+    assert broken["errors"] == 1 and "TOML syntax" in broken["broken"]
+    assert client("GET", "/api/packs/broken/thumb")[0] == 404
+    status, r = client("GET", "/api/packs/broken")
+    assert status == 400 and "TOML syntax" in r["error"]
+
+
+def test_run_on_the_range_starts_sightline_run_on_the_saved_pack_once(served):
+    lib, client, _ = served
+    status, r = client("POST", "/api/packs/demo/run", {})
+    assert status == 200 and r["started"] == f"sightline run {(lib / 'demo').resolve()}"
+    status, r = client("POST", "/api/packs/demo/run", {})
+    assert status == 400 and "still going" in r["error"]
