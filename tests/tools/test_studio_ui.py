@@ -294,6 +294,11 @@ def test_a_three_branch_pack_with_a_moving_zone_built_in_the_browser_lints_and_i
         css(b, "#add-cue").click()
         type_into(css(b, "#cues-0 .cue-name"), "walker mid-way")
 
+        # rename the third ending: the hit transition follows it
+        css(b, "[data-seg=down]").click()
+        type_into(css(b, "#seg-id"), "walker-down")
+        wait(b, lambda d: csss(d, "[data-seg=walker-down].active"))
+
         # 4. metadata and the people on screen
         css(b, "[data-tab=meta]").click()
         choose(css(b, "#meta-category"), "use-of-force")
@@ -325,6 +330,7 @@ def test_a_three_branch_pack_with_a_moving_zone_built_in_the_browser_lints_and_i
         css(b, "#save").click()
         wait(b, lambda d: "saved" in css(d, "#status").text)
         css(b, "[data-tab=preview]").click()
+        choose(css(b, "#pv-from"), "walk")
         css(b, "#pv-play").click()
         wait(b, lambda d: csss(d, "#pv-segment") and image_loaded(d, "#pv-frame"))
         wait(b, lambda d: "walk · 1." in text_of(d, "#pv-segment"))  # a second in
@@ -341,7 +347,7 @@ def test_a_three_branch_pack_with_a_moving_zone_built_in_the_browser_lints_and_i
             "return [(z.x + z.width / 2 - o.x) / o.width, (z.y + z.height / 2 - o.y) / o.height];"
         )
         click_at(b, css(b, "#pv-overlay"), x, y)
-        wait(b, lambda d: "walk -> down" in text_of(d, "#pv-log"))
+        wait(b, lambda d: "walk -> walker-down" in text_of(d, "#pv-log"))
         assert "hits 1" in text_of(b, "#pv-info")
         snap(b, shots / "preview.png")
         css(b, "#pv-stop").click()
@@ -354,7 +360,8 @@ def test_a_three_branch_pack_with_a_moving_zone_built_in_the_browser_lints_and_i
     walk = data["segments"]["walk"]
     assert [t["on"] for t in walk["transitions"]] == ["key", "key", "hit"]
     assert [t.get("label") for t in walk["transitions"][:2]] == ["Complies", "Runs"]
-    assert walk["transitions"][2] == {"on": "hit", "zone": "walker", "to": "down"}
+    assert walk["transitions"][2] == {"on": "hit", "zone": "walker", "to": "walker-down"}
+    assert list(data["segments"]) == ["walk", "comply", "flee", "walker-down"]
     (zone,) = walk["zones"]
     assert (zone["name"], zone["role"], zone["points"]) == ("walker", "threat", 10)
     assert len(zone["keys"]) >= 10  # moving: tracked keyframes through the clip
@@ -400,7 +407,7 @@ def test_a_three_branch_pack_with_a_moving_zone_built_in_the_browser_lints_and_i
     markers = [r["f"] for r in outs if r["type"] == "ShotMarker"]
     assert [(m["zone"], m["role"]) for m in markers] == [("walker", "threat")]
     clips = [r["f"]["segment"] for r in outs if r["type"] == "PlayClip"]
-    assert clips == ["walk", "down"], clips  # the hit branched to the third segment
+    assert clips == ["walk", "walker-down"], clips  # the hit branched to the third segment
 
 
 def passer_scene(i: int, bg, target, passer) -> np.ndarray:

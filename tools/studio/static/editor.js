@@ -231,8 +231,26 @@ export function segmentProps(id = S.seg) {
     onchange: (e) => { if (e.target.value === "") delete s[key]; else s[key] = Number(e.target.value); changed(); } });
   const check = (key) => h("input", { type: "checkbox", checked: !!s[key], "data-key": key,
     onchange: (e) => { if (e.target.checked) s[key] = true; else delete s[key]; changed(); } });
+  const rename = (to) => {
+    to = to.trim();
+    if (to === id) return;
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(to) || segs()[to]) {
+      status("a segment id is 1-64 letters, digits, - or _, not used by another segment", "bad");
+      return renderTab();
+    }
+    // keep the order; every transition to it and the start follow the new name
+    S.model.segments = Object.fromEntries(Object.entries(segs()).map(([k, v]) => [k === id ? to : k, v]));
+    for (const other of Object.values(segs())) for (const tr of other.transitions || []) if (tr.to === id) tr.to = to;
+    if (S.model.start === id) S.model.start = to;
+    if (S.pos[id]) { S.pos[to] = S.pos[id]; delete S.pos[id]; }
+    if (S.seg === id) S.seg = to;
+    if (S.selNode === id) S.selNode = to;
+    changed();
+  };
   return h("div", { id: "seg-props", class: "props" },
     h("h3", {}, `Segment ${id}`),
+    field("Id", h("input", { value: id, id: "seg-id", onchange: (e) => rename(e.target.value) }),
+      "renaming updates every transition to it"),
     field("Clip", select(Object.keys(S.clips), s.clip, (v) => { s.clip = v; changed(); }, { id: "seg-clip" }),
       `${info.frames} frames at ${round(info.fps, 2)} fps, ${round(info.duration_s, 2)} s`),
     h("div", { class: "row" }, field("In (s)", num("in", { id: "seg-in" })), field("Out (s)", num("out", { id: "seg-out" }))),
