@@ -1,0 +1,489 @@
+"""Lanes and consoles talk through an MQTT broker (Mosquitto): this module owns that I/O.
+
+Why a broker and not a network layer of our own: a broker already gives topics, retained
+messages (a console that connects late sees every lane's last status at once), QoS 1
+delivery with persistent sessions (a command sent while a lane is reconnecting waits for
+it), username/password, per-topic ACLs and TLS. paho-mqtt is the maintained Python client.
+
+Topics, for lane NAME (docs/lanes.md):
+  sightline/lanes/NAME/cmd     console -> lane, QoS 1: {"id", "sent", "event"}
+  sightline/lanes/NAME/ack     lane -> consoles, QoS 1: what became of each command
+  sightline/lanes/NAME/status  lane -> consoles, retained JSON
+  sightline/lanes/NAME/thumb   lane -> consoles, retained JPEG, about once a second
+  sightline/lanes/NAME/online  retained "online", or "offline" (the broker's will)
+
+A command's `event` is one line of an input script without its time (sim/events.py), of
+the kinds an instructor may send (`REMOTE_KINDS`). The lane stamps it with its host clock
+when it arrives and puts it on the InputQueue like a key press, so recordings, replays and
+`--verify` see an ordinary input. Each command carries an id (applied once, however often
+the broker delivers it) and the console's wall-clock send time: one older than
+`max_age_s` when it arrives is refused and reported, never applied late (the consoles'
+and lanes' clocks are assumed NTP-synchronised to well under that bound).
+
+Runs in paho's network thread; never imports engine.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import dataclasses
+import json
+import re
+import threading
+import time
+import tomllib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from drivers.input_queue import host_now_s
+from sim.errors import UserError
+from sim.events import InputEvent, parse_event
+
+ROOT = "sightline/lanes"
+LANE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+#: Event kinds a console may send to a lane (shots come from the lane's own weapons).
+REMOTE_KINDS = ("key", "pause", "resume", "flag", "jump", "malfunction", "sound", "view", "end")
+MAX_AGE_S = 5.0  # a command older than this when it reaches the lane is refused
+MAX_COMMAND_BYTES = 4096
+MAX_AUTH_BYTES = 16 * 1024
+SEEN_IDS = 4096  # command ids remembered for duplicates (far more than a session sends)
+CONNECT_TIMEOUT_S = 5.0
+
+
+class BrokerError(UserError):
+    """The broker could not be used: unreachable, refused our credentials, bad URL."""
+
+
+def topic(lane: str, leaf: str) -> str:
+    return f"{ROOT}/{lane}/{leaf}"
+
+
+def check_lane(name: str) -> str:
+    if not LANE_RE.fullmatch(name or ""):
+        raise UserError(f"lane name {name!r}: 1-32 letters, digits, '-' or '_'")
+    return name
+
+
+@dataclass(frozen=True)
+class BrokerConfig:
+    """Where the broker is and how to log in. The password comes from a file (--auth),
+    never the command line, where `ps` would show it."""
+
+    host: str
+    port: int
+    tls: bool = False
+    username: str | None = None
+    password: str | None = None
+    cafile: str | None = None
+    certfile: str | None = None
+    keyfile: str | None = None
+
+    def shown(self) -> str:
+        who = f"{self.username}@" if self.username else ""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{who}{self.host}:{self.port}"
+
+
+def broker_config(url: str, auth: Path | None = None) -> BrokerConfig:
+    """--broker mqtt://HOST[:PORT] (mqtts:// for TLS) and --auth FILE.toml with `username`,
+    `password` and, for TLS, `cafile` (and `certfile`/`keyfile` for client certificates);
+    `tls = true` in the file also turns TLS on."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+        raise BrokerError(f"--broker {url}: expected mqtt://HOST:PORT or mqtts://HOST:PORT")
+    if parts.username or parts.password:
+        raise BrokerError(f"--broker {url}: put the user name and password in --auth FILE")
+    try:
+        port = parts.port
+    except ValueError:
+        raise BrokerError(f"--broker {url}: the port must be a number 1-65535") from None
+    tls = parts.scheme == "mqtts"
+    fields: dict = {}
+    if auth is not None:
+        fields = load_auth(auth)
+        tls = tls or bool(fields.pop("tls", False)) or "cafile" in fields
+    return BrokerConfig(parts.hostname, port or (8883 if tls else 1883), tls, **fields)
+
+
+def load_auth(path: Path) -> dict:
+    where = str(path)
+    try:
+        if path.stat().st_size > MAX_AUTH_BYTES:
+            raise BrokerError(f"{where}: an auth file is at most {MAX_AUTH_BYTES} bytes")
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BrokerError(f"--auth {where}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BrokerError(f"--auth {where}: not TOML: {exc}") from None
+    out: dict = {}
+    for key, value in data.items():
+        if key == "tls":
+            if not isinstance(value, bool):
+                raise BrokerError(f"{where}: 'tls' must be true or false")
+        elif key in ("username", "password", "cafile", "certfile", "keyfile"):
+            if not isinstance(value, str) or not value or len(value) > 1024:
+                raise BrokerError(f"{where}: '{key}' must be non-empty text")
+            if key.endswith("file"):
+                value = str((path.parent / value).resolve())
+                if not Path(value).is_file():
+                    raise BrokerError(f"{where}: {key} {value}: no such file")
+        else:
+            raise BrokerError(
+                f"{where}: unknown key {key!r} (username, password, cafile, certfile, keyfile, tls)"
+            )
+        out[key] = value
+    if "password" in out and "username" not in out:
+        raise BrokerError(f"{where}: a password needs a username")
+    return out
+
+
+def make_client(cfg: BrokerConfig, client_id: str, clean_session: bool = True):
+    import paho.mqtt.client as mqtt
+
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        clean_session=clean_session,
+        protocol=mqtt.MQTTv311,
+    )
+    if cfg.username:
+        client.username_pw_set(cfg.username, cfg.password)
+    if cfg.tls:
+        client.tls_set(ca_certs=cfg.cafile, certfile=cfg.certfile, keyfile=cfg.keyfile)
+    client.reconnect_delay_set(min_delay=1, max_delay=2)
+    return client
+
+
+class _Connection:
+    """A paho client in its own network thread that tells whether the broker took us."""
+
+    def __init__(self, cfg: BrokerConfig, client_id: str, clean_session: bool) -> None:
+        self.cfg = cfg
+        self.client = make_client(cfg, client_id, clean_session)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.connected = threading.Event()
+        self.refused: str | None = None
+        self._answered = threading.Event()
+        self.connects = 0  # how many times the broker took us (1 + reconnections)
+
+    def _on_connect(self, client, userdata, flags, reason, properties) -> None:
+        if reason.is_failure:
+            self.refused = str(reason)
+            self._answered.set()
+            return
+        self.connects += 1
+        self.connected.set()
+        self._answered.set()
+        self.on_connected()
+
+    def _on_disconnect(self, client, userdata, flags, reason, properties) -> None:
+        self.connected.clear()
+
+    def on_connected(self) -> None:
+        """Subclasses subscribe and republish here (every connection, first or again)."""
+
+    def start(self, wait_s: float, must_connect: bool) -> bool:
+        """Connect in the background; wait up to `wait_s` for the broker's answer. Refused
+        credentials are a BrokerError either way; an unreachable broker is one only when
+        `must_connect` (a lane runs on and keeps trying)."""
+        try:
+            self.client.connect_async(self.cfg.host, self.cfg.port, keepalive=10)
+        except (OSError, ValueError) as exc:
+            raise BrokerError(f"broker {self.cfg.shown()}: {exc}") from None
+        self.client.loop_start()
+        self._answered.wait(wait_s)
+        if self.refused is not None:
+            self.close()
+            raise BrokerError(f"broker {self.cfg.shown()} refused the connection: {self.refused}")
+        if not self.connected.is_set() and must_connect:
+            self.close()
+            raise BrokerError(f"broker {self.cfg.shown()}: no answer in {wait_s:g} s")
+        return self.connected.is_set()
+
+    def close(self) -> None:
+        try:
+            self.client.disconnect()
+        finally:
+            self.client.loop_stop()
+
+
+# -- the lane's side ------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    id: str
+    event: InputEvent  # as parsed, t_s 0: compared with what the tick applied
+    sent: float
+
+
+class LaneLink(_Connection):
+    """A lane's connection: instructor commands in, status out.
+
+    `bind(put, check)` hands it the lane's InputQueue `put(event, host_t_s)` and a check
+    (a pack-dependent reason to refuse, or None); commands that arrive before that wait
+    for it, stamped when they arrived. The engine calls `applied(events, tick, t_s)`
+    every tick so each command's acknowledgement names the tick it was applied at.
+    """
+
+    def __init__(self, cfg: BrokerConfig, lane: str, max_age_s: float = MAX_AGE_S) -> None:
+        super().__init__(cfg, f"sightline-lane-{check_lane(lane)}", clean_session=False)
+        self.lane = lane
+        self.max_age_s = max_age_s
+        self._lock = threading.Lock()
+        self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._pending: list[_Pending] = []
+        self._early: list[tuple[InputEvent, float]] = []
+        self._put: Callable[[InputEvent, float], None] | None = None
+        self._check: Callable[[InputEvent], str | None] = lambda event: None
+        self._retained: dict[str, bytes] = {}
+        self.refusals: list[str] = []  # for the run's summary
+        self.applied_count = 0
+        self.client.will_set(topic(lane, "online"), b"offline", qos=1, retain=True)
+        self.client.on_message = self._on_message
+
+    def on_connected(self) -> None:
+        self.client.subscribe(topic(self.lane, "cmd"), qos=1)
+        self.client.publish(topic(self.lane, "online"), b"online", qos=1, retain=True)
+        with self._lock:
+            retained = dict(self._retained)
+        for leaf, payload in retained.items():  # a restarted broker may have lost them
+            self.client.publish(topic(self.lane, leaf), payload, qos=1, retain=True)
+
+    def bind(self, put, check=None) -> None:
+        with self._lock:
+            self._put = put
+            if check is not None:
+                self._check = check
+            early, self._early = self._early, []
+        for event, host_t in early:
+            put(event, host_t)
+
+    def _on_message(self, client, userdata, msg) -> None:
+        arrived = host_now_s()
+        now_wall = time.time()
+        try:
+            cmd = self._parse(msg.payload)
+        except ValueError as exc:
+            self._refuse(None, str(exc))
+            return
+        cid, sent, event = cmd
+        with self._lock:
+            if cid in self._seen:
+                duplicate = True
+            else:
+                duplicate = False
+                self._seen[cid] = None
+                while len(self._seen) > SEEN_IDS:
+                    self._seen.popitem(last=False)
+        if duplicate:
+            self._ack({"id": cid, "result": "duplicate", "reason": "already received"})
+            return
+        age = now_wall - sent
+        if age > self.max_age_s:
+            self._refuse(cid, f"sent {age:.1f} s ago, older than the {self.max_age_s:g} s bound")
+            return
+        reason = self._check(event)
+        if reason:
+            self._refuse(cid, reason)
+            return
+        with self._lock:
+            self._pending.append(_Pending(cid, event, sent))
+            put = self._put
+            if put is None:
+                self._early.append((event, arrived))
+        if put is not None:
+            put(event, arrived)
+
+    def _parse(self, payload: bytes) -> tuple[str, float, InputEvent]:
+        if len(payload) > MAX_COMMAND_BYTES:
+            raise ValueError(f"a command is at most {MAX_COMMAND_BYTES} bytes")
+        try:
+            obj = json.loads(payload)
+        except (ValueError, UnicodeDecodeError):
+            raise ValueError("a command must be JSON") from None
+        if not isinstance(obj, dict):
+            raise ValueError("a command must be a JSON object")
+        cid, sent, ev = obj.get("id"), obj.get("sent"), obj.get("event")
+        if not isinstance(cid, str) or not 0 < len(cid) <= 64:
+            raise ValueError("a command needs an 'id' (text, at most 64 characters)")
+        if isinstance(sent, bool) or not isinstance(sent, int | float) or sent != sent:
+            raise ValueError(f"command {cid}: 'sent' must be a time (seconds since 1970)")
+        if not isinstance(ev, dict) or ev.get("type") not in REMOTE_KINDS:
+            raise ValueError(
+                f"command {cid}: 'event' must be an object whose type is one of "
+                + ", ".join(REMOTE_KINDS)
+            )
+        try:
+            event = parse_event({**ev, "t": 0.0}, f"command {cid}")
+        except UserError as exc:
+            raise ValueError(str(exc)) from None
+        return cid, float(sent), event
+
+    def _refuse(self, cid: str | None, reason: str) -> None:
+        self.refusals.append(f"{cid or '?'}: {reason}")
+        self._ack({"id": cid, "result": "refused", "reason": reason})
+
+    def _ack(self, body: dict) -> None:
+        body = {"lane": self.lane, **body}
+        self.client.publish(topic(self.lane, "ack"), json.dumps(body).encode(), qos=1)
+
+    def applied(self, events, tick: int, t_s: float) -> None:
+        """From the engine, once a tick: acknowledge the commands among `events`."""
+        if not events:
+            return
+        done = []
+        with self._lock:
+            for event in events:
+                bare = dataclasses.replace(event, t_s=0.0)
+                for i, p in enumerate(self._pending):
+                    if p.event == bare:
+                        done.append(self._pending.pop(i))
+                        break
+        now_wall = time.time()
+        for p in done:
+            self.applied_count += 1
+            self._ack(
+                {
+                    "id": p.id,
+                    "result": "applied",
+                    "tick": tick,
+                    "t_s": round(t_s, 6),
+                    "latency_s": round(now_wall - p.sent, 6),
+                }
+            )
+
+    def publish(self, leaf: str, payload: bytes) -> None:
+        """A retained message (status, thumb): kept and sent again on every reconnection."""
+        with self._lock:
+            self._retained[leaf] = payload
+        if self.connected.is_set():
+            self.client.publish(topic(self.lane, leaf), payload, qos=0, retain=True)
+
+    def close(self, final_status: bytes | None = None) -> None:
+        if final_status is not None and self.connected.is_set():
+            self.client.publish(topic(self.lane, "status"), final_status, qos=1, retain=True)
+        if self.connected.is_set():
+            info = self.client.publish(topic(self.lane, "online"), b"offline", qos=1, retain=True)
+            with contextlib.suppress(RuntimeError, ValueError):  # closing: best effort
+                info.wait_for_publish(2.0)
+        super().close()
+
+
+# -- the consoles' side ---------------------------------------------------------------------
+
+
+def command_payload(event: dict, cid: str | None = None, sent: float | None = None) -> bytes:
+    return json.dumps(
+        {
+            "id": cid or uuid.uuid4().hex,
+            "sent": time.time() if sent is None else sent,
+            "event": event,
+        }
+    ).encode()
+
+
+class Console(_Connection):
+    """A console: reads every lane's status and sends commands, waiting for their acks."""
+
+    def __init__(self, cfg: BrokerConfig, name: str = "") -> None:
+        super().__init__(cfg, name or f"sightline-console-{uuid.uuid4().hex[:8]}", True)
+        self.lanes: dict[str, dict] = {}
+        self._acks: dict[str, dict] = {}
+        self._cond = threading.Condition()
+        self._subscribed = threading.Event()
+        self._retained_seen = 0  # retained messages delivered since we subscribed
+        self.on_update: Callable[[str, str], None] | None = None  # (lane, leaf), any thread
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = lambda *a: self._subscribed.set()
+
+    def on_connected(self) -> None:
+        self.client.subscribe([(f"{ROOT}/+/{leaf}", 1) for leaf in LEAVES])
+
+    def connect(self, wait_s: float = CONNECT_TIMEOUT_S) -> Console:
+        self.start(wait_s, must_connect=True)
+        if not self._subscribed.wait(wait_s):
+            self.close()
+            raise BrokerError(f"broker {self.cfg.shown()}: no answer to the subscription")
+        return self
+
+    def _on_message(self, client, userdata, msg) -> None:
+        parts = msg.topic.split("/")
+        if len(parts) != 4 or not LANE_RE.fullmatch(parts[2]):
+            return
+        lane, leaf = parts[2], parts[3]
+        if leaf == "ack":
+            try:
+                ack = json.loads(msg.payload)
+            except ValueError:
+                return
+            if isinstance(ack, dict) and isinstance(ack.get("id"), str):
+                with self._cond:
+                    self._acks.setdefault(ack["id"], ack)
+                    self._acks[ack["id"] + "#" + str(ack.get("result"))] = ack
+                    self._cond.notify_all()
+            return
+        entry = self.lanes.setdefault(lane, {})
+        if leaf == "status":
+            try:
+                entry["status"] = json.loads(msg.payload)
+            except ValueError:
+                entry["status"] = {"error": "unreadable status"}
+        elif leaf == "thumb":
+            entry["thumb"] = bytes(msg.payload)
+        elif leaf == "online":
+            entry["online"] = msg.payload == b"online"
+        with self._cond:
+            self._retained_seen += msg.retain
+            self._cond.notify_all()
+        if self.on_update is not None:
+            self.on_update(lane, leaf)
+
+    def settle(self, quiet_s: float = 0.3, most_s: float = 2.0) -> dict[str, dict]:
+        """The lanes as the retained messages tell, once none has come for `quiet_s`."""
+        end = time.monotonic() + most_s
+        with self._cond:
+            seen, quiet_until = self._retained_seen, time.monotonic() + quiet_s
+            while True:
+                now = time.monotonic()
+                if self._retained_seen != seen:
+                    seen, quiet_until = self._retained_seen, now + quiet_s
+                if now >= min(end, quiet_until):
+                    return {k: dict(v) for k, v in sorted(self.lanes.items())}
+                self._cond.wait(min(end, quiet_until) - now)
+
+    def send(
+        self, lane: str, event: dict, wait_s: float = 5.0, cid: str | None = None
+    ) -> tuple[str, dict | None]:
+        """Publish a command (QoS 1; waits for the broker to take it) and wait up to
+        `wait_s` for the lane's acknowledgement: (the command's id, the ack or None)."""
+        check_lane(lane)
+        cid = cid or uuid.uuid4().hex
+        info = self.client.publish(topic(lane, "cmd"), command_payload(event, cid), qos=1)
+        try:
+            info.wait_for_publish(wait_s)
+        except (RuntimeError, ValueError) as exc:
+            raise BrokerError(f"broker {self.cfg.shown()}: could not send: {exc}") from None
+        if not info.is_published():
+            raise BrokerError(
+                f"broker {self.cfg.shown()}: did not take the command in {wait_s:g} s"
+            )
+        return cid, self.wait_ack(cid, wait_s)
+
+    def wait_ack(self, cid: str, wait_s: float, result: str | None = None) -> dict | None:
+        key = cid if result is None else f"{cid}#{result}"
+        end = time.monotonic() + wait_s
+        with self._cond:
+            while key not in self._acks:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return None
+                self._cond.wait(left)
+            return self._acks[key]
+
+
+LEAVES = ("status", "thumb", "online", "ack")
