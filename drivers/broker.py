@@ -166,6 +166,7 @@ class _Connection:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.connected = threading.Event()
+        self.disconnected = threading.Event()  # set while the connection is lost
         self.refused: str | None = None
         self._answered = threading.Event()
         self.connects = 0  # how many times the broker took us (1 + reconnections)
@@ -176,12 +177,14 @@ class _Connection:
             self._answered.set()
             return
         self.connects += 1
+        self.disconnected.clear()
         self.connected.set()
         self._answered.set()
         self.on_connected()
 
     def _on_disconnect(self, client, userdata, flags, reason, properties) -> None:
         self.connected.clear()
+        self.disconnected.set()
 
     def on_connected(self) -> None:
         """Subclasses subscribe and republish here (every connection, first or again)."""
@@ -245,6 +248,12 @@ class LaneLink(_Connection):
         self.applied_count = 0
         self.client.will_set(topic(lane, "online"), b"offline", qos=1, retain=True)
         self.client.on_message = self._on_message
+        self.subscribed = threading.Event()
+        self.client.on_subscribe = lambda *a: self.subscribed.set()
+
+    def start(self, wait_s: float, must_connect: bool) -> bool:
+        """Connected and subscribed to our commands (one sent after this reaches us)."""
+        return super().start(wait_s, must_connect) and self.subscribed.wait(wait_s)
 
     def on_connected(self) -> None:
         self.client.subscribe(topic(self.lane, "cmd"), qos=1)
@@ -266,17 +275,20 @@ class LaneLink(_Connection):
     def _on_message(self, client, userdata, msg) -> None:
         arrived = host_now_s()
         now_wall = time.time()
+        cid = None
         try:
-            cmd = self._parse(msg.payload)
+            obj = self._json(msg.payload)
+            cid = obj.get("id")
+            if not isinstance(cid, str) or not 0 < len(cid) <= 64:
+                cid = None
+                raise ValueError("a command needs an 'id' (text, at most 64 characters)")
+            sent, event = self._parse(cid, obj)
         except ValueError as exc:
-            self._refuse(None, str(exc))
+            self._refuse(cid, str(exc))
             return
-        cid, sent, event = cmd
         with self._lock:
-            if cid in self._seen:
-                duplicate = True
-            else:
-                duplicate = False
+            duplicate = cid in self._seen
+            if not duplicate:
                 self._seen[cid] = None
                 while len(self._seen) > SEEN_IDS:
                     self._seen.popitem(last=False)
@@ -299,7 +311,8 @@ class LaneLink(_Connection):
         if put is not None:
             put(event, arrived)
 
-    def _parse(self, payload: bytes) -> tuple[str, float, InputEvent]:
+    @staticmethod
+    def _json(payload: bytes) -> dict:
         if len(payload) > MAX_COMMAND_BYTES:
             raise ValueError(f"a command is at most {MAX_COMMAND_BYTES} bytes")
         try:
@@ -308,9 +321,11 @@ class LaneLink(_Connection):
             raise ValueError("a command must be JSON") from None
         if not isinstance(obj, dict):
             raise ValueError("a command must be a JSON object")
-        cid, sent, ev = obj.get("id"), obj.get("sent"), obj.get("event")
-        if not isinstance(cid, str) or not 0 < len(cid) <= 64:
-            raise ValueError("a command needs an 'id' (text, at most 64 characters)")
+        return obj
+
+    @staticmethod
+    def _parse(cid: str, obj: dict) -> tuple[float, InputEvent]:
+        sent, ev = obj.get("sent"), obj.get("event")
         if isinstance(sent, bool) or not isinstance(sent, int | float) or sent != sent:
             raise ValueError(f"command {cid}: 'sent' must be a time (seconds since 1970)")
         if not isinstance(ev, dict) or ev.get("type") not in REMOTE_KINDS:
@@ -322,7 +337,7 @@ class LaneLink(_Connection):
             event = parse_event({**ev, "t": 0.0}, f"command {cid}")
         except UserError as exc:
             raise ValueError(str(exc)) from None
-        return cid, float(sent), event
+        return float(sent), event
 
     def _refuse(self, cid: str | None, reason: str) -> None:
         self.refusals.append(f"{cid or '?'}: {reason}")
@@ -427,6 +442,14 @@ class Console(_Connection):
                     self._acks[ack["id"] + "#" + str(ack.get("result"))] = ack
                     self._cond.notify_all()
             return
+        with self._cond:
+            self._update(lane, leaf, msg)
+            self._retained_seen += msg.retain
+            self._cond.notify_all()
+        if self.on_update is not None:
+            self.on_update(lane, leaf)
+
+    def _update(self, lane: str, leaf: str, msg) -> None:
         entry = self.lanes.setdefault(lane, {})
         if leaf == "status":
             try:
@@ -437,11 +460,6 @@ class Console(_Connection):
             entry["thumb"] = bytes(msg.payload)
         elif leaf == "online":
             entry["online"] = msg.payload == b"online"
-        with self._cond:
-            self._retained_seen += msg.retain
-            self._cond.notify_all()
-        if self.on_update is not None:
-            self.on_update(lane, leaf)
 
     def settle(self, quiet_s: float = 0.3, most_s: float = 2.0) -> dict[str, dict]:
         """The lanes as the retained messages tell, once none has come for `quiet_s`."""
@@ -455,6 +473,11 @@ class Console(_Connection):
                 if now >= min(end, quiet_until):
                     return {k: dict(v) for k, v in sorted(self.lanes.items())}
                 self._cond.wait(min(end, quiet_until) - now)
+
+    def wait_for(self, predicate: Callable[[dict[str, dict]], bool], wait_s: float) -> bool:
+        """Wait until `predicate(lanes)` holds (the lanes as the broker last told)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: predicate(self.lanes), wait_s)
 
     def send(
         self, lane: str, event: dict, wait_s: float = 5.0, cid: str | None = None

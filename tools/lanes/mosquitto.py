@@ -95,6 +95,7 @@ class LocalBroker:
         conf = [
             f"listener {self.port} 127.0.0.1",
             "persistence true",
+            "autosave_interval 1",  # a killed broker still knows the lanes' sessions
             f"persistence_location {self.root}/",
             f"log_dest file {self.root}/mosquitto.log",
             "log_type error",

@@ -72,6 +72,7 @@ def store_run(args, pack, result) -> None:
         recording_path=result.recorded_to,
         source="run",
         files=files,
+        lane=getattr(args, "lane", None),  # sightline lane run --lane NAME
     )
     sid, _ = store_session(url, facts, attribution)
     print(f"Records: session {sid} stored in {shown(url)}")
