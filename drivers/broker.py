@@ -409,6 +409,7 @@ class Console(_Connection):
         super().__init__(cfg, name or f"sightline-console-{uuid.uuid4().hex[:8]}", True)
         self.lanes: dict[str, dict] = {}
         self._acks: dict[str, dict] = {}
+        self.ack_times: dict[str, float] = {}  # command id -> when its first ack came
         self._cond = threading.Condition()
         self._subscribed = threading.Event()
         self._retained_seen = 0  # retained messages delivered since we subscribed
@@ -438,6 +439,8 @@ class Console(_Connection):
                 return
             if isinstance(ack, dict) and isinstance(ack.get("id"), str):
                 with self._cond:
+                    if ack["id"] not in self._acks:
+                        self.ack_times[ack["id"]] = time.monotonic()
                     self._acks.setdefault(ack["id"], ack)
                     self._acks[ack["id"] + "#" + str(ack.get("result"))] = ack
                     self._cond.notify_all()

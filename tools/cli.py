@@ -1008,6 +1008,7 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b = bench.add_parser("lanes", help="headless lanes on a local Mosquitto: command latency")
     b.add_argument("--lanes", type=int, default=16, help="lanes to run (default 16)")
     b.add_argument("--commands", type=int, default=20, help="commands per lane")
+    b.add_argument("--fps", type=_positive, default=30.0, help="each lane's frame rate")
     b.add_argument("--json", action="store_true", help="the figures as JSON")
 
 
