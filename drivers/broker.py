@@ -222,6 +222,7 @@ class _Pending:
     id: str
     event: InputEvent  # as parsed, t_s 0: compared with what the tick applied
     sent: float
+    arrived: float  # wall clock when it reached the lane
 
 
 class LaneLink(_Connection):
@@ -304,7 +305,7 @@ class LaneLink(_Connection):
             self._refuse(cid, reason)
             return
         with self._lock:
-            self._pending.append(_Pending(cid, event, sent))
+            self._pending.append(_Pending(cid, event, sent, now_wall))
             put = self._put
             if put is None:
                 self._early.append((event, arrived))
@@ -369,6 +370,7 @@ class LaneLink(_Connection):
                     "tick": tick,
                     "t_s": round(t_s, 6),
                     "latency_s": round(now_wall - p.sent, 6),
+                    "transit_s": round(p.arrived - p.sent, 6),  # of which on the way
                 }
             )
 

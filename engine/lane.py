@@ -14,11 +14,14 @@ engine/app.py calls `attach(app)`; tools/lanes owns the command line. Imports no
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from drivers.broker import LaneLink
+from drivers.input_queue import host_now_s
 from sim.events import JumpTo, PlaySound
 
+SORT_PACE = -60  # before Panda3D reads input (-50): a headless lane waits here
 SORT_LANE = 45  # after present (40): the frame's state is final; before igLoop (50)
 STATUS_HZ = 4.0
 THUMB_S = 1.0
@@ -32,7 +35,9 @@ class LaneWiring:
         self.app = None
         self._next_status = 0.0
         self._next_thumb = 0.0
-        self._last_status: bytes | None = None
+        self._wake = threading.Event()  # a command arrived: run a frame for it soon
+        self._arrived_s = 0.0  # host time of the latest command
+        self._next_frame_s = 0.0
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -40,15 +45,42 @@ class LaneWiring:
         self.app = app
         session = app.session
         session.subscribe(self)  # every tick, replay seeks included (lanes do not seek)
-        self.link.bind(session.inputs.put, self._check)
+        self.link.bind(self._put, self._check)
         app.base.taskMgr.add(self._task, "sightline-lane", sort=SORT_LANE)
-        if self.realtime and app.cfg.offscreen:
-            from panda3d.core import ClockObject
-
-            gc = ClockObject.getGlobalClock()
-            gc.setMode(ClockObject.M_limited)  # sleep between frames: the wall clock paces
-            gc.setFrameRate(app.cfg.fps)
+        cfg = app.cfg
+        if self.realtime and cfg.offscreen:
+            app.base.taskMgr.add(self._pace, "sightline-lane-pace", sort=SORT_PACE)
+            if cfg.video_out is None and cfg.instructor_video_out is None:
+                # Nobody sees these pixels (the thumbnail is the clip's own picture): a
+                # headless lane with no video out draws nothing, most of a frame's cost.
+                app.base.win.setActive(False)
         return self
+
+    def _put(self, event, host_t_s: float) -> None:
+        """From paho's thread: onto the session's queue, and wake a sleeping lane."""
+        self.app.session.inputs.put(event, host_t_s)
+        self._arrived_s = host_t_s
+        self._wake.set()
+
+    def _pace(self, task):
+        """A headless lane on the wall clock sleeps between frames (1/fps). A command that
+        arrives meanwhile cuts the sleep short: the frame runs as soon as the tick that
+        applies it is due (at most one tick, not one frame, later), so a command's
+        latency does not depend on the lane's frame rate."""
+        loop = self.app.session.loop
+        period = 1.0 / self.app.cfg.fps
+        due = self._next_frame_s
+        now = host_now_s()
+        while now < due:
+            if self._wake.wait(due - now):
+                self._wake.clear()
+                if loop.started:
+                    tick = loop.tick_for_host(self._arrived_s)
+                    due = min(due, loop.session_to_host(tick / loop.tick_hz) + 0.0005)
+            now = host_now_s()
+        self._wake.clear()
+        self._next_frame_s = max(due + period, now) if due > 0 else now + period
+        return task.cont
 
     def _check(self, event) -> str | None:
         """Why the pack cannot take this command (None: it can). From paho's thread: reads

@@ -118,7 +118,7 @@ def bench_lanes(args) -> int:
             )
             ids.append(cid)
             time.sleep(interval_s)
-        lat_ms, missing, refused = [], 0, 0
+        lat_ms, transit_ms, missing, refused = [], [], 0, 0
         for cid in ids:
             ack = console.wait_ack(cid, 10.0)
             if ack is None:
@@ -127,6 +127,7 @@ def bench_lanes(args) -> int:
                 refused += 1
             else:
                 lat_ms.append(ack["latency_s"] * 1000)
+                transit_ms.append(ack.get("transit_s", 0.0) * 1000)
         # the console's round trip: acknowledgement received minus sent (monotonic)
         rtt_ms = [
             (console.ack_times[cid] - sent_at[cid]) * 1000
@@ -156,6 +157,8 @@ def bench_lanes(args) -> int:
         "latency_median_ms": statistics.median(lat_ms) if lat_ms else None,
         "latency_p99_ms": float(np.percentile(lat_ms, 99)) if lat_ms else None,
         "latency_max_ms": max(lat_ms) if lat_ms else None,
+        "transit_median_ms": statistics.median(transit_ms) if transit_ms else None,
+        "transit_p99_ms": float(np.percentile(transit_ms, 99)) if transit_ms else None,
         "round_trip_median_ms": statistics.median(rtt_ms) if rtt_ms else None,
         "round_trip_p99_ms": float(np.percentile(rtt_ms, 99)) if rtt_ms else None,
         "broker_cpu_percent": broker_cpu,
@@ -179,6 +182,11 @@ def bench_lanes(args) -> int:
         print(
             f"{'console send -> applied tick':<36} {result['latency_median_ms']:>10.1f} "
             f"{result['latency_p99_ms']:>8.1f} {result['latency_max_ms']:>8.1f}"
+        )
+    if transit_ms:
+        print(
+            f"{'  of which console -> lane (broker)':<36} {result['transit_median_ms']:>10.1f} "
+            f"{result['transit_p99_ms']:>8.1f}"
         )
     if rtt_ms:
         print(
