@@ -30,6 +30,7 @@ import contextlib
 import dataclasses
 import json
 import re
+import socket
 import threading
 import time
 import tomllib
@@ -154,7 +155,15 @@ def make_client(cfg: BrokerConfig, client_id: str, clean_session: bool = True):
     if cfg.tls:
         client.tls_set(ca_certs=cfg.cafile, certfile=cfg.certfile, keyfile=cfg.keyfile)
     client.reconnect_delay_set(min_delay=1, max_delay=2)
+    client.on_socket_open = _no_delay
     return client
+
+
+def _no_delay(client, userdata, sock) -> None:
+    """Commands and acknowledgements are small and urgent: without TCP_NODELAY, Nagle's
+    algorithm holds one back behind the previous packet's delayed ACK (40 ms on Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class _Connection:

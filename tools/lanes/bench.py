@@ -39,6 +39,14 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _rate(before: dict, after: dict, name: str, elapsed_s: float, unit: float = 1.0):
+    """A $SYS/broker/NAME counter's rate over the window (None if the broker did not say)."""
+    key = f"$SYS/broker/{name}"
+    if key not in before or key not in after or elapsed_s <= 0:
+        return None
+    return (after[key] - before[key]) / elapsed_s / unit
+
+
 def bench_lanes(args) -> int:
     n = max(1, args.lanes)
     per_lane = max(1, args.commands)
@@ -99,6 +107,7 @@ def bench_lanes(args) -> int:
             return 1
         print(f"All {n} lanes online after {time.monotonic() - started:.1f} s")
         time.sleep(2.0)  # let their start-up settle
+        sys0 = dict(sys_stats)
         cpu0, t0 = _cpu_s(broker.proc.pid), time.monotonic()
         load_before = os.getloadavg()[0]
         sent_at: dict[str, float] = {}
@@ -134,7 +143,9 @@ def bench_lanes(args) -> int:
             for cid in ids
             if cid in console.ack_times
         ]
+        time.sleep(1.2)  # the broker's $SYS counters are published once a second
         elapsed = time.monotonic() - t0
+        sys1 = dict(sys_stats)
         broker_cpu = (_cpu_s(broker.proc.pid) - cpu0) / elapsed * 100
         console.close()
     finally:
@@ -162,9 +173,10 @@ def bench_lanes(args) -> int:
         "round_trip_median_ms": statistics.median(rtt_ms) if rtt_ms else None,
         "round_trip_p99_ms": float(np.percentile(rtt_ms, 99)) if rtt_ms else None,
         "broker_cpu_percent": broker_cpu,
-        "broker_msgs_in_per_s": sys_stats.get("$SYS/broker/load/messages/received/1min"),
-        "broker_msgs_out_per_s": sys_stats.get("$SYS/broker/load/messages/sent/1min"),
-        "broker_clients": sys_stats.get("$SYS/broker/clients/connected"),
+        "broker_msgs_in_per_s": _rate(sys0, sys1, "messages/received", elapsed),
+        "broker_msgs_out_per_s": _rate(sys0, sys1, "messages/sent", elapsed),
+        "broker_kbytes_in_per_s": _rate(sys0, sys1, "bytes/received", elapsed, 1e3),
+        "broker_clients": sys1.get("$SYS/broker/clients/connected"),
         "load_average_1min": [load_before, os.getloadavg()[0]],
         "cpus": os.cpu_count(),
         "goal_p99_ms": GOAL_P99_MS,
@@ -196,7 +208,8 @@ def bench_lanes(args) -> int:
     rate_in, rate_out = result["broker_msgs_in_per_s"], result["broker_msgs_out_per_s"]
     print(
         f"Broker: {broker_cpu:.1f} % of one core"
-        + (f", {rate_in:.0f} messages/s in, {rate_out:.0f} out (1-min mean)" if rate_in else "")
+        + (f", {rate_in:.0f} MQTT messages/s in, {rate_out:.0f} out" if rate_in else "")
+        + (f", {result['broker_kbytes_in_per_s']:.0f} kB/s in" if rate_in else "")
         + (f", {result['broker_clients']:.0f} clients" if result["broker_clients"] else "")
     )
     print(

@@ -102,6 +102,7 @@ class LocalBroker:
             "log_type warning",
             "log_type notice",
             "max_queued_messages 10000",
+            "set_tcp_nodelay true",  # small urgent messages: no Nagle delay
         ]
         if self.sys_interval_s:
             conf.append(f"sys_interval {self.sys_interval_s}")
