@@ -12,13 +12,17 @@ from tools.lanes.mosquitto import LocalBroker, mosquitto_bin
 USERS = {"console": "console-pw", "a": "a-pw", "b": "b-pw"}
 
 
-@pytest.fixture
-def broker():
+def need_mosquitto() -> None:
     if mosquitto_bin() is None:
         pytest.skip(
             "Debian's mosquitto is not installed (bash tools/setup.sh test installs it): "
             "the lanes tests run against a real broker"
         )
+
+
+@pytest.fixture
+def broker():
+    need_mosquitto()
     b = LocalBroker(USERS, ["console"]).start()
     yield b
     b.close()

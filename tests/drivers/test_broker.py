@@ -15,6 +15,8 @@ import pytest
 from drivers.broker import BrokerError, Console, LaneLink, broker_config, command_payload, topic
 from drivers.input_queue import InputQueue, host_now_s
 from sim.events import Flag, KeyPress, SetView
+from tests.mqtt_broker import USERS, need_mosquitto
+from tools.lanes.mosquitto import LocalBroker
 
 
 def console(broker, user="console", password=None) -> Console:
@@ -154,3 +156,19 @@ def test_a_broker_restart_loses_no_command_sent_after_it_is_back(broker, lane):
         assert c.wait_for(lambda lanes: lanes["a"].get("online"), 15)
     finally:
         c.close()
+
+
+def test_tls_when_configured_and_plain_mqtt_is_not_let_in():
+    need_mosquitto()
+    with LocalBroker(USERS, ["console"], tls=True) as tls:
+        lane = Lane(tls)  # its --auth file names the authority's certificate (cafile)
+        c = console(tls)
+        try:
+            c.send("a", {"type": "key", "key": "1"}, wait_s=0.2)
+            assert [i.event for i in lane.take()] == [KeyPress(0.0, "1")]
+        finally:
+            c.close()
+            lane.link.close()
+        plain = broker_config(f"mqtt://127.0.0.1:{tls.port}")
+        with pytest.raises(BrokerError):
+            Console(plain).connect(wait_s=3)

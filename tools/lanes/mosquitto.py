@@ -66,6 +66,7 @@ class LocalBroker:
         consoles: list[str] = (),
         port: int | None = None,
         sys_interval_s: int = 0,
+        tls: bool = False,
     ) -> None:
         binary = mosquitto_bin()
         if binary is None:
@@ -75,25 +76,58 @@ class LocalBroker:
         self.consoles = list(consoles)
         self.port = port or free_port()
         self.sys_interval_s = sys_interval_s
+        self.tls = tls
         self.root = Path(tempfile.mkdtemp(prefix="sightline-mqtt-"))
         self.proc: subprocess.Popen | None = None
         self._write()
 
     @property
     def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
+        return f"{'mqtts' if self.tls else 'mqtt'}://127.0.0.1:{self.port}"
+
+    @property
+    def cafile(self) -> Path:
+        return self.root / "ca.crt"
+
+    def _make_certificates(self) -> None:
+        """A throwaway certificate authority and a server certificate for 127.0.0.1."""
+        r = self.root
+
+        def openssl(*args: str) -> None:
+            subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=sightline test CA", "-keyout", str(r / "ca.key"),
+                "-out", str(r / "ca.crt"))  # fmt: skip
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                "-keyout", str(r / "server.key"), "-out", str(r / "server.csr"))  # fmt: skip
+        (r / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+        openssl("x509", "-req", "-in", str(r / "server.csr"), "-CA", str(r / "ca.crt"),
+                "-CAkey", str(r / "ca.key"), "-CAcreateserial", "-days", "2",
+                "-extfile", str(r / "san.ext"), "-out", str(r / "server.crt"))  # fmt: skip
 
     def auth_file(self, user: str, password: str | None = None) -> Path:
-        """A --auth TOML file for this user (the right password unless one is given)."""
+        """A --auth TOML file for this user (the right password unless one is given);
+        with TLS it names the test authority's certificate."""
         path = self.root / f"auth-{user}-{len(list(self.root.glob('auth-*')))}.toml"
         pw = self.users.get(user, "") if password is None else password
-        path.write_text(f'username = "{user}"\npassword = "{pw}"\n')
+        text = f'username = "{user}"\npassword = "{pw}"\n'
+        if self.tls:
+            text += f'cafile = "{self.cafile}"\n'
+        path.write_text(text)
         path.chmod(0o600)
         return path
 
     def _write(self) -> None:
-        conf = [
-            f"listener {self.port} 127.0.0.1",
+        conf = [f"listener {self.port} 127.0.0.1"]
+        if self.tls:
+            self._make_certificates()
+            conf += [
+                f"cafile {self.cafile}",
+                f"certfile {self.root / 'server.crt'}",
+                f"keyfile {self.root / 'server.key'}",
+            ]
+        conf += [
             "persistence true",
             "autosave_interval 1",  # a killed broker still knows the lanes' sessions
             f"persistence_location {self.root}/",
