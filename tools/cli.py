@@ -1088,6 +1088,9 @@ def _lanes_arguments(p: argparse.ArgumentParser) -> None:
     s = sub.add_parser("view", help="the control room: every lane, thumbnails, shots, keys")
     add_broker_options(s)
     s.add_argument("--html", type=Path, metavar="FILE", help="write one HTML snapshot and exit")
+    s.add_argument("--png", type=Path, metavar="FILE", help="render the view once to a PNG")
+    s.add_argument("--offscreen", action="store_true", help="no window (with --png)")
+    s.add_argument("--keys", metavar="'KEY ...'", help="press these station keys first")
 
 
 @command("lanes", "consoles: lanes status, lanes send, lanes view", _lanes_arguments)

@@ -113,3 +113,41 @@ def test_two_lanes_one_branched_by_lanes_send_and_a_broker_restart(broker, tmp_p
     for name in lanes:
         out = run_cli("replay", str(tmp_path / f"{name}.rec"), "--verify")
         assert out.returncode == 0 and "every tick matches" in out.stdout, out.stdout + out.stderr
+
+
+@pytest.mark.render
+def test_the_control_room_sends_the_selected_lane_its_hotkeys(broker, tmp_path):
+    import cv2
+
+    from drivers.broker import LaneLink
+    from drivers.input_queue import InputQueue
+    from sim.events import KeyPress
+
+    queues = {}
+    links = []
+    for name in ("a", "b"):
+        queues[name] = InputQueue()
+        link = LaneLink(broker_config(broker.url, broker.auth_file(name)), name)
+        assert link.start(10, must_connect=True)
+        link.bind(queues[name].put)
+        status = {"segment": "standoff", "offer": [{"key": "2", "label": "Draws", "to": "draw"}]}
+        link.publish("status", json.dumps({"lane": name, **status}).encode())
+        links.append(link)
+    png = tmp_path / "room.png"
+    try:
+        out = run_cli(
+            "lanes", "view", "--broker", broker.url, "--auth", str(broker.auth_file("console")),
+            "--png", str(png), "--keys", "tab 2",
+        )  # fmt: skip
+    finally:
+        for link in links:
+            link.close()
+    assert out.returncode == 0, out.stderr
+    assert "lane b: 2 (key) applied" not in out.stdout  # no engine here: queued, not applied
+    assert [i.event for i in queues["b"].drain()] == [KeyPress(0.0, "2")]
+    assert queues["a"].drain() == []
+    img = cv2.imread(str(png))
+    assert img.shape == (720, 1280, 3)
+    amber = (img[:, :, 2] > 200) & (img[:, :, 1] > 150) & (img[:, :, 0] < 120)
+    tiles = amber[35:170]  # the row of tiles: lane a 0-320 px, lane b 320-640 px
+    assert tiles[:, 320:640].sum() > 500 and tiles[:, :320].sum() == 0  # b is selected
