@@ -488,6 +488,11 @@ class Console(_Connection):
                     return {k: dict(v) for k, v in sorted(self.lanes.items())}
                 self._cond.wait(min(end, quiet_until) - now)
 
+    def snapshot(self) -> dict[str, dict]:
+        """A copy of every lane's latest status, thumbnail and online flag."""
+        with self._cond:
+            return {k: dict(v) for k, v in sorted(self.lanes.items())}
+
     def wait_for(self, predicate: Callable[[dict[str, dict]], bool], wait_s: float) -> bool:
         """Wait until `predicate(lanes)` holds (the lanes as the broker last told)."""
         with self._cond:

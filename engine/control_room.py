@@ -134,8 +134,7 @@ class ControlRoom:
         return task.cont
 
     def refresh(self) -> None:
-        with self.console._cond:
-            lanes = {k: dict(v) for k, v in sorted(self.console.lanes.items())}
+        lanes = self.console.snapshot()
         names = list(lanes)[:MAX_TILES]
         if self.selected not in lanes and names:
             self.selected = names[0]
@@ -217,7 +216,7 @@ class ControlRoom:
     # -- the station's keys --------------------------------------------------------------------
 
     def select_step(self, step: int) -> None:
-        names = sorted(self.console.lanes)[:MAX_TILES]
+        names = list(self.console.snapshot())[:MAX_TILES]
         if not names:
             return
         i = names.index(self.selected) if self.selected in names else 0
@@ -227,7 +226,7 @@ class ControlRoom:
         lane = self.selected
         if lane is None:
             return
-        st = self.console.lanes.get(lane, {}).get("status") or {}
+        st = self.console.snapshot().get(lane, {}).get("status") or {}
         if key in "123456789":
             event = {"type": "key", "key": key}
         elif key == "p":
