@@ -210,10 +210,13 @@ class _Connection:
         self._answered.wait(wait_s)
         if self.refused is not None:
             self.close()
-            raise BrokerError(f"broker {self.cfg.shown()} refused the connection: {self.refused}")
+            raise BrokerError(
+                f"broker {self.cfg.shown()} refused the connection: {self.refused} (wrong "
+                "user name or password, or an anonymous login the broker does not allow?)"
+            )
         if not self.connected.is_set() and must_connect:
             self.close()
-            raise BrokerError(f"broker {self.cfg.shown()}: no answer in {wait_s:g} s")
+            raise BrokerError(f"broker {self.cfg.shown()}: not reachable in {wait_s:g} s")
         return self.connected.is_set()
 
     def close(self) -> None:
