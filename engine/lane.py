@@ -39,6 +39,10 @@ class LaneWiring:
         self._arrived_s = 0.0  # host time of the latest command
         self._next_frame_s = 0.0
 
+    @property
+    def name(self) -> str:
+        return self.link.lane
+
     # -- wiring ---------------------------------------------------------------------------
 
     def attach(self, app) -> LaneWiring:

@@ -13,7 +13,7 @@ from tests.conftest import write_script
 from tools.cli import main
 
 
-def lane(broker, name, pack, db_url, trainee, script):
+def lane(broker, name, pack, db_url, trainee, script, *extra):
     return subprocess.Popen(
         [
             sys.executable,
@@ -39,6 +39,7 @@ def lane(broker, name, pack, db_url, trainee, script):
             "Sgt Example",
             "--db",
             db_url,
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -54,7 +55,7 @@ def test_two_lanes_store_their_sessions_in_one_database_with_their_lane(
         assert main(["trainee", "add", tid, "--name", f"Trainee {tid}", "--db", db_url]) == 0
     script = write_script(tmp_path / "in.jsonl", [{"t": 0.5, "type": "end"}])
     procs = [
-        lane(broker, "a", fixture_pack, db_url, "T1", script),
+        lane(broker, "a", fixture_pack, db_url, "T1", script, "--record", str(tmp_path / "a.rec")),
         lane(broker, "b", fixture_pack, db_url, "T2", script),
     ]
     outs = [p.communicate(timeout=180)[0] for p in procs]
@@ -66,3 +67,6 @@ def test_two_lanes_store_their_sessions_in_one_database_with_their_lane(
         assert main(["trainee", "show", tid, "--json", "--db", db_url]) == 0
         (session,) = json.loads(capsys.readouterr().out)["sessions"]
         assert session["lane"] == lane_name and session["instructor"] == "Sgt Example"
+    from tools.recordings import load_recording
+
+    assert load_recording(tmp_path / "a.rec").config["lane"] == "a"  # `records import` reads it
