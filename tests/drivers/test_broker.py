@@ -141,7 +141,7 @@ def test_a_broker_restart_loses_no_command_sent_after_it_is_back(broker, lane):
     c = console(broker)
     assert c.settle()["a"]["status"] == {"segment": "approach"}
     c.close()
-    time.sleep(1.5)  # the broker's autosave (1 s) has the lane's session on disk
+    assert broker.wait_saved()  # the broker's autosave has the lane's session on disk
     broker.kill()  # killed outright: the network is cut
     assert lane.link.disconnected.wait(15)
     lane.link.publish("status", json.dumps({"segment": "draw"}).encode())  # while down

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -73,7 +72,7 @@ def test_two_lanes_one_branched_by_lanes_send_and_a_broker_restart(broker, tmp_p
         assert console.wait_for(lambda ls: segment("a") == "draw", 10)
         assert segment("b") in ("approach", "standoff")  # the other lane was not branched
 
-        time.sleep(1.5)  # the broker's autosave has the lanes' sessions
+        assert broker.wait_saved()  # the broker's autosave has the lanes' sessions
         broker.kill()
         broker.start()
         out = send(broker, auth, "b", "flag", "after", "the", "restart")

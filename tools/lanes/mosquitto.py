@@ -181,6 +181,18 @@ class LocalBroker:
         self.stop()
         raise RuntimeError(f"mosquitto did not listen on {self.port} in {timeout_s} s")
 
+    def wait_saved(self, timeout_s: float = 10.0) -> bool:
+        """Wait for the broker's next autosave (every second; persistence on): a broker
+        killed after it still knows every session made before this call."""
+        db = self.root / "mosquitto.db"
+        since = time.time()
+        end = time.monotonic() + timeout_s
+        while time.monotonic() < end:
+            if db.exists() and db.stat().st_mtime > since:
+                return True
+            time.sleep(0.05)
+        return False
+
     def stop(self) -> None:
         """SIGTERM: Mosquitto saves its persistence file and exits."""
         proc, self.proc = self.proc, None
