@@ -29,6 +29,7 @@ import collections
 import contextlib
 import dataclasses
 import json
+import logging
 import re
 import socket
 import threading
@@ -43,6 +44,8 @@ from urllib.parse import urlsplit
 from drivers.input_queue import host_now_s
 from sim.errors import UserError
 from sim.events import InputEvent, parse_event
+
+log = logging.getLogger(__name__)
 
 ROOT = "sightline/lanes"
 LANE_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -182,10 +185,13 @@ class _Connection:
 
     def _on_connect(self, client, userdata, flags, reason, properties) -> None:
         if reason.is_failure:
+            if self._answered.is_set() and self.refused is None:  # later: a lane runs on
+                log.warning("broker %s refused the connection: %s", self.cfg.shown(), reason)
             self.refused = str(reason)
             self._answered.set()
             return
         self.connects += 1
+        self.refused = None
         self.disconnected.clear()
         self.connected.set()
         self._answered.set()
@@ -216,7 +222,10 @@ class _Connection:
             )
         if not self.connected.is_set() and must_connect:
             self.close()
-            raise BrokerError(f"broker {self.cfg.shown()}: not reachable in {wait_s:g} s")
+            raise BrokerError(
+                f"broker {self.cfg.shown()}: not reachable in {wait_s:g} s (is it running? "
+                "with TLS: is --auth's cafile its authority?)"
+            )
         return self.connected.is_set()
 
     def close(self) -> None:
