@@ -172,3 +172,18 @@ def test_tls_when_configured_and_plain_mqtt_is_not_let_in():
         plain = broker_config(f"mqtt://127.0.0.1:{tls.port}")
         with pytest.raises(BrokerError):
             Console(plain).connect(wait_s=3)
+
+
+def test_a_command_that_waited_out_a_lane_outage_is_refused_not_applied_late(broker, con):
+    first = Lane(broker, max_age_s=0.5)
+    first.link.close()  # the lane is gone; the broker keeps its session and queues for it
+    cid, ack = con.send("a", {"type": "key", "key": "2"}, wait_s=0.2)
+    assert ack is None  # nobody answered: queued at the broker
+    time.sleep(0.8)  # longer than the lane's bound: the command is now too old
+    back = Lane(broker, max_age_s=0.5)  # the same lane again, on the same session
+    try:
+        ack = con.wait_ack(cid, 10)
+        assert ack["result"] == "refused" and "older than the 0.5 s bound" in ack["reason"]
+        assert back.queue.drain() == []
+    finally:
+        back.link.close()
