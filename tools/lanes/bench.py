@@ -109,6 +109,7 @@ def bench_lanes(args) -> int:
         time.sleep(2.0)  # let their start-up settle
         sys0 = dict(sys_stats)
         cpu0, t0 = _cpu_s(broker.proc.pid), time.monotonic()
+        lanes_cpu0 = sum(_cpu_s(p.pid) for p in procs)
         load_before = os.getloadavg()[0]
         sent_at: dict[str, float] = {}
         lock = threading.Lock()
@@ -147,6 +148,7 @@ def bench_lanes(args) -> int:
         elapsed = time.monotonic() - t0
         sys1 = dict(sys_stats)
         broker_cpu = (_cpu_s(broker.proc.pid) - cpu0) / elapsed * 100
+        lanes_cpu = (sum(_cpu_s(p.pid) for p in procs) - lanes_cpu0) / elapsed * 100
         console.close()
     finally:
         for p in procs:
@@ -173,6 +175,7 @@ def bench_lanes(args) -> int:
         "round_trip_median_ms": statistics.median(rtt_ms) if rtt_ms else None,
         "round_trip_p99_ms": float(np.percentile(rtt_ms, 99)) if rtt_ms else None,
         "broker_cpu_percent": broker_cpu,
+        "lanes_cpu_percent": lanes_cpu,  # all lanes together, % of one core
         "broker_msgs_in_per_s": _rate(sys0, sys1, "messages/received", elapsed),
         "broker_msgs_out_per_s": _rate(sys0, sys1, "messages/sent", elapsed),
         "broker_kbytes_in_per_s": _rate(sys0, sys1, "bytes/received", elapsed, 1e3),
@@ -211,6 +214,10 @@ def bench_lanes(args) -> int:
         + (f", {rate_in:.0f} MQTT messages/s in, {rate_out:.0f} out" if rate_in else "")
         + (f", {result['broker_kbytes_in_per_s']:.0f} kB/s in" if rate_in else "")
         + (f", {result['broker_clients']:.0f} clients" if result["broker_clients"] else "")
+    )
+    print(
+        f"Lanes: {lanes_cpu:.0f} % of one core together ({lanes_cpu / n:.1f} % each), of "
+        f"{os.cpu_count() * 100} %"
     )
     print(
         f"Machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before the commands, "
