@@ -91,6 +91,9 @@ def test_two_lanes_one_branched_by_lanes_send_and_a_broker_restart(broker, tmp_p
         assert bad.returncode == 2 and "refused the connection" in bad.stderr
         assert len(bad.stderr.strip().splitlines()) == 1
 
+        table = run_cli("lanes", "status", "--broker", broker.url, "--auth", str(auth))
+        rows = {line.split()[0]: line for line in table.stdout.splitlines()[1:]}
+        assert set(rows) == {"a", "b"} and "Demo: the doorway" in rows["b"], table.stdout
         status = run_cli("lanes", "status", "--broker", broker.url, "--auth", str(auth), "--json")
         assert status.returncode == 0, status.stderr
         shown = json.loads(status.stdout)
