@@ -18,7 +18,8 @@ import time
 
 import numpy as np
 
-from drivers.broker import BrokerError, Console
+from drivers.broker import BrokerError
+from drivers.broker_console import Console
 
 AMBER = (1.0, 0.75, 0.2, 1)
 WHITE = (0.92, 0.92, 0.92, 1)

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from drivers.broker import BrokerError, Console, LaneLink, broker_config, command_payload, topic
+from drivers.broker import BrokerError, LaneLink, broker_config, topic
+from drivers.broker_console import Console, command_payload
 from drivers.input_queue import InputQueue, host_now_s
 from sim.events import Flag, KeyPress, SetView
 from tests.mqtt_broker import USERS, need_mosquitto

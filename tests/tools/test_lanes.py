@@ -12,7 +12,8 @@ import sys
 import pytest
 
 from content import DEMO_PACK
-from drivers.broker import Console, broker_config
+from drivers.broker import broker_config
+from drivers.broker_console import Console
 from tests.conftest import run_cli
 
 

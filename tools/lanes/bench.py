@@ -27,7 +27,8 @@ import uuid
 import numpy as np
 
 from content import DEMO_PACK
-from drivers.broker import Console, broker_config, command_payload, topic
+from drivers.broker import broker_config, topic
+from drivers.broker_console import Console, command_payload
 from tools.lanes.mosquitto import LocalBroker
 
 GOAL_P99_MS = 50.0

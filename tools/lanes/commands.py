@@ -1,5 +1,5 @@
 """`sightline lane run` and `sightline lanes status|send`: the command lines of lanes and
-consoles (drivers/broker.py does the broker I/O, engine/lane.py the lane's wiring).
+consoles (drivers/broker.py and broker_console.py do the broker I/O, engine/lane.py the lane's wiring).
 
 Must not import tools.cli (the command line imports this)."""
 
@@ -15,11 +15,11 @@ from drivers.broker import (
     CONNECT_TIMEOUT_S,
     REMOTE_KINDS,
     BrokerError,
-    Console,
     LaneLink,
     broker_config,
     check_lane,
 )
+from drivers.broker_console import Console
 from sim.errors import UserError
 from sim.events import MAX_T_S, VIEW_SETTINGS
 

@@ -8,7 +8,8 @@ import base64
 import html
 import time
 
-from drivers.broker import Console, broker_config
+from drivers.broker import broker_config
+from drivers.broker_console import Console
 from sim.errors import UserError
 
 
