@@ -1,4 +1,4 @@
-"""The control room: every lane on one screen, from the broker (drivers.broker.Console).
+"""The control room: every lane on one screen, from the broker (drivers.broker_console.Console).
 
 A tile per lane (up to 16, four a row): its thumbnail (the clip's picture, about once a
 second), name, state, segment, session time, shots, hits and flags. The selected lane's

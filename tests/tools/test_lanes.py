@@ -154,3 +154,40 @@ def test_the_control_room_sends_the_selected_lane_its_hotkeys(broker, tmp_path):
     amber = (img[:, :, 2] > 200) & (img[:, :, 1] > 150) & (img[:, :, 0] < 120)
     tiles = amber[35:170]  # the row of tiles: lane a 0-320 px, lane b 320-640 px
     assert tiles[:, 320:640].sum() > 500 and tiles[:, :320].sum() == 0  # b is selected
+
+
+@pytest.mark.render
+def test_every_instructor_command_reaches_a_lane_and_its_recording_verifies(broker, tmp_path):
+    auth = broker.auth_file("console")
+    lane = start_lane(broker, "a", tmp_path)
+    console = Console(broker_config(broker.url, auth)).connect()
+    try:
+        assert console.wait_for(lambda ls: ls.get("a", {}).get("status"), 90), "no lane"
+        for words in (
+            ["pause"],
+            ["resume"],
+            ["malfunction", "w1"],
+            ["sound", "dog"],
+            ["lowlight", "on"],
+            ["view", "markers", "off"],
+            ["jump", "standoff"],
+            ["flag", "x"],
+        ):
+            out = send(broker, auth, "a", *words)
+            assert out.returncode == 0 and "applied at tick" in out.stdout, (words, out.stderr)
+        refused = send(broker, auth, "a", "sound", "nosuch")
+        assert refused.returncode == 2 and "no sound 'nosuch' in this pack" in refused.stderr
+        assert console.wait_for(lambda ls: ls["a"]["status"].get("low_light"), 10)
+        out = send(broker, auth, "a", "end")
+        assert out.returncode == 0, out.stderr
+        summary = lane.communicate(timeout=60)[0]
+    finally:
+        console.close()
+        if lane.poll() is None:
+            lane.kill()
+            lane.wait()
+    assert "approach -> standoff  (instructor: jump)" in summary
+    assert "dog @" in summary and "(instructor)" in summary and "Flags: " in summary
+    assert "Lane a: 9 commands applied, 1 refused" in summary
+    out = run_cli("replay", str(tmp_path / "a.rec"), "--verify")
+    assert out.returncode == 0 and "9 inputs" in out.stdout and "every tick matches" in out.stdout
