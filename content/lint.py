@@ -62,12 +62,15 @@ def _from_error(text: str, level: str = "error") -> Finding:
     )
 
 
-def lint_pack(root: str | Path, policies: Library | None = None) -> list[Finding]:
+def lint_pack(
+    root: str | Path, policies: Library | None = None, text: str | None = None
+) -> list[Finding]:
     """Every finding for one pack; with a policy library, links into it that do not
-    resolve are errors too (without one, only their shape is checked)."""
+    resolve are errors too (without one, only their shape is checked). `text` lints that
+    manifest (an unsaved draft) in place of the pack's file."""
     root = Path(root)
     try:
-        pack = load_pack(root, collect=True)
+        pack = load_pack(root, collect=True, text=text)
     except PackError as exc:
         return [_from_error(str(exc))]
     findings = sorted((_from_error(p) for p in pack.problems), key=lambda f: f.line or 0)
@@ -87,8 +90,7 @@ def lint_pack(root: str | Path, policies: Library | None = None) -> list[Finding
 
 def _finding(pack: Pack, level: str, where: str, message: str) -> Finding:
     manifest = pack.root / MANIFEST
-    text = manifest.read_text(encoding="utf-8")
-    return Finding(level, str(manifest), locate(text, where), where, message)
+    return Finding(level, str(manifest), locate(pack.manifest_text, where), where, message)
 
 
 def _graph_findings(pack: Pack) -> list[Finding]:
@@ -263,7 +265,7 @@ def _item_indices(pack: Pack) -> dict[str, int]:
     """Each rubric item's index as written (items the loader refused are left out of the
     rubric, so its own indices can differ)."""
     try:
-        raw = tomllib.loads((pack.root / MANIFEST).read_text(encoding="utf-8"))
+        raw = tomllib.loads(pack.manifest_text)
         written = raw["rubric"]["items"]
         return {
             it["id"]: i

@@ -117,6 +117,7 @@ class Pack:
     meta: PackMeta = field(default_factory=PackMeta)
     media_problems: tuple[str, ...] = ()  # filled only when loading with collect_media
     problems: tuple[str, ...] = ()  # every problem found, filled only when loading with collect
+    manifest_text: str = ""  # the manifest as read (or as given: a draft, see load_pack)
 
     @property
     def title(self) -> str:
@@ -223,13 +224,19 @@ def _kind_name(kind: type | tuple) -> str:
     return names.get(kind, kind.__name__)
 
 
-def read_manifest(root: str | Path) -> tuple[_Doc, dict]:
-    """Read and parse a pack's manifest, bounded; PackError on any problem."""
+def read_manifest(root: str | Path, text: str | None = None) -> tuple[_Doc, dict]:
+    """Read and parse a pack's manifest, bounded; PackError on any problem. `text`, when
+    given, stands for the file's contents (an unsaved draft), bounded the same way."""
     root = Path(root)
     manifest = root / MANIFEST
     if not root.is_dir():
         raise PackError(f"{root}: not a scenario pack folder")
-    raw = _manifest_bytes(root, manifest)
+    if text is None:
+        raw = _manifest_bytes(root, manifest)
+    else:
+        raw = text.encode("utf-8", "surrogatepass")
+        if len(raw) > MAX_MANIFEST_BYTES:
+            raise PackError(f"{manifest}: over the {MAX_MANIFEST_BYTES} bytes limit")
     try:
         text = raw.decode("utf-8")
         _check_nesting(manifest, text)
@@ -285,7 +292,11 @@ def _check_nesting(manifest: Path, text: str) -> None:
 
 
 def load_pack(
-    root: str | Path, probe: bool = True, collect_media: bool = False, collect: bool = False
+    root: str | Path,
+    probe: bool = True,
+    collect_media: bool = False,
+    collect: bool = False,
+    text: str | None = None,
 ) -> Pack:
     """Load and validate a pack folder.
 
@@ -294,11 +305,12 @@ def load_pack(
     instead of raising, so a linter can report them all. collect=True (lint) goes further:
     every problem it can get past is recorded in `Pack.problems` (media included) and the
     item it is in skipped; only a manifest that cannot be read, a wrong format_version or
-    no segments at all still raise."""
+    no segments at all still raise. `text` is a manifest to load in place of the pack's
+    file, with the pack's media (Studio lints its unsaved drafts so)."""
     root = Path(root)
     if not root.exists():  # before read_manifest's "not a scenario pack folder"
         raise PackError(f"{root}: does not exist (so not a scenario pack folder)")
-    doc, data = read_manifest(root)
+    doc, data = read_manifest(root, text)
     collect_media = collect_media or collect
     if collect:
         doc.problems = []
@@ -368,7 +380,7 @@ def load_pack(
             where, _, msg = str(exc).partition(": ")
             raise doc.fail(where, msg) from None
     problems = tuple(doc.problems or ()) + tuple(loader.problems)
-    return Pack(root, scenario, loader.media, meta, tuple(loader.problems), problems)
+    return Pack(root, scenario, loader.media, meta, tuple(loader.problems), problems, doc.text)
 
 
 def _raise(exc: Exception) -> None:

@@ -4,10 +4,11 @@
 probes their durations, and writes a commented manifest skeleton (the first clip offers
 the instructor a key for each other clip; the others are endings) and a guidebook
 template. `sightline zones PACK SEGMENT --at T --box X,Y,W,H --name N --role R` tracks a
-box drawn on one frame through the whole segment with OpenCV's MIL tracker, forwards and
-backwards, and appends the keyframes to the manifest for a human to correct (a zone of
-the same name is refused, or with --replace taken out first); without --box it writes
-that frame with a grid (--frame-out) to help pick the box.
+box drawn on one frame through the segment (tools/tracking.py), forwards and backwards,
+with a confidence per keyframe, stopping where it loses the target, and appends the
+keyframes to the manifest for a human to correct (a zone of the same name is refused, or
+with --replace taken out first); without --box it writes that frame with a grid
+(--frame-out) to help pick the box.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -27,6 +28,7 @@ from content.pack import CATEGORIES, MANIFEST, PackError, load_pack
 from sim.errors import UserError
 from sim.hit_zones import ROLES, Zone
 from tools.progress import Progress, progress
+from tools.tracking import Step, thin, track_polygon
 
 MAX_TRACK_FRAMES = 20_000
 
@@ -129,6 +131,8 @@ class Tracked:
     keys: list[dict]  # {"t": s, "polygon": [[x, y] * 4]}
     lost_at_s: float | None  # where the tracker lost the box, if it did
     replaced: int = 0  # zones of the same name taken out (--replace)
+    confidence: list[float] = field(default_factory=list)  # per key (tools/tracking.py)
+    lost_confidence: float | None = None  # the confidence at lost_at_s
 
 
 def segment_frames(path: Path, in_s: float, out_s: float) -> list[tuple[float, np.ndarray]]:
@@ -161,49 +165,30 @@ def track_box(
     box: tuple[float, float, float, float],
     every_s: float,
 ) -> Tracked:
-    """Track a normalized box (x, y, w, h) from the frame at at_s to both ends."""
-    h, w = frames[0][1].shape[:2]
+    """Track a normalized box (x, y, w, h) from the frame at at_s towards both ends, each
+    way until the clip ends or the tracker loses the target (tools/tracking.py: it stops
+    there rather than drift onto something else)."""
     start = min(range(len(frames)), key=lambda i: abs(frames[i][0] - at_s))
-    px = (int(box[0] * w), int(box[1] * h), max(2, int(box[2] * w)), max(2, int(box[3] * h)))
-    boxes: dict[int, tuple[int, int, int, int]] = {start: px}
-    lost: list[float] = []
+    x, y, bw, bh = box
+    poly = [[x, y], [x + bw, y], [x + bw, y + bh], [x, y + bh]]
+    steps: dict[int, Step] = {}
+    lost: list[Step] = []
     bar = Progress("tracking", len(frames), "frames")
-    for direction in (1, -1):
-        tracker = cv2.TrackerMIL_create()
-        tracker.init(frames[start][1], px)
-        i = start + direction
-        while 0 <= i < len(frames):
-            ok, found = tracker.update(frames[i][1])
-            if not ok:
-                lost.append(frames[i][0])
-                break
-            boxes[i] = tuple(int(v) for v in found)
-            bar.update(len(boxes))
-            i += direction
+    for order in (range(start, len(frames)), range(start, -1, -1)):
+        result = track_polygon(((i, frames[i][0], frames[i][1]) for i in order), poly)
+        steps.update({s.index: s for s in result.steps})
+        if result.lost is not None:
+            lost.append(result.lost)
+        bar.update(len(steps))
     bar.close()
-    keys, last_t = [], None
-    for i in sorted(boxes):
-        t = frames[i][0]
-        is_edge = i in (min(boxes), max(boxes))
-        if last_t is None or t - last_t >= every_s - 1e-6 or is_edge:
-            x, y, bw, bh = boxes[i]
-            poly = [
-                [x / w, y / h],
-                [(x + bw) / w, y / h],
-                [(x + bw) / w, (y + bh) / h],
-                [x / w, (y + bh) / h],
-            ]
-            keys.append(
-                {
-                    "t": round(t, 3),
-                    "polygon": [
-                        [round(min(max(a, 0.0), 1.0), 4), round(min(max(b, 0.0), 1.0), 4)]
-                        for a, b in poly
-                    ],
-                }
-            )
-            last_t = t
-    return Tracked(keys, min(lost, key=lambda t: abs(t - at_s)) if lost else None)
+    keys = thin(list(steps.values()), every_s)
+    first_lost = min(lost, key=lambda s: abs(s.t - at_s)) if lost else None
+    return Tracked(
+        [{"t": round(k.t, 3), "polygon": k.polygon} for k in keys],
+        first_lost.t if first_lost else None,
+        confidence=[k.confidence for k in keys],
+        lost_confidence=first_lost.confidence if first_lost else None,
+    )
 
 
 def zone_block(segment: str, name: str, role: str, points: int, keys: list[dict]) -> str:

@@ -782,10 +782,20 @@ def _zones(args: argparse.Namespace) -> int:
         f"{'replaced' if tracked.replaced else 'added'} zone {args.name!r} "
         f"{'in' if tracked.replaced else 'to'} {args.segment}: {len(tracked.keys)} keyframes"
     )
+    if tracked.confidence:
+        print(
+            "confidence per keyframe: "
+            + ", ".join(
+                f"{k['t']:g} s {c:.2f}"
+                for k, c in zip(tracked.keys, tracked.confidence, strict=True)
+            )
+        )
     if tracked.lost_at_s is not None:
         print(
-            f"warning: the tracker lost the box at {tracked.lost_at_s:.2f} s; the zone "
-            f"holds its last position from there: correct it by hand"
+            f"warning: the tracker lost the target at {tracked.lost_at_s:.2f} s (confidence "
+            f"{tracked.lost_confidence:.2f}) and stopped there; the zone holds its last "
+            f"tracked position after it: correct it at that frame and track on "
+            f"(`sightline studio`), or run zones again with --at {tracked.lost_at_s:.2f}"
         )
     if args.preview:
         print(f"wrote {args.preview}")
@@ -1028,6 +1038,34 @@ def _bench(args: argparse.Namespace) -> int:
         "speech": lambda a: __import__("tools.bench_speech").bench_speech.bench_speech(a),
     }[args.bench]
     return run(args)
+
+
+# -- studio: authoring in the browser ----------------------------------------------------
+
+
+def _studio_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "library",
+        type=Path,
+        nargs="?",
+        default=Path("."),
+        help="the folder your scenario packs are in (default: the current folder)",
+    )
+    p.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; a LAN address or "
+        "0.0.0.0 lets other machines in, with the token from the printed URL)",
+    )
+    p.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
+
+
+@command("studio", "build and edit scenario packs in the browser", _studio_arguments)
+def _studio(args: argparse.Namespace) -> int:
+    from tools.studio.server import run_studio
+
+    return run_studio(args.library, args.host, args.port, not args.no_browser)
 
 
 # -- lanes: lane run, lanes status/send/view (tools/lanes) ---------------------------------

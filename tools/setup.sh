@@ -31,6 +31,7 @@ packages=(libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri graphviz libxrandr2 libxin
 # package; Ubuntu's is a snap shim, so there the browser check is skipped, saying so)
 if [ "$mode" = test ] && grep -qx 'ID=debian' /etc/os-release 2>/dev/null; then
   packages+=(chromium)
+  packages+=(chromium-driver)  # Studio's browser tests drive it through Selenium
 fi
 python_ok=1
 PY="${PYTHON:-python3}"
