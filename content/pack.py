@@ -29,6 +29,7 @@ from content.media import (
 )
 from content.policies import MAX_REFS as MAX_POLICY_REFS
 from content.policies import check_ref as check_policy_ref
+from sim.community import PROMPT, Choice, Question
 from sim.errors import UserError
 from sim.events import WEAPON_KINDS
 from sim.files import FileProblem, read_bounded
@@ -541,6 +542,7 @@ def _sound_def(doc: _Doc, root: Path, name: str, spec: object, probe: bool) -> S
 
 RUBRIC_KEYS = ("scale", "bands", "names", "comment_required", "pass_level", "items")
 ITEM_KEYS = ("id", "label", "anchors", "rule", "weight", "critical", "policy")
+QUESTION_KEYS = ("prompt", "at", "choices", "points", "policy", "discuss", "ask")
 _LEVEL_KEY = re.compile(r"^-?[0-9]{1,3}$")
 
 
@@ -752,6 +754,7 @@ class _SegmentLoader:
         sounds = doc.get(table, "sounds", where, list, [])
         if len(sounds) > MAX_SEGMENT_SOUNDS:
             raise doc.fail(f"{where}.sounds", f"over {MAX_SEGMENT_SOUNDS} sounds")
+        trs = each(self.transition, transitions, f"{where}.transitions")
         return Segment(
             id=seg_id,
             clip=clip,
@@ -760,10 +763,11 @@ class _SegmentLoader:
             media_aspect=info.aspect if info else 16 / 9,
             loop=doc.get(table, "loop", where, bool, False),
             ending=doc.get(table, "ending", where, bool, False),
-            transitions=each(self.transition, transitions, f"{where}.transitions"),
+            transitions=trs,
             zones=each(lambda z, w: self.zone(z, w, in_s, out_s), zones, f"{where}.zones"),
             cues=each(self.cue, cues, f"{where}.cues"),
             sounds=each(self.sound, sounds, f"{where}.sounds"),
+            question=self.question(table, f"{where}.question", trs),
         )
 
     def _each(self, read: Any, items: list, where: str) -> tuple:
@@ -808,6 +812,38 @@ class _SegmentLoader:
                 f"{where}.on", f"unknown trigger {on!r} (expected {', '.join(TRIGGER_KINDS)})"
             )
         return Transition(kind.parse(_Fields(doc, table, where)), to)
+
+    def question(self, seg_table: dict, where: str, trs: tuple) -> Question | None:
+        """`[segments.ID.question]`: what a community session asks the room here
+        (sim/community.py); checked against the graph by Scenario.validate."""
+        doc = self.doc
+        table = doc.get(seg_table, "question", where.rsplit(".", 1)[0], dict, None)
+        if table is None:
+            return None
+        _unknown_keys(doc, table, where, QUESTION_KEYS)
+        raw = doc.get(table, "choices", where, list, [])
+        choices = []
+        for i, item in enumerate(raw):
+            cw = f"{where}.choices[{i}]"
+            if not isinstance(item, dict):
+                raise doc.fail(cw, "expected a table with label and to")
+            _unknown_keys(doc, item, cw, ("label", "to"))
+            choices.append(Choice(doc.get(item, "label", cw, str), doc.get(item, "to", cw, str)))
+        if not choices:  # the segment's key branches, with the pack's prompt and texts
+            for tr in trs:
+                if tr.trigger.kind == "key":
+                    choices.append(Choice(tr.trigger.label or f"Branch {tr.trigger.key}", tr.to))
+        points = doc.strings(table, "points", where) if "points" in table else None
+        discuss = doc.strings(table, "discuss", where) if "discuss" in table else None
+        return Question(
+            tuple(choices),
+            doc.get(table, "prompt", where, str, PROMPT),
+            doc.get(table, "at", where, NUM, None),
+            points,
+            _policy_links(doc, table, where),
+            discuss,
+            doc.get(table, "ask", where, bool, True),
+        )
 
     def cue(self, table: object, where: str) -> Cue:
         if not isinstance(table, dict):

@@ -46,6 +46,8 @@ class RunConfig:
     # borderless (None: a window of width x height / instructor_size)
     trainee_display: object | None = None
     instructor_display: object | None = None
+    # a community session (sim.community.RoomOptions): the room votes where it branches
+    community: object | None = None
 
     def audio_device(self) -> bool:
         if self.audio == "device":

@@ -61,6 +61,10 @@ EVENT_TYPES = {
         ev.TargetHit,
         ev.Score,
         ev.Said,
+        ev.Vote,
+        ev.CloseVote,
+        ev.Reveal,
+        ev.Continue,
     )
 }
 

@@ -28,13 +28,19 @@ from sim.commands import (
     Command,
     DryFire,
     PlayClip,
+    QuestionClosed,
+    QuestionOpened,
+    RoomDecided,
     ScenarioEnded,
     ShotMarker,
     SimState,
     StartSound,
     StepResult,
 )
+from sim.community import Room, RoomOptions
 from sim.events import (
+    CloseVote,
+    Continue,
     DeviceStatus,
     EndScenario,
     Flag,
@@ -48,12 +54,14 @@ from sim.events import (
     Pause,
     PlaySound,
     Resume,
+    Reveal,
     Score,
     SetLevel,
     SetView,
     Shot,
     TargetHit,
     TraineeAction,
+    Vote,
 )
 from sim.hit_zones import hit_test, screen_to_media
 from sim.records import (
@@ -105,9 +113,12 @@ class ScenarioRuntime:
         screen_aspect: float = 16 / 9,
         levels: dict[str, int] | None = None,
         reports: dict[str, str] | None = None,
+        community: RoomOptions | None = None,
     ):
         """`levels` overrides the pack's starting volumes and `reports` its report sounds
-        (weapon id or weapon kind -> sound name), both from the command line."""
+        (weapon id or weapon kind -> sound name), both from the command line. With
+        `community`, the session asks the room where the scenario branches
+        (sim/community.py)."""
         if tick_hz <= 0:
             raise ValueError("tick_hz must be positive")
         scenario.validate()
@@ -151,6 +162,7 @@ class ScenarioRuntime:
         self._digest = hashlib.blake2b(scenario.title.encode(), digest_size=16).digest()
         self._log: SessionLog | None = None
         self._log_tick = -1
+        self.room = Room(community, tick_hz) if community is not None else None
         self._start_commands: list[Command] = []
         self._enter(scenario.segments[scenario.start], self._start_commands)
         self._state = self._snapshot()
@@ -210,6 +222,8 @@ class ScenarioRuntime:
         ((n-1)/hz, n/hz], in time order."""
         self._tick += 1
         commands: list[Command] = []
+        if self.room is not None and not self._ended:
+            self._room_tick(commands)
         if not self._ended:
             self._advance_media(commands)
         for event in events:
@@ -243,6 +257,8 @@ class ScenarioRuntime:
         self._seg_shots = 0
         self._holding = False
         self._last_cue: CueRecord | None = None
+        if self.room is not None:
+            self.room.entered(self._tick)
         self.segments_played.append(seg.id)
         self._note_cues(commands)
 
@@ -274,6 +290,8 @@ class ScenarioRuntime:
         self._seg_ticks += 1
         self._note_cues(commands)
         seg = self._segment
+        if self.room is not None and self._ask(seg, commands):
+            return  # the room is asked: the scenario holds here
         clock = SegmentClock(
             self._position(), self._seg_ticks, self._seg_shots, partial(self._ticks_to, seg)
         )
@@ -295,6 +313,8 @@ class ScenarioRuntime:
 
     def _apply(self, event: InputEvent, commands: list[Command]) -> None:
         t_s = self._tick / self.tick_hz
+        if self.room is not None and self._room_event(event, commands):
+            return
         if isinstance(event, Pause):
             if not self._paused:
                 self.pauses.append((t_s, None))
@@ -378,6 +398,88 @@ class ScenarioRuntime:
             return  # a shot reaches the triggers as its outcome, from _shoot
         if not self._ended and not isinstance(event, JumpTo):
             self._fire_first(commands, event)  # any input may be some trigger kind's cue
+
+    # -- community sessions (sim/community.py) ------------------------------------------
+
+    def _ask(self, seg: Segment, commands: list[Command]) -> bool:
+        """Open the segment's question if it is due now: the scenario pauses."""
+        room = self.room
+        question = room.due(seg, self._seg_ticks, partial(self._ticks_to, seg))
+        if question is None:
+            return False
+        rec = room.open(seg, question, self._tick, self.ignored)
+        if not self._paused:
+            self.pauses.append((self._tick / self.tick_hz, None))
+        self._paused = True
+        commands.append(QuestionOpened(rec.number, seg.id, rec.prompt, question.labels()))
+        return True
+
+    def _room_tick(self, commands: list[Command]) -> None:
+        was = self.room.phase
+        choice = self.room.on_tick(self._tick)
+        if was == "open" and self.room.phase == "closed":
+            self._closed(commands)
+        if choice is not None:
+            self._go_on(choice, commands)
+
+    def _closed(self, commands: list[Command]) -> None:
+        rec = self.room.questions[-1]
+        commands.append(QuestionClosed(rec.number, tuple(rec.counts), rec.closed_by))
+
+    def _go_on(self, choice, commands: list[Command]) -> None:
+        """After a question: resume and branch down the choice."""
+        rec = self.room.questions[-1]
+        commands.append(RoomDecided(rec.number, rec.chosen, rec.to, rec.decided_by))
+        if self._paused and self.pauses:
+            self.pauses[-1] = (self.pauses[-1][0], self._tick / self.tick_hz)
+        self._paused = False
+        self._ended = False
+        self._switch(
+            choice.to, InstructorBranch("vote", f"{rec.decided_by}: {choice.label}"), commands
+        )
+
+    def _room_event(self, event: InputEvent, commands: list[Command]) -> bool:
+        """A community session's inputs; True when the event was the room's business."""
+        room, t_s = self.room, self._tick / self.tick_hz
+        why = None
+        if isinstance(event, Vote):
+            why = room.vote(event, self._tick)
+            if why:
+                why = f"vote ignored: {why}"
+        elif isinstance(event, CloseVote):
+            if room.close(self._tick, "facilitator"):
+                self._closed(commands)
+            else:
+                why = "close-vote ignored: no question is open"
+        elif isinstance(event, Reveal):
+            if not room.reveal(self._tick):
+                why = "reveal ignored: no question has been answered"
+        elif isinstance(event, Continue | KeyPress):
+            if room.phase == "idle":
+                if isinstance(event, Continue):
+                    self.ignored.append(f"{t_s:.3f} s: continue ignored: no question is open")
+                return isinstance(event, Continue)  # a key outside a question: a branch
+            label = event.choice if isinstance(event, Continue) else room.choice_for_key(event.key)
+            by = "room" if isinstance(event, Continue) and not event.choice else "facilitator"
+            was = room.phase
+            choice = None if label is None else room.decide(label, by, self._tick)
+            if choice is None:
+                why = (
+                    "continue ignored: the room has no majority; pick a choice"
+                    if isinstance(event, Continue) and not event.choice
+                    else f"no choice {str(label or getattr(event, 'key', ''))[:60]!r} here"
+                )
+            else:
+                if was == "open":
+                    self._closed(commands)
+                self._go_on(choice, commands)
+        elif isinstance(event, Resume) and room.phase != "idle":
+            why = "resume ignored: the room is deciding (close the vote and continue)"
+        else:
+            return False
+        if why:
+            self.ignored.append(f"{t_s:.3f} s: {why}")
+        return True
 
     def _score_event(self, event: Score, t_s: float) -> None:
         rubric = self.scenario.rubric
@@ -497,6 +599,8 @@ class ScenarioRuntime:
             tuple(sorted(self._rounds.items())),
             tuple(sorted(self.flashlights.items())),
         )
+        if self.room is not None:  # only then: other sessions' digests stay as they were
+            hidden = (*hidden, self.room.key())
         self._digest = hashlib.blake2b(
             self._digest + repr((fields, hidden, tuple(events))).encode(), digest_size=16
         ).digest()

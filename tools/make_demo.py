@@ -152,6 +152,9 @@ def manifest(pack: PackSpec) -> str:
         for tr in seg.transitions:
             lines += ["", f"[[segments.{seg.name}.transitions]]"]
             lines += [f"{k} = {_toml_value(v)}" for k, v in tr.items()]
+        if seg.question:  # what a community session asks the room (sim/community.py)
+            lines += ["", f"[segments.{seg.name}.question]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in seg.question.items()]
         for z in seg.zones:
             lines += [
                 "",

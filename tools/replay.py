@@ -55,6 +55,7 @@ def play_command(args) -> int:
         audio_out=args.audio_out,
         levels=recording.levels,
         reports={str(k): str(v) for k, v in (config.get("reports") or {}).items()},
+        community=recording.community,  # a community session re-asks its questions
         camera_replay=camera_file,
         trainee_display=on_trainee,
         instructor_display=on_instructor,
