@@ -18,8 +18,8 @@ Reports, in one pass, as findings with a level, a file, a line where known and a
     the scale, duplicate item ids, unknown rule kinds or parameters), a rule measuring
     from a cue no segment has (an error: it could never score), and an item with no
     behaviour anchors (a warning: the instructor scores it without a description);
-  - with a policy library (`--policies`), links from rubric items and the guidebook to
-    policy passages that the library does not have.
+  - with a policy library (`--policies`), links from rubric items, community questions
+    and the guidebook to policy passages that the library does not have.
 """
 
 from __future__ import annotations
@@ -235,8 +235,8 @@ def _rubric_findings(pack: Pack) -> list[Finding]:
 
 
 def _policy_findings(pack: Pack, library: Library) -> list[Finding]:
-    """Links from rubric items (`policy = [...]`) and the guidebook ('[policy: ...]') that
-    the library cannot resolve."""
+    """Links from rubric items and community questions (`policy = [...]`) and the
+    guidebook ('[policy: ...]') that the library cannot resolve."""
     out = []
     rubric = pack.scenario.rubric
     items = _item_indices(pack)
@@ -246,6 +246,11 @@ def _policy_findings(pack: Pack, library: Library) -> list[Finding]:
             if why:
                 where = f"rubric.items[{items.get(it.id, 0)}].policy[{i}]"
                 out.append(_finding(pack, "error", where, why))
+    for seg in pack.scenario.segments.values():  # community questions (sim/community.py)
+        for i, ref in enumerate(seg.question.policy if seg.question else ()):
+            why = library.why_not(ref)
+            if why:
+                out.append(_finding(pack, "error", f"segments.{seg.id}.question.policy[{i}]", why))
     try:
         guide = pack.guidebook_text()
     except (OSError, UnicodeDecodeError):
