@@ -1005,6 +1005,12 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--fps", type=_positive, default=10.0, help="frames per session second")
     b.add_argument("--render", action="store_true", help="also draw each frame offscreen")
     b.add_argument("--limit", type=float, default=5.0, help="growth %% that fails (exit 1)")
+    b = bench.add_parser("community", help="phones voting at once: vote to screen, frames")
+    b.add_argument("--phones", type=int, default=200, help="simulated phones (default 200)")
+    b.add_argument("--window", type=_positive, default=10.0, help="they vote within N s")
+    b.add_argument("--fps", type=_positive, default=30.0, help="the screen's frame rate")
+    b.add_argument("--seed", type=int, default=1)
+    b.add_argument("--json", action="store_true", help="one JSON object")
 
 
 @command("bench", "benchmarks that print medians and ratios", _bench_arguments)
@@ -1020,6 +1026,9 @@ def _bench(args: argparse.Namespace) -> int:
         "audio": bench.bench_audio,
         "soak": bench.bench_soak,
         "speech": lambda a: __import__("tools.bench_speech").bench_speech.bench_speech(a),
+        "community": lambda a: __import__("tools.bench_community").bench_community.bench_community(
+            a
+        ),
     }[args.bench]
     return run(args)
 

@@ -109,3 +109,14 @@ def test_a_report_of_an_ordinary_recording_says_it_is_not_a_community_session(tm
     out = run_cli("community", "report", str(rec), "-o", str(tmp_path / "r"))
     assert out.returncode == 2
     assert "not a community session" in out.stderr
+
+
+def test_bench_community_counts_every_vote_it_sends():
+    out = run_cli(
+        "bench", "community", "--phones", "6", "--window", "1", "--fps", "10", "--json",
+        timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr + out.stdout
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["votes_taken"] == 6 and result["votes_on_screen"] == 6
+    assert result["vote_to_screen"]["median_ms"] is not None
