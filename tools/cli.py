@@ -1101,12 +1101,23 @@ def _community_arguments(p: argparse.ArgumentParser) -> None:
         help="a volunteer's light gun or other device, as for run",
     )
     r.add_argument("--audio", choices=("auto", "device", "none"), default="auto")
+    r.add_argument(
+        "--perspectives",
+        action="store_true",
+        help="after a vote, also show what trained officers did at that point (from the "
+        "training records, aggregated, with at least 5 sessions)",
+    )
+    _add_db_option(r)
     _add_policies_option(r)
     rep = sub.add_parser("report", help="the take-home summary of a community session")
     rep.add_argument("recording", type=Path, metavar="REC")
     rep.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
     rep.add_argument("--json", action="store_true", help="also write community.json")
     rep.add_argument("--pack", type=Path, help="the pack, if it moved since the recording")
+    rep.add_argument(
+        "--perspectives", action="store_true", help="add what trained officers did (records)"
+    )
+    _add_db_option(rep)
     _add_policies_option(rep)
 
 

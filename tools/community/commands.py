@@ -46,6 +46,14 @@ def run_command(args) -> int:
         if path is not None and path.suffix.lower() not in (".mp4", ".m4v", ".mov", ".mkv"):
             raise UserError(f"{path}: --video-out writes H.264, use a .mp4 name")
     library = _library(args)
+    officers = {}
+    if args.perspectives:
+        from tools.community.perspectives import MIN_SESSIONS, from_records
+
+        for pack in packs:
+            officers[pack.root] = from_records(pack, args.db)
+            shown = ", ".join(officers[pack.root]) or f"none with {MIN_SESSIONS}+ sessions"
+            print(f"Officers' perspectives for {pack.title}: {shown}")
     holder: dict = {}
     server = None
     if not args.no_server:
@@ -84,6 +92,7 @@ def run_command(args) -> int:
                 library,
                 holder,
                 server.url if server else "",
+                officers.get(pack.root),
             )
             print(format_summary(pack.root, result.session.runtime, result, result.cfg))
             _print_room(result.session.runtime)
@@ -98,7 +107,7 @@ def run_command(args) -> int:
     return 0
 
 
-def _run_one(pack, args, i, n, offscreen, script, options, library, holder, url):
+def _run_one(pack, args, i, n, offscreen, script, options, library, holder, url, officers):
     from engine.app import SightlineApp
     from engine.community_view import attach
     from engine.config import RunConfig
@@ -130,7 +139,7 @@ def _run_one(pack, args, i, n, offscreen, script, options, library, holder, url)
 
     def pages(seg_id: str) -> list:
         if seg_id not in cache:
-            cache[seg_id] = reveal_pages(pack, seg_id, library) if seg_id else []
+            cache[seg_id] = reveal_pages(pack, seg_id, library, officers) if seg_id else []
         return cache[seg_id]
 
     attach(app, lambda: app.session.runtime.room.view, url, pages)
@@ -187,6 +196,8 @@ def _print_room(rt) -> None:
 def report_command(args) -> int:
     from tools.community.report import write_report
 
-    for path in write_report(args.recording, args.out, args.json, args.pack, _library(args)):
+    for path in write_report(
+        args.recording, args.out, args.json, args.pack, _library(args), args.perspectives, args.db
+    ):
         print(f"Wrote {path}")
     return 0

@@ -24,7 +24,13 @@ from tools.community.texts import discussion, policy_lines, training_points
 from tools.recordings import load_recording
 
 
-def summarize(recording_path: Path, pack_dir: Path | None = None, library=None) -> dict:
+def summarize(
+    recording_path: Path,
+    pack_dir: Path | None = None,
+    library=None,
+    perspectives: bool = False,
+    db: str | None = None,
+) -> dict:
     recording = load_recording(recording_path, pack_dir)
     if recording.community is None:
         raise UserError(f"{recording_path}: not a community session (no room voted in it)")
@@ -34,6 +40,11 @@ def summarize(recording_path: Path, pack_dir: Path | None = None, library=None) 
         runtime.step(inputs.get(tick, []))
     recording.check()  # a damaged file: the part before the damage was summarized, then exit 2
     pack = recording.pack
+    officers = {}
+    if perspectives:
+        from tools.community.perspectives import from_records
+
+        officers = from_records(pack, db)
     questions = []
     from sim.community import question_of
 
@@ -52,15 +63,22 @@ def summarize(recording_path: Path, pack_dir: Path | None = None, library=None) 
                 "policy": policy_lines(library, asked) if asked else [],
                 "law": list(pack.meta.policy_refs),
                 "discussion": discussion(pack, asked) if asked else [],
+                "officers": officers.get(q.segment),  # None: not asked, or under 5 sessions
             }
         )
     return {"title": pack.title, "pack": pack.root.name, "questions": questions}
 
 
 def write_report(
-    recording_path: Path, out_dir: Path, as_json: bool, pack_dir: Path | None, library
+    recording_path: Path,
+    out_dir: Path,
+    as_json: bool,
+    pack_dir: Path | None,
+    library,
+    perspectives: bool = False,
+    db: str | None = None,
 ) -> list[Path]:
-    summary = summarize(recording_path, pack_dir, library)
+    summary = summarize(recording_path, pack_dir, library, perspectives, db)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     if as_json:
@@ -111,6 +129,12 @@ def to_html(summary: dict) -> str:
             parts.append(
                 f"<p>The scenario went on with: <b>{e(q['chosen'])}</b> ({e(q['decided_by'])}).</p>"
             )
+        if q.get("officers"):
+            from tools.community.perspectives import lines
+
+            parts.append("<h3>What trained officers did here</h3><ul>")
+            parts += [f"<li>{e(line)}</li>" for line in lines(q["officers"])]
+            parts.append("</ul>")
         for title, key in (
             ("What the training says", "training_points"),
             ("What the policy says", "policy"),

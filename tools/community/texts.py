@@ -71,12 +71,19 @@ def policy_lines(library: Library | None, q: Question) -> list[str]:
     return [f"{p.heading}: {p.excerpt(320)}" for p in library.passages(q.policy)]
 
 
-def reveal_pages(pack: Pack, seg_id: str, library: Library | None) -> list[Page]:
-    """The panels the facilitator reveals one by one after the question in `seg_id`."""
+def reveal_pages(
+    pack: Pack, seg_id: str, library: Library | None, officers: dict | None = None
+) -> list[Page]:
+    """The panels the facilitator reveals one by one after the question in `seg_id`;
+    with `officers` (tools/community/perspectives.py), what trained officers did first."""
+    from tools.community.perspectives import lines as officer_lines
+
     q = question_of(pack.scenario.segments[seg_id])
     if q is None:
         return []
+    seen = (officers or {}).get(seg_id)
     pages = [
+        Page("What trained officers did here", tuple(officer_lines(seen) if seen else ())),
         Page("What the training says", tuple(training_points(pack, q))),
         Page("What the policy says", tuple(policy_lines(library, q))),
         Page("What the law says", tuple(pack.meta.policy_refs)),
