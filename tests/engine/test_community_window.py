@@ -35,7 +35,7 @@ def _open_state(url: str) -> bool:
         return False
 
 
-def test_the_facilitator_closes_reveals_and_goes_on_with_keys(x_display, tmp_path):
+def test_the_facilitator_closes_reveals_and_goes_on_with_keys(x_display, tmp_path):  # noqa: F811
     env = {**os.environ, "DISPLAY": x_display}
     port = free_port()
     url = f"http://127.0.0.1:{port}/KEYS"
