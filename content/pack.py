@@ -45,7 +45,7 @@ from sim.rubric import (
     RuleFieldError,
     Scale,
 )
-from sim.scenario import Cue, Scenario, ScenarioError, Segment, SoundCue, Transition
+from sim.scenario import Cue, Scenario, ScenarioError, Segment, SoundCue, Transition, View
 from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
 from sim.triggers import TRIGGER_KINDS, TRIGGERS
 
@@ -60,6 +60,7 @@ MAX_ZONES = 64
 MAX_CUES = 64
 MAX_SOUNDS = 64  # a pack's own sounds
 MAX_SEGMENT_SOUNDS = 64
+MAX_VIEWS = 4  # alternate-view clips of one segment
 MAX_LIST = 2000
 MAX_VERTICES = 64
 MAX_TEXT = 2000
@@ -768,6 +769,7 @@ class _SegmentLoader:
             cues=each(self.cue, cues, f"{where}.cues"),
             sounds=each(self.sound, sounds, f"{where}.sounds"),
             question=self.question(table, f"{where}.question", trs),
+            views=self.views(table, where),
         )
 
     def _each(self, read: Any, items: list, where: str) -> tuple:
@@ -844,6 +846,27 @@ class _SegmentLoader:
             discuss,
             doc.get(table, "ask", where, bool, True),
         )
+
+    def views(self, seg_table: dict, seg_where: str) -> tuple[View, ...]:
+        """`views = [{ label, clip, in }]`: the same moments from other cameras, each a
+        video in the pack (checked like the segment's clip)."""
+        doc, where = self.doc, f"{seg_where}.views"
+        raw = doc.get(seg_table, "views", seg_where, list, [])
+        if len(raw) > MAX_VIEWS:
+            raise doc.fail(where, f"over {MAX_VIEWS} views")
+        out = []
+        for i, item in enumerate(raw):
+            vw = f"{where}[{i}]"
+            if not isinstance(item, dict):
+                raise doc.fail(vw, "expected a table with label and clip")
+            _unknown_keys(doc, item, vw, ("label", "clip", "in"))
+            clip = doc.get(item, "clip", vw, str)
+            self._media(clip, f"{vw}.clip")
+            in_s = doc.get(item, "in", vw, NUM, 0.0)
+            if in_s < 0:
+                raise doc.fail(f"{vw}.in", "must be 0 or more")
+            out.append(View(doc.get(item, "label", vw, str), clip, in_s))
+        return tuple(out)
 
     def cue(self, table: object, where: str) -> Cue:
         if not isinstance(table, dict):

@@ -21,6 +21,7 @@ from panda3d.core import (
     SamplerState,
     TextNode,
     Texture,
+    TextureStage,
     TransparencyAttrib,
 )
 
@@ -31,9 +32,11 @@ AMBER = (1.0, 0.78, 0.24, 1)
 WHITE = (0.96, 0.96, 0.96, 1)
 GREY = (0.72, 0.72, 0.72, 1)
 BAR_BG = (0.22, 0.22, 0.22, 0.9)
-KEYS = {"x": "close-vote", "n": "reveal", "p": "continue"}
 HINT_OPEN = "X: close the vote   1-9: go on with a choice"
 HINT_CLOSED = "N: reveal what the training says   P: go on with the room's choice   1-9: a choice"
+HINT_ANGLE = "W: another angle   "
+#: An alternate view replays the question's moment from this long before it to this after.
+ANGLE_LEAD_S, ANGLE_TAIL_S = 4.0, 1.0
 
 
 def qr_texture(matrix: Sequence[Sequence[int]], quiet: int = 4) -> Texture:
@@ -62,12 +65,13 @@ def _card(parent: NodePath, colour, x0: float, x1: float, y0: float, y1: float) 
 
 class _Text:
     def __init__(self, parent, x, y, scale, colour=WHITE, align=TextNode.A_left, wrap=None):
-        self.node = TextNode("community-text")
+        self.node = TextNode("community-text")  # drawn over the cards (bin order 70)
         self.node.setAlign(align)
         self.node.setTextColor(*colour)
         if wrap:
             self.node.setWordwrap(wrap)
         self.np = parent.attachNewNode(self.node)
+        self.np.setBin("fixed", 70)
         self.np.setScale(scale)
         self.np.setPos(x, 0, y)
         self._text = None
@@ -93,15 +97,21 @@ class CommunityOverlay:
         url: str,
         qr: Sequence[Sequence[int]] | None,
         pages: Callable[[str], list],
+        pack=None,
+        block: bool = False,
     ):
         a = self.aspect = screen_aspect
         self.pages = pages  # segment id -> [tools.community.texts.Page]
-        self.root = render2d.attachNewNode("community")
-        self.root.setScale(1 / a, 1, 1)
-        self.root.setBin("fixed", 50)
-        self.root.setDepthTest(False)
-        self.root.setDepthWrite(False)
-        _card(self.root, (0, 0, 0, 0.78), -a, a, -1, 1)
+        self.pack = pack  # for the segments' alternate views (None: no views)
+        self.block = block  # headless: wait for each decoded frame (deterministic)
+        self.outer = render2d.attachNewNode("community")
+        self.outer.setScale(1 / a, 1, 1)
+        self.outer.setBin("fixed", 50)
+        self.outer.setDepthTest(False)
+        self.outer.setDepthWrite(False)
+        _card(self.outer, (0, 0, 0, 0.78), -a, a, -1, 1).setBin("fixed", 40)  # under all
+        self.root = self.outer.attachNewNode("community-chart")
+        self._angle_setup()
         left = -a + 0.08
         self.left = left
         self.prompt = _Text(self.root, left, 0.82, 0.085, WHITE, wrap=(a * 1.25) / 0.085)
@@ -114,6 +124,7 @@ class CommunityOverlay:
             label = _Text(self.root, left + 0.09, y - 0.02, 0.05, WHITE)
             bg = _card(self.root, BAR_BG, self.bar_x0, self.bar_x1, y - 0.105, y - 0.045)
             bar = _card(self.root, AMBER, 0, 1, y - 0.105, y - 0.045)
+            bar.setBin("fixed", 55)  # over its background
             bar.setX(self.bar_x0)
             count = _Text(self.root, self.bar_x1 + 0.03, y - 0.1, 0.055, WHITE)
             self.rows.append((key, label, bg, bar, count))
@@ -130,16 +141,81 @@ class CommunityOverlay:
         px = a * 0.3
         self.panel_title = _Text(self.root, px, 0.56, 0.065, AMBER)
         self.panel = _Text(self.root, px, 0.44, 0.046, WHITE, wrap=(a - px - 0.06) / 0.046)
-        self.hint = _Text(self.root, 0, -0.93, 0.042, GREY, TextNode.A_center)
-        self.root.hide()
+        self.hint = _Text(self.outer, 0, -0.93, 0.042, GREY, TextNode.A_center)
+        self.outer.hide()
         self._last: RoomView | None = None
+
+    # -- alternate views ---------------------------------------------------------------
+
+    def _angle_setup(self) -> None:
+        self.angle_np = self.outer.attachNewNode("community-angle")
+        self.angle_np.setBin("fixed", 60)
+        self.angle_tex = Texture("community-angle")
+        self.angle_tex.setup2dTexture(2, 2, Texture.T_unsigned_byte, Texture.F_rgb8)
+        self.angle_tex.setRamImage(np.zeros((2, 2, 3), np.uint8))
+        self.angle_tex.setMinfilter(SamplerState.FT_linear)
+        self.angle_tex.setMagfilter(SamplerState.FT_linear)
+        self.angle_card = _card(self.angle_np, (1, 1, 1, 1), -1, 1, -1, 1)
+        self.angle_card.setTexture(self.angle_tex)
+        self.angle_card.setTexScale(TextureStage.getDefault(), 1, -1)  # top row first
+        self.angle_card.setTexOffset(TextureStage.getDefault(), 0, 1)
+        self.angle_label = _Text(self.angle_np, 0, 0.88, 0.06, AMBER, TextNode.A_center)
+        self.angle_label.np.setBin("fixed", 61)
+        self.angle_np.hide()
+        self.player = None
+        self._playing: tuple | None = None  # (question, view) being played
+        self._size: tuple[int, int] | None = None
+
+    def _show_angle(self, view: RoomView) -> bool:
+        """Play the question's moment from the alternate view shown; False when none."""
+        views = self.pack.scenario.segments[view.segment].views if self.pack else ()
+        if not view.angle or view.angle > len(views):
+            self.angle_np.hide()
+            return False
+        from engine.video import VideoPlayer
+
+        seg = self.pack.scenario.segments[view.segment]
+        alt = views[view.angle - 1]
+        start = max(seg.in_s, view.media_t_s - ANGLE_LEAD_S)
+        t = min(start + view.angle_s, view.media_t_s + ANGLE_TAIL_S)
+        if self.player is None:
+            self.player = VideoPlayer(self.pack.clip_path, block=self.block)
+        key = (view.number, view.angle)
+        if self._playing != key:
+            self._playing = key
+            self.player.play(alt.clip, start - seg.in_s + alt.in_s)
+            self.angle_label.set(alt.label)
+        frame = self.player.frame_at(t - seg.in_s + alt.in_s)
+        if frame is not None:
+            img = frame[1]
+            h, w = img.shape[:2]
+            if self._size != (w, h):
+                self._size = (w, h)
+                self.angle_tex.setup2dTexture(w, h, Texture.T_unsigned_byte, Texture.F_rgb8)
+                half_h = 0.8
+                self.angle_card.setScale(min(half_h * w / h, self.aspect), 1, half_h)
+                self.angle_card.setZ(-0.02)
+            self.angle_tex.setRamImage(np.ascontiguousarray(img))
+        self.angle_np.show()
+        return True
+
+    def close(self) -> None:
+        if self.player is not None:
+            self.player.close()
+
+    # -- each frame --------------------------------------------------------------------
 
     def update(self, view: RoomView) -> None:
         if view == self._last:
             return
         self._last = view
         if view.phase == "idle":
+            self.outer.hide()
+            return
+        self.outer.show()
+        if self._show_angle(view):
             self.root.hide()
+            self.hint.set("W: the next angle (back to the result after the last)")
             return
         self.root.show()
         self.prompt.set(view.prompt)
@@ -183,7 +259,7 @@ class CommunityOverlay:
             self.panel_title.set(page.title)
             self.panel.set("\n\n".join("- " + line for line in page.lines))
             more = view.reveal < len(pages)
-            self.hint.set(
+            hint = (
                 HINT_CLOSED.replace("reveal what the training says", "next panel")
                 if more
                 else HINT_CLOSED.split("   ", 1)[1]
@@ -191,7 +267,9 @@ class CommunityOverlay:
         else:
             self.panel_title.set("")
             self.panel.set("")
-            self.hint.set(HINT_CLOSED if closed else HINT_OPEN)
+            hint = HINT_CLOSED if closed else HINT_OPEN
+        has_views = self.pack is not None and self.pack.scenario.segments[view.segment].views
+        self.hint.set((HINT_ANGLE if closed and has_views else "") + hint)
         showing_qr = not closed or not pages
         for part in (self.qr_card, self.url.np):
             if part is not None:
@@ -206,10 +284,13 @@ def attach(
     import segno
 
     from drivers.input_queue import host_now_s
-    from sim.events import CloseVote, Continue, Reveal
+    from sim.events import Angle, CloseVote, Continue, Reveal
 
     qr = segno.make(url, error="m").matrix if url else None
-    overlay = CommunityOverlay(app.base.render2d, app.screen_aspect, url, qr, pages)
+    pack = app.session.pack
+    overlay = CommunityOverlay(
+        app.base.render2d, app.screen_aspect, url, qr, pages, pack, app.cfg.offscreen
+    )
 
     def task(t):
         overlay.update(view())
@@ -220,4 +301,12 @@ def attach(
         made = {"x": CloseVote, "n": Reveal, "p": Continue}
         for key, cls in made.items():
             app.base.accept(key, lambda c=cls: app.session.inputs.put(c(0.0), host_now_s()))
+
+        def next_angle() -> None:
+            v = view()
+            n = len(pack.scenario.segments[v.segment].views) if v.segment else 0
+            nxt = (v.angle + 1) % (n + 1)
+            app.session.inputs.put(Angle(0.0, nxt), host_now_s())
+
+        app.base.accept("w", next_angle)
     return overlay

@@ -33,6 +33,7 @@ def pack_hash(pack: Pack) -> str:
     last MiB."""
     h = hashlib.sha256((pack.root / MANIFEST).read_bytes())
     files = {s.clip for s in pack.scenario.segments.values()}
+    files |= {v.clip for s in pack.scenario.segments.values() for v in s.views}
     files |= {s.file for s in pack.scenario.sounds.values() if s.file is not None}
     for clip in sorted(files):
         path = pack.clip_path(clip)

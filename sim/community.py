@@ -160,6 +160,8 @@ class QuestionRecord:
     to: str = ""
     decided_by: str = ""  # "room", "facilitator", "room (automatic)"
     reveal: int = 0  # panels revealed so far
+    media_t_s: float = 0.0  # the segment's media time the question was asked at
+    angles: int = 0  # times an alternate view was shown
 
     def result(self) -> dict[str, int]:
         return {c.label: n for c, n in zip(self.choices, self.counts, strict=True)}
@@ -189,6 +191,9 @@ class RoomView:
     reveal: int = 0
     room_choice: str | None = None
     segment: str = ""
+    media_t_s: float = 0.0  # where the question was asked in the segment's clip
+    angle: int = 0  # the alternate view shown (1, 2...), 0: none
+    angle_s: float = 0.0  # seconds it has been shown
 
 
 class Room:
@@ -209,6 +214,7 @@ class Room:
         self._voters: set[str] = set()
         self._question: Question | None = None
         self._asked_this_visit = False
+        self._angle = (0, 0)  # (view, tick it started)
         self.view = RoomView("idle")
 
     # -- from the runtime ----------------------------------------------------------------
@@ -222,6 +228,7 @@ class Room:
             self.close(tick, "jump")
             rec.decided_by = "left by a jump"
             self.phase = "idle"
+            self._angle = (0, 0)
             self._refresh(tick)
 
     def due(self, seg: Segment, seg_ticks: int, ticks_to) -> Question | None:
@@ -235,7 +242,9 @@ class Room:
             return None
         return q
 
-    def open(self, seg: Segment, q: Question, tick: int, ignored: list[str]) -> QuestionRecord:
+    def open(
+        self, seg: Segment, q: Question, tick: int, ignored: list[str], media_t_s: float = 0.0
+    ) -> QuestionRecord:
         self._asked_this_visit = True
         self.phase = "open"
         self._question = q
@@ -248,7 +257,9 @@ class Room:
             tick,
             tick / self.tick_hz,
             [0] * len(q.choices),
+            media_t_s=media_t_s,
         )
+        self._angle = (0, 0)
         self.questions.append(rec)
         early, self.pending = self.pending, []
         for vote in early:
@@ -296,6 +307,17 @@ class Room:
         self._refresh(tick)
         return True
 
+    def angle(self, view: int, n_views: int, tick: int) -> str | None:
+        """Show the question's moment from alternate view `view` (0: back); why not."""
+        if self.phase != "closed":
+            return "the room sees other angles once the vote is closed"
+        if view > n_views:
+            return f"this segment has {n_views} alternate view(s), not {view}"
+        self._angle = (view, tick)
+        self.questions[-1].angles += view > 0
+        self._refresh(tick)
+        return None
+
     def reveal(self, tick: int) -> bool:
         if self.phase != "closed":
             return False
@@ -312,6 +334,8 @@ class Room:
             else:
                 self._refresh(tick)
             return None
+        if self.phase == "closed" and self._angle[0]:
+            self._refresh(tick)  # the view's clock runs
         if self.phase == "closed" and self.reveal_ticks is not None:
             rec = self.questions[-1]
             if tick - (rec.closed_tick or tick) >= self.reveal_ticks:
@@ -337,6 +361,7 @@ class Room:
         rec.chosen, rec.to, rec.decided_by = choice.label, choice.to, by
         self.phase = "idle"
         self._question = None
+        self._angle = (0, 0)
         self._refresh(tick)
         return choice
 
@@ -368,6 +393,9 @@ class Room:
             rec.reveal,
             rec.room_choice() if self.phase == "closed" else None,
             rec.segment,
+            rec.media_t_s,
+            self._angle[0] if self.phase == "closed" else 0,
+            (tick - self._angle[1]) / self.tick_hz if self._angle[0] else 0.0,
         )
 
     def key(self) -> tuple:
@@ -380,4 +408,5 @@ class Room:
             rec.reveal if rec else 0,
             len(self.pending),
             len(self._voters),
+            self._angle,
         )

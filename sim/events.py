@@ -249,6 +249,15 @@ class Continue:
 
 
 @dataclass(frozen=True, slots=True)
+class Angle:
+    """The facilitator shows the question's moment from another camera: `view` 1, 2...
+    of the segment's alternate views, 0 back to the result."""
+
+    t_s: float
+    view: int
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     t_s: float
 
@@ -283,6 +292,7 @@ InputEvent = (
     | CloseVote
     | Reveal
     | Continue
+    | Angle
 )
 
 MAX_LABEL_LEN = 200  # a vote's choice label (the pack's labels are checked the same)
@@ -424,6 +434,11 @@ def parse_event(obj: object, where: str) -> InputEvent:
         return Said(t_s, normalize_phrase(phrase), text, spoke_s)
     if kind == "vote":
         return _vote(obj, t_s, where)
+    if kind == "angle":
+        view = obj.get("view")
+        if isinstance(view, bool) or not isinstance(view, int) or not 0 <= view <= 9:
+            raise InputError(f"{where}: 'view' must be an alternate view's number (0-9)")
+        return Angle(t_s, view)
     if kind == "close-vote":
         return CloseVote(t_s)
     if kind == "reveal":
@@ -442,7 +457,7 @@ def parse_event(obj: object, where: str) -> InputEvent:
     raise InputError(
         f"{where}: unknown event type {kind!r} (expected key, shot, action, flag, jump, "
         "malfunction, view, flashlight, magazine, sound, level, score, said, vote, close-vote, "
-        "reveal, continue, end, pause, resume)"
+        "reveal, continue, angle, end, pause, resume)"
     )
 
 

@@ -65,6 +65,7 @@ EVENT_TYPES = {
         ev.CloseVote,
         ev.Reveal,
         ev.Continue,
+        ev.Angle,
     )
 }
 

@@ -39,6 +39,7 @@ from sim.commands import (
 )
 from sim.community import Room, RoomOptions
 from sim.events import (
+    Angle,
     CloseVote,
     Continue,
     DeviceStatus,
@@ -407,7 +408,7 @@ class ScenarioRuntime:
         question = room.due(seg, self._seg_ticks, partial(self._ticks_to, seg))
         if question is None:
             return False
-        rec = room.open(seg, question, self._tick, self.ignored)
+        rec = room.open(seg, question, self._tick, self.ignored, self._media_t())
         if not self._paused:
             self.pauses.append((self._tick / self.tick_hz, None))
         self._paused = True
@@ -451,6 +452,9 @@ class ScenarioRuntime:
                 self._closed(commands)
             else:
                 why = "close-vote ignored: no question is open"
+        elif isinstance(event, Angle):
+            why = room.angle(event.view, len(self._segment.views), self._tick)
+            why = why and f"angle ignored: {why}"
         elif isinstance(event, Reveal):
             if not room.reveal(self._tick):
                 why = "reveal ignored: no question has been answered"

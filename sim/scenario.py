@@ -56,6 +56,17 @@ class SoundCue:
 
 
 @dataclass(frozen=True)
+class View:
+    """The same moments from another camera (the subject's, a bystander's): `clip` shows
+    the segment's media time t at its own time t - segment in + `in_s`. Shown to a
+    community room after a vote (sim/community.py); the scenario never plays it."""
+
+    label: str
+    clip: str
+    in_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class Segment:
     """One clip span. `out_s` is the media time at which the clip ends; `media_aspect` is
     the clip's display width / height (for mapping screen shots onto zones)."""
@@ -74,6 +85,7 @@ class Segment:
     #: what a community session asks the room here (sim/community.py); None: the
     #: segment's key branches, if it has two or more
     question: Question | None = None
+    views: tuple[View, ...] = ()  # alternate-view clips of the same moments
 
     @property
     def duration_s(self) -> float:

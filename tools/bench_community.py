@@ -93,7 +93,7 @@ def bench_community(args) -> int:
         return room.view if room is not None else idle
 
     server = serve(view, lambda v: app.session.inputs.put(v, app.clock()), "127.0.0.1", None)
-    attach(app, view, server.url, lambda seg: [])
+    overlay = attach(app, view, server.url, lambda seg: [])
     _pace(app)
     shown: list[tuple[float, int, str]] = []  # (wall time drawn, total on screen, phase)
 
@@ -134,6 +134,7 @@ def bench_community(args) -> int:
         for th in phones:
             th.join(timeout=30)
         server.stop()
+        overlay.close()
     loop_dropped = app.session.loop.dropped_ticks
     with contextlib.suppress(Exception):  # teardown: the figures are taken
         app.destroy()

@@ -95,6 +95,7 @@ class SegmentSpec:
     speech: tuple[Line, ...] = ()  # in the clip's soundtrack
     sounds: tuple[tuple[str, float], ...] = ()  # (bundled sound, t s), scheduled on top
     question: dict | None = None  # [segments.NAME.question]: a community session's question
+    views: tuple[str, ...] = ()  # labels of alternate-view clips (NAME-view1.mp4, ...)
 
 
 class Ambience(NamedTuple):
@@ -256,6 +257,7 @@ DOORWAY = PackSpec(
             speech=(Line(1.0, 5, False), Line(3.2, 3, False)),
             sounds=(("dog", 1.5),),
             question=DOORWAY_QUESTION,
+            views=("A bystander across the street",),
         ),
         SegmentSpec(
             "standoff",

@@ -8,6 +8,7 @@ import pytest
 from sim.commands import QuestionClosed, QuestionOpened, RoomDecided
 from sim.community import Choice, Question, RoomOptions, question_of
 from sim.events import (
+    Angle,
     CloseVote,
     Continue,
     InputError,
@@ -18,7 +19,7 @@ from sim.events import (
     parse_event,
 )
 from sim.runtime import ScenarioRuntime
-from sim.scenario import Cue, Scenario, ScenarioError, Segment, Transition
+from sim.scenario import Cue, Scenario, ScenarioError, Segment, Transition, View
 from sim.triggers import EndTrigger, KeyTrigger
 
 HZ = 120
@@ -39,6 +40,7 @@ def scenario(question: Question | None = None) -> Scenario:
             ),
             cues=(Cue("stops", 2.0),),
             question=question,
+            views=(View("Bystander", "street-b.mp4"),),
         ),
         "away": Segment("away", "away.mp4", 0.0, 1.0, 16 / 9, ending=True),
         "turns": Segment("turns", "turns.mp4", 0.0, 1.0, 16 / 9, ending=True),
@@ -210,3 +212,20 @@ def test_script_events_parse_and_bad_ones_say_where():
         parse_event({"t": 4, "type": "vote"}, "s:4")
     with pytest.raises(InputError, match="s:5: 'question'"):
         parse_event({"t": 5, "type": "vote", "choice": "a", "question": -1}, "s:5")
+
+
+def test_an_alternate_view_is_shown_once_the_vote_is_closed_and_its_clock_runs():
+    rt = runtime()
+    events = {
+        at(2.2): [Angle(0, 1)],  # still voting: refused
+        at(2.4): [CloseVote(0)],
+        at(2.5): [Angle(0, 2)],  # the segment has one view
+        at(2.6): [Angle(0, 1)],
+    }
+    play(rt, at(3.1), events)
+    assert sum("angle ignored" in line for line in rt.ignored) == 2
+    view = rt.room.view
+    assert view.angle == 1 and view.angle_s == pytest.approx(0.5)
+    assert view.media_t_s == pytest.approx(2.0)
+    play(rt, at(3.5), {at(3.2): [Continue(0, "Walks away")]})
+    assert rt.room.view.angle == 0 and rt.room.questions[0].angles == 1

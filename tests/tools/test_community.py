@@ -14,6 +14,7 @@ from content.pack import load_pack
 from sim.community import question_of
 from tests.conftest import run_cli, write_script
 from tests.tools.community_frames import bar_lengths, frame_at
+from tools.figures import H, W
 
 COVER = "Take cover, give clear commands"
 DRAW = "Draw and order him to stop"
@@ -44,7 +45,8 @@ def session(tmp_path_factory):
         {"t": 6.0, "type": "close-vote"},
         {"t": 6.5, "type": "vote", "choice": GRAB},  # after the close: for the next question
         {"t": 8.0, "type": "reveal"},
-        {"t": 9.0, "type": "continue"},
+        {"t": 9.0, "type": "angle", "view": 1},  # the bystander's view of the moment
+        {"t": 12.0, "type": "continue"},
     ]
     script = write_script(tmp / "votes.jsonl", events)
     rec, video = tmp / "room.rec", tmp / "room.mp4"
@@ -120,3 +122,25 @@ def test_bench_community_counts_every_vote_it_sends():
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["votes_taken"] == 6 and result["votes_on_screen"] == 6
     assert result["vote_to_screen"]["median_ms"] is not None
+
+
+def test_the_facilitator_shows_the_moment_from_the_bystanders_view(session):
+    """The alternate view replays the question's moment (asked at 4 s) from 4 s before
+    it: 1.5 s after the angle was asked for, the screen shows the view clip at 1.5 s."""
+    import cv2
+    import numpy as np
+
+    tmp, _, video, _, _ = session
+    shown = frame_at(video, 10.5, 10, tmp / "angle.png")
+    h = round(0.8 * 720)  # the card: 80 % of the screen's half-height each way
+    w = round(h * W / H)
+    y0, x0 = round((1 - (0.8 - 0.02)) / 2 * 720), round(640 - w / 2)
+    card = shown[y0 : y0 + h, x0 : x0 + w].astype(float)
+
+    def clip_frame(name):
+        img = frame_at(DEMO_PACK / "media" / name, 1.5, 30)
+        return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA).astype(float)
+
+    alt = np.abs(card - clip_frame("approach-view1.mp4")).mean()
+    main = np.abs(card - clip_frame("approach.mp4")).mean()
+    assert alt < 12 and alt < main / 2, (alt, main)

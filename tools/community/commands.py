@@ -142,7 +142,7 @@ def _run_one(pack, args, i, n, offscreen, script, options, library, holder, url,
             cache[seg_id] = reveal_pages(pack, seg_id, library, officers) if seg_id else []
         return cache[seg_id]
 
-    attach(app, lambda: app.session.runtime.room.view, url, pages)
+    overlay = attach(app, lambda: app.session.runtime.room.view, url, pages)
     if offscreen and args.pace:
         _pace(app)
     holder["app"] = app
@@ -150,6 +150,7 @@ def _run_one(pack, args, i, n, offscreen, script, options, library, holder, url,
         result = app.run()
     finally:
         holder["app"] = None
+        overlay.close()
     result.cfg = cfg
     with contextlib.suppress(Exception):  # a teardown problem must not hide the result
         app.destroy()
