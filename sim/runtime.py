@@ -316,6 +316,9 @@ class ScenarioRuntime:
         t_s = self._tick / self.tick_hz
         if self.room is not None and self._room_event(event, commands):
             return
+        if self.room is None and isinstance(event, Vote | CloseVote | Reveal | Continue | Angle):
+            self.ignored.append(f"{t_s:.3f} s: {type(event).__name__} ignored: no room votes")
+            return
         if isinstance(event, Pause):
             if not self._paused:
                 self.pauses.append((t_s, None))

@@ -61,6 +61,11 @@ def play_command(args) -> int:
         instructor_display=on_instructor,
     )
     app = SightlineApp(pack, cfg)
+    if recording.community is not None:  # what the room saw: question, chart, panels
+        from content.policies import load_library
+        from tools.community.commands import show_room
+
+        show_room(app, pack, load_library())
     if not offscreen:  # the reviewer's controls
         controller = ReplayController(app.session, clock, script)
         for key in KEYS:

@@ -229,3 +229,9 @@ def test_an_alternate_view_is_shown_once_the_vote_is_closed_and_its_clock_runs()
     assert view.media_t_s == pytest.approx(2.0)
     play(rt, at(3.5), {at(3.2): [Continue(0, "Walks away")]})
     assert rt.room.view.angle == 0 and rt.room.questions[0].angles == 1
+
+
+def test_outside_a_community_session_room_events_are_listed_as_ignored():
+    rt = ScenarioRuntime(scenario(), HZ)
+    play(rt, at(1.0), {at(0.5): [Vote(0, "Walks away"), CloseVote(0)]})
+    assert sum("no room votes" in line for line in rt.ignored) == 2

@@ -144,3 +144,16 @@ def test_the_facilitator_shows_the_moment_from_the_bystanders_view(session):
     alt = np.abs(card - clip_frame("approach-view1.mp4")).mean()
     main = np.abs(card - clip_frame("approach.mp4")).mean()
     assert alt < 12 and alt < main / 2, (alt, main)
+
+
+def test_several_packs_play_one_after_the_other(tmp_path):
+    crisis = DEMO_PACK.parent / "crisis"
+    out = run_cli(
+        "community", "run", str(DEMO_PACK), str(crisis), "--offscreen", "--no-server",
+        "--seconds", "5", "--fps", "5", "--record", str(tmp_path / "evening.rec"),
+        timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "Question 1 in approach at 4.000 s" in out.stdout
+    assert "Question 1 in agitated at 3.000 s" in out.stdout
+    assert (tmp_path / "evening.rec").is_file() and (tmp_path / "evening-2.rec").is_file()

@@ -114,3 +114,11 @@ def test_a_flood_from_one_phone_is_cut_off(server):
     assert 429 in codes  # its bucket (burst 3) runs dry
     assert len(drain(got)) == 1
     assert srv.desk.refused.get("too many votes at once: try again", 0) >= 1
+
+
+def test_a_code_typed_in_lower_case_leads_to_the_session(server):
+    srv, _, _ = server
+    phone = Phone(srv.url.replace("/ABCD", "/abcd"))
+    with phone.opener.open(phone.url, timeout=10) as r:
+        assert r.url.endswith("/ABCD") and r.status == 200
+    assert any(c.name == COOKIE for c in phone.jar)

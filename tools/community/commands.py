@@ -57,7 +57,6 @@ def run_command(args) -> int:
     holder: dict = {}
     server = None
     if not args.no_server:
-        from drivers.input_queue import host_now_s
         from sim.community import RoomView
         from tools.community.server import serve
 
@@ -71,8 +70,7 @@ def run_command(args) -> int:
         def put(vote):
             app = holder.get("app")
             if app is not None:  # stamped at arrival, in the clock the session runs on
-                stamp = app.clock() if offscreen else host_now_s()
-                app.session.inputs.put(vote, stamp)
+                app.session.inputs.put(vote, app.clock())
 
         try:
             server = serve(view, put, args.host, args.port, args.code)
@@ -109,9 +107,7 @@ def run_command(args) -> int:
 
 def _run_one(pack, args, i, n, offscreen, script, options, library, holder, url, officers):
     from engine.app import SightlineApp
-    from engine.community_view import attach
     from engine.config import RunConfig
-    from tools.community.texts import reveal_pages
 
     video_out = _numbered(args.video_out, i, n)
     if video_out is not None:
@@ -135,14 +131,7 @@ def _run_one(pack, args, i, n, offscreen, script, options, library, holder, url,
         community=options,
     )
     app = SightlineApp(pack, cfg)
-    cache: dict[str, list] = {}
-
-    def pages(seg_id: str) -> list:
-        if seg_id not in cache:
-            cache[seg_id] = reveal_pages(pack, seg_id, library, officers) if seg_id else []
-        return cache[seg_id]
-
-    overlay = attach(app, lambda: app.session.runtime.room.view, url, pages)
+    overlay = show_room(app, pack, library, officers, url)
     if offscreen and args.pace:
         _pace(app)
     holder["app"] = app
@@ -152,9 +141,28 @@ def _run_one(pack, args, i, n, offscreen, script, options, library, holder, url,
         holder["app"] = None
         overlay.close()
     result.cfg = cfg
+    # Panda3D's task manager outlives a ShowBase: the next pack's must not run these
+    for name in ("fixed-step", "present", "capture", "community", "pace"):
+        app.base.taskMgr.remove(f"sightline-{name}")
     with contextlib.suppress(Exception):  # a teardown problem must not hide the result
         app.destroy()
     return result
+
+
+def show_room(app, pack, library=None, officers=None, url: str = ""):
+    """The room's overlay (engine/community_view.py) on `app`: the question, the QR code
+    for `url`, the chart, the revealed panels. Also for replays of a community session."""
+    from engine.community_view import attach
+    from tools.community.texts import reveal_pages
+
+    cache: dict[str, list] = {}
+
+    def pages(seg_id: str) -> list:
+        if seg_id not in cache:
+            cache[seg_id] = reveal_pages(pack, seg_id, library, officers) if seg_id else []
+        return cache[seg_id]
+
+    return attach(app, lambda: app.session.runtime.room.view, url, pages)
 
 
 def _pace(app) -> None:

@@ -28,7 +28,13 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -67,6 +73,8 @@ class Limits:
     phone_burst: float = 5.0
     new_phones_per_s: float = 50.0
     new_phones_burst: float = 300.0
+    states_per_s: float = 600.0  # all phones' polling together (each asks once a second)
+    states_burst: float = 1200.0
 
 
 class VoteDesk:
@@ -90,6 +98,7 @@ class VoteDesk:
         self.limits = lim
         self._all = Bucket(lim.votes_per_s, lim.votes_burst, clock)
         self._new = Bucket(lim.new_phones_per_s, lim.new_phones_burst, clock)
+        self._states = Bucket(lim.states_per_s, lim.states_burst, clock)
         self._phones: dict[str, str] = {}  # token -> voter id
         self._buckets: dict[str, Bucket] = {}
         self._voted: dict[tuple[int, str], str] = {}  # (question, voter) -> label
@@ -119,7 +128,10 @@ class VoteDesk:
     # -- handlers ----------------------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
-        if request.path_params["code"] != self.code:
+        code = request.path_params["code"]
+        if code != self.code and code.upper() == self.code:  # typed in lower case
+            return RedirectResponse(f"/{self.code}", status_code=307)
+        if code != self.code:
             return PlainTextResponse("No session here: check the address on the screen.", 404)
         response = FileResponse(STATIC / "vote.html", headers=_NO_STORE)
         if self.phone(request) is None:
@@ -139,6 +151,8 @@ class VoteDesk:
     async def state(self, request: Request) -> Response:
         if request.path_params["code"] != self.code:
             return self._refuse(404, "no such session")
+        if not self._states.take():
+            return self._refuse(429, "too many requests at once: try again")
         v = self.view()
         voter = self.phone(request)
         out = {
