@@ -4,7 +4,8 @@
 holding) and notes the cues it passes; fires the first automatic transition due (triggers
 due on the tick, then at the end of the clip); applies the tick's input events in time
 order (keys, coded trainee actions, shots with their hit and shot transitions, pause and
-resume, rubric scores). When each trigger kind fires is the kind's own business
+resume, rubric scores; in a community session the room's votes and the facilitator's
+steps, sim/room_steps.py). When each trigger kind fires is the kind's own business
 (sim/triggers.py); this module asks them, in that order. It returns the new state plus
 commands for the engine (play a clip, draw a shot marker and start its report, the
 scenario ended). Same scenario + same events at the same ticks = same states: each state
@@ -28,9 +29,6 @@ from sim.commands import (
     Command,
     DryFire,
     PlayClip,
-    QuestionClosed,
-    QuestionOpened,
-    RoomDecided,
     ScenarioEnded,
     ShotMarker,
     SimState,
@@ -39,9 +37,6 @@ from sim.commands import (
 )
 from sim.community import Room, RoomOptions
 from sim.events import (
-    Angle,
-    CloseVote,
-    Continue,
     DeviceStatus,
     EndScenario,
     Flag,
@@ -55,14 +50,12 @@ from sim.events import (
     Pause,
     PlaySound,
     Resume,
-    Reveal,
     Score,
     SetLevel,
     SetView,
     Shot,
     TargetHit,
     TraineeAction,
-    Vote,
 )
 from sim.hit_zones import hit_test, screen_to_media
 from sim.records import (
@@ -77,6 +70,7 @@ from sim.records import (
     SoundRecord,
     TargetHitRecord,
 )
+from sim.room_steps import CommunitySteps
 from sim.rubric import ScoreSheet, score_session
 from sim.scenario import Scenario, Segment
 from sim.sounds import DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, MAX_LEVEL
@@ -106,7 +100,7 @@ __all__ = [
 ]
 
 
-class ScenarioRuntime:
+class ScenarioRuntime(CommunitySteps):
     def __init__(
         self,
         scenario: Scenario,
@@ -316,8 +310,7 @@ class ScenarioRuntime:
         t_s = self._tick / self.tick_hz
         if self.room is not None and self._room_event(event, commands):
             return
-        if self.room is None and isinstance(event, Vote | CloseVote | Reveal | Continue | Angle):
-            self.ignored.append(f"{t_s:.3f} s: {type(event).__name__} ignored: no room votes")
+        if self._not_a_room(event, t_s):
             return
         if isinstance(event, Pause):
             if not self._paused:
@@ -402,91 +395,6 @@ class ScenarioRuntime:
             return  # a shot reaches the triggers as its outcome, from _shoot
         if not self._ended and not isinstance(event, JumpTo):
             self._fire_first(commands, event)  # any input may be some trigger kind's cue
-
-    # -- community sessions (sim/community.py) ------------------------------------------
-
-    def _ask(self, seg: Segment, commands: list[Command]) -> bool:
-        """Open the segment's question if it is due now: the scenario pauses."""
-        room = self.room
-        question = room.due(seg, self._seg_ticks, partial(self._ticks_to, seg))
-        if question is None:
-            return False
-        rec = room.open(seg, question, self._tick, self.ignored, self._media_t())
-        if not self._paused:
-            self.pauses.append((self._tick / self.tick_hz, None))
-        self._paused = True
-        commands.append(QuestionOpened(rec.number, seg.id, rec.prompt, question.labels()))
-        return True
-
-    def _room_tick(self, commands: list[Command]) -> None:
-        was = self.room.phase
-        choice = self.room.on_tick(self._tick)
-        if was == "open" and self.room.phase == "closed":
-            self._closed(commands)
-        if choice is not None:
-            self._go_on(choice, commands)
-
-    def _closed(self, commands: list[Command]) -> None:
-        rec = self.room.questions[-1]
-        commands.append(QuestionClosed(rec.number, tuple(rec.counts), rec.closed_by))
-
-    def _go_on(self, choice, commands: list[Command]) -> None:
-        """After a question: resume and branch down the choice."""
-        rec = self.room.questions[-1]
-        commands.append(RoomDecided(rec.number, rec.chosen, rec.to, rec.decided_by))
-        if self._paused and self.pauses:
-            self.pauses[-1] = (self.pauses[-1][0], self._tick / self.tick_hz)
-        self._paused = False
-        self._ended = False
-        self._switch(
-            choice.to, InstructorBranch("vote", f"{rec.decided_by}: {choice.label}"), commands
-        )
-
-    def _room_event(self, event: InputEvent, commands: list[Command]) -> bool:
-        """A community session's inputs; True when the event was the room's business."""
-        room, t_s = self.room, self._tick / self.tick_hz
-        why = None
-        if isinstance(event, Vote):
-            why = room.vote(event, self._tick)
-            if why:
-                why = f"vote ignored: {why}"
-        elif isinstance(event, CloseVote):
-            if room.close(self._tick, "facilitator"):
-                self._closed(commands)
-            else:
-                why = "close-vote ignored: no question is open"
-        elif isinstance(event, Angle):
-            why = room.angle(event.view, len(self._segment.views), self._tick)
-            why = why and f"angle ignored: {why}"
-        elif isinstance(event, Reveal):
-            if not room.reveal(self._tick):
-                why = "reveal ignored: no question has been answered"
-        elif isinstance(event, Continue | KeyPress):
-            if room.phase == "idle":
-                if isinstance(event, Continue):
-                    self.ignored.append(f"{t_s:.3f} s: continue ignored: no question is open")
-                return isinstance(event, Continue)  # a key outside a question: a branch
-            label = event.choice if isinstance(event, Continue) else room.choice_for_key(event.key)
-            by = "room" if isinstance(event, Continue) and not event.choice else "facilitator"
-            was = room.phase
-            choice = None if label is None else room.decide(label, by, self._tick)
-            if choice is None:
-                why = (
-                    "continue ignored: the room has no majority; pick a choice"
-                    if isinstance(event, Continue) and not event.choice
-                    else f"no choice {str(label or getattr(event, 'key', ''))[:60]!r} here"
-                )
-            else:
-                if was == "open":
-                    self._closed(commands)
-                self._go_on(choice, commands)
-        elif isinstance(event, Resume) and room.phase != "idle":
-            why = "resume ignored: the room is deciding (close the vote and continue)"
-        else:
-            return False
-        if why:
-            self.ignored.append(f"{t_s:.3f} s: {why}")
-        return True
 
     def _score_event(self, event: Score, t_s: float) -> None:
         rubric = self.scenario.rubric
