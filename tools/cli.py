@@ -1072,7 +1072,8 @@ def _community_arguments(p: argparse.ArgumentParser) -> None:
     r.add_argument(
         "--pace",
         action="store_true",
-        help="headless runs keep to the wall clock (so that phones can vote)",
+        help="headless runs keep to the wall clock so that phones can vote (the default "
+        "for a headless run with the vote page and no --script)",
     )
     r.add_argument("--offscreen", action="store_true", help="render offscreen (headless)")
     r.add_argument("--window", action="store_true", help="open a window even if it may fail")

@@ -132,8 +132,8 @@ def _run_one(pack, args, i, n, offscreen, script, options, library, holder, url,
     )
     app = SightlineApp(pack, cfg)
     overlay = show_room(app, pack, library, officers, url)
-    if offscreen and args.pace:
-        _pace(app)
+    if offscreen and (args.pace or (url and not args.inputs)):
+        _pace(app)  # phones vote in real time: a headless run with them keeps to the clock
     holder["app"] = app
     try:
         result = app.run()

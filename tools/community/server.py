@@ -44,7 +44,7 @@ from sim.events import Vote
 STATIC = Path(__file__).parent / "static"
 COOKIE = "sightline_phone"
 MAX_BODY = 1024  # bytes of a vote request
-MAX_PHONES = 5000  # tokens one session issues
+MAX_PHONES = 20_000  # tokens one session issues (a flood of page loads ends here)
 COOKIE_MAX_AGE_S = 12 * 3600
 
 

@@ -78,7 +78,7 @@ class ServerThread:
                 )
             if time.monotonic() > deadline:
                 raise OSError(f"the web server on {self.host}:{self.port} did not start in time")
-            time.sleep(0.02)
+            time.sleep(0.02)  # uvicorn offers a flag, not an event, for "started"
         return self
 
     def stop(self) -> None:
