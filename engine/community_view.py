@@ -53,6 +53,11 @@ def qr_texture(matrix: Sequence[Sequence[int]], quiet: int = 4) -> Texture:
     return tex
 
 
+def row_y(i: int, rows: int) -> float:
+    """The top of chart row i of `rows` (square units): 0.155 apart, closer for many."""
+    return 0.42 - i * min(0.155, 1.2 / max(rows, 1))
+
+
 def _card(parent: NodePath, colour, x0: float, x1: float, y0: float, y1: float) -> NodePath:
     cm = CardMaker("card")
     cm.setFrame(x0, x1, y0, y1)
@@ -76,11 +81,18 @@ class _Text:
         self.np.setPos(x, 0, y)
         self._text = None
 
-    def set(self, text: str, colour=None) -> None:
+    def set(self, text: str, colour=None, max_w: float | None = None) -> None:
+        """Show `text`; with `max_w` (square units) one line, cut to fit with '...'."""
         if colour is not None:
             self.node.setTextColor(*colour)
         if text != self._text:
             self._text = text
+            if max_w is not None:
+                limit = max_w / self.np.getSx()
+                if self.node.calcWidth(text) > limit:
+                    while text and self.node.calcWidth(text + "...") > limit:
+                        text = text[:-1]
+                    text = text.rstrip() + "..."
             self.node.setText(text)
 
 
@@ -117,17 +129,19 @@ class CommunityOverlay:
         self.prompt = _Text(self.root, left, 0.82, 0.085, WHITE, wrap=(a * 1.25) / 0.085)
         self.status = _Text(self.root, left, 0.56, 0.06, AMBER)
         self.bar_x0, self.bar_x1 = left + 0.09, 0.0
-        self.rows = []
-        for i in range(self.MAX_ROWS):
-            y = 0.42 - i * 0.155
-            key = _Text(self.root, left, y - 0.075, 0.06, AMBER)
-            label = _Text(self.root, left + 0.09, y - 0.02, 0.05, WHITE)
-            bg = _card(self.root, BAR_BG, self.bar_x0, self.bar_x1, y - 0.105, y - 0.045)
-            bar = _card(self.root, AMBER, 0, 1, y - 0.105, y - 0.045)
+        self.rows = []  # each row in its own node, placed by row_y() for the count shown
+        self.row_nps = []
+        for _ in range(self.MAX_ROWS):
+            row = self.root.attachNewNode("community-row")
+            key = _Text(row, left, -0.075, 0.06, AMBER)
+            label = _Text(row, left + 0.09, -0.02, 0.05, WHITE)
+            bg = _card(row, BAR_BG, self.bar_x0, self.bar_x1, -0.105, -0.045)
+            bar = _card(row, AMBER, 0, 1, -0.105, -0.045)
             bar.setBin("fixed", 55)  # over its background
             bar.setX(self.bar_x0)
-            count = _Text(self.root, self.bar_x1 + 0.03, y - 0.1, 0.055, WHITE)
+            count = _Text(row, self.bar_x1 + 0.03, -0.1, 0.055, WHITE)
             self.rows.append((key, label, bg, bar, count))
+            self.row_nps.append(row)
         # the vote page: QR code and address (right column)
         qx, qs = a - 0.62, 0.5
         self.qr_card = None
@@ -230,6 +244,8 @@ class CommunityOverlay:
         else:
             self.status.set(f"Vote now: {votes} so far, {view.left_s:.0f} s left")
         top = max(view.counts, default=0)
+        for i, row in enumerate(self.row_nps):
+            row.setZ(row_y(i, len(view.labels)))
         for i, (key, label, bg, bar, count) in enumerate(self.rows):
             if i >= len(view.labels):
                 for part in (key.np, label.np, bg, bar, count.np):
@@ -238,7 +254,7 @@ class CommunityOverlay:
             for part in (key.np, label.np, bg, count.np):
                 part.show()
             key.set(str(i + 1))
-            label.set(view.labels[i])
+            label.set(view.labels[i], max_w=self.bar_x1 - self.bar_x0)
             n = view.counts[i] if i < len(view.counts) else 0
             if closed:  # counts only once the vote is closed: no herding while it is open
                 pct = round(100 * n / total) if total else 0

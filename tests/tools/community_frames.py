@@ -8,8 +8,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-#: The overlay's rows (engine/community_view.py): bar centres in its square units.
-ROW_Y = [0.42 - i * 0.155 - 0.075 for i in range(9)]
+
+def bar_centre_y(i: int, rows: int) -> float:
+    """Row i's bar centre in the overlay's square units (engine/community_view.py)."""
+    from engine.community_view import row_y
+
+    return row_y(i, rows) - 0.075
 
 
 def frame_at(video: Path, t_s: float, fps: float, png: Path | None = None) -> np.ndarray:
@@ -34,8 +38,8 @@ def bar_lengths(frame: np.ndarray, rows: int) -> list[int]:
     b, g, r = (frame[..., c].astype(int) for c in range(3))
     amber = (r > 200) & (g > 150) & (g < 235) & (b < 130)
     out = []
-    for y_sq in ROW_Y[:rows]:
-        y = round((1 - y_sq) / 2 * h)
+    for i in range(rows):
+        y = round((1 - bar_centre_y(i, rows)) / 2 * h)
         out.append(int(amber[y, round(w * 0.04) :].sum()))
     return out
 
