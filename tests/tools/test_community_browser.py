@@ -90,7 +90,7 @@ def test_phones_vote_from_chromium_and_the_chart_shows_the_counts(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        _wait(lambda: _try_state(url).get("phase") == "open" or run.poll() is not None, 60)
+        _wait(lambda: _try_state(url).get("phase") == "open" or run.poll() is not None, 120)
         assert run.poll() is None, run.communicate()
         wanted = [COVER, COVER, DRAW, COVER, DRAW]
         for label in wanted:
