@@ -1,10 +1,10 @@
 """`sightline bench community`: a room of phones voting at once, against a live session.
 
 The demo pack runs headless at its frame rate in real time (as `community run --pace`
-does: the overlay, the vote server on 127.0.0.1, the recorder off), and `--phones`
-simulated phones (threads, each with its own cookie, over real HTTP) open the page
-before the question and vote at seeded random moments within `--window` seconds of
-the question opening. Reported:
+does: the overlay, the vote server in its own process on 127.0.0.1, the recorder off),
+and `--phones` simulated phones (threads of another process, each with its own cookie,
+over real HTTP: a room's phones are other machines) open the page before the question
+and vote at seeded random moments within `--window` seconds of the question opening. Reported:
   latency  a phone sending its vote to the first frame drawn with the vote counted on
            screen (the screen's running total; the r-th vote answered is on screen when
            the total reaches r): median, p99, max
@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import http.cookiejar
 import json
+import multiprocessing
 import random
 import threading
 import time
@@ -34,7 +35,13 @@ QUESTION_AT_S = 4.0  # the demo pack asks at its first cue
 
 
 def _phone(
-    url: str, label: str, offset_s: float, start: threading.Event, t0: list, out: list
+    url: str,
+    label: str,
+    offset_s: float,
+    start: threading.Event,
+    t0: list,
+    out: list,
+    opened: threading.Barrier | None = None,
 ) -> None:
     """One phone: opens the page (its token), waits for the question, votes at its
     moment `offset_s` after the question opened."""
@@ -45,6 +52,10 @@ def _phone(
     except OSError as exc:
         out.append(("error", 0.0, 0.0, str(exc)))
         return
+    finally:
+        if opened is not None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                opened.wait(timeout=120)
     start.wait()
     delay = t0[0] + offset_s - time.monotonic()
     if delay > 0:
@@ -64,6 +75,29 @@ def _phone(
         out.append(("error", sent, time.monotonic(), str(exc)))
 
 
+def _crowd(conn, url: str, plan: list[tuple[str, float]]) -> None:
+    """The phones' process: each phone a thread; they vote once told when the question
+    opened (time.monotonic is one clock for both processes); the results go back."""
+    start, t0, results = threading.Event(), [0.0], []
+    opened = threading.Barrier(len(plan) + 1) if plan else None
+    threads = [
+        threading.Thread(
+            target=_phone, args=(url, label, offset, start, t0, results, opened), daemon=True
+        )
+        for label, offset in plan
+    ]
+    for th in threads:
+        th.start()
+    if opened is not None:
+        opened.wait(timeout=120)
+    conn.send("ready")
+    t0[0] = conn.recv()
+    start.set()
+    for th in threads:
+        th.join(timeout=60)
+    conn.send(results)
+
+
 def bench_community(args) -> int:
     from content import DEMO_PACK
     from content.pack import load_pack
@@ -71,8 +105,8 @@ def bench_community(args) -> int:
     from engine.community_view import attach
     from engine.config import RunConfig
     from sim.community import RoomOptions, RoomView, question_of
-    from tools.community.commands import _pace
-    from tools.community.server import serve
+    from tools.community.commands import _pace, publish_room
+    from tools.community.process import start
 
     pack = load_pack(DEMO_PACK)
     labels = question_of(pack.scenario.segments["approach"]).labels()
@@ -92,8 +126,10 @@ def bench_community(args) -> int:
         room = app.session.runtime.room
         return room.view if room is not None else idle
 
-    server = serve(view, lambda v: app.session.inputs.put(v, app.clock()), "127.0.0.1", None)
+    # the vote server in its own process, as `community run` has it
+    server = start(lambda v, _arrived: app.session.inputs.put(v, app.clock()), "127.0.0.1")
     overlay = attach(app, view, server.url, lambda seg: [])
+    publish_room(app, server)
     _pace(app)
     shown: list[tuple[float, int, str]] = []  # (wall time drawn, total on screen, phase)
 
@@ -105,43 +141,43 @@ def bench_community(args) -> int:
     app.base.taskMgr.add(drawn, "bench-drawn", sort=60)  # after igLoop (50): drawn
 
     rng = random.Random(args.seed)
-    results: list = []
-    start = threading.Event()
+    plan = [(rng.choice(labels), rng.uniform(0, args.window)) for _ in range(args.phones)]
+    # the phones live in a process of their own: their HTTP clients must not share the
+    # session's interpreter (a room's phones are other machines)
+    ctx = multiprocessing.get_context("spawn")
+    conn, child = ctx.Pipe()
+    crowd = ctx.Process(target=_crowd, args=(child, server.url, plan), daemon=True)
+    crowd.start()
+    child.close()
+    conn.recv()  # every phone has opened the page
     t0 = [0.0]  # wall time the question opened (the frame that first shows it)
 
     def opened(task):
-        if not start.is_set() and view().phase == "open":
+        if not t0[0] and view().phase == "open":
             t0[0] = time.monotonic()
-            start.set()
+            conn.send(t0[0])
         return task.cont
 
     app.base.taskMgr.add(opened, "bench-opened", sort=46)
-    phones = [
-        threading.Thread(
-            target=_phone,
-            args=(server.url, rng.choice(labels), rng.uniform(0, args.window), start, t0, results),
-            daemon=True,
-            name=f"phone-{i}",
-        )
-        for i in range(args.phones)
-    ]
-    for th in phones:
-        th.start()
+    results: list = []
     try:
         app.run()
     finally:
-        start.set()
-        for th in phones:
-            th.join(timeout=30)
+        if not t0[0]:
+            conn.send(time.monotonic())
+        if conn.poll(60):
+            results = conn.recv()
+        crowd.join(timeout=10)
         server.stop()
         overlay.close()
     loop_dropped = app.session.loop.dropped_ticks
     with contextlib.suppress(Exception):  # teardown: the figures are taken
         app.destroy()
-    return _report(args, results, shown, t0[0], fps, loop_dropped, server.desk)
+    return _report(args, results, shown, t0[0], fps, loop_dropped, server)
 
 
 def _report(args, results, shown, t0, fps, loop_dropped, desk) -> int:
+    """`desk`: what the server refused (VoteProcess.refused, after it stopped)."""
     ok = sorted((r for r in results if r[0] == "ok"), key=lambda r: r[2])
     lat = []
     times = np.array([s[0] for s in shown])

@@ -57,26 +57,15 @@ def run_command(args) -> int:
     holder: dict = {}
     server = None
     if not args.no_server:
-        from sim.community import RoomView
-        from tools.community.server import serve
+        from tools.community.process import start
 
-        idle = RoomView("idle")
-
-        def view():
-            app = holder.get("app")
-            room = app.session.runtime.room if app is not None else None
-            return room.view if room is not None else idle
-
-        def put(vote):
+        def on_vote(vote, arrived_s: float) -> None:
             app = holder.get("app")
             if app is not None:  # stamped at arrival, in the clock the session runs on
-                app.session.inputs.put(vote, app.clock())
+                app.session.inputs.put(vote, app.clock() if offscreen else arrived_s)
 
-        try:
-            server = serve(view, put, args.host, args.port, args.code)
-        except OSError as exc:
-            raise UserError(f"--port {args.port}: cannot serve the vote page ({exc})") from None
-        print(f"Phones: open {server.url}  (session code {server.desk.code})", flush=True)
+        server = start(on_vote, args.host, args.port, args.code)
+        print(f"Phones: open {server.url}  (session code {server.code})", flush=True)
     try:
         for i, pack in enumerate(packs):
             result = _run_one(
@@ -89,7 +78,7 @@ def run_command(args) -> int:
                 options,
                 library,
                 holder,
-                server.url if server else "",
+                server,
                 officers.get(pack.root),
             )
             print(format_summary(pack.root, result.session.runtime, result, result.cfg))
@@ -98,14 +87,13 @@ def run_command(args) -> int:
                 print(f"warning: {warning}")
     finally:
         if server is not None:
-            desk = server.desk
-            refused = sum(desk.refused.values())
-            print(f"Vote server: {desk.accepted} votes taken, {refused} requests refused")
             server.stop()
+            refused = sum(server.refused.values())
+            print(f"Vote server: {server.accepted} votes taken, {refused} requests refused")
     return 0
 
 
-def _run_one(pack, args, i, n, offscreen, script, options, library, holder, url, officers):
+def _run_one(pack, args, i, n, offscreen, script, options, library, holder, server, officers):
     from engine.app import SightlineApp
     from engine.config import RunConfig
 
@@ -131,7 +119,10 @@ def _run_one(pack, args, i, n, offscreen, script, options, library, holder, url,
         community=options,
     )
     app = SightlineApp(pack, cfg)
+    url = server.url if server is not None else ""
     overlay = show_room(app, pack, library, officers, url)
+    if server is not None:
+        publish_room(app, server)
     if offscreen and (args.pace or (url and not args.inputs)):
         _pace(app)  # phones vote in real time: a headless run with them keeps to the clock
     holder["app"] = app
@@ -140,9 +131,13 @@ def _run_one(pack, args, i, n, offscreen, script, options, library, holder, url,
     finally:
         holder["app"] = None
         overlay.close()
+        if server is not None:  # between packs the phones wait for the next question
+            from sim.community import RoomView
+
+            server.publish(RoomView("idle"))
     result.cfg = cfg
     # Panda3D's task manager outlives a ShowBase: the next pack's must not run these
-    for name in ("fixed-step", "present", "capture", "community", "pace"):
+    for name in ("fixed-step", "present", "capture", "community", "pace", "votes"):
         app.base.taskMgr.remove(f"sightline-{name}")
     with contextlib.suppress(Exception):  # a teardown problem must not hide the result
         app.destroy()
@@ -163,6 +158,17 @@ def show_room(app, pack, library=None, officers=None, url: str = ""):
         return cache[seg_id]
 
     return attach(app, lambda: app.session.runtime.room.view, url, pages)
+
+
+def publish_room(app, server) -> None:
+    """Each frame, tell the vote server what the room sees (when it changed)."""
+    from engine.community_view import SORT_COMMUNITY
+
+    def task(t):
+        server.publish(app.session.runtime.room.view)
+        return t.cont
+
+    app.base.taskMgr.add(task, "sightline-votes", sort=SORT_COMMUNITY + 1)
 
 
 def _pace(app) -> None:
