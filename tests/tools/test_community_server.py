@@ -122,3 +122,22 @@ def test_a_code_typed_in_lower_case_leads_to_the_session(server):
     with phone.opener.open(phone.url, timeout=10) as r:
         assert r.url.endswith("/ABCD") and r.status == 200
     assert any(c.name == COOKIE for c in phone.jar)
+
+
+def test_the_next_pack_of_the_evening_asks_afresh(server):
+    """Each pack numbers its questions from 1: a phone that voted on the first pack's
+    question 1 votes again on the second's."""
+    srv, room, got = server
+    phone = Phone(srv.url)
+    phone.open_page()
+    room.open(SEG, Q, 0, [])
+    first = phone.state()["ask"]
+    assert phone.post({"question": 1, "choice": "Talk"})[0] == 202
+    srv.desk.round = 1  # the next pack (community run publishes its round with the view)
+    room2 = Room(RoomOptions(20.0), 120)
+    room2.open(SEG, Q, 0, [])
+    srv.desk.view = lambda: room2.view
+    s = phone.state()
+    assert s["ask"] != first and s["voted"] is None
+    assert phone.post({"question": 1, "choice": "Wait"})[0] == 202
+    assert [v.choice for v in drain(got)] == ["Talk", "Wait"]

@@ -122,7 +122,7 @@ def _run_one(pack, args, i, n, offscreen, script, options, library, holder, serv
     url = server.url if server is not None else ""
     overlay = show_room(app, pack, library, officers, url)
     if server is not None:
-        publish_room(app, server)
+        publish_room(app, server, i)
     if offscreen and (args.pace or (url and not args.inputs)):
         _pace(app)  # phones vote in real time: a headless run with them keeps to the clock
     holder["app"] = app
@@ -134,7 +134,7 @@ def _run_one(pack, args, i, n, offscreen, script, options, library, holder, serv
         if server is not None:  # between packs the phones wait for the next question
             from sim.community import RoomView
 
-            server.publish(RoomView("idle"))
+            server.publish(RoomView("idle"), i)
     result.cfg = cfg
     # Panda3D's task manager outlives a ShowBase: the next pack's must not run these
     for name in ("fixed-step", "present", "capture", "community", "pace", "votes"):
@@ -160,12 +160,13 @@ def show_room(app, pack, library=None, officers=None, url: str = ""):
     return attach(app, lambda: app.session.runtime.room.view, url, pages)
 
 
-def publish_room(app, server) -> None:
-    """Each frame, tell the vote server what the room sees (when it changed)."""
+def publish_room(app, server, round_: int = 0) -> None:
+    """Each frame, tell the vote server what the room sees (when it changed); `round_`:
+    which pack of the evening this is."""
     from engine.community_view import SORT_COMMUNITY
 
     def task(t):
-        server.publish(app.session.runtime.room.view)
+        server.publish(app.session.runtime.room.view, round_)
         return t.cont
 
     app.base.taskMgr.add(task, "sightline-votes", sort=SORT_COMMUNITY + 1)

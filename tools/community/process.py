@@ -53,7 +53,7 @@ def _child(conn, host: str, port: int, code: str, limits: Limits | None) -> None
         except (EOFError, OSError):  # the session is gone
             break
         if msg[0] == "view":
-            state["view"] = msg[1]
+            state["view"], desk.round = msg[1], msg[2]
         elif msg[0] == "stop":
             break
     server.stop()
@@ -78,7 +78,7 @@ class VoteProcess:
         self.on_vote = on_vote
         self.accepted = 0
         self.refused: dict[str, int] = {}
-        self._last: RoomView | None = None
+        self._last: tuple | None = None
         self._lock = threading.Lock()
         self._stats = threading.Event()
         self._proc = ctx.Process(
@@ -110,13 +110,14 @@ class VoteProcess:
                 self._stats.set()
                 return
 
-    def publish(self, view: RoomView) -> None:
-        """Tell the server what the room sees now (only when it changed)."""
-        if view == self._last:
+    def publish(self, view: RoomView, round_: int = 0) -> None:
+        """Tell the server what the room sees now (only when it changed); `round_` is
+        the pack of the evening (its questions are numbered from 1 again)."""
+        if (view, round_) == self._last:
             return
-        self._last = view
+        self._last = (view, round_)
         with self._lock, contextlib.suppress(OSError, ValueError):  # a dead server: go on
-            self._conn.send(("view", view))
+            self._conn.send(("view", view, round_))
 
     def stop(self) -> None:
         with self._lock, contextlib.suppress(OSError, ValueError):

@@ -101,7 +101,10 @@ class VoteDesk:
         self._states = Bucket(lim.states_per_s, lim.states_burst, clock)
         self._phones: dict[str, str] = {}  # token -> voter id
         self._buckets: dict[str, Bucket] = {}
-        self._voted: dict[tuple[int, str], str] = {}  # (question, voter) -> label
+        # (round, question, voter) -> label; a round is one pack of the evening (each
+        # pack's questions are numbered from 1 again)
+        self._voted: dict[tuple[int, int, str], str] = {}
+        self.round = 0
         self.accepted = 0
         self.refused: dict[str, int] = {}
 
@@ -161,7 +164,8 @@ class VoteDesk:
             "prompt": v.prompt,
             "choices": list(v.labels),
             "left_s": round(v.left_s, 1),
-            "voted": self._voted.get((v.number, voter)) if voter else None,
+            "ask": f"{self.round}-{v.number}",  # tells a question from the last pack's
+            "voted": self._voted.get((self.round, v.number, voter)) if voter else None,
             "phone": voter is not None,
         }
         if v.phase == "closed":  # the result: shown once the vote has closed
@@ -205,9 +209,9 @@ class VoteDesk:
             return self._refuse(409, "this question is not open")
         if choice not in v.labels:
             return self._refuse(400, "not one of the choices")
-        if (question, voter) in self._voted:
+        if (self.round, question, voter) in self._voted:
             return self._refuse(409, "this phone has already voted on this question")
-        self._voted[(question, voter)] = choice
+        self._voted[(self.round, question, voter)] = choice
         self.accepted += 1
         self.put(Vote(0.0, choice, question, voter))  # stamped on arrival by `put`
         return JSONResponse({"ok": True, "choice": choice}, status_code=202)

@@ -12,7 +12,7 @@ function say(text) { status.textContent = text; }
 
 function render(s) {
   current = s;
-  const key = `${s.question}:${s.phase}:${s.voted || ""}`;
+  const key = `${s.ask}:${s.phase}:${s.voted || ""}`;
   if (key === shown) return;
   shown = key;
   if (s.phase === "idle") {
@@ -24,8 +24,8 @@ function render(s) {
   prompt.textContent = s.prompt;
   if (s.phase === "open") {
     result.hidden = true;
-    if (builtFor !== s.question) {
-      builtFor = s.question;
+    if (builtFor !== s.ask) {
+      builtFor = s.ask;
       choices.replaceChildren(...s.choices.map((label, i) => {
         const wrap = document.createElement("label");
         wrap.className = "choice";
