@@ -259,8 +259,9 @@ def serve(
     code: str | None = None,
     limits: Limits | None = None,
 ) -> VoteServer:
-    """Start the vote server for a session; the URL uses the LAN address when serving
-    on all interfaces."""
+    """The vote server in a thread of this process (its tests; `community run` and the
+    bench use tools/community/process.py, its own process). The URL uses the LAN address
+    when serving on all interfaces."""
     from tools.community.web import ServerThread, free_port, lan_address, random_code
 
     code = code or random_code()
