@@ -122,7 +122,7 @@ def to_html(summary: dict) -> str:
             width = round(200 * n / total)
             parts.append(
                 f"<tr><td>{e(label)}</td><td>{n}</td>"
-                f"<td><div class='bar' style='width:{width}px'></div></td></tr>"
+                f"<td><div class='bar' aria-hidden='true' style='width:{width}px'></div></td></tr>"
             )
         parts.append("</table>")
         if q["chosen"]:
