@@ -14,6 +14,8 @@ Reports, in one pass, as findings with a level, a file, a line where known and a
     ending can be reached;
   - metadata a library needs (category, summary), and labels still reading "TODO" as
     `sightline new` wrote them, as warnings;
+  - a community question that a time or no-shot transition can leave before it is asked
+    (a warning);
   - the rubric: what the loader refuses (anchors, rule levels or the pass level outside
     the scale, duplicate item ids, unknown rule kinds or parameters), a rule measuring
     from a cue no segment has (an error: it could never score), and an item with no
@@ -78,6 +80,7 @@ def lint_pack(root: str | Path, policies: Library | None = None) -> list[Finding
         findings += _graph_findings(pack)
     findings += _meta_findings(pack)
     findings += _todo_findings(pack)
+    findings += _question_findings(pack)
     findings += _sound_findings(pack)
     findings += _rubric_findings(pack)
     if policies is not None:
@@ -170,6 +173,34 @@ def _todo_findings(pack: Pack) -> list[Finding]:
                         f"segments.{seg.id}.transitions[{i}].label",
                         f"{label!r} is still the placeholder `sightline new` wrote: the "
                         "instructor's station shows it",
+                    )
+                )
+    return out
+
+
+def _question_findings(pack: Pack) -> list[Finding]:
+    """A community question (sim/community.py) that an automatic transition can leave
+    before: the room would never be asked there."""
+    from sim.community import opens_at_s, question_of
+
+    out = []
+    for seg in pack.scenario.segments.values():
+        q = question_of(seg)
+        if q is None:
+            continue
+        at = opens_at_s(seg, q)
+        for i, tr in enumerate(seg.transitions):
+            early = getattr(tr.trigger, "at_s", None)
+            early = getattr(tr.trigger, "by_s", early)
+            if early is not None and early < at:
+                where = "question" if seg.question is not None else "transitions"
+                out.append(
+                    _finding(
+                        pack,
+                        "warning",
+                        f"segments.{seg.id}.{where}",
+                        f"transitions[{i}] ({tr.trigger.describe()}) can leave the segment "
+                        f"before a community session asks the room at {at:g} s",
                     )
                 )
     return out

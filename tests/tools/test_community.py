@@ -157,3 +157,18 @@ def test_several_packs_play_one_after_the_other(tmp_path):
     assert "Question 1 in approach at 4.000 s" in out.stdout
     assert "Question 1 in agitated at 3.000 s" in out.stdout
     assert (tmp_path / "evening.rec").is_file() and (tmp_path / "evening-2.rec").is_file()
+
+
+def test_lint_warns_of_a_question_the_clip_leaves_before_it_is_asked(pack):
+    from content.lint import lint_pack
+    from tests.conftest import edit
+
+    assert not [f for f in lint_pack(pack) if "community session" in f.message]
+    edit(
+        pack,
+        '[[segments.a.transitions]]\non = "end"',
+        '[[segments.a.transitions]]\non = "time"\nat = 1.0',
+    )
+    found = [f for f in lint_pack(pack) if "community session" in f.message]
+    assert len(found) == 1 and found[0].level == "warning"
+    assert found[0].where == "segments.a.transitions" and "at 1 s" in found[0].message

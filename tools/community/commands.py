@@ -38,6 +38,12 @@ def run_command(args) -> int:
     packs = [load_pack(p) for p in args.packs]  # every pack checked before the room waits
     offscreen = args.offscreen or (not args.window and not have_display())
     script = load_script(args.inputs) if args.inputs else []
+    for flag, value in (
+        ("--vote-seconds", args.vote_seconds),
+        ("--reveal-seconds", args.reveal_seconds),
+    ):
+        if value is not None and value > 3600:  # a recording's header holds at most an hour
+            raise UserError(f"{flag} {value:g}: at most 3600 seconds")
     options = RoomOptions(
         args.vote_seconds,
         args.reveal_seconds if args.reveal_seconds is not None else (8.0 if offscreen else None),
