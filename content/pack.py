@@ -29,6 +29,7 @@ from content.media import (
 )
 from content.policies import MAX_REFS as MAX_POLICY_REFS
 from content.policies import check_ref as check_policy_ref
+from sim.community import PROMPT, Choice, Question
 from sim.errors import UserError
 from sim.events import WEAPON_KINDS
 from sim.files import FileProblem, read_bounded
@@ -44,7 +45,7 @@ from sim.rubric import (
     RuleFieldError,
     Scale,
 )
-from sim.scenario import Cue, Scenario, ScenarioError, Segment, SoundCue, Transition
+from sim.scenario import Cue, Scenario, ScenarioError, Segment, SoundCue, Transition, View
 from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
 from sim.triggers import TRIGGER_KINDS, TRIGGERS
 
@@ -59,6 +60,7 @@ MAX_ZONES = 64
 MAX_CUES = 64
 MAX_SOUNDS = 64  # a pack's own sounds
 MAX_SEGMENT_SOUNDS = 64
+MAX_VIEWS = 4  # alternate-view clips of one segment
 MAX_LIST = 2000
 MAX_VERTICES = 64
 MAX_TEXT = 2000
@@ -553,6 +555,7 @@ def _sound_def(doc: _Doc, root: Path, name: str, spec: object, probe: bool) -> S
 
 RUBRIC_KEYS = ("scale", "bands", "names", "comment_required", "pass_level", "items")
 ITEM_KEYS = ("id", "label", "anchors", "rule", "weight", "critical", "policy")
+QUESTION_KEYS = ("prompt", "at", "choices", "points", "policy", "discuss", "ask")
 _LEVEL_KEY = re.compile(r"^-?[0-9]{1,3}$")
 
 
@@ -764,6 +767,7 @@ class _SegmentLoader:
         sounds = doc.get(table, "sounds", where, list, [])
         if len(sounds) > MAX_SEGMENT_SOUNDS:
             raise doc.fail(f"{where}.sounds", f"over {MAX_SEGMENT_SOUNDS} sounds")
+        trs = each(self.transition, transitions, f"{where}.transitions")
         return Segment(
             id=seg_id,
             clip=clip,
@@ -772,10 +776,12 @@ class _SegmentLoader:
             media_aspect=info.aspect if info else 16 / 9,
             loop=doc.get(table, "loop", where, bool, False),
             ending=doc.get(table, "ending", where, bool, False),
-            transitions=each(self.transition, transitions, f"{where}.transitions"),
+            transitions=trs,
             zones=each(lambda z, w: self.zone(z, w, in_s, out_s), zones, f"{where}.zones"),
             cues=each(self.cue, cues, f"{where}.cues"),
             sounds=each(self.sound, sounds, f"{where}.sounds"),
+            question=self.question(table, f"{where}.question", trs),
+            views=self.views(table, where),
         )
 
     def _each(self, read: Any, items: list, where: str) -> tuple:
@@ -820,6 +826,59 @@ class _SegmentLoader:
                 f"{where}.on", f"unknown trigger {on!r} (expected {', '.join(TRIGGER_KINDS)})"
             )
         return Transition(kind.parse(_Fields(doc, table, where)), to)
+
+    def question(self, seg_table: dict, where: str, trs: tuple) -> Question | None:
+        """`[segments.ID.question]`: what a community session asks the room here
+        (sim/community.py); checked against the graph by Scenario.validate."""
+        doc = self.doc
+        table = doc.get(seg_table, "question", where.rsplit(".", 1)[0], dict, None)
+        if table is None:
+            return None
+        _unknown_keys(doc, table, where, QUESTION_KEYS)
+        raw = doc.get(table, "choices", where, list, [])
+        choices = []
+        for i, item in enumerate(raw):
+            cw = f"{where}.choices[{i}]"
+            if not isinstance(item, dict):
+                raise doc.fail(cw, "expected a table with label and to")
+            _unknown_keys(doc, item, cw, ("label", "to"))
+            choices.append(Choice(doc.get(item, "label", cw, str), doc.get(item, "to", cw, str)))
+        if not choices:  # the segment's key branches, with the pack's prompt and texts
+            for tr in trs:
+                if tr.trigger.kind == "key":
+                    choices.append(Choice(tr.trigger.label or f"Branch {tr.trigger.key}", tr.to))
+        points = doc.strings(table, "points", where) if "points" in table else None
+        discuss = doc.strings(table, "discuss", where) if "discuss" in table else None
+        return Question(
+            tuple(choices),
+            doc.get(table, "prompt", where, str, PROMPT),
+            doc.get(table, "at", where, NUM, None),
+            points,
+            _policy_links(doc, table, where),
+            discuss,
+            doc.get(table, "ask", where, bool, True),
+        )
+
+    def views(self, seg_table: dict, seg_where: str) -> tuple[View, ...]:
+        """`views = [{ label, clip, in }]`: the same moments from other cameras, each a
+        video in the pack (checked like the segment's clip)."""
+        doc, where = self.doc, f"{seg_where}.views"
+        raw = doc.get(seg_table, "views", seg_where, list, [])
+        if len(raw) > MAX_VIEWS:
+            raise doc.fail(where, f"over {MAX_VIEWS} views")
+        out = []
+        for i, item in enumerate(raw):
+            vw = f"{where}[{i}]"
+            if not isinstance(item, dict):
+                raise doc.fail(vw, "expected a table with label and clip")
+            _unknown_keys(doc, item, vw, ("label", "clip", "in"))
+            clip = doc.get(item, "clip", vw, str)
+            self._media(clip, f"{vw}.clip")
+            in_s = doc.get(item, "in", vw, NUM, 0.0)
+            if in_s < 0:
+                raise doc.fail(f"{vw}.in", "must be 0 or more")
+            out.append(View(doc.get(item, "label", vw, str), clip, in_s))
+        return tuple(out)
 
     def cue(self, table: object, where: str) -> Cue:
         if not isinstance(table, dict):

@@ -82,6 +82,7 @@ class SightlineApp:
             max_steps_per_frame=steps,
             levels=cfg.levels,
             reports=cfg.reports,
+            community=cfg.community,
         )
         s.schedule(cfg.script)
         # the bus, in this order: the recording first, then sound, devices, the extension

@@ -109,11 +109,15 @@ class Session:
         prebuffer: bool = True,
         levels: dict[str, int] | None = None,
         reports: dict[str, str] | None = None,
+        community=None,
     ):
         self.pack = pack
+        self.community = community  # sim.community.RoomOptions: the room votes (or None)
         self.levels = levels  # starting volumes that override the pack's (command line)
         self.reports = reports  # report sounds that override the pack's (command line)
-        self.runtime = ScenarioRuntime(pack.scenario, tick_hz, screen_aspect, levels, reports)
+        self.runtime = ScenarioRuntime(
+            pack.scenario, tick_hz, screen_aspect, levels, reports, community
+        )
         self.loop = FixedStepLoop(
             self._step, clock, inputs, tick_hz=tick_hz, max_steps_per_frame=max_steps_per_frame
         )
@@ -210,7 +214,7 @@ class Session:
             if target < self.loop.tick:
                 hz, aspect = self.runtime.tick_hz, self.runtime.screen_aspect
                 self.runtime = ScenarioRuntime(
-                    self.pack.scenario, hz, aspect, self.levels, self.reports
+                    self.pack.scenario, hz, aspect, self.levels, self.reports, self.community
                 )
                 self.loop.restart()
                 self.ended_at_s = None

@@ -85,7 +85,47 @@ class AmmoChanged:
     rounds: int
 
 
-Command = PlayClip | ShotMarker | ScenarioEnded | DryFire | AmmoChanged | StartSound
+@dataclass(frozen=True, slots=True)
+class QuestionOpened:
+    """A community session asks the room (sim/community.py): the scenario holds."""
+
+    number: int
+    segment: str
+    prompt: str
+    choices: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionClosed:
+    """The vote on a question closed ("facilitator", "time" or "choice"), with its
+    counts in the order of the choices."""
+
+    number: int
+    counts: tuple[int, ...]
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoomDecided:
+    """The scenario goes on down `choice` of question `number` (to segment `to`)."""
+
+    number: int
+    choice: str
+    to: str
+    by: str
+
+
+Command = (
+    PlayClip
+    | ShotMarker
+    | ScenarioEnded
+    | DryFire
+    | AmmoChanged
+    | StartSound
+    | QuestionOpened
+    | QuestionClosed
+    | RoomDecided
+)
 
 
 @dataclass(frozen=True, slots=True)

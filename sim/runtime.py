@@ -4,7 +4,8 @@
 holding) and notes the cues it passes; fires the first automatic transition due (triggers
 due on the tick, then at the end of the clip); applies the tick's input events in time
 order (keys, coded trainee actions, shots with their hit and shot transitions, pause and
-resume, rubric scores). When each trigger kind fires is the kind's own business
+resume, rubric scores; in a community session the room's votes and the facilitator's
+steps, sim/room_steps.py). When each trigger kind fires is the kind's own business
 (sim/triggers.py); this module asks them, in that order. It returns the new state plus
 commands for the engine (play a clip, draw a shot marker and start its report, the
 scenario ended). Same scenario + same events at the same ticks = same states: each state
@@ -34,6 +35,7 @@ from sim.commands import (
     StartSound,
     StepResult,
 )
+from sim.community import Room, RoomOptions
 from sim.events import (
     DeviceStatus,
     EndScenario,
@@ -68,6 +70,7 @@ from sim.records import (
     SoundRecord,
     TargetHitRecord,
 )
+from sim.room_steps import CommunitySteps
 from sim.rubric import ScoreSheet, score_session
 from sim.scenario import Scenario, Segment
 from sim.sounds import DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, MAX_LEVEL
@@ -97,7 +100,7 @@ __all__ = [
 ]
 
 
-class ScenarioRuntime:
+class ScenarioRuntime(CommunitySteps):
     def __init__(
         self,
         scenario: Scenario,
@@ -105,9 +108,12 @@ class ScenarioRuntime:
         screen_aspect: float = 16 / 9,
         levels: dict[str, int] | None = None,
         reports: dict[str, str] | None = None,
+        community: RoomOptions | None = None,
     ):
         """`levels` overrides the pack's starting volumes and `reports` its report sounds
-        (weapon id or weapon kind -> sound name), both from the command line."""
+        (weapon id or weapon kind -> sound name), both from the command line. With
+        `community`, the session asks the room where the scenario branches
+        (sim/community.py)."""
         if tick_hz <= 0:
             raise ValueError("tick_hz must be positive")
         scenario.validate()
@@ -151,6 +157,7 @@ class ScenarioRuntime:
         self._digest = hashlib.blake2b(scenario.title.encode(), digest_size=16).digest()
         self._log: SessionLog | None = None
         self._log_tick = -1
+        self.room = Room(community, tick_hz) if community is not None else None
         self._start_commands: list[Command] = []
         self._enter(scenario.segments[scenario.start], self._start_commands)
         self._state = self._snapshot()
@@ -210,6 +217,8 @@ class ScenarioRuntime:
         ((n-1)/hz, n/hz], in time order."""
         self._tick += 1
         commands: list[Command] = []
+        if self.room is not None and not self._ended:
+            self._room_tick(commands)
         if not self._ended:
             self._advance_media(commands)
         for event in events:
@@ -243,6 +252,8 @@ class ScenarioRuntime:
         self._seg_shots = 0
         self._holding = False
         self._last_cue: CueRecord | None = None
+        if self.room is not None:
+            self.room.entered(self._tick)
         self.segments_played.append(seg.id)
         self._note_cues(commands)
 
@@ -274,6 +285,8 @@ class ScenarioRuntime:
         self._seg_ticks += 1
         self._note_cues(commands)
         seg = self._segment
+        if self.room is not None and self._ask(seg, commands):
+            return  # the room is asked: the scenario holds here
         clock = SegmentClock(
             self._position(), self._seg_ticks, self._seg_shots, partial(self._ticks_to, seg)
         )
@@ -295,6 +308,10 @@ class ScenarioRuntime:
 
     def _apply(self, event: InputEvent, commands: list[Command]) -> None:
         t_s = self._tick / self.tick_hz
+        if self.room is not None and self._room_event(event, commands):
+            return
+        if self._not_a_room(event, t_s):
+            return
         if isinstance(event, Pause):
             if not self._paused:
                 self.pauses.append((t_s, None))
@@ -497,6 +514,8 @@ class ScenarioRuntime:
             tuple(sorted(self._rounds.items())),
             tuple(sorted(self.flashlights.items())),
         )
+        if self.room is not None:  # only then: other sessions' digests stay as they were
+            hidden = (*hidden, self.room.key())
         self._digest = hashlib.blake2b(
             self._digest + repr((fields, hidden, tuple(events))).encode(), digest_size=16
         ).digest()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sim.community import Question, check_question
 from sim.errors import UserError
 from sim.events import WEAPON_KINDS
 from sim.hit_zones import Zone
@@ -55,6 +56,17 @@ class SoundCue:
 
 
 @dataclass(frozen=True)
+class View:
+    """The same moments from another camera (the subject's, a bystander's): `clip` shows
+    the segment's media time t at its own time t - segment in + `in_s`. Shown to a
+    community room after a vote (sim/community.py); the scenario never plays it."""
+
+    label: str
+    clip: str
+    in_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class Segment:
     """One clip span. `out_s` is the media time at which the clip ends; `media_aspect` is
     the clip's display width / height (for mapping screen shots onto zones)."""
@@ -70,14 +82,20 @@ class Segment:
     zones: tuple[Zone, ...] = ()
     cues: tuple[Cue, ...] = ()
     sounds: tuple[SoundCue, ...] = ()
+    #: what a community session asks the room here (sim/community.py); None: the
+    #: segment's key branches, if it has two or more
+    question: Question | None = None
+    views: tuple[View, ...] = ()  # alternate-view clips of the same moments
 
     @property
     def duration_s(self) -> float:
         return self.out_s - self.in_s
 
     def successors(self) -> tuple[str, ...]:
-        """Segments this one can lead to: what the engine pre-buffers."""
-        return tuple(dict.fromkeys(t.to for t in self.transitions))
+        """Segments this one can lead to: what the engine pre-buffers (a community
+        question's choices too)."""
+        room = self.question.choices if self.question is not None else ()
+        return tuple(dict.fromkeys([*(t.to for t in self.transitions), *(c.to for c in room)]))
 
 
 @dataclass(frozen=True)
@@ -131,6 +149,9 @@ class Scenario:
                         f"{tw}.{key}: {what} is already used by transitions[{slots[what]}]"
                     )
                 slots[what] = i
+            problem = check_question(seg, self.segments, f"{where}.question")
+            if problem is not None:
+                raise ScenarioError(problem)
             for i, cue in enumerate(seg.cues):
                 check_in_segment(cue.t_s, seg, f"{where}.cues[{i}].t")
             for i, sc in enumerate(seg.sounds):

@@ -1020,6 +1020,12 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--commands", type=int, default=20, help="commands per lane")
     b.add_argument("--fps", type=_positive, default=30.0, help="each lane's frame rate")
     b.add_argument("--json", action="store_true", help="the figures as JSON")
+    b = bench.add_parser("community", help="phones voting at once: vote to screen, frames")
+    b.add_argument("--phones", type=int, default=200, help="simulated phones (default 200)")
+    b.add_argument("--window", type=_positive, default=10.0, help="they vote within N s")
+    b.add_argument("--fps", type=_positive, default=30.0, help="the screen's frame rate")
+    b.add_argument("--seed", type=int, default=1)
+    b.add_argument("--json", action="store_true", help="one JSON object")
 
 
 @command("bench", "benchmarks that print medians and ratios", _bench_arguments)
@@ -1036,6 +1042,9 @@ def _bench(args: argparse.Namespace) -> int:
         "soak": bench.bench_soak,
         "lanes": lambda a: __import__("tools.lanes.bench").lanes.bench.bench_lanes(a),
         "speech": lambda a: __import__("tools.bench_speech").bench_speech.bench_speech(a),
+        "community": lambda a: __import__("tools.bench_community").bench_community.bench_community(
+            a
+        ),
     }[args.bench]
     return run(args)
 
@@ -1140,6 +1149,102 @@ def _lanes(args: argparse.Namespace) -> int:
 
         return view_command(args)
     return {"status": commands.lanes_status, "send": commands.lanes_send}[args.lanes_command](args)
+
+
+# -- community sessions (issue 23) ---------------------------------------------------------
+
+
+def _community_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="community", metavar="WHAT")
+    sub.required = True
+    r = sub.add_parser(
+        "run",
+        help="play packs for a room that votes from its phones",
+        description="Play packs for a room: where a pack branches, the room votes from its "
+        "phones (a page on the local network, reached by the QR code on screen), the result "
+        "is shown as a chart, the facilitator reveals what the training says (N) and goes "
+        "on (P: the room's choice; 1-9: a choice). X closes a vote early.",
+    )
+    r.add_argument("packs", type=Path, nargs="+", metavar="PACK", help="scenario pack folders")
+    r.add_argument("--port", type=int, default=8765, help="the vote page's port (default 8765)")
+    r.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="the address to serve on (default all: the local network; 127.0.0.1: this "
+        "machine only)",
+    )
+    r.add_argument("--code", help=argparse.SUPPRESS)  # tests: a known session code
+    r.add_argument("--no-server", action="store_true", help="no vote page (scripted votes only)")
+    r.add_argument(
+        "--vote-seconds",
+        type=_positive,
+        default=20.0,
+        help="how long a question stays open unless closed earlier (default 20)",
+    )
+    r.add_argument(
+        "--reveal-seconds",
+        type=_positive,
+        help="go on down the room's choice this long after a vote closes (default: wait "
+        "for the facilitator; headless: 8)",
+    )
+    r.add_argument(
+        "--pace",
+        action="store_true",
+        help="headless runs keep to the wall clock so that phones can vote (the default "
+        "for a headless run with the vote page and no --script)",
+    )
+    r.add_argument("--offscreen", action="store_true", help="render offscreen (headless)")
+    r.add_argument("--window", action="store_true", help="open a window even if it may fail")
+    r.add_argument(
+        "--inputs",
+        "--script",
+        dest="inputs",
+        type=Path,
+        metavar="FILE.jsonl",
+        help='a timed input script (votes: {"type": "vote", "choice": LABEL})',
+    )
+    r.add_argument("--seconds", type=_positive, help="stop after N s of session time")
+    r.add_argument("--video-out", type=Path, metavar="FILE.mp4", help="write the room's screen")
+    r.add_argument("--record", type=Path, metavar="FILE", help="record the session")
+    r.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH")
+    r.add_argument("--fps", type=_positive, default=30.0)
+    r.add_argument("--tick-hz", type=_tick_hz, default=120)
+    r.add_argument(
+        "--instructor", choices=("auto", "window", "split", "buffer", "none"), default="none"
+    )
+    r.add_argument(
+        "--device",
+        action="append",
+        default=[],
+        metavar="KIND:PATH[@wN]",
+        help="a volunteer's light gun or other device, as for run",
+    )
+    r.add_argument("--audio", choices=("auto", "device", "none"), default="auto")
+    r.add_argument(
+        "--perspectives",
+        action="store_true",
+        help="after a vote, also show what trained officers did at that point (from the "
+        "training records, aggregated, with at least 5 sessions)",
+    )
+    _add_db_option(r)
+    _add_policies_option(r)
+    rep = sub.add_parser("report", help="the take-home summary of a community session")
+    rep.add_argument("recording", type=Path, metavar="REC")
+    rep.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
+    rep.add_argument("--json", action="store_true", help="also write community.json")
+    rep.add_argument("--pack", type=Path, help="the pack, if it moved since the recording")
+    rep.add_argument(
+        "--perspectives", action="store_true", help="add what trained officers did (records)"
+    )
+    _add_db_option(rep)
+    _add_policies_option(rep)
+
+
+@command("community", "community sessions: a room votes from its phones", _community_arguments)
+def _community(args: argparse.Namespace) -> int:
+    from tools.community import commands
+
+    return (commands.run_command if args.community == "run" else commands.report_command)(args)
 
 
 # -- the entry point ---------------------------------------------------------------------

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from content.pack import Pack, load_pack
+from sim.community import RoomOptions
 from sim.events import InputEvent
 from sim.files import FileProblem, open_regular
 from sim.recording import RecordingError, RecordReader, camera_side_file, event_from
@@ -88,6 +89,11 @@ class Recording:
             by_tick[tick].append(event)
         return by_tick
 
+    @property
+    def community(self) -> RoomOptions | None:
+        """The community session's options (the room voted), or None."""
+        return RoomOptions.from_header(self.config.get("community"))
+
     def runtime(self) -> ScenarioRuntime:
         """A fresh runtime configured as the recorded one was, at tick 0."""
         return ScenarioRuntime(
@@ -95,6 +101,7 @@ class Recording:
             self.tick_hz,
             float(self.config.get("screen_aspect", 16 / 9)),
             self.levels,
+            community=self.community,
         )
 
 
@@ -157,6 +164,10 @@ def _check_header(path: Path, header: dict) -> None:
     camera = config.get("trainee_camera")
     if camera is not None and not isinstance(camera, str | bool):
         raise bad("trainee_camera is not a file name")
+    try:
+        RoomOptions.from_header(config.get("community"))
+    except ValueError as exc:
+        raise bad(str(exc)) from None
     pack = header.get("pack")
     if pack is not None and (not isinstance(pack, str) or len(pack) > MAX_PATH or "\0" in pack):
         raise bad("pack is not a folder path")
