@@ -241,6 +241,7 @@ class ScenarioRuntime:
         self._segment = seg
         self._seg_ticks = 0
         self._seg_shots = 0
+        self._seg_hits = 0  # derived from the shots, so not part of the digest
         self._holding = False
         self._last_cue: CueRecord | None = None
         self.segments_played.append(seg.id)
@@ -275,7 +276,11 @@ class ScenarioRuntime:
         self._note_cues(commands)
         seg = self._segment
         clock = SegmentClock(
-            self._position(), self._seg_ticks, self._seg_shots, partial(self._ticks_to, seg)
+            self._position(),
+            self._seg_ticks,
+            self._seg_shots,
+            partial(self._ticks_to, seg),
+            self._seg_hits,
         )
         for tr in seg.transitions:
             if tr.trigger.due_on_tick(clock):
@@ -443,6 +448,8 @@ class ScenarioRuntime:
             self._hits += 1
             self._score += zone.points
         self._seg_shots += 1
+        if zone is not None and zone.points > 0:
+            self._seg_hits += 1
         self._record(shot, zone)
         commands.append(
             ShotMarker(
