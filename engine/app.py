@@ -25,7 +25,7 @@ import math
 
 from content.pack import Pack
 from drivers.input_queue import host_now_s
-from engine import instructor, panda_setup
+from engine import course_view, instructor, panda_setup
 from engine.config import RunConfig, RunResult
 from engine.fixed_loop import ManualClock
 from engine.instructor_console import ACTION_KEYS, InstructorConsole, menu_sounds
@@ -143,6 +143,7 @@ class SightlineApp:
             self.extension = load_extension(pack.meta.extension, self.scene)
             report = self._target_hit if cfg.interactive else None
             s.subscribe(ExtensionSink(self.extension, report), presents=True)
+        self.course_view = course_view.attach(self)  # a course of fire: targets, timer
         self.frames = 0  # frames rendered
         self.last: FrameOut | None = None
         self._done = False

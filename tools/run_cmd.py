@@ -137,6 +137,9 @@ def run_command(args: argparse.Namespace) -> int:
     from tools.records.sessions import store_run
 
     store_run(args, pack, result)  # with --trainee/--instructor-name: the training records
+    after = getattr(args, "after_run", None)  # a course's result, its qualification record
+    if after is not None:
+        after(pack, result)
     return 0
 
 
