@@ -66,6 +66,15 @@ def resolve(name: str | Path) -> Path:
     raise CourseError(f"{name}: no such course folder (bundled courses: {have})")
 
 
+class _CourseDoc(_Doc):
+    """The pack loader's typed access, its errors CourseErrors."""
+
+    def fail(self, where: str, msg: str) -> CourseError:
+        return CourseError(
+            str(super().fail(where, msg)).replace("inside the pack", "inside the course")
+        )
+
+
 def _read(root: Path) -> tuple[_Doc, dict]:
     manifest = root / COURSE_MANIFEST
     if not root.is_dir():
@@ -85,7 +94,7 @@ def _read(root: Path) -> tuple[_Doc, dict]:
         raise CourseError(f"{manifest}{f':{line}' if line else ''}: TOML syntax: {exc}") from None
     except RecursionError:
         raise CourseError(f"{manifest}: nested too deeply") from None
-    doc = _Doc(manifest, text)
+    doc = _CourseDoc(manifest, text)
     return doc, data
 
 
