@@ -55,9 +55,9 @@ def _run(args) -> int:
 
 
 def _store_qualification(args, course, report: dict, result) -> None:
-    """With --trainee: a qualification course's result goes into the training records."""
-    trainees = getattr(args, "trainee", None) or []
-    if course.kind != "qualification" or not trainees:
+    """With --trainee: the course's result (and a qualification's date and due date) goes
+    into the training records."""
+    if not (getattr(args, "trainee", None) or []):
         return
     from tools.records.qualifications import store_qualification
 

@@ -74,6 +74,7 @@ def store_run(args, pack, result) -> None:
         files=files,
     )
     sid, _ = store_session(url, facts, attribution)
+    args.records_session_id = sid  # a course's result is stored against it
     print(f"Records: session {sid} stored in {shown(url)}")
 
 
