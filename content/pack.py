@@ -30,7 +30,7 @@ from content.media import (
 from content.policies import MAX_REFS as MAX_POLICY_REFS
 from content.policies import check_ref as check_policy_ref
 from sim.errors import UserError
-from sim.events import WEAPON_KINDS
+from sim.events import STRESS_EFFECTS, WEAPON_KINDS
 from sim.files import FileProblem, read_bounded
 from sim.hit_zones import ROLES, Zone
 from sim.rubric import MAX_ITEMS as MAX_RUBRIC_ITEMS
@@ -44,7 +44,7 @@ from sim.rubric import (
     RuleFieldError,
     Scale,
 )
-from sim.scenario import Cue, Scenario, ScenarioError, Segment, SoundCue, Transition
+from sim.scenario import Cue, Effect, Scenario, ScenarioError, Segment, SoundCue, Transition
 from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
 from sim.triggers import TRIGGER_KINDS, TRIGGERS
 
@@ -758,6 +758,9 @@ class _SegmentLoader:
         sounds = doc.get(table, "sounds", where, list, [])
         if len(sounds) > MAX_SEGMENT_SOUNDS:
             raise doc.fail(f"{where}.sounds", f"over {MAX_SEGMENT_SOUNDS} sounds")
+        effects = doc.get(table, "effects", where, list, [])
+        if len(effects) > MAX_CUES:
+            raise doc.fail(f"{where}.effects", f"over {MAX_CUES} effects")
         return Segment(
             id=seg_id,
             clip=clip,
@@ -770,6 +773,7 @@ class _SegmentLoader:
             zones=each(lambda z, w: self.zone(z, w, in_s, out_s), zones, f"{where}.zones"),
             cues=each(self.cue, cues, f"{where}.cues"),
             sounds=each(self.sound, sounds, f"{where}.sounds"),
+            effects=each(self.effect, effects, f"{where}.effects"),
         )
 
     def _each(self, read: Any, items: list, where: str) -> tuple:
@@ -825,6 +829,26 @@ class _SegmentLoader:
             raise self.doc.fail(where, "expected a table with sound and t")
         return SoundCue(
             self.doc.get(table, "sound", where, str), self.doc.get(table, "t", where, NUM)
+        )
+
+    def effect(self, table: object, where: str) -> Effect:
+        """A stress effect: device, at (media s) or cue, intensity (%), duration_ms. What
+        the pack asks for; the local safety limit decides what the device does."""
+        doc = self.doc
+        if not isinstance(table, dict):
+            raise doc.fail(where, "expected a table with device and at or cue")
+        for key in table:
+            if key not in ("device", "at", "cue", "intensity", "duration_ms"):
+                raise doc.fail(f"{where}.{key}", "unknown key")
+        at, cue = doc.get(table, "at", where, NUM, None), doc.get(table, "cue", where, str, None)
+        if (at is None) == (cue is None):
+            raise doc.fail(where, "give one of at (media s) or cue (a cue's name)")
+        intensity = doc.get(table, "intensity", where, int, 50)
+        duration = doc.get(table, "duration_ms", where, int, 200)
+        if not (0 <= intensity <= 100 and 1 <= duration <= 10_000):
+            raise doc.fail(where, "intensity is 0-100 (%), duration_ms 1-10000")
+        return Effect(
+            doc.choice(table, "device", where, STRESS_EFFECTS), intensity, duration, at, cue
         )
 
     def zone(self, table: object, where: str, in_s: float, out_s: float) -> Zone:

@@ -25,7 +25,7 @@ import math
 
 from content.pack import Pack
 from drivers.input_queue import host_now_s
-from engine import course_view, instructor, panda_setup
+from engine import course_view, instructor, panda_setup, stress
 from engine.config import RunConfig, RunResult
 from engine.fixed_loop import ManualClock
 from engine.instructor_console import ACTION_KEYS, InstructorConsole, menu_sounds
@@ -150,6 +150,7 @@ class SightlineApp:
         self._shader_checked = False
         self._last_click_s: float | None = None
         if cfg.interactive:
+            stress.attach(self)  # T: the threat device, X: disarm every stress device
             instructor.bind_console(self.base, self.console, host_now_s)
             self.base.accept("mouse1", self._click)  # the trainee window only: shots
         tm = self.base.taskMgr

@@ -166,6 +166,9 @@ class CourseView:
     # -- the instructor's keys ---------------------------------------------------------
 
     def _stage_now(self):
+        c = self.app.console
+        if c.note is not None or c.score is not None:
+            return None  # typing a note or a comment: the key is text
         return self.course.stage(self.app.session.state.segment)
 
     def repeat(self) -> None:

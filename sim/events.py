@@ -26,6 +26,9 @@ MAX_WEAPON_ID_LEN = 32
 MAX_SOUND_NAME = 32
 #: Volume controls (master and the three mixing buses; see sim/sounds.py).
 LEVEL_CONTROLS = ("master", "scenario", "effects", "distractor")
+#: Stress devices' effects (docs/device-protocol.md: THREAT): a belt's impulse or
+#: vibration, a shoot-back launcher, a strobe.
+STRESS_EFFECTS = ("impulse", "vibration", "launcher", "strobe")
 #: An event's time is within a day of the session's start (a script is untrusted input).
 MAX_T_S = 86_400.0
 MAX_NUMBER = 10**15  # any number in an event, before it is converted to float
@@ -211,6 +214,23 @@ class Said:
 
 
 @dataclass(frozen=True, slots=True)
+class Threat:
+    """The instructor fires a stress device's effect now (never while paused, after the
+    end or once disarmed: the runtime refuses it and says why)."""
+
+    t_s: float
+    effect: str = "impulse"  # one of STRESS_EFFECTS
+
+
+@dataclass(frozen=True, slots=True)
+class Disarm:
+    """The instructor disarms every stress device at once: effects stop now and none fires
+    for the rest of the session."""
+
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     t_s: float
 
@@ -241,6 +261,8 @@ InputEvent = (
     | TargetHit
     | Score
     | Said
+    | Threat
+    | Disarm
 )
 
 
@@ -377,6 +399,15 @@ def parse_event(obj: object, where: str) -> InputEvent:
             raise InputError(f"{where}: 'phrase' and 'text' are at most {MAX_NOTE_LEN} characters")
         spoke_s = _number(obj, "spoke", where, 0.0, 600.0) if "spoke" in obj else 0.0
         return Said(t_s, normalize_phrase(phrase), text, spoke_s)
+    if kind == "threat":
+        effect = obj.get("effect", "impulse")
+        if effect not in STRESS_EFFECTS:
+            raise InputError(
+                f"{where}: 'effect' must be one of {', '.join(STRESS_EFFECTS)}, got {effect!r}"
+            )
+        return Threat(t_s, effect)
+    if kind == "disarm":
+        return Disarm(t_s)
     if kind == "end":
         return EndScenario(t_s)
     if kind == "pause":
@@ -385,7 +416,8 @@ def parse_event(obj: object, where: str) -> InputEvent:
         return Resume(t_s)
     raise InputError(
         f"{where}: unknown event type {kind!r} (expected key, shot, action, flag, jump, "
-        "malfunction, view, flashlight, magazine, sound, level, score, said, end, pause, resume)"
+        "malfunction, view, flashlight, magazine, sound, level, score, said, threat, disarm, end, "
+        "pause, resume)"
     )
 
 

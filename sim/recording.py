@@ -61,6 +61,8 @@ EVENT_TYPES = {
         ev.TargetHit,
         ev.Score,
         ev.Said,
+        ev.Threat,
+        ev.Disarm,
     )
 }
 

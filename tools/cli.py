@@ -175,7 +175,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KIND:PATH[@wN]",
-        help="a serial device: openfire, gun4ir, recoil-kit or laser-tracker, on "
+        help="a serial device: openfire, gun4ir, recoil-kit, laser-tracker, threat-device "
+        "or magazine, on "
         "PATH, serving weapon wN (default w1); repeatable",
     )
     p.add_argument(
@@ -671,7 +672,17 @@ def _devices(args: argparse.Namespace) -> int:
 
 
 def _emulate_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("kind", choices=("openfire", "gun4ir", "recoil-kit", "laser-tracker"))
+    p.add_argument(
+        "kind",
+        choices=(
+            "openfire",
+            "gun4ir",
+            "recoil-kit",
+            "laser-tracker",
+            "threat-device",
+            "magazine",
+        ),
+    )
     p.add_argument("--link", help="the stable path to create (default /tmp/sightline-KIND)")
     p.add_argument("--shots", type=int, default=0, help="shots or trigger pulls to send")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between them")

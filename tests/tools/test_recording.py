@@ -171,6 +171,8 @@ EXAMPLES = [
     ev.Score(1.0, "verbal-commands", 5, "w2", "clear and early"),
     ev.Score(1.0, "use-of-cover", None),  # not observed
     ev.Said(1.0, "show me your hands", "show me your hands"),
+    ev.Threat(1.0, "vibration"),
+    ev.Disarm(1.1),
 ]
 
 
