@@ -92,6 +92,7 @@ class SightlineDevice(LinkProtocol):
         self.on_trigger: Callable[[int, float], None] | None = None  # shot attribution
         self.reader = p.FrameReader()
         self.link: SerialLink | None = None
+        self.connected = False
         self.identity: p.Identify | None = None
         self.last_heartbeat_s: float | None = None
         self.heartbeat_lost = False  # silent for HEARTBEAT_LOST_S while connected
@@ -125,6 +126,7 @@ class SightlineDevice(LinkProtocol):
         self._silent_since_s = None  # counted from the first poll on this connection
         with self._lock:
             self.link = link
+            self.connected = True
             self._pending.clear()
             link.send(p.encode(p.IdentifyRequest(), self._next()))
         self._next_sync_s = 0.0
@@ -180,6 +182,7 @@ class SightlineDevice(LinkProtocol):
 
     def connection_lost(self, why: str) -> None:
         with self._lock:
+            self.connected = False  # commands are dropped until the device is back
             self._pending.clear()
         self.heartbeat_lost = False  # the link reports the loss itself
         self._silent_since_s = None
@@ -239,7 +242,7 @@ class SightlineDevice(LinkProtocol):
         ACK_TIMEOUT_S. False when no device is connected (it is dropped: an effect must
         not fire late, when the cable comes back)."""
         with self._lock:
-            if self.link is None:
+            if self.link is None or not self.connected:
                 return False
             seq = self._next()
             frame = p.encode(msg, seq)
