@@ -40,6 +40,10 @@ def _run(args) -> int:
 
     root = resolve(args.course)
     course = load_course(root)
+    if args.fps < 4:
+        # engine.fixed_loop treats a frame over 0.25 s as a stall and skips the time: a
+        # headless course at 2 fps ran half its session time and lost the later stages
+        raise UserError(f"--fps {args.fps:g}: a course runs at 4 frames a second or more")
     args.pack = root
     args.command = "run"
     if args.seconds is None:  # headless runs stop: here, after the whole course
