@@ -171,10 +171,15 @@ class CourseView:
             return None  # typing a note or a comment: the key is text
         return self.course.stage(self.app.session.state.segment)
 
+    def _put(self, event) -> None:
+        """Stamped by the session's clock (the host's in a window, the frame clock of a
+        headless run), so the jump lands when the key was pressed."""
+        self.app.session.inputs.put(event, self.app.clock())
+
     def repeat(self) -> None:
         stage = self._stage_now()
         if stage is not None:
-            self.app._put(JumpTo(0.0, stage.id + READY))
+            self._put(JumpTo(0.0, stage.id + READY))
             self.app.console.message = f"repeat stage {stage.title}"
 
     def skip(self) -> None:
@@ -185,7 +190,7 @@ class CourseView:
         nxt = (
             self.course.stages[i + 1].id + READY if i + 1 < len(self.course.stages) else END_SEGMENT
         )
-        self.app._put(JumpTo(0.0, nxt))
+        self._put(JumpTo(0.0, nxt))
         self.app.console.message = f"skip stage {stage.title}"
 
     # -- per frame ---------------------------------------------------------------------

@@ -15,11 +15,11 @@ def attach(app) -> None:
     def fire() -> None:
         if app.console.note is not None or app.console.score is not None:
             return  # typing a note or a comment: the letter is text
-        app._put(Threat(0.0, "impulse"))
+        app.session.inputs.put(Threat(0.0, "impulse"), app.clock())
         app.console.message = "threat device: impulse"
 
     def disarm() -> None:  # always, even while typing: disarming is the safe mistake
-        app._put(Disarm(0.0))
+        app.session.inputs.put(Disarm(0.0), app.clock())
         app.console.message = "ALL STRESS DEVICES DISARMED"
 
     for prefix in ("", "inst-"):

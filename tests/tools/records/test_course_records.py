@@ -13,6 +13,7 @@ from tests.conftest import run_cli, write_script
 from tools.cli import main
 from tools.records.models import CourseResult, Qualification
 from tools.records.qualifications import due_date
+from tools.records.retention import delete_trainee, export_trainee
 from tools.records.store import records
 
 COURSE = """format_version = 1
@@ -82,3 +83,8 @@ def test_a_qualification_is_stored_with_date_and_due_date(db_url, tmp_path, caps
     shown = json.loads(capsys.readouterr().out)
     q = shown["qualifications"][0]
     assert (q["result"], q["date"]) == expected
+    exported = export_trainee(db_url, "T1")  # a trainee's data on request, and deleted
+    assert exported["course_results"][0]["pass"] is passed
+    delete_trainee(db_url, "T1")
+    with records(db_url) as s:
+        assert s.scalars(select(CourseResult)).all() == []
