@@ -139,6 +139,7 @@ class CourseView:
         self._stage_id: str | None = None
         self.text = self._text(self.layer, 0.065, 0, 0.35, wrap=24)
         self.banner = self._text(self.layer, 0.05, 0, 0.86, wrap=40)
+        self._picture: tuple[str, NodePath] | None = None  # a stage's instruction picture
         self.inst = None
         iv = app.instructor_view
         if iv is not None:
@@ -232,6 +233,7 @@ class CourseView:
             )
             self.banner.node().setText("")
         elif ready and stage is not None:
+            self._show_picture(stage)
             n = self.course.stages.index(stage) + 1
             self.text.node().setText(
                 f"Stage {n} of {len(self.course.stages)}: {stage.title}\n\n{stage.instructions}"
@@ -241,8 +243,34 @@ class CourseView:
         else:
             self.text.node().setText("")
             self.banner.node().setText(stage.title if stage is not None else "")
+        if not ready and self._picture is not None:
+            self._picture[1].removeNode()
+            self._picture = None
         if self.inst is not None:
             self.inst.node().setText(self.instructor_text(live, st.paused))
+
+    def _show_picture(self, stage) -> None:
+        """The stage's instruction picture under its text, while it gets ready."""
+        if self._picture is not None and self._picture[0] == stage.id:
+            return
+        if self._picture is not None:
+            self._picture[1].removeNode()
+            self._picture = None
+        loader = getattr(self.app.base, "loader", None)
+        if stage.image is None or loader is None:
+            return
+        from panda3d.core import CardMaker
+
+        tex = loader.loadTexture(Filename.fromOsSpecific(str(self.root_dir / stage.image)))
+        ratio = tex.getOrigFileXSize() / max(1, tex.getOrigFileYSize())
+        h = 0.55  # of render2d's 2 units: about a quarter of the screen's height
+        w = h * ratio / self.aspect
+        cm = CardMaker("instruction-picture")
+        cm.setFrame(-w / 2, w / 2, -0.95, -0.95 + h)
+        card = self.layer.attachNewNode(cm.generate())
+        card.setTexture(tex)
+        card.setTransparency(TransparencyAttrib.M_alpha)
+        self._picture = (stage.id, card)
 
     def instructor_text(self, live: dict, paused: bool) -> str:
         result = live["result"]
