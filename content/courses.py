@@ -18,6 +18,7 @@ from typing import Any
 from content.lint import Finding, _from_error
 from content.pack import (
     _ID,
+    MANIFEST,
     NUM,
     Pack,
     PackError,
@@ -26,6 +27,7 @@ from content.pack import (
     _Doc,
     _inside,
     _manifest_bytes,
+    load_pack,
 )
 from sim.course import ASPECT, SHAPES, Course, Stage, Target, ZoneSpec, stage_window
 
@@ -448,6 +450,16 @@ def load_course_pack(root: str | Path) -> Pack:
     scenario = to_scenario(course, clip, ASPECT)
     meta = PackMeta(summary=f"course of fire: {course.kind}", category="course")
     return Pack(root, scenario, {}, meta, manifest=COURSE_MANIFEST, course=course)
+
+
+def load_any(root: str | Path) -> Pack:
+    """A scenario pack, or a course folder compiled into one: what `run`, `replay`,
+    `aar` and `course report` load (content.pack cannot import this module: it imports
+    content.pack)."""
+    root = Path(root)
+    if is_course(root) and not (root / MANIFEST).exists():
+        return load_course_pack(root)
+    return load_pack(root)
 
 
 def lint_course(root: str | Path) -> list[Finding]:

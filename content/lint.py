@@ -66,10 +66,6 @@ def lint_pack(root: str | Path, policies: Library | None = None) -> list[Finding
     """Every finding for one pack; with a policy library, links into it that do not
     resolve are errors too (without one, only their shape is checked)."""
     root = Path(root)
-    if (root / "course.toml").is_file() and not (root / MANIFEST).exists():
-        from content.courses import lint_course  # a course of fire: its own checks
-
-        return lint_course(root)
     try:
         pack = load_pack(root, collect=True)
     except PackError as exc:

@@ -298,10 +298,6 @@ def load_pack(
     item it is in skipped; only a manifest that cannot be read, a wrong format_version or
     no segments at all still raise."""
     root = Path(root)
-    if (root / "course.toml").is_file() and not (root / MANIFEST).exists():
-        from content.courses import load_course_pack  # a course of fire (docs/courses.md)
-
-        return load_course_pack(root)
     if not root.exists():  # before read_manifest's "not a scenario pack folder"
         raise PackError(f"{root}: does not exist (so not a scenario pack folder)")
     doc, data = read_manifest(root)

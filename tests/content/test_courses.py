@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from content.courses import COURSES_DIR, CourseError, lint_course, load_course, resolve
-from content.pack import load_pack
+from content.courses import load_any as load_pack
 from sim.course import plan
 from tools.course.script import script_from_plan, to_jsonl
 

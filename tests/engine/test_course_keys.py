@@ -12,7 +12,7 @@ pytestmark = pytest.mark.render
 
 SCRIPT = """
 from content.courses import resolve
-from content.pack import load_pack
+from content.courses import load_any as load_pack
 from engine.app import RunConfig, SightlineApp
 from sim.course import score_log
 
