@@ -64,7 +64,7 @@ class SightlineApp:
         win = self.base.win
         x0, x1, y0, y1 = self.trainee_region = instructor.trainee_region(mode)
         self.screen_aspect = (win.getXSize() * (x1 - x0)) / (win.getYSize() * (y1 - y0))
-        if cfg.offscreen:  # headless runs are deterministic: every frame advances 1/fps
+        if cfg.offscreen and not cfg.realtime:  # headless: every frame advances 1/fps
             self.clock = ManualClock()
             gc = ClockObject.getGlobalClock()
             gc.setMode(ClockObject.M_non_real_time)
@@ -157,6 +157,7 @@ class SightlineApp:
         tm.add(self._fixed_step_task, "sightline-fixed-step", sort=SORT_FIXED_STEP)
         tm.add(self._present_task, "sightline-present", sort=SORT_PRESENT)
         tm.add(self._capture_task, "sightline-capture", sort=SORT_CAPTURE)
+        self.lane = cfg.lane.attach(self) if cfg.lane is not None else None  # engine/lane.py
 
     # -- input ----------------------------------------------------------------------------
 
@@ -247,7 +248,8 @@ class SightlineApp:
         if self._done:
             return True
         s = self.session
-        next_t = (self.frames / self.cfg.fps) if self.cfg.offscreen else s.loop.session_s
+        manual = isinstance(self.clock, ManualClock)
+        next_t = (self.frames / self.cfg.fps) if manual else s.loop.session_s
         if self.cfg.seconds is not None and next_t >= self.cfg.seconds - 1e-9:
             return True
         return (

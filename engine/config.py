@@ -46,6 +46,8 @@ class RunConfig:
     # borderless (None: a window of width x height / instructor_size)
     trainee_display: object | None = None
     instructor_display: object | None = None
+    realtime: bool = False  # a headless run on the wall clock (a lane), not 1/fps a frame
+    lane: object | None = None  # an engine.lane.LaneWiring: the run is a lane on a broker
 
     def audio_device(self) -> bool:
         if self.audio == "device":

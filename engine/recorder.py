@@ -66,6 +66,7 @@ def run_header(pack: Pack, cfg, screen_aspect: float) -> dict:
             "reports": dict(cfg.reports),
             "trainee_camera": camera_path(cfg.record).name if cfg.trainee_camera else None,
             "trainee_mic": bool(getattr(cfg, "trainee_mic", None)),
+            "lane": getattr(getattr(cfg, "lane", None), "name", None),  # engine/lane.py
         },
     }
 

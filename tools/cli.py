@@ -1016,6 +1016,11 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--fps", type=_positive, default=10.0, help="frames per session second")
     b.add_argument("--render", action="store_true", help="also draw each frame offscreen")
     b.add_argument("--limit", type=float, default=5.0, help="growth %% that fails (exit 1)")
+    b = bench.add_parser("lanes", help="headless lanes on a local Mosquitto: command latency")
+    b.add_argument("--lanes", type=int, default=16, help="lanes to run (default 16)")
+    b.add_argument("--commands", type=int, default=20, help="commands per lane")
+    b.add_argument("--fps", type=_positive, default=30.0, help="each lane's frame rate")
+    b.add_argument("--json", action="store_true", help="the figures as JSON")
 
 
 @command("bench", "benchmarks that print medians and ratios", _bench_arguments)
@@ -1030,6 +1035,7 @@ def _bench(args: argparse.Namespace) -> int:
         "record": bench.bench_record,
         "audio": bench.bench_audio,
         "soak": bench.bench_soak,
+        "lanes": lambda a: __import__("tools.lanes.bench").lanes.bench.bench_lanes(a),
         "speech": lambda a: __import__("tools.bench_speech").bench_speech.bench_speech(a),
     }[args.bench]
     return run(args)
@@ -1073,6 +1079,80 @@ def _course(args: argparse.Namespace) -> int:
 
         check_run(args)
     return course_command(args)
+
+
+# -- lanes: lane run, lanes status/send/view (tools/lanes) ---------------------------------
+
+
+def _lane_arguments(p: argparse.ArgumentParser) -> None:
+    from tools.lanes.commands import add_broker_options
+
+    sub = p.add_subparsers(dest="lane_command", metavar="WHAT")
+    sub.required = True
+    r = sub.add_parser(
+        "run",
+        help="run a pack as a lane: status out, instructor commands in",
+        description=RUN_DESCRIPTION.split(";")[0]
+        + "; as a lane on an MQTT broker: it publishes its status and takes instructor "
+        "commands (sightline lanes send). Headless, a lane runs on the wall clock until "
+        "the scenario ends (or --seconds).",
+        formatter_class=DefaultsFormatter,
+    )
+    _run_arguments(r)
+    r.add_argument("--lane", required=True, metavar="NAME", help="this lane's name (a1, 3...)")
+    add_broker_options(r)
+    r.add_argument(
+        "--realtime",
+        action="store_true",
+        help="headless on the wall clock (always so for a lane; accepted for clarity)",
+    )
+    r.add_argument(
+        "--max-command-age",
+        type=_positive,
+        default=5.0,
+        metavar="S",
+        help="refuse (and report) a command sent more than S seconds before it arrives",
+    )
+
+
+@command("lane", "run a pack as one lane of several, through an MQTT broker", _lane_arguments)
+def _lane(args: argparse.Namespace) -> int:
+    from tools.lanes.commands import lane_run
+
+    return lane_run(args, _run)
+
+
+def _lanes_arguments(p: argparse.ArgumentParser) -> None:
+    from tools.lanes.commands import SEND_HELP, add_broker_options
+
+    sub = p.add_subparsers(dest="lanes_command", metavar="WHAT")
+    sub.required = True
+    s = sub.add_parser("status", help="every lane's status, from the broker")
+    add_broker_options(s)
+    s.add_argument("--json", action="store_true", help="as JSON")
+    s.add_argument("--wait", type=_positive, default=2.0, help="longest wait for the lanes (s)")
+    s = sub.add_parser("send", help="send a lane an instructor command", epilog=SEND_HELP)
+    add_broker_options(s)
+    s.add_argument("lane", help="the lane's name")
+    s.add_argument("words", nargs="+", metavar="COMMAND [ARGS]", help=SEND_HELP)
+    s.add_argument("--wait", type=_positive, default=5.0, help="longest wait for the lane (s)")
+    s = sub.add_parser("view", help="the control room: every lane, thumbnails, shots, keys")
+    add_broker_options(s)
+    s.add_argument("--html", type=Path, metavar="FILE", help="write one HTML snapshot and exit")
+    s.add_argument("--png", type=Path, metavar="FILE", help="render the view once to a PNG")
+    s.add_argument("--offscreen", action="store_true", help="no window (with --png)")
+    s.add_argument("--keys", metavar="'KEY ...'", help="press these station keys first")
+
+
+@command("lanes", "consoles: lanes status, lanes send, lanes view", _lanes_arguments)
+def _lanes(args: argparse.Namespace) -> int:
+    from tools.lanes import commands
+
+    if args.lanes_command == "view":
+        from tools.lanes.view import view_command
+
+        return view_command(args)
+    return {"status": commands.lanes_status, "send": commands.lanes_send}[args.lanes_command](args)
 
 
 # -- the entry point ---------------------------------------------------------------------

@@ -111,6 +111,8 @@ def run_command(args: argparse.Namespace) -> int:
         trainee_mic=mic,
         trainee_display=on_trainee,
         instructor_display=on_instructor,
+        realtime=getattr(args, "realtime", False),  # a lane (tools/lanes)
+        lane=getattr(args, "lane_wiring", None),
     )
     if offscreen:
         print(

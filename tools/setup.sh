@@ -25,6 +25,7 @@ packages=(libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri graphviz libxrandr2 libxin
 # the tests also drive a real window: a virtual X server and a mouse/keyboard robot
 [ "$mode" = test ] && packages+=(xvfb xauth xdotool)
 [ "$mode" = test ] && packages+=(postgresql)  # the records tests start their own server
+[ "$mode" = test ] && packages+=(mosquitto)  # the lanes tests start their own broker
 [ "$mode" = test ] && packages+=(espeak-ng)  # spoken test phrases: voice tests, bench speech
 # and look at the after-action report in a real browser (Debian's chromium is a real
 # package; Ubuntu's is a snap shim, so there the browser check is skipped, saying so)

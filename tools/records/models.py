@@ -104,6 +104,7 @@ class Session(Base):
     source: Mapped[str] = mapped_column(String(16))  # "run", "import" or "replay"
     ended: Mapped[bool] = mapped_column(Boolean, default=False)  # reached an ending
     ending: Mapped[str | None] = mapped_column(String(NAME_LEN))  # the ending segment
+    lane: Mapped[str | None] = mapped_column(String(32), index=True)  # tools/lanes; None: none
     instructor: Mapped[Instructor | None] = relationship()
     trainees: Mapped[list[SessionTrainee]] = relationship(
         back_populates="session", cascade="all, delete-orphan", passive_deletes=True

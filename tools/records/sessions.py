@@ -72,6 +72,7 @@ def store_run(args, pack, result) -> None:
         recording_path=result.recorded_to,
         source="run",
         files=files,
+        lane=getattr(args, "lane", None),  # sightline lane run --lane NAME
     )
     sid, _ = store_session(url, facts, attribution)
     args.records_session_id = sid  # a course's result is stored against it
@@ -98,8 +99,16 @@ def import_recording(
         started_at=ended_at - dt.timedelta(seconds=float(runtime.state.t_s)),
         recording_path=path,
         source=source,
+        lane=_lane(recording.config.get("lane")),  # a lane's recording names its lane
     )
     return store_session(url, facts, attribution)
+
+
+def _lane(value) -> str | None:
+    """A recording's lane name, if it is one (recordings are files from elsewhere)."""
+    from drivers.broker import LANE_RE
+
+    return value if isinstance(value, str) and LANE_RE.fullmatch(value) else None
 
 
 def store_replay(args) -> None:

@@ -156,6 +156,7 @@ def trainee_record(s: OrmSession, trainee_id: str) -> dict:
                 "weapons": None if None in weapons else sorted(w for w in weapons if w),
                 "recording": sess.recording_path,
                 "ending": sess.ending,
+                "lane": sess.lane,
                 "shots": o.shots if o else 0,
                 "hits": o.hits if o else 0,
                 "no_shoot_hits": o.no_shoot_hits if o else 0,
@@ -258,6 +259,7 @@ class SessionFacts:
     scores: Sequence = ()  # objects or dicts with item, level, weapon, comment, source, t_s
     files: list[str] = field(default_factory=list)
     rubric: object = None  # the pack's sim.rubric.Rubric: each trainee's level and pass
+    lane: str | None = None  # the lane it ran on (sightline lane run --lane NAME)
 
 
 def facts_from_runtime(runtime, pack, **kw) -> SessionFacts:
@@ -326,6 +328,8 @@ def store_session(url: str, facts: SessionFacts, attribution: Attribution) -> tu
         sess.pack_path = facts.pack_path
         sess.ended = facts.ended
         sess.ending = facts.ending
+        if facts.lane is not None:
+            sess.lane = facts.lane
         sess.files = sorted(set(sess.files or []) | {str(Path(f).resolve()) for f in facts.files})
         inst = _instructor(s, attribution.instructor)
         if inst is not None or new:
