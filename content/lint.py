@@ -74,6 +74,8 @@ def lint_pack(
     try:
         pack = load_pack(root, collect=True, text=text)
     except PackError as exc:
+        if (root / "course.toml").is_file():  # a course of fire has its own lint
+            return [_from_error(f"{root}: a course folder: check it with `sightline course lint`")]
         return [_from_error(str(exc))]
     findings = sorted((_from_error(p) for p in pack.problems), key=lambda f: f.line or 0)
     findings += _zone_findings(pack)

@@ -31,7 +31,7 @@ from content.policies import MAX_REFS as MAX_POLICY_REFS
 from content.policies import check_ref as check_policy_ref
 from sim.community import PROMPT, Choice, Question
 from sim.errors import UserError
-from sim.events import WEAPON_KINDS
+from sim.events import STRESS_EFFECTS, WEAPON_KINDS
 from sim.files import FileProblem, read_bounded
 from sim.hit_zones import ROLES, Zone
 from sim.rubric import MAX_ITEMS as MAX_RUBRIC_ITEMS
@@ -45,7 +45,16 @@ from sim.rubric import (
     RuleFieldError,
     Scale,
 )
-from sim.scenario import Cue, Scenario, ScenarioError, Segment, SoundCue, Transition, View
+from sim.scenario import (
+    Cue,
+    Effect,
+    Scenario,
+    ScenarioError,
+    Segment,
+    SoundCue,
+    Transition,
+    View,
+)
 from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
 from sim.triggers import TRIGGER_KINDS, TRIGGERS
 
@@ -120,6 +129,8 @@ class Pack:
     media_problems: tuple[str, ...] = ()  # filled only when loading with collect_media
     problems: tuple[str, ...] = ()  # every problem found, filled only when loading with collect
     manifest_text: str = ""  # the manifest as read (or as given: a draft, see load_pack)
+    manifest: str = MANIFEST  # the file it was loaded from (a course: course.toml)
+    course: Any = None  # a course of fire compiled into this pack (sim.course.Course)
 
     @property
     def title(self) -> str:
@@ -768,6 +779,9 @@ class _SegmentLoader:
         if len(sounds) > MAX_SEGMENT_SOUNDS:
             raise doc.fail(f"{where}.sounds", f"over {MAX_SEGMENT_SOUNDS} sounds")
         trs = each(self.transition, transitions, f"{where}.transitions")
+        effects = doc.get(table, "effects", where, list, [])
+        if len(effects) > MAX_CUES:
+            raise doc.fail(f"{where}.effects", f"over {MAX_CUES} effects")
         return Segment(
             id=seg_id,
             clip=clip,
@@ -782,6 +796,7 @@ class _SegmentLoader:
             sounds=each(self.sound, sounds, f"{where}.sounds"),
             question=self.question(table, f"{where}.question", trs),
             views=self.views(table, where),
+            effects=each(self.effect, effects, f"{where}.effects"),
         )
 
     def _each(self, read: Any, items: list, where: str) -> tuple:
@@ -890,6 +905,26 @@ class _SegmentLoader:
             raise self.doc.fail(where, "expected a table with sound and t")
         return SoundCue(
             self.doc.get(table, "sound", where, str), self.doc.get(table, "t", where, NUM)
+        )
+
+    def effect(self, table: object, where: str) -> Effect:
+        """A stress effect: device, at (media s) or cue, intensity (%), duration_ms. What
+        the pack asks for; the local safety limit decides what the device does."""
+        doc = self.doc
+        if not isinstance(table, dict):
+            raise doc.fail(where, "expected a table with device and at or cue")
+        for key in table:
+            if key not in ("device", "at", "cue", "intensity", "duration_ms"):
+                raise doc.fail(f"{where}.{key}", "unknown key")
+        at, cue = doc.get(table, "at", where, NUM, None), doc.get(table, "cue", where, str, None)
+        if (at is None) == (cue is None):
+            raise doc.fail(where, "give one of at (media s) or cue (a cue's name)")
+        intensity = doc.get(table, "intensity", where, int, 50)
+        duration = doc.get(table, "duration_ms", where, int, 200)
+        if not (0 <= intensity <= 100 and 1 <= duration <= 10_000):
+            raise doc.fail(where, "intensity is 0-100 (%), duration_ms 1-10000")
+        return Effect(
+            doc.choice(table, "device", where, STRESS_EFFECTS), intensity, duration, at, cue
         )
 
     def zone(self, table: object, where: str, in_s: float, out_s: float) -> Zone:

@@ -115,6 +115,33 @@ class RoomDecided:
     by: str
 
 
+@dataclass(frozen=True, slots=True)
+class StressEffect:
+    """Fire a stress device's effect (sim.events.STRESS_EFFECTS): what the pack or the
+    instructor asks for. Devices cap intensity and duration by the local safety limit
+    (drivers/threat.py), never by the pack."""
+
+    effect: str
+    intensity_pct: int
+    duration_ms: int
+    source: str  # "pack" or "instructor"
+
+
+@dataclass(frozen=True, slots=True)
+class StopEffects:
+    """Stop every stress device now: on pause, at the end, and when the instructor disarms
+    them (`disarmed`: no effect fires again this session)."""
+
+    disarmed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoppageInjected:
+    """The instructor injected a malfunction: a magazine device can make it real."""
+
+    weapon: str
+
+
 Command = (
     PlayClip
     | ShotMarker
@@ -125,6 +152,9 @@ Command = (
     | QuestionOpened
     | QuestionClosed
     | RoomDecided
+    | StressEffect
+    | StopEffects
+    | StoppageInjected
 )
 
 

@@ -26,6 +26,9 @@ MAX_WEAPON_ID_LEN = 32
 MAX_SOUND_NAME = 32
 #: Volume controls (master and the three mixing buses; see sim/sounds.py).
 LEVEL_CONTROLS = ("master", "scenario", "effects", "distractor")
+#: Stress devices' effects (docs/device-protocol.md: THREAT): a belt's impulse or
+#: vibration, a shoot-back launcher, a strobe.
+STRESS_EFFECTS = ("impulse", "vibration", "launcher", "strobe")
 #: An event's time is within a day of the session's start (a script is untrusted input).
 MAX_T_S = 86_400.0
 MAX_NUMBER = 10**15  # any number in an event, before it is converted to float
@@ -232,6 +235,23 @@ class CloseVote:
 
 
 @dataclass(frozen=True, slots=True)
+class Threat:
+    """The instructor fires a stress device's effect now (never while paused, after the
+    end or once disarmed: the runtime refuses it and says why)."""
+
+    t_s: float
+    effect: str = "impulse"  # one of STRESS_EFFECTS
+
+
+@dataclass(frozen=True, slots=True)
+class Disarm:
+    """The instructor disarms every stress device at once: effects stop now and none fires
+    for the rest of the session."""
+
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class Reveal:
     """The facilitator shows the next panel of what the training says about the
     question just decided (training points, policy passages, the law)."""
@@ -293,6 +313,8 @@ InputEvent = (
     | Reveal
     | Continue
     | Angle
+    | Threat
+    | Disarm
 )
 
 MAX_LABEL_LEN = 200  # a vote's choice label (the pack's labels are checked the same)
@@ -448,6 +470,15 @@ def parse_event(obj: object, where: str) -> InputEvent:
         if not isinstance(choice, str) or len(choice) > MAX_LABEL_LEN:
             raise InputError(f"{where}: 'choice' must be a choice's label (text)")
         return Continue(t_s, choice)
+    if kind == "threat":
+        effect = obj.get("effect", "impulse")
+        if effect not in STRESS_EFFECTS:
+            raise InputError(
+                f"{where}: 'effect' must be one of {', '.join(STRESS_EFFECTS)}, got {effect!r}"
+            )
+        return Threat(t_s, effect)
+    if kind == "disarm":
+        return Disarm(t_s)
     if kind == "end":
         return EndScenario(t_s)
     if kind == "pause":
@@ -457,7 +488,7 @@ def parse_event(obj: object, where: str) -> InputEvent:
     raise InputError(
         f"{where}: unknown event type {kind!r} (expected key, shot, action, flag, jump, "
         "malfunction, view, flashlight, magazine, sound, level, score, said, vote, close-vote, "
-        "reveal, continue, angle, end, pause, resume)"
+        "reveal, continue, angle, threat, disarm, end, pause, resume)"
     )
 
 

@@ -66,6 +66,8 @@ EVENT_TYPES = {
         ev.Reveal,
         ev.Continue,
         ev.Angle,
+        ev.Threat,
+        ev.Disarm,
     )
 }
 

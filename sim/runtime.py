@@ -34,10 +34,14 @@ from sim.commands import (
     SimState,
     StartSound,
     StepResult,
+    StopEffects,
+    StoppageInjected,
+    StressEffect,
 )
 from sim.community import Room, RoomOptions
 from sim.events import (
     DeviceStatus,
+    Disarm,
     EndScenario,
     Flag,
     FlagNote,
@@ -55,6 +59,7 @@ from sim.events import (
     SetView,
     Shot,
     TargetHit,
+    Threat,
     TraineeAction,
 )
 from sim.hit_zones import hit_test, screen_to_media
@@ -147,6 +152,8 @@ class ScenarioRuntime(CommunitySteps):
         self.scores: list[ScoreRecord] = []
         self.pauses: list[tuple[float, float | None]] = []  # (from s, to s or None)
         self._stoppages: set[str] = set()  # weapons whose next trigger pull is dead
+        self._disarmed = False  # the instructor disarmed the stress devices (from inputs)
+        self.stress: list[tuple[float, str, str]] = []  # (t_s, effect, source) fired
         self._rounds: dict[str, int] = {}  # weapons with a tracked magazine: rounds left
         # flashlight beams by light id: (on, x_norm, y_norm), for the low-light view
         self.flashlights: dict[str, tuple[bool, float, float]] = {}
@@ -250,6 +257,7 @@ class ScenarioRuntime(CommunitySteps):
         self._segment = seg
         self._seg_ticks = 0
         self._seg_shots = 0
+        self._seg_hits = 0  # derived from the shots, so not part of the digest
         self._holding = False
         self._last_cue: CueRecord | None = None
         if self.room is not None:
@@ -269,6 +277,30 @@ class ScenarioRuntime(CommunitySteps):
         for sc in seg.sounds:
             if self._ticks_to(seg, sc.t_s) == pos:
                 self._start_sound(sc.sound, "pack", commands)
+        for fx in seg.effects:
+            at = fx.t_s if fx.t_s is not None else next(c.t_s for c in seg.cues if c.name == fx.cue)
+            if self._ticks_to(seg, at) == pos:
+                self._stress(fx.effect, fx.intensity_pct, fx.duration_ms, "pack", commands)
+
+    def _stress(
+        self, effect: str, intensity_pct: int, duration_ms: int, source: str, commands
+    ) -> None:
+        """A stress effect, unless paused, ended or disarmed (then why, in `ignored`)."""
+        t_s = self._tick / self.tick_hz
+        why = (
+            "disarmed"
+            if self._disarmed
+            else "paused"
+            if self._paused
+            else "the scenario has ended"
+            if self._ended
+            else None
+        )
+        if why is not None:
+            self.ignored.append(f"{t_s:.3f} s: {source} {effect} not fired: {why}")
+            return
+        self.stress.append((t_s, effect, source))
+        commands.append(StressEffect(effect, intensity_pct, duration_ms, source))
 
     def _start_sound(self, name: str, source: str, commands: list[Command]) -> None:
         sound = self.scenario.sounds.get(name)
@@ -288,7 +320,11 @@ class ScenarioRuntime(CommunitySteps):
         if self.room is not None and self._ask(seg, commands):
             return  # the room is asked: the scenario holds here
         clock = SegmentClock(
-            self._position(), self._seg_ticks, self._seg_shots, partial(self._ticks_to, seg)
+            self._position(),
+            self._seg_ticks,
+            self._seg_shots,
+            partial(self._ticks_to, seg),
+            self._seg_hits,
         )
         for tr in seg.transitions:
             if tr.trigger.due_on_tick(clock):
@@ -303,6 +339,7 @@ class ScenarioRuntime(CommunitySteps):
         if seg.ending:
             self._ended = True
             commands.append(ScenarioEnded(seg.id))
+            commands.append(StopEffects())
         else:
             self._holding = True
 
@@ -315,7 +352,13 @@ class ScenarioRuntime(CommunitySteps):
         if isinstance(event, Pause):
             if not self._paused:
                 self.pauses.append((t_s, None))
+                commands.append(StopEffects())  # a running effect stops with the picture
             self._paused = True
+        elif isinstance(event, Disarm):
+            self._disarmed = True
+            commands.append(StopEffects(disarmed=True))
+        elif isinstance(event, Threat):
+            self._stress(event.effect, 100, 500, "instructor", commands)  # capped locally
         elif isinstance(event, Resume):
             if self._paused and self.pauses:
                 self.pauses[-1] = (self.pauses[-1][0], t_s)
@@ -358,6 +401,7 @@ class ScenarioRuntime(CommunitySteps):
             )
         elif isinstance(event, Malfunction):
             self._stoppages.add(event.weapon)
+            commands.append(StoppageInjected(event.weapon))  # a magazine device acts on it
         elif isinstance(event, PlaySound):
             self._start_sound(event.sound, "instructor", commands)
         elif isinstance(event, SetLevel):
@@ -381,6 +425,7 @@ class ScenarioRuntime(CommunitySteps):
         elif isinstance(event, EndScenario):
             self._ended = True
             commands.append(ScenarioEnded(self._segment.id, by_instructor=True))
+            commands.append(StopEffects())
         elif isinstance(event, Shot):
             if event.weapon in self._stoppages:
                 self._stoppages.discard(event.weapon)
@@ -460,6 +505,8 @@ class ScenarioRuntime(CommunitySteps):
             self._hits += 1
             self._score += zone.points
         self._seg_shots += 1
+        if zone is not None and zone.points > 0:
+            self._seg_hits += 1
         self._record(shot, zone)
         commands.append(
             ShotMarker(

@@ -175,7 +175,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KIND:PATH[@wN]",
-        help="a serial device: openfire, gun4ir, recoil-kit or laser-tracker, on "
+        help="a serial device: openfire, gun4ir, recoil-kit, laser-tracker, threat-device "
+        "or magazine, on "
         "PATH, serving weapon wN (default w1); repeatable",
     )
     p.add_argument(
@@ -671,7 +672,17 @@ def _devices(args: argparse.Namespace) -> int:
 
 
 def _emulate_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("kind", choices=("openfire", "gun4ir", "recoil-kit", "laser-tracker"))
+    p.add_argument(
+        "kind",
+        choices=(
+            "openfire",
+            "gun4ir",
+            "recoil-kit",
+            "laser-tracker",
+            "threat-device",
+            "magazine",
+        ),
+    )
     p.add_argument("--link", help="the stable path to create (default /tmp/sightline-KIND)")
     p.add_argument("--shots", type=int, default=0, help="shots or trigger pulls to send")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between them")
@@ -1075,6 +1086,46 @@ def _studio(args: argparse.Namespace) -> int:
     from tools.studio.server import run_studio
 
     return run_studio(args.library, args.host, args.port, not args.no_browser)
+
+
+# -- courses of fire (docs/courses.md) -----------------------------------------------------
+
+
+def _course_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    a = sub.add_parser("run", help="run a course (the same options as run)")
+    a.add_argument("course", metavar="COURSE", help="course folder, or a bundled course's name")
+    _add_run_options(a)
+    a.add_argument("--script", type=Path, dest="inputs", metavar="FILE.jsonl", help="= --inputs")
+    a = sub.add_parser("plan", help="the schedule of a run: stage starts, windows, aims")
+    a.add_argument("course", metavar="COURSE")
+    a.add_argument("--json", action="store_true", help="as JSON (docs/courses.md)")
+    a.add_argument("--tick-hz", type=_tick_hz, default=120, help="simulation rate (default 120)")
+    a = sub.add_parser("report", help="score a recorded course run, per stage and in total")
+    a.add_argument("recording", type=Path, metavar="REC")
+    a.add_argument("--json", action="store_true", help="as JSON (docs/courses.md)")
+    a.add_argument("--course", type=Path, metavar="DIR", help="the course, if it moved")
+    a = sub.add_parser("lint", help="check course folders; exit 1 on any error")
+    a.add_argument("courses", nargs="+", metavar="COURSE")
+    a = sub.add_parser("script", help="an input script shooting every round at its aim")
+    a.add_argument("course", metavar="COURSE")
+    a.add_argument("--miss", action="store_true", help="every shot wide of every target")
+    a.add_argument("-o", "--out", type=Path, metavar="FILE.jsonl")
+    a.add_argument("--tick-hz", type=_tick_hz, default=120, help="simulation rate (default 120)")
+    a = sub.add_parser("make-backdrop", help="rebuild the bundled range backdrop clip")
+    a.add_argument("out", type=Path, nargs="?", default=Path("content/courses/range.mp4"))
+
+
+@command("course", "courses of fire: run, plan, report, lint, script", _course_arguments)
+def _course(args: argparse.Namespace) -> int:
+    from tools.course.commands import course_command
+
+    if args.action == "run" and (args.trainee or args.instructor_name):
+        from tools.records.sessions import check_run
+
+        check_run(args)
+    return course_command(args)
 
 
 # -- lanes: lane run, lanes status/send/view (tools/lanes) ---------------------------------

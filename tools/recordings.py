@@ -20,7 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from content.pack import Pack, load_pack
+from content.courses import load_any
+from content.pack import Pack
 from sim.community import RoomOptions
 from sim.events import InputEvent
 from sim.files import FileProblem, open_regular
@@ -236,7 +237,7 @@ def load_recording(path: Path, pack_dir: Path | None = None) -> Recording:
                 f"{path}: the pack it was recorded with, {pack_dir}, is not there; "
                 f"give its new place with --pack"
             )
-    pack = load_pack(pack_dir)
+    pack = load_any(pack_dir)  # a scenario pack or a course of fire
     if pack_hash(pack) != header.get("pack_hash"):
         raise RecordingError(
             f"{pack_dir}: this pack is not the one recorded (its content "

@@ -176,6 +176,8 @@ EXAMPLES = [
     ev.Reveal(1.0),
     ev.Continue(1.0, "Take cover"),
     ev.Angle(1.0, 1),
+    ev.Threat(1.0, "vibration"),
+    ev.Disarm(1.1),
 ]
 
 
