@@ -222,6 +222,27 @@ def bench_render(args: argparse.Namespace) -> int:
             f"{size:<10} {pipe_fps:>10.1f} {night_fps:>18.1f} {pipe_fps / night_fps:>6.2f} "
             f"{busy_fps:>16.1f} {pipe_fps / busy_fps:>6.2f}"
         )
+    args.result = {
+        "renderer": renderer,
+        "clip": rows[0][5] if rows else "",
+        "seconds": args.seconds,
+        "repeats": args.repeats,
+        "sizes": [
+            {
+                "size": size,
+                "decode_fps": round(dec_fps, 2),
+                "pipeline_fps": round(pipe_fps, 2),
+                "ratio": round(pipe_fps / dec_fps, 4),
+                "ms_median": round(med, 3),
+                "ms_p99": round(p99, 3),
+                "lowlight4_fps": round(night_fps, 2),
+                "lowlight4_cost": round(pipe_fps / night_fps, 3),
+                "overlay3d_fps": round(busy_fps, 2),
+                "overlay3d_cost": round(pipe_fps / busy_fps, 3),
+            }
+            for size, dec_fps, pipe_fps, med, p99, _, night_fps, busy_fps in rows
+        ],
+    }
     print("clip: " + rows[0][5] if rows else "")
     print("ratio = pipeline fps / decode-only fps (1.00 = the pipeline runs at decode speed);")
     print("p99 submit ms = 99th percentile of one frame's wait + upload + render call;")
@@ -298,6 +319,22 @@ def bench_branch(args: argparse.Namespace) -> int:
             f"{label:<22} {statistics.median(ms):>10.1f} {np.percentile(ms, 99):>8.1f} "
             f"{statistics.median(frames):>14.0f} {max(frames):>11d}"
         )
+    args.result = {
+        "pack": pack.title,
+        "size": f"{w}x{h}",
+        "renderer": base.win.getGsg().getDriverRenderer(),
+        "frame_ms_median": round(frame, 3),
+    }
+    for prebuffer, key in ((True, "prebuffered"), (False, "cold")):
+        ms, frames = results[prebuffer]
+        args.result[key] = {
+            "ms_median": round(statistics.median(ms), 3),
+            "ms_p99": round(float(np.percentile(ms, 99)), 3),
+            "frames_median": float(statistics.median(frames)),
+            "frames_p99": float(np.percentile(frames, 99)),
+            "frames_max": int(max(frames)),
+            "trials": len(ms),
+        }
     print("ms = key press to the end of the first rendered frame showing the new clip;")
     print("frames = rendered frames after the key press, 1 = the very next frame")
     return 0
@@ -369,12 +406,17 @@ def bench_input(args: argparse.Namespace) -> int:
         f"pty, loop at 120 Hz, frames at 60 Hz"
     )
     print(f"{'path':<40} {'median ms':>10} {'p99 ms':>8}")
-    for label, xs in (
-        ("device frame -> applied in a sim tick", to_tick),
-        ("sim recoil command -> at the device", to_device),
-        ("unplugged device replugged -> reopened", reopen_ms),
+    args.result = {"shots": len(to_tick)}
+    for label, key, xs in (
+        ("device frame -> applied in a sim tick", "frame_to_tick", to_tick),
+        ("sim recoil command -> at the device", "command_to_device", to_device),
+        ("unplugged device replugged -> reopened", "replug_to_reopen", reopen_ms),
     ):
         if xs:
+            args.result[key] = {
+                "ms_median": round(statistics.median(xs), 3),
+                "ms_p99": round(float(np.percentile(xs, 99)), 3),
+            }
             print(f"{label:<40} {statistics.median(xs):>10.2f} {np.percentile(xs, 99):>8.2f}")
     print(
         "the first path includes waiting for the next frame (up to 16.7 ms) and the tick "
@@ -500,6 +542,13 @@ def bench_record(args: argparse.Namespace) -> int:
 
     plain = jitter(False)
     recorded = jitter(True)
+    args.result = {
+        "records": n,
+        "records_per_s": round(rate),
+        "bytes_per_record": round(size / n, 1),
+        "tick_gap_sd_ms": {"plain": round(plain[0], 3), "recording": round(recorded[0], 3)},
+        "tick_gap_p99_ms": {"plain": round(plain[1], 3), "recording": round(recorded[1], 3)},
+    }
     print(f"sightline bench record: {n} records")
     print(f"recorder sustained {rate:,.0f} records/s ({size / n:.0f} bytes each)")
     print(f"{'loop (120 Hz ticks, 60 Hz frames)':<36} {'tick gap sd ms':>15} {'p99 ms':>8}")
@@ -588,6 +637,20 @@ def bench_audio(args: argparse.Namespace) -> int:
             clip.decode_chunk(i)
             chunk_ms.append((time.perf_counter() - t0) * 1000)
         clip.close()
+    args.result = {
+        "mixer_us_median": {
+            "soundtrack": round(statistics.median(quiet_us), 1),
+            "busy": round(statistics.median(busy_us), 1),
+        },
+        "mixer_us_p99": {
+            "soundtrack": round(float(np.percentile(quiet_us, 99)), 1),
+            "busy": round(float(np.percentile(busy_us, 99)), 1),
+        },
+        "tick_budget_us": round(budget_us, 1),
+        "clip_audio_chunk_ms_median": round(statistics.median(chunk_ms), 3),
+        "flash_beep_offset_ms_max": round(max(abs(o) for o in offsets), 3),
+        "flash_beep_offset_ms_mean": round(statistics.mean(offsets), 3),
+    }
     print("sightline bench audio (48 kHz stereo, 120 Hz ticks: 400 samples a tick)")
     print(f"{'mixer, per tick':<44} {'us median':>10} {'us p99':>8} {'of budget':>10}")
     for label, xs in (
@@ -939,6 +1002,14 @@ def bench_soak(args: argparse.Namespace) -> int:
         print(f"{minute:>11.0f} {mb:>30.1f} {100 * (mb - start_mb) / start_mb:>9.2f}")
     growth = 100 * (rows[-1][1] - start_mb) / start_mb
     print(f"growth from the first minute to the last 10: {growth:.2f} %")
+    args.result = {
+        "session_s": round(total_s),
+        "wall_s": round(wall, 1),
+        "branches": len(log.branches),
+        "shots": len(log.shots),
+        "rss_mb": [{"minute": float(m), "mb": round(mb, 2)} for m, mb in rows],
+        "growth_pct": round(growth, 3),
+    }
     # After warm-up (decoders, caches and the allocator's arenas reach their working size
     # in the first minutes) a leak shows as a trend: the last window against minutes
     # 11-20. --limit applies to that figure.
@@ -946,7 +1017,32 @@ def bench_soak(args: argparse.Namespace) -> int:
         return 0 if abs(growth) <= args.limit else 1
     trend = 100 * (rows[-1][1] - rows[2][1]) / rows[2][1]
     print(f"after warm-up, minutes 11-20 to the last 10: {trend:.2f} %")
+    args.result["trend_pct"] = round(trend, 3)
     return 0 if abs(trend) <= args.limit else 1
+
+
+def run_bench(run, args: argparse.Namespace) -> int:
+    from tools.bench_suite import run_bench as run_one
+
+    return run_one(run, args)
+
+
+def bench_startup(args: argparse.Namespace) -> int:
+    from tools.bench_suite import bench_startup as startup
+
+    return startup(args)
+
+
+def bench_all(args: argparse.Namespace) -> int:
+    from tools.bench_suite import bench_all as suite
+
+    return suite(args)
+
+
+def bench_shot(args: argparse.Namespace) -> int:
+    from tools.bench_shot import bench_shot as shot
+
+    return shot(args)
 
 
 if __name__ == "__main__":  # the worker process

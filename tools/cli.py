@@ -1005,6 +1005,16 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--fps", type=_positive, default=10.0, help="frames per session second")
     b.add_argument("--render", action="store_true", help="also draw each frame offscreen")
     b.add_argument("--limit", type=float, default=5.0, help="growth %% that fails (exit 1)")
+    b = bench.add_parser("startup", help="command to the first drawn frame of the demo")
+    b.add_argument("--runs", type=int, default=5, help="fresh processes timed (median taken)")
+    b = bench.add_parser("shot", help="laser spot or serial shot to the first frame showing it")
+    b.add_argument("--shots", type=int, default=12, help="shots timed per input kind")
+    b = bench.add_parser("all", help="every benchmark, JSON each and a Markdown summary")
+    b.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
+    b.add_argument("--quick", action="store_true", help="shorter runs (a first look)")
+    b.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
+    for sub in bench.choices.values():  # every benchmark: one JSON object on stdout
+        sub.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
 @command("bench", "benchmarks that print medians and ratios", _bench_arguments)
@@ -1012,6 +1022,9 @@ def _bench(args: argparse.Namespace) -> int:
     from tools import bench
 
     run = {
+        "startup": bench.bench_startup,
+        "shot": bench.bench_shot,
+        "all": bench.bench_all,
         "render": bench.bench_render,
         "branch": bench.bench_branch,
         "input": bench.bench_input,
@@ -1021,7 +1034,7 @@ def _bench(args: argparse.Namespace) -> int:
         "soak": bench.bench_soak,
         "speech": lambda a: __import__("tools.bench_speech").bench_speech.bench_speech(a),
     }[args.bench]
-    return run(args)
+    return bench.run_bench(run, args)
 
 
 # -- the entry point ---------------------------------------------------------------------
