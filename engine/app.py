@@ -82,6 +82,7 @@ class SightlineApp:
             max_steps_per_frame=steps,
             levels=cfg.levels,
             reports=cfg.reports,
+            video_planes=True,  # YUV planes, converted by the trainee view's shader
         )
         s.schedule(cfg.script)
         # the bus, in this order: the recording first, then sound, devices, the extension

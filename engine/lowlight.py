@@ -35,9 +35,16 @@ void main() {
 }
 """
 
-FRAGMENT = """
-#version 130
+#: The picture as RGB; the YUV card (engine/yuv_card.py) supplies its own video_rgb.
+RGB_SAMPLER = """
 uniform sampler2D p3d_Texture0;
+vec3 video_rgb(vec2 uv) {
+    return texture(p3d_Texture0, uv).rgb;
+}
+"""
+
+#: The night pass without its version line and sampler (see `FRAGMENT`).
+NIGHT = """
 uniform vec4 screen;        // width px, height px, x offset px, y offset px (of the view)
 uniform vec4 night;         // mix 0..1, ambient 0..1, desaturation 0..1, noise 0..1
 uniform vec4 extra;         // muzzle flash 0..1, time s, number of lights, 0
@@ -50,7 +57,7 @@ float hash(vec2 p) {
 }
 
 void main() {
-    vec3 day = texture(p3d_Texture0, uv).rgb;
+    vec3 day = video_rgb(uv);
     vec2 px = vec2((gl_FragCoord.x - screen.z) / screen.x,
                    1.0 - (gl_FragCoord.y - screen.w) / screen.y);
     float aspect = screen.x / screen.y;
@@ -73,6 +80,9 @@ void main() {
     colour = vec4(mix(day, lit, night.x), 1.0);
 }
 """
+
+
+FRAGMENT = "#version 130\n" + RGB_SAMPLER + NIGHT
 
 
 class ShaderError(UserError, RuntimeError):
@@ -124,17 +134,34 @@ class LowLightPass:
         card.setShaderInput("screen", Vec4(width, height, x0, y0))
         card.setShaderInput("lights", self.lights)
         self.failed: str | None = None
+        self.plain: Shader | None = None  # the card's shader in daylight (None: none)
         self._idle = False
-        self.apply(LowLight(mix=1.0), 0.0)  # bound for the first frame: compile errors show
+        self._state = LowLight(mix=1.0)
+        self.apply(self._state, 0.0)  # bound for the first frame: compile errors show
+
+    def use_source(self, fragment: str, plain: Shader | None) -> None:
+        """The video now reaches the card another way (the YUV planes): night with this
+        fragment shader, and `plain` in daylight. Checked again after the next frame."""
+        self.shader = Shader.make(Shader.SL_GLSL, VERTEX, fragment)
+        self.plain = plain
+        self._idle = not self._idle  # force the rebind below
+        self.apply(self._state, self._time_s)
+
+    def _daylight(self) -> None:
+        if self.plain is None:
+            self.card.clearShader()
+        else:
+            self.card.setShader(self.plain)
 
     def apply(self, state: LowLight, time_s: float) -> None:
+        self._state, self._time_s = state, time_s
         if self.failed:
             return
         idle = state.mix == 0.0 and state.flash == 0.0 and not state.lights
         if idle != self._idle:  # in daylight with no cones the pass costs nothing
             self._idle = idle
             if idle:
-                self.card.clearShader()
+                self._daylight()
             else:
                 self.card.setShader(self.shader)
         if idle:
@@ -159,5 +186,7 @@ class LowLightPass:
         the card goes back to plain video so the session goes on)."""
         if self.failed is None and self.shader.getErrorFlag():
             self.failed = "the low-light shader failed to compile (see the log above)"
-            self.card.clearShader()
+            self._daylight()
             raise ShaderError(self.failed)
+        if self.plain is not None and self.plain.getErrorFlag():
+            raise ShaderError("the video colour shader failed to compile (see the log above)")

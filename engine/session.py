@@ -17,6 +17,7 @@ clock and no Panda3D at all.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -26,7 +27,7 @@ import numpy as np
 from content.pack import Pack
 from drivers.input_queue import InputQueue
 from engine.fixed_loop import FixedStepLoop
-from engine.video import VideoPlayer
+from engine.video import HWACCEL_ENV, VideoPlayer
 from sim.events import InputEvent
 from sim.runtime import (
     Command,
@@ -109,7 +110,11 @@ class Session:
         prebuffer: bool = True,
         levels: dict[str, int] | None = None,
         reports: dict[str, str] | None = None,
+        video_planes: bool = False,
     ):
+        """`video_planes`: frames as the decoder's YUV planes (engine/video.py YuvFrame)
+        for the trainee view to convert in its shader, decoded in hardware when
+        $SIGHTLINE_HWACCEL names a device; otherwise BGR arrays (tools, tests)."""
         self.pack = pack
         self.levels = levels  # starting volumes that override the pack's (command line)
         self.reports = reports  # report sounds that override the pack's (command line)
@@ -117,7 +122,10 @@ class Session:
         self.loop = FixedStepLoop(
             self._step, clock, inputs, tick_hz=tick_hz, max_steps_per_frame=max_steps_per_frame
         )
-        self.player = VideoPlayer(pack.clip_path, block=block_video)
+        hwaccel = os.environ.get(HWACCEL_ENV) if video_planes else None
+        self.player = VideoPlayer(
+            pack.clip_path, block=block_video, planes=video_planes, hwaccel=hwaccel
+        )
         self._frame = _FrameCollector()
         self._sinks: list[Sink] = [self._frame]
         self._muted: set[int] = set()  # ids of sinks that skip ticks passed over by a seek

@@ -2,9 +2,11 @@
 aspect, with optional shot markers. Everything here is what the projector shows; nothing
 for the instructor belongs in this scene graph.
 
-Frames arrive as BGR numpy arrays with the top row first. Panda3D stores F_rgb8 RAM images
-in B, G, R order, so they upload without conversion; the card's texture transform flips V
-instead of copying the frame upside down.
+Frames arrive as the decoder's YUV planes (engine/video.py YuvFrame: uploaded as they are
+and converted in the card's shader, engine/yuv_card.py) or as BGR numpy arrays with the
+top row first (Panda3D stores F_rgb8 RAM images in B, G, R order, so they upload without
+conversion). Either way the card's texture transform flips V instead of copying the frame
+upside down.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from panda3d.core import (
     TransparencyAttrib,
 )
 
-from engine.lowlight import LowLight, LowLightPass
+from engine.lowlight import FRAGMENT, NIGHT, LowLight, LowLightPass
+from engine.video import YuvFrame
 from sim.hit_zones import letterbox
 
 MARKER_LIFETIME_S = 2.0
@@ -103,6 +106,8 @@ class TraineeView:
         self._card.setDepthWrite(False)
         self.night = LowLight()
         self.lowlight = LowLightPass(self._card, *pixels) if pixels else None
+        self._yuv = None  # engine.yuv_card.YuvCard, made for the first YuvFrame
+        self._bound: str | None = None  # the plane layout whose shaders are on the card
         self._shown: object = None  # token of the frame on the card
         self._ring = _ring_texture()
         self._markers: list[tuple[float, NodePath]] = []
@@ -133,6 +138,17 @@ class TraineeView:
         """Upload a BGR frame unless `token` (clip and timestamp) says it is already up."""
         if token == self._shown:
             return
+        if isinstance(frame, YuvFrame):
+            self._show_planes(frame, media_aspect)
+            self._shown = token
+            self.uploads += 1
+            return
+        if self._yuv is not None:  # back to BGR frames: the plain texture, no conversion
+            self._yuv = self._bound = None
+            if self.lowlight is not None:
+                self.lowlight.use_source(FRAGMENT, None)
+            else:
+                self._card.clearShader()
         h, w = frame.shape[:2]
         if self._size != (w, h):
             self._tex.setup2dTexture(w, h, Texture.T_unsigned_byte, Texture.F_rgb8)
@@ -146,6 +162,22 @@ class TraineeView:
         dst.reshape(frame.shape)[...] = frame
         self._shown = token
         self.uploads += 1
+
+    def _show_planes(self, frame: YuvFrame, media_aspect: float) -> None:
+        from engine.yuv_card import YuvCard, fragment
+
+        if self._yuv is None:
+            self._yuv = YuvCard(self._card)
+        if media_aspect != self._aspect:
+            self._layout(media_aspect)
+            self._aspect = media_aspect
+        if self._yuv.upload(frame) or self._yuv.layout != self._bound:
+            self._bound = self._yuv.layout
+            plain = self._yuv.shader()
+            if self.lowlight is not None:
+                self.lowlight.use_source(fragment(NIGHT, self._yuv.layout), plain)
+            else:
+                self._card.setShader(plain)
 
     # -- markers ------------------------------------------------------------------------
 
