@@ -989,6 +989,7 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--seconds", type=_positive, default=4.0, help="length of each timed run")
     b.add_argument("--repeats", type=int, default=3, help="timed runs per size (median taken)")
     b.add_argument("--sizes", default="1280x720,1920x1080", help="comma-separated WxH list")
+    b.add_argument("--bgr", action="store_true", help="also time the former BGR texture path")
     b = bench.add_parser("record", help="recorder throughput and tick jitter with it")
     b.add_argument("--records", type=int, default=200_000)
     b.add_argument("--seconds", type=float, default=4.0, help="each jitter run")
