@@ -120,7 +120,12 @@ class Session:
         self.reports = reports  # report sounds that override the pack's (command line)
         self.runtime = ScenarioRuntime(pack.scenario, tick_hz, screen_aspect, levels, reports)
         self.loop = FixedStepLoop(
-            self._step, clock, inputs, tick_hz=tick_hz, max_steps_per_frame=max_steps_per_frame
+            self._step,
+            clock,
+            inputs,
+            tick_hz=tick_hz,
+            max_steps_per_frame=max_steps_per_frame,
+            early_inputs=not block_video,  # live: an input shows in the next frame
         )
         hwaccel = os.environ.get(HWACCEL_ENV) if video_planes else None
         self.player = VideoPlayer(

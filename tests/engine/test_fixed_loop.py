@@ -195,3 +195,28 @@ def test_catch_up_applies_queued_inputs_but_not_future_ones():
     clock.t += 0.0004  # the run ends before tick 11 was owed
     loop.catch_up()
     assert [(t, e.key) for t, evs in log for e in evs] == [(11, "1")]
+
+
+@pytest.mark.parametrize("early", [False, True])
+def test_an_input_already_here_runs_its_tick_in_this_frame_when_live(early):
+    """Issue 20: a key pressed part-way through a tick waited a whole frame for the
+    accumulator. Live runs (early_inputs) run that tick now; it still applies at its own
+    tick with its own time, and the next frame runs one tick fewer."""
+    clock = ManualClock(50.0)
+    loop, log = make_loop(clock, tick_hz=100, early_inputs=early)
+    host0 = loop.session_to_host(0.0)
+    clock.t = host0 + 0.035  # frame 1: 3 whole ticks, half of tick 4 accumulated
+    loop.inputs.put(KeyPress(0, "2"), host0 + 0.0325)  # in tick 4's span, before now
+    loop.inputs.put(KeyPress(0, "3"), host0 + 0.0399)  # tick 4 too, but not here yet
+    assert loop.advance() == (4 if early else 3)
+    applied = {ev.key: (tick, ev.t_s) for tick, evs in log for ev in evs}
+    if early:
+        assert applied == {"2": (4, pytest.approx(0.0325)), "3": (4, pytest.approx(0.0399))}
+        assert loop.early_ticks == 1 and loop.alpha == 0.0
+    else:
+        assert applied == {}
+    clock.t = host0 + 0.05  # frame 2: up to tick 5 either way
+    loop.advance()
+    assert loop.tick == 5
+    applied = {ev.key: tick for tick, evs in log for ev in evs}
+    assert applied == {"2": 4, "3": 4}
