@@ -143,20 +143,23 @@ class FixedStepLoop:
             self.skipped_ns += frame_ns - self.max_frame_ns
             frame_ns = self.max_frame_ns
         self._acc += frame_ns * self.tick_hz
-        self._take_inputs()
         slack = _STAMP_SLACK_NS * self.tick_hz
+        owed = (self._acc + slack) // NS
+        if owed > self.max_steps_per_frame:  # over the cap: drop the whole-tick backlog
+            # before the inputs are mapped to session time: one that arrived in the dropped
+            # span applies at the next tick, not as far in the future as the drop was long
+            dropped = owed - self.max_steps_per_frame
+            self.dropped_ticks += dropped
+            self.skipped_ns += dropped * NS // self.tick_hz
+            self._acc -= dropped * NS
+        self._take_inputs()
         steps = 0
         while steps < self.max_steps_per_frame and self._acc + slack >= NS:
             self._acc -= NS
             self.tick += 1
             self.last_result = self._step(self._events_for(self.tick))
             steps += 1
-        if self._acc + slack >= NS:  # over the cap: drop the whole-tick backlog
-            dropped = (self._acc + slack) // NS
-            self.dropped_ticks += dropped
-            self.skipped_ns += dropped * NS // self.tick_hz
-            self._acc -= dropped * NS
-        elif (
+        if (
             self.early_inputs
             and steps < self.max_steps_per_frame
             and self._acc >= 0

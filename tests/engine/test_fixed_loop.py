@@ -93,7 +93,7 @@ def test_alpha_is_the_leftover_fraction_of_a_tick():
 
 def test_event_applies_at_the_first_tick_at_or_after_its_host_timestamp():
     clock = ManualClock(50.0)
-    loop, log = make_loop(clock, tick_hz=100)
+    loop, log = make_loop(clock, tick_hz=100, max_steps_per_frame=10)  # no backlog dropped
     host0 = loop.session_to_host(0.0)
     loop.inputs.put(KeyPress(0, "1"), host0 + 0.0301)  # between ticks 3 and 4
     loop.inputs.put(KeyPress(0, "2"), host0 + 0.05)  # exactly tick 5
@@ -105,7 +105,7 @@ def test_event_applies_at_the_first_tick_at_or_after_its_host_timestamp():
 
 def test_events_get_session_timestamps():
     clock = ManualClock(50.0)
-    loop, log = make_loop(clock, tick_hz=100)
+    loop, log = make_loop(clock, tick_hz=100, max_steps_per_frame=10)
     loop.inputs.put(Shot(0, 0.5, 0.5), loop.session_to_host(0.0301))
     clock.t += 0.1
     loop.advance()
@@ -220,3 +220,18 @@ def test_an_input_already_here_runs_its_tick_in_this_frame_when_live(early):
     assert loop.tick == 5
     applied = {ev.key: tick for tick, evs in log for ev in evs}
     assert applied == {"2": 4, "3": 4}
+
+
+def test_an_input_in_an_overloaded_frame_applies_in_that_frame():
+    """Issue 20: a frame over the tick cap drops its backlog; the drop is taken before the
+    inputs are mapped, so one that arrived just before now applies in this frame (it was
+    mapped past the ticks run, a frame or more late, while every frame dropped time)."""
+    clock = ManualClock(50.0)
+    loop, log = make_loop(clock, tick_hz=100, max_steps_per_frame=4)
+    host0 = loop.session_to_host(0.0)
+    loop.inputs.put(KeyPress(0, "2"), host0 + 0.095)  # 5 ms before the frame's end
+    clock.t = host0 + 0.1  # 10 ticks owed, 4 run, 6 dropped
+    loop.advance()
+    assert loop.tick == 4 and loop.dropped_ticks == 6
+    applied = {ev.key: tick for tick, evs in log for ev in evs}
+    assert applied == {"2": 4}
