@@ -368,6 +368,7 @@ def bench_branch(args: argparse.Namespace) -> int:
             "frames_median": float(statistics.median(frames)),
             "frames_p99": float(np.percentile(frames, 99)),
             "frames_max": int(max(frames)),
+            "frames_histogram": {str(k): frames.count(k) for k in sorted(set(frames))},
             "trials": len(ms),
             "decoder_not_ready": waited[prebuffer],
         }
