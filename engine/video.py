@@ -46,6 +46,8 @@ _EPS_S = 1e-4
 #: A request this far past what a decoder has reached is served by a fresh seek.
 _SEEK_AHEAD_S = 2.0
 _EOF = None
+#: Frames a pre-buffered decoder (a branch that may come next) decodes ahead.
+PREBUFFER_FRAMES = 3
 
 
 class VideoError(UserError, RuntimeError):
@@ -462,29 +464,36 @@ class VideoPlayer:
         self._current: tuple[str, float] | None = None
         self.warnings: list[str] = []
 
-    def _decoder(self, clip: str, start_s: float) -> ClipDecoder:
+    def _decoder(self, clip: str, start_s: float, frames: int | None = None) -> ClipDecoder:
         key = (clip, round(start_s, 4))
         dec = self._decoders.get(key)
         if dec is None:
             dec = ClipDecoder(
-                self._resolve(clip), start_s, self._queue_frames, self.planes, self.hwaccel
+                self._resolve(clip),
+                start_s,
+                frames or self._queue_frames,
+                self.planes,
+                self.hwaccel,
             )
             self._decoders[key] = dec
         return dec
 
     def prepare(self, clip: str, start_s: float) -> None:
-        """Start decoding a clip that may play next, so a switch to it is instant."""
-        self._decoder(clip, start_s)
+        """Start decoding a clip that may play next, so a switch to it is instant. Its
+        queue holds PREBUFFER_FRAMES until it plays (its first frames are all a switch
+        needs; a full queue for each possible branch cost 26 MB each at 720p)."""
+        self._decoder(clip, start_s, PREBUFFER_FRAMES)
 
     def play(self, clip: str, start_s: float, keep: set[tuple[str, float]] = frozenset()) -> None:
         """Make (clip, start_s) current; close decoders not current and not in `keep`."""
-        self._decoder(clip, start_s)
+        dec = self._decoder(clip, start_s)
+        dec._q.maxsize = max(dec._q.maxsize, self._queue_frames)  # now it plays: full queue
         self._current = (clip, round(start_s, 4))
         wanted = {self._current} | {(c, round(s, 4)) for c, s in keep}
         for key in [k for k in self._decoders if k not in wanted]:
             self._retire(self._decoders.pop(key))
         for c, s in keep:
-            self._decoder(c, s)
+            self._decoder(c, s, PREBUFFER_FRAMES)
 
     @property
     def current_key(self) -> tuple[str, float] | None:

@@ -957,6 +957,37 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
+def prebuffer_cost_mb(sizes=((1280, 720), (1920, 1080)), branches: int = 4) -> list[dict]:
+    """Resident memory each pre-buffered branch costs: a player keeps `branches` decoders
+    open on the benchmark clip (as many segments that may come next), each with its queue
+    full; the growth over the player alone, per decoder. YUV planes, as `run` decodes."""
+    import gc
+
+    from engine.video import VideoPlayer
+
+    out = []
+    for w, h in sizes:
+        clip, _ = make_clip(w, h)
+        player = VideoPlayer(lambda _c, clip=clip: clip, planes=True)
+        player.play("x", 0.0)
+        player.frame_at(0.0)
+        gc.collect()
+        time.sleep(0.5)
+        before = rss_mb()
+        for i in range(branches):
+            player.prepare("x", 1.0 + i)
+        deadline = time.perf_counter() + 30
+        while time.perf_counter() < deadline and not all(
+            d._q.full() for d in player._decoders.values()
+        ):
+            time.sleep(0.05)
+        gc.collect()
+        after = rss_mb()
+        player.close()
+        out.append({"size": f"{w}x{h}", "mb": round((after - before) / branches, 2)})
+    return out
+
+
 def bench_soak(args: argparse.Namespace) -> int:
     """An accelerated session of `--minutes` of session time on the Session path (what
     `run` drives, fed by a hand-set clock as fast as it goes): a branch every 2 s and three
@@ -1043,7 +1074,11 @@ def bench_soak(args: argparse.Namespace) -> int:
         print(f"{minute:>11.0f} {mb:>30.1f} {100 * (mb - start_mb) / start_mb:>9.2f}")
     growth = 100 * (rows[-1][1] - start_mb) / start_mb
     print(f"growth from the first minute to the last 10: {growth:.2f} %")
+    prebuffer = prebuffer_cost_mb()
+    for each in prebuffer:
+        print(f"each pre-buffered branch ({each['size']}, queue of 8 frames): {each['mb']:.1f} MB")
     args.result = {
+        "prebuffer_mb": prebuffer,
         "session_s": round(total_s),
         "wall_s": round(wall, 1),
         "branches": len(log.branches),
