@@ -155,8 +155,9 @@ class TraineeView:
         self._card.setScale(hw, 1, hh)
         self._drawn_px = (hw * self._view_px[0], hh * self._view_px[1]) if self._view_px else None
 
-    def show_frame(self, frame: np.ndarray, media_aspect: float, token: object) -> None:
-        """Upload a BGR frame unless `token` (clip and timestamp) says it is already up."""
+    def show_frame(self, frame: np.ndarray | YuvFrame, media_aspect: float, token: object) -> None:
+        """Upload a frame (YuvFrame planes, or a BGR array) unless `token` (clip and
+        timestamp) says it is already up."""
         if token == self._shown:
             return
         if isinstance(frame, YuvFrame):

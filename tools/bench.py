@@ -1097,30 +1097,6 @@ def bench_soak(args: argparse.Namespace) -> int:
     return 0 if abs(trend) <= args.limit else 1
 
 
-def run_bench(run, args: argparse.Namespace) -> int:
-    from tools.bench_suite import run_bench as run_one
-
-    return run_one(run, args)
-
-
-def bench_startup(args: argparse.Namespace) -> int:
-    from tools.bench_suite import bench_startup as startup
-
-    return startup(args)
-
-
-def bench_all(args: argparse.Namespace) -> int:
-    from tools.bench_suite import bench_all as suite
-
-    return suite(args)
-
-
-def bench_shot(args: argparse.Namespace) -> int:
-    from tools.bench_shot import bench_shot as shot
-
-    return shot(args)
-
-
 if __name__ == "__main__":  # the worker process
     clip_arg, w_arg, h_arg, s_arg = sys.argv[1:5]
     mode_arg = sys.argv[5] if len(sys.argv) > 5 else "plain"

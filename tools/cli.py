@@ -1020,12 +1020,12 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
 
 @command("bench", "benchmarks that print medians and ratios", _bench_arguments)
 def _bench(args: argparse.Namespace) -> int:
-    from tools import bench
+    from tools import bench, bench_shot, bench_suite
 
     run = {
-        "startup": bench.bench_startup,
-        "shot": bench.bench_shot,
-        "all": bench.bench_all,
+        "startup": bench_suite.bench_startup,
+        "shot": bench_shot.bench_shot,
+        "all": bench_suite.bench_all,
         "render": bench.bench_render,
         "branch": bench.bench_branch,
         "input": bench.bench_input,
@@ -1035,7 +1035,7 @@ def _bench(args: argparse.Namespace) -> int:
         "soak": bench.bench_soak,
         "speech": lambda a: __import__("tools.bench_speech").bench_speech.bench_speech(a),
     }[args.bench]
-    return bench.run_bench(run, args)
+    return bench_suite.run_bench(run, args)
 
 
 # -- the entry point ---------------------------------------------------------------------
