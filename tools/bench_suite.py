@@ -108,7 +108,7 @@ def bench_startup(args: argparse.Namespace) -> int:
 SUITE = (
     ("startup", [], ["--runs", "3"]),
     ("tracker", [], ["--frames", "300"]),
-    ("render", [], ["--repeats", "2", "--seconds", "2"]),
+    ("render", ["--bgr"], ["--bgr", "--repeats", "2", "--seconds", "2"]),
     ("branch", [], ["--trials", "10"]),
     ("shot", [], ["--shots", "6"]),
     ("input", [], ["--samples", "50"]),
