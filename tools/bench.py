@@ -1040,7 +1040,9 @@ def bench_soak(args: argparse.Namespace) -> int:
     clock = ManualClock()
     # every tick the frames owe is run (as headless runs do): the sim covers all of it
     steps = math.ceil(120 / args.fps) + 1
-    session = Session(pack, clock, 120, w / h, block_video=True, max_steps_per_frame=steps)
+    session = Session(
+        pack, clock, 120, w / h, block_video=True, max_steps_per_frame=steps, video_planes=True
+    )
     total_s = args.minutes * 60.0
     n_frames = round(total_s * args.fps)
     rng = np.random.default_rng(5)

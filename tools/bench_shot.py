@@ -136,7 +136,7 @@ def _run(kind: str, shots: int, tmp: Path) -> dict:
     ms: list[float] = []
     frames: list[int] = []
     done = 0
-    deadline = host_now_s() + 1.6 * shots + 8.0
+    deadline = host_now_s() + 3.0 * shots + 20.0  # generous: a loaded machine lags
     try:
         while done < shots and host_now_s() < deadline:
             frame_starts.append(host_now_s())
@@ -163,7 +163,10 @@ def _run(kind: str, shots: int, tmp: Path) -> dict:
             close()
         session.close()
     if done < shots:
-        raise RuntimeError(f"{kind}: {done} of {shots} markers seen before the deadline")
+        raise RuntimeError(
+            f"{kind}: {done} of {shots} markers seen before the deadline "
+            f"({len(tap.stamps)} shots reached the queue)"
+        )
     return {
         "shots": shots,
         "ms_median": round(statistics.median(ms), 2),

@@ -110,7 +110,7 @@ SUITE = (
     ("tracker", [], ["--frames", "300"]),
     ("render", ["--bgr"], ["--bgr", "--repeats", "2", "--seconds", "2"]),
     ("branch", [], ["--trials", "10"]),
-    ("shot", [], ["--shots", "6"]),
+    ("shot", [], ["--shots", "4"]),
     ("input", [], ["--samples", "50"]),
     ("record", [], ["--records", "50000", "--seconds", "2"]),
     ("audio", [], []),
