@@ -83,6 +83,7 @@ class SightlineApp:
             levels=cfg.levels,
             reports=cfg.reports,
             community=cfg.community,
+            video_planes=True,  # YUV planes, converted by the trainee view's shader
         )
         s.schedule(cfg.script)
         # the bus, in this order: the recording first, then sound, devices, the extension

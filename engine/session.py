@@ -17,6 +17,7 @@ clock and no Panda3D at all.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -26,7 +27,7 @@ import numpy as np
 from content.pack import Pack
 from drivers.input_queue import InputQueue
 from engine.fixed_loop import FixedStepLoop
-from engine.video import VideoPlayer
+from engine.video import HWACCEL_ENV, VideoPlayer
 from sim.events import InputEvent
 from sim.runtime import (
     Command,
@@ -110,7 +111,11 @@ class Session:
         levels: dict[str, int] | None = None,
         reports: dict[str, str] | None = None,
         community=None,
+        video_planes: bool = False,
     ):
+        """`video_planes`: frames as the decoder's YUV planes (engine/video.py YuvFrame)
+        for the trainee view to convert in its shader, decoded in hardware when
+        $SIGHTLINE_HWACCEL names a device; otherwise BGR arrays (tools, tests)."""
         self.pack = pack
         self.community = community  # sim.community.RoomOptions: the room votes (or None)
         self.levels = levels  # starting volumes that override the pack's (command line)
@@ -119,9 +124,17 @@ class Session:
             pack.scenario, tick_hz, screen_aspect, levels, reports, community
         )
         self.loop = FixedStepLoop(
-            self._step, clock, inputs, tick_hz=tick_hz, max_steps_per_frame=max_steps_per_frame
+            self._step,
+            clock,
+            inputs,
+            tick_hz=tick_hz,
+            max_steps_per_frame=max_steps_per_frame,
+            early_inputs=not block_video,  # live: an input shows in the next frame
         )
-        self.player = VideoPlayer(pack.clip_path, block=block_video)
+        hwaccel = os.environ.get(HWACCEL_ENV) if video_planes else None
+        self.player = VideoPlayer(
+            pack.clip_path, block=block_video, planes=video_planes, hwaccel=hwaccel
+        )
         self._frame = _FrameCollector()
         self._sinks: list[Sink] = [self._frame]
         self._muted: set[int] = set()  # ids of sinks that skip ticks passed over by a seek

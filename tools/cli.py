@@ -1010,6 +1010,7 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--seconds", type=_positive, default=4.0, help="length of each timed run")
     b.add_argument("--repeats", type=int, default=3, help="timed runs per size (median taken)")
     b.add_argument("--sizes", default="1280x720,1920x1080", help="comma-separated WxH list")
+    b.add_argument("--bgr", action="store_true", help="also time the former BGR texture path")
     b = bench.add_parser("record", help="recorder throughput and tick jitter with it")
     b.add_argument("--records", type=int, default=200_000)
     b.add_argument("--seconds", type=float, default=4.0, help="each jitter run")
@@ -1030,20 +1031,31 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--lanes", type=int, default=16, help="lanes to run (default 16)")
     b.add_argument("--commands", type=int, default=20, help="commands per lane")
     b.add_argument("--fps", type=_positive, default=30.0, help="each lane's frame rate")
-    b.add_argument("--json", action="store_true", help="the figures as JSON")
     b = bench.add_parser("community", help="phones voting at once: vote to screen, frames")
     b.add_argument("--phones", type=int, default=200, help="simulated phones (default 200)")
     b.add_argument("--window", type=_positive, default=10.0, help="they vote within N s")
     b.add_argument("--fps", type=_positive, default=30.0, help="the screen's frame rate")
     b.add_argument("--seed", type=int, default=1)
-    b.add_argument("--json", action="store_true", help="one JSON object")
+    b = bench.add_parser("startup", help="command to the first drawn frame of the demo")
+    b.add_argument("--runs", type=int, default=5, help="fresh processes timed (median taken)")
+    b = bench.add_parser("shot", help="laser spot or serial shot to the first frame showing it")
+    b.add_argument("--shots", type=int, default=6, help="shots timed per input kind")
+    b = bench.add_parser("all", help="every benchmark, JSON each and a Markdown summary")
+    b.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
+    b.add_argument("--quick", action="store_true", help="shorter runs (a first look)")
+    b.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
+    for sub in bench.choices.values():  # every benchmark: one JSON object on stdout
+        sub.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
 @command("bench", "benchmarks that print medians and ratios", _bench_arguments)
 def _bench(args: argparse.Namespace) -> int:
-    from tools import bench
+    from tools import bench, bench_shot, bench_suite
 
     run = {
+        "startup": bench_suite.bench_startup,
+        "shot": bench_shot.bench_shot,
+        "all": bench_suite.bench_all,
         "render": bench.bench_render,
         "branch": bench.bench_branch,
         "input": bench.bench_input,
@@ -1057,7 +1069,7 @@ def _bench(args: argparse.Namespace) -> int:
             a
         ),
     }[args.bench]
-    return run(args)
+    return bench_suite.run_bench(run, args)
 
 
 # -- studio: authoring in the browser ----------------------------------------------------
