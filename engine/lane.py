@@ -176,6 +176,8 @@ class LaneWiring:
         import cv2
 
         img = out.video[1]
+        if hasattr(img, "to_bgr"):  # the app decodes to YUV planes (engine/video.YuvFrame)
+            img = img.to_bgr()
         h, w = img.shape[:2]
         small = cv2.resize(
             img, (THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w))), interpolation=cv2.INTER_AREA
