@@ -11,6 +11,10 @@ microphone's thread delivers blocks stamped with the host clock, `pump()` (once 
 writes them and hands them to a RecognizerThread, which puts what it heard on the inputs
 stamped with the host time the speech was recognized. The station's "heard:" line comes
 from `heard_line()`.
+
+`VoiceReplay` is the other direction: a replay mixes the recorded voice (REC.voice.wav)
+into the session sound (the sound device, --audio-out, --video-out's soundtrack) at its
+session times, as one of the mixer's review tracks (engine/audio.AudioMixer.tracks).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drivers.microphone import RATE, FileMic, LiveMic
+from drivers.microphone import RATE, FileMic, LiveMic, MicError, read_wav
 from drivers.speech import Heard, Recognizer, RecognizerThread
 from sim.events import Said
 from sim.files import create_private
@@ -150,3 +154,31 @@ class MicPath:
                 self.heard.append(h)  # after the end: too late for the session
         if self.writer is not None:
             self.writer.close()
+
+
+class VoiceReplay:
+    """The recorded voice as a mixer track: 16 kHz mono int16 samples, sample k at session
+    time k / 16000, resampled (linearly: speech) to the mix rate and put on both channels.
+    `gain` is the voice's amplitude in the mix (the file is the microphone's level)."""
+
+    def __init__(self, path: Path, mix_rate: int, channels: int = 2, gain: float = 1.0):
+        try:
+            self.samples = read_wav(path).astype(np.float32) * (gain / 32768.0)
+        except (MicError, OSError) as exc:
+            raise MicError(f"{path}: the recorded voice cannot be played ({exc})") from None
+        self.mix_rate, self.channels = mix_rate, channels
+        self.end_sample = len(self.samples) * mix_rate // RATE  # in mix samples
+
+    def block(self, first: int, n: int) -> np.ndarray | None:
+        """Mix samples [first, first + n) of session audio, or None where there is no voice."""
+        if first >= self.end_sample or n <= 0:
+            return None
+        pos = np.arange(first, first + n) * (RATE / self.mix_rate)
+        i = pos.astype(np.int64)
+        frac = (pos - i).astype(np.float32)
+        padded = self.samples[i[0] : i[-1] + 2]
+        if len(padded) < i[-1] + 2 - i[0]:  # past the file's end: silence
+            padded = np.concatenate([padded, np.zeros(i[-1] + 2 - i[0] - len(padded), np.float32)])
+        j = i - i[0]
+        mono = padded[j] * (1 - frac) + padded[j + 1] * frac
+        return np.repeat(mono[:, None], self.channels, axis=1)

@@ -56,6 +56,7 @@ def play_command(args) -> int:
         levels=recording.levels,
         reports={str(k): str(v) for k, v in (config.get("reports") or {}).items()},
         camera_replay=camera_file,
+        voice_replay=recording.voice_file,  # its own side file, as the camera's
         trainee_display=on_trainee,
         instructor_display=on_instructor,
     )
