@@ -17,6 +17,9 @@ engine.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -194,3 +197,102 @@ class RecognizerThread:
     def stop(self, timeout_s: float = 5.0) -> None:
         self._q.put(None)
         self._thread.join(timeout_s)
+
+
+def _serve(phrases: tuple[str, ...], inbox, outbox) -> None:  # the child process
+    """RecognizerProcess's child: a Recognizer fed (t0_s, bytes) blocks until None; sends
+    ("ready", unknown phrases) first, then ("heard", Heard fields in session seconds).
+    It runs at a lower priority than the tick loop (nice 10): on a busy machine the
+    recognition may come later, the picture and the sound not."""
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: no os.nice
+        os.nice(10)
+    rec = Recognizer(phrases)
+    outbox.put(("ready", rec.unknown))
+    origin: float | None = None
+
+    def send(h: Heard) -> None:
+        o = origin or 0.0
+        outbox.put(("heard", (h.start_s + o, h.end_s + o, h.t_s + o, h.phrase, h.text)))
+
+    while True:
+        item = inbox.get()
+        if item is None:
+            break
+        t0_s, raw = item
+        if origin is None:
+            origin = t0_s - rec.now_s()
+        for h in rec.feed(np.frombuffer(raw, np.int16)):
+            send(h)
+    for h in rec.close():
+        send(h)
+    outbox.put(None)
+
+
+class RecognizerProcess:
+    """RecognizerThread's interface with the Recognizer in a child process (started with
+    spawn: a fork of a process running Panda3D's threads is not safe), so decoding never
+    takes the interpreter lock from the tick loop. Blocks travel as bytes on a bounded
+    queue (the oldest audio is not dropped here: a block that finds the queue full is,
+    and counted); `on_heard` is called from a reader thread of this process. `unknown`
+    (phrases the dictionary lacks) is known once the child has loaded its model, which
+    the constructor waits for (`ready_s`). Measured against the thread by `sightline bench
+    speech --tick-loop`."""
+
+    def __init__(
+        self,
+        phrases: Sequence[str],
+        on_heard: Callable[[Heard], None],
+        max_blocks: int = 500,
+        ready_s: float = 60.0,
+    ):
+        ctx = multiprocessing.get_context("spawn")
+        self.on_heard = on_heard
+        self._in = ctx.Queue(maxsize=max_blocks)
+        self._out = ctx.Queue()
+        self.dropped = 0
+        self.unknown: list[str] = []
+        self._ready = threading.Event()
+        self._proc = ctx.Process(
+            target=_serve, args=(tuple(phrases), self._in, self._out), name="speech", daemon=True
+        )
+        self._proc.start()
+        self._reader = threading.Thread(target=self._read, name="speech-results", daemon=True)
+        self._reader.start()
+        if not self._ready.wait(ready_s):
+            self.stop(0.1)
+            raise RuntimeError(f"the speech recognizer did not start within {ready_s:.0f} s")
+
+    def submit(self, t0_s: float, samples: np.ndarray) -> None:
+        try:
+            self._in.put_nowait((t0_s, np.asarray(samples, np.int16).tobytes()))
+        except queue.Full:
+            self.dropped += 1
+
+    def _read(self) -> None:
+        while True:
+            try:
+                item = self._out.get(timeout=1.0)
+            except queue.Empty:
+                if not self._proc.is_alive():
+                    break
+                continue
+            if item is None:
+                break
+            kind, value = item
+            if kind == "ready":
+                self.unknown = list(value)
+                self._ready.set()
+            else:
+                self.on_heard(Heard(*value))
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """The end of the audio: what the child still holds is recognized and delivered,
+        then it exits (terminated if it has not within timeout_s)."""
+        if self._proc.is_alive():
+            with contextlib.suppress(queue.Full):
+                self._in.put(None, timeout=timeout_s)
+        self._reader.join(timeout_s)
+        self._proc.join(timeout_s)
+        if self._proc.is_alive():
+            self._proc.terminate()
+            self._proc.join(1.0)

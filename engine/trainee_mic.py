@@ -8,7 +8,8 @@ recognition again).
 takes the file's samples up to the tick's session time and recognizes them on the spot,
 so the same file gives the same events at the same ticks. Live (`--trainee-mic N`): the
 microphone's thread delivers blocks stamped with the host clock, `pump()` (once a frame)
-writes them and hands them to a RecognizerThread, which puts what it heard on the inputs
+writes them and hands them to a RecognizerProcess (a child process, so decoding never
+holds up the tick loop), whose results thread puts what it heard on the inputs
 stamped with the host time the speech was recognized. The station's "heard:" line comes
 from `heard_line()`.
 
@@ -27,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from drivers.microphone import RATE, FileMic, LiveMic, MicError, read_wav
-from drivers.speech import Heard, Recognizer, RecognizerThread
+from drivers.speech import Heard, Recognizer, RecognizerProcess, RecognizerThread
 from sim.events import Said
 from sim.files import create_private
 from sim.recording import voice_side_file
@@ -77,21 +78,31 @@ class MicPath:
         self.heard: list[Heard] = []  # in session seconds
         self.warnings: list[str] = []
         self.writer = VoiceWriter(voice_side_file(cfg.record)) if cfg.record else None
-        recognizer = Recognizer(pack_phrases(scenario))
-        if recognizer.unknown:
-            self.warnings.append(
-                "said phrases with words the recognizer's dictionary lacks (never heard): "
-                + ", ".join(repr(p) for p in recognizer.unknown)
-            )
+        phrases = pack_phrases(scenario)
         self.thread = None
         if cfg.offscreen or not str(cfg.trainee_mic).isdigit():
             self.mic = FileMic(cfg.trainee_mic)
-            self.recognizer = recognizer
+            self.recognizer = Recognizer(phrases)
+            unknown = self.recognizer.unknown
         else:
-            self.mic = LiveMic(int(cfg.trainee_mic), host_now, fault).start()
+            # live: recognized in a child process, so that decoding (which holds the
+            # interpreter lock for tens of ms at an utterance's end) never stalls the tick
+            # loop; measured by `sightline bench speech --tick-loop`
             self.recognizer = None
-            self.thread = RecognizerThread(recognizer, self._heard_live)
+            try:
+                self.thread = RecognizerProcess(phrases, self._heard_live)
+                unknown = self.thread.unknown
+            except (RuntimeError, OSError) as exc:  # no child process: a thread will do
+                self.warnings.append(f"speech recognition on a thread instead ({exc})")
+                rec = Recognizer(phrases)
+                self.thread, unknown = RecognizerThread(rec, self._heard_live), rec.unknown
+            self.mic = LiveMic(int(cfg.trainee_mic), host_now, fault).start()
             self._host_now = host_now
+        if unknown:
+            self.warnings.append(
+                "said phrases with words the recognizer's dictionary lacks (never heard): "
+                + ", ".join(repr(p) for p in unknown)
+            )
         self._written_s = 0.0
 
     # -- headless: in step with session time --------------------------------------------
