@@ -626,7 +626,8 @@ session {end_s:.1f} s &middot; recorded by {e(str(header.get("program", "")))}</
 <span style="color:#7b4fa0">&#9670; sound (pack or instructor)</span> &middot;
 dashed line: cue &middot; &#9679; shot, coloured by the zone role hit; &#9675; dry trigger
 pull &middot; <span style="color:#2e7d32">&#9632;</span> coded action (V verbal command,
-C cover, D distance, B backup, I intervened) &middot; grey: paused &middot;
+C cover, D distance, B backup, I intervened) &middot; <span style="color:#00838f">&#9632;
+</span> what the trainee said &middot; grey: paused &middot;
 <span style="color:#1d2a44">&#9632;</span> low light, yellow inside it: a flashlight beam.
 Point at a mark for its details.</p>
 <h2>Reaction times</h2>
