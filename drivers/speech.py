@@ -5,9 +5,14 @@ pocketsphinx 5 (its wheel carries the US English acoustic model, language model 
 dictionary: nothing is downloaded at run time). Audio is 16 kHz mono int16
 (drivers.microphone.RATE). Per utterance, found by pocketsphinx's Endpointer (voice
 activity): a grammar decoder whose only sentences are the pack's phrases says which phrase
-was said (None when the speech is none of them), and the general language model writes
-the transcript. An utterance is reported when the Endpointer sees it end, so the delay from
-the end of a phrase to its event is about the Endpointer's window (0.3 s) plus decoding.
+it sounds most like, and the general language model writes the transcript. A grammar of
+phrases alone takes any talk for one of them (it has no other sentence to choose), so the
+choice is checked: the utterance is decoded once more with a grammar of the phrases and
+the transcript itself, the transcript weighted down by CHECK_WEIGHT; when the transcript
+wins, the talk was something else and no phrase is reported (`sightline bench speech`
+measures what the check gains and costs: README). An utterance is reported when the
+Endpointer sees it end, so the delay from the end of a phrase to its event is about the
+Endpointer's window (0.3 s) plus decoding.
 
 `Recognizer.feed` is synchronous: headless runs call it in step with session time, so the
 same audio gives the same events at the same ticks. `RecognizerThread` runs one on its own
@@ -32,6 +37,12 @@ from sim.events import normalize_phrase
 
 WINDOW_S = 0.3  # the Endpointer's look-back: speech ends this long after the last voiced frame
 MAX_UTTERANCE_S = 15.0  # an utterance is cut here (a held noise must not grow without bound)
+# the transcript's prior against the phrases in the check, tuned by bench speech: the
+# language model's transcript of a command is often words that fit the audio better than
+# the command itself ("so we are to you" for espeak's "show me your hands"), so it must be
+# weighed down hard; below about 1e-25 the decoder's beam prunes it at once and the check
+# never rejects anything
+CHECK_WEIGHT = 1e-20
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +58,12 @@ class Heard:
     text: str
 
 
-def _grammar(phrases: Sequence[str]) -> str:
+def _grammar(phrases: Sequence[str], other: str = "", weight: float | None = None) -> str:
+    """The phrases as one JSGF rule; with `other`, a sentence that competes with them at
+    `weight` (default CHECK_WEIGHT: the check)."""
     body = " | ".join(phrases)
+    if other:
+        body = f"/1/ ({body}) | /{CHECK_WEIGHT if weight is None else weight:g}/ ({other})"
     return f"#JSGF V1.0;\ngrammar said;\npublic <said> = {body} ;\n"
 
 
@@ -70,7 +85,7 @@ def match_phrase(hyp: str, phrases: Sequence[str]) -> str:
 
 
 class Recognizer:
-    def __init__(self, phrases: Sequence[str] = (), transcript: bool = True):
+    def __init__(self, phrases: Sequence[str] = (), transcript: bool = True, check: bool = True):
         from pocketsphinx import Decoder, Endpointer  # here: 38 MB of model
 
         self.ep = Endpointer(window=WINDOW_S, sample_rate=RATE)
@@ -94,6 +109,8 @@ class Recognizer:
         self._done = 0  # samples given to the Endpointer
         self._start_s = 0.0
         self._utt_samples = 0
+        self.check = check and self.lm is not None and self.grammar is not None
+        self._speech: list[bytes] = []  # the utterance's audio, for the check
         self.busy_s = 0.0  # not measured here: see tools/bench_speech.py
 
     def _decoders(self):
@@ -120,10 +137,13 @@ class Recognizer:
         if not was:
             self._start_s = self.ep.speech_start
             self._utt_samples = 0
+            self._speech = []
             for d in self._decoders():
                 d.start_utt()
         for d in self._decoders():
             d.process_raw(speech)
+        if self.check:
+            self._speech.append(speech)
         self._utt_samples += len(speech) // 2
         if self.ep.in_speech and self._utt_samples < MAX_UTTERANCE_S * RATE:
             return None
@@ -142,7 +162,31 @@ class Recognizer:
             texts.append(hyp.hypstr if hyp is not None else "")
         phrase = match_phrase(texts[0], self.phrases) if self.grammar is not None else ""
         text = texts[-1] if self.lm is not None else phrase
+        if phrase and self.check and not self._confirmed(normalize_phrase(text)):
+            phrase = ""
         return Heard(self._start_s, end_s, self.now_s(), phrase, " ".join(text.split()))
+
+    def _confirmed(self, transcript: str) -> bool:
+        """Does the utterance sound more like one of the phrases than like the transcript
+        the language model wrote (weighted down by CHECK_WEIGHT)? Decoded again, from the
+        utterance's audio, by the grammar decoder with a second search."""
+        words = transcript.split()
+        if not words or transcript in self.phrases:
+            return True  # nothing else to weigh it against, or the transcript agrees
+        g = self.grammar
+        if not all(g.lookup_word(w) for w in words):
+            return True
+        g.add_jsgf_string("check", _grammar(self.phrases, transcript))
+        g.activate_search("check")
+        try:
+            g.start_utt()
+            g.process_raw(b"".join(self._speech))
+            g.end_utt()
+            hyp = g.hyp()
+        finally:
+            g.activate_search("said")
+        said = normalize_phrase(hyp.hypstr) if hyp is not None else ""
+        return bool(said) and said != transcript and bool(match_phrase(said, self.phrases))
 
     def close(self) -> list[Heard]:
         """The end of the audio: an utterance still open is finished."""

@@ -1005,6 +1005,9 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     )
     b.add_argument("--seconds", type=_positive, default=20.0, help="--tick-loop: each run")
     b.add_argument("--rounds", type=int, default=2, help="--tick-loop: runs of each kind")
+    b.add_argument(
+        "--no-check", action="store_true", help="phrases unchecked against the transcript"
+    )
     b = bench.add_parser("branch", help="instructor key to first frame of the new clip")
     b.add_argument("--trials", type=int, default=20, help="branches timed each way")
     b = bench.add_parser("soak", help="memory over an accelerated hour of branches and shots")

@@ -76,6 +76,19 @@ def test_other_talk_is_transcribed_but_is_no_phrase():
     assert heard.phrase == "" and heard.text
 
 
+@needs_espeak
+@pytest.mark.parametrize("voice", ["en-us", "en-gb"])
+def test_talk_the_grammar_takes_for_a_phrase_is_checked_against_the_transcript(voice):
+    """A grammar of phrases alone maps "what is your name" (espeak, 140 words a minute) to
+    a command; checked against the language model's transcript, it is no phrase."""
+    audio = np.concatenate([silence(0.5), speak("what is your name", 140, voice), silence(1.0)])
+    commands = [*PHRASES, "let's talk"]
+    (unchecked,) = Recognizer(commands, check=False).feed(audio)
+    (checked,) = Recognizer(commands).feed(audio)
+    assert unchecked.phrase in commands  # what the check is for
+    assert checked.phrase == "" and checked.text == unchecked.text
+
+
 def test_phrases_the_dictionary_lacks_are_named():
     rec = Recognizer(["show me your hands", "zorblax quux"], transcript=False)
     assert rec.phrases == ("show me your hands",) and rec.unknown == ["zorblax quux"]
