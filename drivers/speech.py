@@ -15,9 +15,11 @@ Endpointer sees it end, so the delay from the end of a phrase to its event is ab
 Endpointer's window (0.3 s) plus decoding.
 
 `Recognizer.feed` is synchronous: headless runs call it in step with session time, so the
-same audio gives the same events at the same ticks. `RecognizerThread` runs one on its own
-thread for a live microphone, so decoding never holds up the tick loop. Must not import
-engine.
+same audio gives the same events at the same ticks. A live microphone needs it beside the
+tick loop: `RecognizerProcess` runs one in a child process (what the engine uses), and
+`RecognizerThread` on a thread, which is simpler but stalls the loop, as pocketsphinx holds
+the interpreter lock while it decodes (`sightline bench speech --tick-loop` measures both).
+Must not import engine.
 """
 
 from __future__ import annotations
@@ -199,8 +201,9 @@ class Recognizer:
 class RecognizerThread:
     """A Recognizer on its own thread (a live microphone): `submit` blocks of samples with
     the session time of their first sample; `on_heard(Heard with session times)` is called
-    from the thread. The queue is bounded: if decoding falls behind by more than
-    `max_blocks`, the oldest audio is dropped and counted."""
+    from the thread. The queue is bounded: while decoding is more than `max_blocks` behind,
+    the blocks that find it full are dropped and counted. Decoding holds the interpreter
+    lock, so this thread stalls the others (the engine uses RecognizerProcess)."""
 
     def __init__(
         self,
@@ -276,11 +279,10 @@ class RecognizerProcess:
     """RecognizerThread's interface with the Recognizer in a child process (started with
     spawn: a fork of a process running Panda3D's threads is not safe), so decoding never
     takes the interpreter lock from the tick loop. Blocks travel as bytes on a bounded
-    queue (the oldest audio is not dropped here: a block that finds the queue full is,
-    and counted); `on_heard` is called from a reader thread of this process. `unknown`
-    (phrases the dictionary lacks) is known once the child has loaded its model, which
-    the constructor waits for (`ready_s`). Measured against the thread by `sightline bench
-    speech --tick-loop`."""
+    queue (a block that finds it full is dropped and counted); `on_heard` is called from a
+    reader thread of this process. `unknown` (phrases the dictionary lacks) is known once
+    the child has loaded its model, which the constructor waits for (`ready_s`). Measured
+    against the thread by `sightline bench speech --tick-loop`."""
 
     def __init__(
         self,
