@@ -164,6 +164,11 @@ class AudioMixer:
         self.underruns = 0  # spans played as silence because audio was not decoded yet
         self.started: list[tuple[int, str]] = []  # (session sample, sound name) of each voice
         self.dropped: list[str] = []  # sounds that could not play, and why
+        # review tracks mixed at their session time after the levels (a replay's trainee
+        # voice, engine/trainee_mic.VoiceReplay): `block(first session sample, n)` gives
+        # (n, CHANNELS) float32 or None. They are not what the trainee heard, so no level
+        # (the master included) and no pause touches them
+        self.tracks: list = []
         # the first second of the start segment, before the session clock runs
         start = scenario.segments[scenario.start]
         self.clips.chunk(start.clip, round(start.in_s * RATE) // CHUNK, block=True)
@@ -179,6 +184,7 @@ class AudioMixer:
         for cmd in commands:
             self._command(cmd, state)
         lo, hi = self.span(state.tick)
+        session_lo = lo  # where review tracks are, whatever a seek did to the output
         if self._tick is not None and state.tick != self._tick + 1:
             lo, hi = self.next_sample, self.next_sample + hi - lo  # after a seek: contiguous
         self._tick = state.tick
@@ -204,6 +210,10 @@ class AudioMixer:
             self._mix_voices(out, gains, ramp)
         out *= master0 if master0 == master1 else master0 + (master1 - master0) * ramp
         self._gains = gains
+        for track in self.tracks:
+            extra = track.block(session_lo, n)
+            if extra is not None:
+                out += extra
         self.sink.write(soft_limit(out))
         self.next_sample = hi
 

@@ -42,6 +42,7 @@ class RunConfig:
     trainee_camera: str | None = None  # --trainee-camera N|FILE, recorded beside --record
     trainee_mic: str | None = None  # --trainee-mic N|FILE: voice beside --record, recognized
     camera_replay: Path | None = None  # replays: the recorded camera video, shown inset
+    voice_replay: Path | None = None  # replays: the recorded trainee voice, mixed in
     # --trainee-display N / --instructor-display M: an engine.displays.Display to fill,
     # borderless (None: a window of width x height / instructor_size)
     trainee_display: object | None = None

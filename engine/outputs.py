@@ -103,6 +103,15 @@ class RunOutputs:
             block=cfg.offscreen,
         )
         self.session.subscribe(self.mixer, presents=True)
+        if cfg.voice_replay is not None:  # a replay: the trainee's recorded voice mixed in
+            from drivers.microphone import MicError
+            from engine.audio_format import CHANNELS, RATE
+            from engine.trainee_mic import VoiceReplay
+
+            try:
+                self.mixer.tracks.append(VoiceReplay(cfg.voice_replay, RATE, CHANNELS))
+            except MicError as exc:
+                self.warnings.append(f"{exc}; replaying without it")
 
     def sound_line(self) -> str:
         """The station's device line for sound."""

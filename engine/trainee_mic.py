@@ -8,9 +8,14 @@ recognition again).
 takes the file's samples up to the tick's session time and recognizes them on the spot,
 so the same file gives the same events at the same ticks. Live (`--trainee-mic N`): the
 microphone's thread delivers blocks stamped with the host clock, `pump()` (once a frame)
-writes them and hands them to a RecognizerThread, which puts what it heard on the inputs
+writes them and hands them to a RecognizerProcess (a child process, so decoding never
+holds up the tick loop), whose results thread puts what it heard on the inputs
 stamped with the host time the speech was recognized. The station's "heard:" line comes
 from `heard_line()`.
+
+`VoiceReplay` is the other direction: a replay mixes the recorded voice (REC.voice.wav)
+into the session sound (the sound device, --audio-out, --video-out's soundtrack) at its
+session times, as one of the mixer's review tracks (engine/audio.AudioMixer.tracks).
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from drivers.microphone import RATE, FileMic, LiveMic
-from drivers.speech import Heard, Recognizer, RecognizerThread
+from drivers.microphone import RATE, FileMic, LiveMic, MicError, read_wav
+from drivers.speech import Heard, Recognizer, RecognizerProcess, RecognizerThread
 from sim.events import Said
 from sim.files import create_private
 from sim.recording import voice_side_file
@@ -73,21 +78,31 @@ class MicPath:
         self.heard: list[Heard] = []  # in session seconds
         self.warnings: list[str] = []
         self.writer = VoiceWriter(voice_side_file(cfg.record)) if cfg.record else None
-        recognizer = Recognizer(pack_phrases(scenario))
-        if recognizer.unknown:
-            self.warnings.append(
-                "said phrases with words the recognizer's dictionary lacks (never heard): "
-                + ", ".join(repr(p) for p in recognizer.unknown)
-            )
+        phrases = pack_phrases(scenario)
         self.thread = None
         if cfg.offscreen or not str(cfg.trainee_mic).isdigit():
             self.mic = FileMic(cfg.trainee_mic)
-            self.recognizer = recognizer
+            self.recognizer = Recognizer(phrases)
+            unknown = self.recognizer.unknown
         else:
-            self.mic = LiveMic(int(cfg.trainee_mic), host_now, fault).start()
+            # live: recognized in a child process, so that decoding (which holds the
+            # interpreter lock for tens of ms at an utterance's end) never stalls the tick
+            # loop; measured by `sightline bench speech --tick-loop`
             self.recognizer = None
-            self.thread = RecognizerThread(recognizer, self._heard_live)
+            try:
+                self.thread = RecognizerProcess(phrases, self._heard_live)
+                unknown = self.thread.unknown
+            except (RuntimeError, OSError) as exc:  # no child process: a thread will do
+                self.warnings.append(f"speech recognition on a thread instead ({exc})")
+                rec = Recognizer(phrases)
+                self.thread, unknown = RecognizerThread(rec, self._heard_live), rec.unknown
+            self.mic = LiveMic(int(cfg.trainee_mic), host_now, fault).start()
             self._host_now = host_now
+        if unknown:
+            self.warnings.append(
+                "said phrases with words the recognizer's dictionary lacks (never heard): "
+                + ", ".join(repr(p) for p in unknown)
+            )
         self._written_s = 0.0
 
     # -- headless: in step with session time --------------------------------------------
@@ -150,3 +165,31 @@ class MicPath:
                 self.heard.append(h)  # after the end: too late for the session
         if self.writer is not None:
             self.writer.close()
+
+
+class VoiceReplay:
+    """The recorded voice as a mixer track: 16 kHz mono int16 samples, sample k at session
+    time k / 16000, resampled (linearly: speech) to the mix rate and put on both channels.
+    `gain` is the voice's amplitude in the mix (the file is the microphone's level)."""
+
+    def __init__(self, path: Path, mix_rate: int, channels: int = 2, gain: float = 1.0):
+        try:
+            self.samples = read_wav(path).astype(np.float32) * (gain / 32768.0)
+        except (MicError, OSError) as exc:
+            raise MicError(f"{path}: the recorded voice cannot be played ({exc})") from None
+        self.mix_rate, self.channels = mix_rate, channels
+        self.end_sample = len(self.samples) * mix_rate // RATE  # in mix samples
+
+    def block(self, first: int, n: int) -> np.ndarray | None:
+        """Mix samples [first, first + n) of session audio, or None where there is no voice."""
+        if first >= self.end_sample or n <= 0:
+            return None
+        pos = np.arange(first, first + n) * (RATE / self.mix_rate)
+        i = pos.astype(np.int64)
+        frac = (pos - i).astype(np.float32)
+        padded = self.samples[i[0] : i[-1] + 2]
+        if len(padded) < i[-1] + 2 - i[0]:  # past the file's end: silence
+            padded = np.concatenate([padded, np.zeros(i[-1] + 2 - i[0] - len(padded), np.float32)])
+        j = i - i[0]
+        mono = padded[j] * (1 - frac) + padded[j + 1] * frac
+        return np.repeat(mono[:, None], self.channels, axis=1)

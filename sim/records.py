@@ -38,6 +38,17 @@ class ActionRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SaidRecord:
+    """A pack phrase the trainee said (a `said` input with a phrase: recognized in their
+    voice, or scripted): a verbal command, as the V key's action is."""
+
+    tick: int
+    t_s: float
+    segment: str
+    phrase: str
+
+
+@dataclass(frozen=True, slots=True)
 class ShotRecord:
     tick: int
     t_s: float
@@ -128,3 +139,4 @@ class SessionLog:
     ignored: tuple[str, ...]
     scores: tuple[ScoreRecord, ...] = ()  # the instructor's, in the order given
     pauses: tuple[tuple[float, float | None], ...] = ()  # (from s, to s; None: still paused)
+    said: tuple[SaidRecord, ...] = ()  # pack phrases said (verbal commands by voice)

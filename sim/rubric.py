@@ -377,7 +377,8 @@ class NoShootHits(RuleBase):
 
 @dataclass(frozen=True)
 class VerbalBeforeShot(RuleBase):
-    """A verbal command (the coded action) before the trainee's first shot: the highest
+    """A verbal command (the coded action, or a pack phrase the trainee was heard to say)
+    before the trainee's first shot: the highest
     level when one came first (or came and no shot followed), the lowest when a shot was
     fired with no verbal command before it. With `cue`, only what happened from that
     cue on counts. Neither a command nor a shot: not observed."""
@@ -402,9 +403,9 @@ class VerbalBeforeShot(RuleBase):
             if cue is None:
                 return None, f"'{self.cue}' never happened"
             since = cue.t_s
-        verbal = next(
-            (a.t_s for a in log.actions if a.action == "verbal-command" and a.t_s >= since), None
-        )
+        commands = [a.t_s for a in log.actions if a.action == "verbal-command"]
+        commands += [r.t_s for r in log.said]  # a pack phrase recognized in the voice
+        verbal = min((t for t in commands if t >= since), default=None)
         shot = next((s.t_s for s in _pulls(log, weapon) if s.fired and s.t_s >= since), None)
         if verbal is None and shot is None:
             return None, "no verbal command coded and no shot"

@@ -54,6 +54,7 @@ from sim.events import (
     Pause,
     PlaySound,
     Resume,
+    Said,
     Score,
     SetLevel,
     SetView,
@@ -69,6 +70,7 @@ from sim.records import (
     CueRecord,
     FlagRecord,
     LevelRecord,
+    SaidRecord,
     ScoreRecord,
     SessionLog,
     ShotRecord,
@@ -133,6 +135,7 @@ class ScenarioRuntime(CommunitySteps):
         self.shots: list[ShotRecord] = []
         self.cues: list[CueRecord] = []
         self.actions: list[ActionRecord] = []
+        self.said: list[SaidRecord] = []  # pack phrases the trainee said
         self.flags: list[FlagRecord] = []
         self.device_events: list[tuple[float, str, bool, str]] = []  # (t_s, device, up, text)
         self.sounds: list[SoundRecord] = []  # every sound started, by the pack or instructor
@@ -192,6 +195,7 @@ class ScenarioRuntime(CommunitySteps):
                 tuple(self.ignored),
                 tuple(self.scores),
                 tuple(self.pauses),
+                tuple(self.said),
             )
             self._log_tick = self._tick
         return self._log
@@ -422,6 +426,9 @@ class ScenarioRuntime(CommunitySteps):
             pass  # a key only branches: offered to the triggers below
         elif isinstance(event, TraineeAction):
             self.actions.append(ActionRecord(self._tick, t_s, self._segment.id, event.action))
+        elif isinstance(event, Said):
+            if event.phrase:  # a verbal command by voice; any said reaches the triggers
+                self.said.append(SaidRecord(self._tick, t_s, self._segment.id, event.phrase))
         elif isinstance(event, EndScenario):
             self._ended = True
             commands.append(ScenarioEnded(self._segment.id, by_instructor=True))

@@ -8,7 +8,9 @@ reads it and checks its pack) and written as:
                 of the clip as lit as the trainee saw it, hits by zone role, figures per
                 weapon, flags with notes, and the scenario's guidebook questions
   events.csv    every event, one row each, for researchers
-  events.json   the same, with the recording's header
+  events.json   the same, with the recording's header, the decisions with what the
+                trainee said before each, the reaction times and the talk time
+  decisions.csv each branch, shot and ending with the utterances since the decision before
   shot-N.png    the frame grab of each shot
 """
 
@@ -30,7 +32,7 @@ import numpy as np
 
 from content.policies import Library, guidebook_refs, strip_refs
 from sim.errors import UserError
-from sim.events import Said
+from sim.events import EndScenario, Said
 from sim.files import (
     PRIVATE_DIR_MODE,
     PRIVATE_MODE,
@@ -51,6 +53,7 @@ from tools.aar_timeline import (  # noqa: F401 (_time_ticks: tests use it from h
     _time_ticks,
     _timeline_svg,
 )
+from tools.aar_voice import decisions, said_text, talk, verbal_commands, words
 from tools.progress import progress
 from tools.recordings import Recording
 from tools.reports.common import CLASSES, passages_html
@@ -77,6 +80,10 @@ class Replayed:
     # (session s, segment, "said: ...") in time order, a response like a shot or an action
     said: list[tuple[float, str, str]] = field(default_factory=list)
     talk_s: float = 0.0  # how long the trainee spoke, summed over the utterances
+    # the same utterances as data: {t_s, segment, phrase, text, spoke_s} (tools/aar_voice.py)
+    utterances: list[dict] = field(default_factory=list)
+    # (session s, ending segment, how) each time the scenario ended
+    endings: list[tuple[float, str, str]] = field(default_factory=list)
 
     def paused_between(self, t0_s: float, t1_s: float) -> float:
         return sum(max(0.0, min(b, t1_s) - max(a, t0_s)) for a, b in self.paused)
@@ -102,19 +109,31 @@ def replay(recording: Recording) -> Replayed:
         rt.step(step_inputs)
         st = rt.state
         for said in (i for i in step_inputs if isinstance(i, Said)):
-            words = f"'{said.phrase}'" if said.phrase else f'"{said.text}"'
-            if said.phrase and said.text and said.text != said.phrase:
-                words += f' (transcript: "{said.text}")'
-            rp.said.append((said.t_s, before.segment, f"said: {words}"))
+            heard = words(said.phrase, said.text)
+            rp.said.append((said.t_s, before.segment, f"said: {heard}"))
             rp.talk_s += said.spoke_s
+            rp.utterances.append(
+                {
+                    "t_s": said.t_s,
+                    "segment": before.segment,
+                    "phrase": said.phrase,
+                    "text": said.text,
+                    "spoke_s": said.spoke_s,
+                }
+            )
             rp.view_rows.append(
                 {
                     "t_s": said.t_s,
                     "tick": st.tick,
                     "segment": before.segment,
                     "kind": "said",
-                    "detail": words,
+                    "detail": heard,
                 }
+            )
+        if st.ended and not before.ended:
+            by = any(isinstance(i, EndScenario) for i in step_inputs)
+            rp.endings.append(
+                (st.t_s, st.segment, "ended by the instructor" if by else f"ended in {st.segment}")
             )
         if rt.branches and rt.branches[-1].tick == st.tick and before.segment != st.segment:
             rp.timeline.append((st.t_s, st.segment))
@@ -290,22 +309,33 @@ def _conditions(rp: Replayed, t0_s: float, t1_s: float) -> str:
 
 def reaction_times(rp: Replayed) -> list[dict]:
     """For each cue, the trainee's first response after it in the same visit to its
-    segment: a shot, a dry trigger pull or a coded action. Time the instructor held the
-    session paused is not reaction time."""
+    segment (a shot, a dry trigger pull, a coded action or a verbal command), and the
+    first verbal command alone (a recognized pack phrase or the V key; talk that matched
+    no phrase is neither: tools/aar_voice.py). Time the instructor held the session paused
+    is not reaction time."""
     rt, out = rp.rt, []
-    responses = sorted(_responses(rt) + rp.said, key=lambda r: r[0])
-    for c in rt.cues:
+    commands = verbal_commands(rp)
+    said = [c for c in commands if c[2].startswith("said: ")]
+    responses = sorted(_responses(rt) + said, key=lambda r: r[0])
+
+    def first_after(c, among):
         until = _visit_end(rt, c.t_s)
-        first = next((r for r in responses if r[1] == c.segment and c.t_s <= r[0] <= until), None)
+        return next((r for r in among if r[1] == c.segment and c.t_s <= r[0] <= until), None)
+
+    def since(c, r):
+        return round(r[0] - c.t_s - rp.paused_between(c.t_s, r[0]), 6) if r else None
+
+    for c in rt.cues:
+        first, verbal = first_after(c, responses), first_after(c, commands)
         out.append(
             {
                 "cue": c.name,
                 "t_s": c.t_s,
                 "segment": c.segment,
                 "response": first[2] if first else "none",
-                "reaction_s": first[0] - c.t_s - rp.paused_between(c.t_s, first[0])
-                if first
-                else None,
+                "reaction_s": since(c, first),
+                "verbal": verbal[2] if verbal else "none",
+                "verbal_s": since(c, verbal),
                 "notes": _conditions(rp, c.t_s, first[0] if first else c.t_s),
             }
         )
@@ -508,6 +538,13 @@ def write_report(
         writer.writeheader()
         writer.writerows(who.score_rows(rubric, sheet, people))
     rows = events_table(rt, rp.view_rows)
+    decided = decisions(rp)
+    reactions = reaction_times(rp)
+    with (out_dir / "decisions.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["t_s", "kind", "segment", "detail", "said"])
+        writer.writeheader()
+        for d in decided:
+            writer.writerow({**d, "t_s": round(d["t_s"], 3), "said": said_text(d["said"])})
     with (out_dir / "events.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["t_s", "tick", "kind", "segment", "detail"])
         writer.writeheader()
@@ -526,6 +563,9 @@ def write_report(
                 },
                 "rubric": who.rubric_json(rubric, sheet, people, policies),
                 "events": rows,
+                "decisions": decided,
+                "reactions": reactions,
+                "talk": talk(rp),
             },
             indent=1,
         )
@@ -552,7 +592,6 @@ def write_report(
                 cam = None
             grabs.append((s, name, cam))
     end_s = rt.state.t_s
-    reactions = reaction_times(rp)
     responses = response_table(rp)
     devices = _weapon_devices(header)
     e = html.escape
@@ -575,7 +614,7 @@ session {end_s:.1f} s &middot; recorded by {e(str(header.get("program", "")))}</
 <h2>Rubric</h2>
 {who.rubric_html(rubric, sheet, people, policies)}
 <h2>Timeline</h2>
-{_timeline_svg(rp, end_s)}
+{_timeline_svg(rp, end_s, decided)}
 <p>Segments: {" &rarr; ".join(e(s) for s in rt.segments_played)}<br>Colours:
 {
             " ".join(
@@ -587,24 +626,43 @@ session {end_s:.1f} s &middot; recorded by {e(str(header.get("program", "")))}</
 <span style="color:#7b4fa0">&#9670; sound (pack or instructor)</span> &middot;
 dashed line: cue &middot; &#9679; shot, coloured by the zone role hit; &#9675; dry trigger
 pull &middot; <span style="color:#2e7d32">&#9632;</span> coded action (V verbal command,
-C cover, D distance, B backup, I intervened) &middot; grey: paused &middot;
+C cover, D distance, B backup, I intervened) &middot; <span style="color:#00838f">&#9632;
+</span> what the trainee said &middot; grey: paused &middot;
 <span style="color:#1d2a44">&#9632;</span> low light, yellow inside it: a flashlight beam.
 Point at a mark for its details.</p>
 <h2>Reaction times</h2>
 <p>From each cue to the trainee's first response in that segment (a shot, a dry trigger
-pull or a coded action); time the session was paused is not counted.</p>
+pull, a coded action or a verbal command), and to the first verbal command (a phrase of
+the pack recognized in the trainee's voice, or the instructor's V key; other talk is not
+a command); time the session was paused is not counted.</p>
 <table><tr><th>cue</th><th>at</th><th>segment</th><th>first response</th><th>reaction</th>
-<th>conditions</th></tr>
+<th>first verbal command</th><th>verbal reaction</th><th>conditions</th></tr>
 """
     ]
     for r in reactions:
         rs = f"{r['reaction_s']:.2f} s" if r["reaction_s"] is not None else "-"
+        vs = f"{r['verbal_s']:.2f} s" if r["verbal_s"] is not None else "-"
         doc.append(
             f"<tr><td>{e(r['cue'])}</td><td>{r['t_s']:.2f} s</td><td>{e(r['segment'])}"
-            f"</td><td>{e(r['response'])}</td><td>{rs}</td><td>{e(r['notes'])}</td></tr>"
+            f"</td><td>{e(r['response'])}</td><td>{rs}</td><td>{e(r['verbal'])}</td>"
+            f"<td>{vs}</td><td>{e(r['notes'])}</td></tr>"
         )
     if not reactions:
-        doc.append("<tr><td colspan=6>no cues in the segments played</td></tr>")
+        doc.append("<tr><td colspan=8>no cues in the segments played</td></tr>")
+    doc.append(
+        "</table><h2>Decisions and what was said</h2><p>Each branch, shot and ending, with "
+        "what the trainee said since the decision before it (recognized in their voice; "
+        "also in <a href=decisions.csv>decisions.csv</a>).</p><table><tr><th>at</th>"
+        "<th>decision</th><th>segment</th><th>said before it</th></tr>"
+    )
+    for d in decided:
+        heard = "<br>".join(f"{u['t_s']:.2f} s {e(u['words'])}" for u in d["said"])
+        doc.append(
+            f"<tr><td>{d['t_s']:.2f} s</td><td>{e(d['kind'])}: {e(d['detail'])}</td>"
+            f"<td>{e(d['segment'])}</td><td>{heard or '<i>nothing</i>'}</td></tr>"
+        )
+    if not decided:
+        doc.append("<tr><td colspan=4>no branches, shots or ending</td></tr>")
     doc.append(
         "</table><h2>Trainee responses</h2><table><tr><th>at</th><th>segment</th>"
         "<th>response</th><th>timing</th><th>conditions</th></tr>"
@@ -675,12 +733,13 @@ pull or a coded action); time the session was paused is not counted.</p>
             f'<video src="{camera}" controls width="480"></video>'
         )
     if voice is not None or rp.said:
-        session_s = max(rt.state.t_s, 1e-9)
+        tk = talk(rp)
         doc.append(
             "<h2>Trainee voice</h2><p>Timed in session seconds, like the timeline; what "
             "was recognized is in the events as <i>said</i>.</p>"
-            f"<p>Talk time: {len(rp.said)} utterance(s), {rp.talk_s:.1f} s of "
-            f"{session_s:.1f} s ({100 * rp.talk_s / session_s:.0f} % of the session).</p>"
+            f"<p>Talk time: {tk['utterances']} utterance(s), {rp.talk_s:.1f} s of "
+            f"{tk['session_s']:.1f} s ({100 * tk['share']:.0f} % of the session); "
+            f"{tk['commands']} recognized as a verbal command.</p>"
             + (f'<audio src="{voice}" controls></audio>' if voice is not None else "")
         )
     doc.append("<h2>Flags</h2><ul>")

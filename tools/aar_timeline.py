@@ -54,10 +54,22 @@ def _segment_colours(timeline: list[tuple[float, str]]) -> dict[str, str]:
     return colours
 
 
-def _timeline_svg(rp: Replayed, end_s: float) -> str:
+def _timeline_svg(rp: Replayed, end_s: float, decided: list[dict] = ()) -> str:
     """Lanes, top to bottom: flags, sounds, segments (cues as dashed lines across), shots
-    and dry pulls, coded actions, pauses, low light (a beam's light inside it), the axis."""
+    and dry pulls, coded actions and the trainee's words, pauses, low light (a beam's light
+    inside it), the axis. `decided` (tools.aar_voice.decisions): a shot's or a branch's
+    tooltip adds what the trainee said before it."""
     rt, timeline = rp.rt, rp.timeline
+    before = {
+        ("shot" if d["kind"] == "dry" else d["kind"], round(d["t_s"], 6)): "; said before: "
+        + "; ".join(f"{u['t_s']:.2f} s {u['words']}" for u in d["said"])
+        for d in decided
+        if d["said"]
+    }
+
+    def said_before(kind: str, t_s: float) -> str:
+        return before.get((kind, round(t_s, 6)), "")
+
     width, left, right, height = 900, 74, 14, 170
     scale = (width - left - right) / max(end_s, 0.001)
     e = html.escape
@@ -80,7 +92,8 @@ def _timeline_svg(rp: Replayed, end_s: float) -> str:
         x0, x1 = at(t0), at(t1)
         parts.append(
             f'<rect x="{x0:.1f}" y="42" width="{max(x1 - x0, 1):.1f}" height="24" '
-            f'fill="{colour}"><title>{e(seg)}: {t0:.2f}-{t1:.2f} s</title></rect>'
+            f'fill="{colour}"><title>{e(seg)}: {t0:.2f}-{t1:.2f} s{e(said_before("branch", t0))}'
+            "</title></rect>"
         )
         if x1 - x0 > 7 * len(seg) + 6:  # a name that does not fit is in the tooltip
             parts.append(
@@ -98,13 +111,15 @@ def _timeline_svg(rp: Replayed, end_s: float) -> str:
             parts.append(
                 f'<circle cx="{x:.1f}" cy="84" r="5" fill="white" stroke="#555" '
                 f'stroke-dasharray="2,1.5"><title>dry trigger pull ({e(s.dry_reason)}) '
-                f"{s.t_s:.2f} s, {e(s.weapon)}</title></circle>"
+                f"{s.t_s:.2f} s, {e(s.weapon)}{e(said_before('shot', s.t_s))}"
+                "</title></circle>"
             )
             continue
         what = f"{s.zone} ({s.role})" if s.zone else "miss"
         parts.append(
             f'<circle cx="{x:.1f}" cy="84" r="6" fill="{ROLE_COLOURS.get(s.role, "#999")}" '
-            f'stroke="#000"><title>shot {s.t_s:.2f} s, {e(s.weapon)}: {e(what)}</title></circle>'
+            f'stroke="#000"><title>shot {s.t_s:.2f} s, {e(s.weapon)}: {e(what)}'
+            f"{e(said_before('shot', s.t_s))}</title></circle>"
         )
     for a in rt.actions:
         x = at(a.t_s)

@@ -1019,7 +1019,17 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b = bench.add_parser("input", help="device frame to sim tick, sim command to device")
     b.add_argument("--samples", type=int, default=100, help="shots to time")
     bench.add_parser("audio", help="mixer cost per tick, decode speed, flash-to-beep offset")
-    bench.add_parser("speech", help="phrase recall/precision, delay and real-time factor")
+    b = bench.add_parser("speech", help="phrase recall/precision, delay and real-time factor")
+    b.add_argument(
+        "--tick-loop",
+        action="store_true",
+        help="instead: the live tick loop's timing without and with recognition beside it",
+    )
+    b.add_argument("--seconds", type=_positive, default=20.0, help="--tick-loop: each run")
+    b.add_argument("--rounds", type=int, default=2, help="--tick-loop: runs of each kind")
+    b.add_argument(
+        "--no-check", action="store_true", help="phrases unchecked against the transcript"
+    )
     b = bench.add_parser("branch", help="instructor key to first frame of the new clip")
     b.add_argument("--trials", type=int, default=20, help="branches timed each way")
     b = bench.add_parser("soak", help="memory over an accelerated hour of branches and shots")

@@ -8,7 +8,7 @@ would re-simulate differently, so every command refuses it with the same one-lin
 Every problem is a RecordingError (a UserError) naming the file; nothing is printed here.
 The file and its header are untrusted: reading is bounded (sim/recording.py), the header's
 fields are typed and bounded, ticks must follow one another, and the only side file used
-is the recording's own trainee camera video. A damaged file loads up to the damage; each
+are the recording's own trainee camera video and voice. A damaged file loads up to the damage; each
 command works on that part and then fails on the damage (Recording.check).
 """
 
@@ -25,7 +25,13 @@ from content.pack import Pack
 from sim.community import RoomOptions
 from sim.events import InputEvent
 from sim.files import FileProblem, open_regular
-from sim.recording import RecordingError, RecordReader, camera_side_file, event_from
+from sim.recording import (
+    RecordingError,
+    RecordReader,
+    camera_side_file,
+    event_from,
+    voice_side_file,
+)
 from sim.runtime import ScenarioRuntime
 
 TORN_TAIL = "the recording ends early: its last record was cut short"
@@ -72,6 +78,19 @@ class Recording:
         if not self.config.get("trainee_camera"):
             return None
         side = camera_side_file(self.path)
+        try:
+            mode = side.lstat().st_mode
+        except OSError:
+            return None
+        return side if stat.S_ISREG(mode) else None
+
+    @property
+    def voice_file(self) -> Path | None:
+        """The trainee's voice recorded with this session (sim.recording.voice_side_file),
+        on the same terms as camera_file: the header says whether, never where."""
+        if not self.config.get("trainee_mic"):
+            return None
+        side = voice_side_file(self.path)
         try:
             mode = side.lstat().st_mode
         except OSError:
@@ -251,5 +270,10 @@ def load_recording(path: Path, pack_dir: Path | None = None) -> Recording:
         warnings.append(
             f"the trainee camera video {camera_side_file(path)} is missing (or not a plain "
             f"file); going on without it"
+        )
+    if recording.config.get("trainee_mic") and recording.voice_file is None:
+        warnings.append(
+            f"the trainee voice {voice_side_file(path)} is missing (or not a plain file); "
+            f"going on without it"
         )
     return recording

@@ -57,6 +57,7 @@ def play_command(args) -> int:
         reports={str(k): str(v) for k, v in (config.get("reports") or {}).items()},
         community=recording.community,  # a community session re-asks its questions
         camera_replay=camera_file,
+        voice_replay=recording.voice_file,  # its own side file, as the camera's
         trainee_display=on_trainee,
         instructor_display=on_instructor,
     )

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from drivers.microphone import RATE, FileMic, MicError, input_devices, read_wav
-from drivers.speech import Recognizer, RecognizerThread, match_phrase
+from drivers.speech import Recognizer, RecognizerProcess, RecognizerThread, match_phrase
 from tests.speech_audio import needs_espeak, silence, speak, write_wav
 
 PHRASES = ["show me your hands", "let me see your hands", "drop the knife"]
@@ -76,6 +76,19 @@ def test_other_talk_is_transcribed_but_is_no_phrase():
     assert heard.phrase == "" and heard.text
 
 
+@needs_espeak
+@pytest.mark.parametrize("voice", ["en-us", "en-gb"])
+def test_talk_the_grammar_takes_for_a_phrase_is_checked_against_the_transcript(voice):
+    """A grammar of phrases alone maps "what is your name" (espeak, 140 words a minute) to
+    a command; checked against the language model's transcript, it is no phrase."""
+    audio = np.concatenate([silence(0.5), speak("what is your name", 140, voice), silence(1.0)])
+    commands = [*PHRASES, "let's talk"]
+    (unchecked,) = Recognizer(commands, check=False).feed(audio)
+    (checked,) = Recognizer(commands).feed(audio)
+    assert unchecked.phrase in commands  # what the check is for
+    assert checked.phrase == "" and checked.text == unchecked.text
+
+
 def test_phrases_the_dictionary_lacks_are_named():
     rec = Recognizer(["show me your hands", "zorblax quux"], transcript=False)
     assert rec.phrases == ("show me your hands",) and rec.unknown == ["zorblax quux"]
@@ -98,6 +111,23 @@ def test_the_recognizer_thread_reports_in_session_time():
     assert done.wait(30)
     thread.stop()
     assert got[0].phrase == "drop the knife" and 10.5 < got[0].start_s < got[0].t_s < 13.5
+
+
+@needs_espeak
+def test_the_recognizer_process_reports_in_session_time_and_names_unknown_phrases():
+    """The live path's recognizer in a child process (a thread held up the tick loop:
+    bench speech --tick-loop): the same answers as the thread, and what the child still
+    held when the audio stops is delivered before stop() returns."""
+    audio = np.concatenate([silence(0.5), speak("drop the knife"), silence(0.2)])
+    got = []
+    proc = RecognizerProcess([*PHRASES, "zorblax quux"], got.append)
+    assert proc.unknown == ["zorblax quux"]
+    for i in range(0, len(audio), 1600):
+        proc.submit(10.0 + i / RATE, audio[i : i + 1600])
+    proc.stop(30.0)  # the utterance is still open at the end: finished on the way out
+    assert [h.phrase for h in got] == ["drop the knife"] and got[0].text
+    assert 10.3 < got[0].start_s < got[0].end_s < got[0].t_s < 13.5
+    assert not proc._proc.is_alive() and proc.dropped == 0
 
 
 def test_sightline_devices_lists_microphones_or_says_why_not():

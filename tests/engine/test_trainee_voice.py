@@ -82,6 +82,40 @@ def test_the_replay_verifies_from_the_recorded_phrase(spoken):
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
+def test_the_replay_mixes_the_voice_in_at_its_time(spoken, tmp_path):
+    """The replay's sound with the voice, minus the same replay without it (the recording
+    copied away from its voice file), is the voice: at its session time, sample for
+    sample (resampled to the mix rate)."""
+    import shutil
+    import wave
+
+    out, _, end_s = spoken
+    bare = tmp_path / "s.rec"
+    shutil.copy(out / "s.rec", bare)  # the same recording, without its voice side file
+    for rec, wav in ((out / "s.rec", tmp_path / "with.wav"), (bare, tmp_path / "without.wav")):
+        proc = run_cli("replay", str(rec), "--audio-out", str(wav))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "trainee voice" in proc.stdout + proc.stderr  # the copy says it has none
+
+    def mono(path):
+        with wave.open(str(path)) as w:
+            rate = w.getframerate()
+            a = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, 2)
+        return a[:, 0].astype(np.float64) / 32768.0, rate
+
+    (with_voice, rate), (without, _) = mono(tmp_path / "with.wav"), mono(tmp_path / "without.wav")
+    n = min(len(with_voice), len(without))
+    diff = with_voice[:n] - without[:n]
+    voice = read_wav(out / "s.rec.voice.wav") / 32768.0
+    # the difference is voice where the voice file has speech, and nothing before it
+    loud = np.flatnonzero(np.abs(diff) > 0.02) / rate
+    assert loud[0] > SPOKEN_AT_S - 0.05 and loud[-1] < end_s + 0.05, (loud[0], loud[-1])
+    want = np.interp(np.arange(n) * RATE / rate, np.arange(len(voice)), voice, right=0.0)
+    span = slice(round(SPOKEN_AT_S * rate), round(end_s * rate))
+    corr = np.corrcoef(diff[span], want[span])[0, 1]
+    assert corr > 0.99, corr
+
+
 def test_the_review_lists_the_phrase_at_its_time_and_plays_the_voice(spoken, tmp_path):
     out, _, end_s = spoken
     proc = run_cli("aar", str(out / "s.rec"), "-o", str(tmp_path))

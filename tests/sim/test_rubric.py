@@ -143,6 +143,32 @@ def test_verbal_before_shot_worked_examples():
     )
 
 
+def test_a_phrase_heard_in_the_voice_is_a_verbal_command():
+    """Issue 17: a pack phrase the trainee said (a said input with a phrase) counts as the
+    V key does; talk that matched no phrase does not. Through the runtime's log."""
+    from content import PACKS_DIR
+    from content.pack import load_pack
+    from sim.events import Said, Shot
+
+    def run(events):
+        rt = ScenarioRuntime(load_pack(PACKS_DIR / "crisis").scenario, 120)
+        by_tick = {round(e.t_s * 120): e for e in events}
+        for _ in range(4 * 120):
+            e = by_tick.get(rt.state.tick + 1)
+            rt.step([e] if e else [])
+        return rt.log()
+
+    rule = VerbalBeforeShot()
+    heard = run([Said(1.0, "i'm here to help", "i'm here to help"), Shot(3.5, 0.1, 0.1)])
+    assert [(r.t_s, r.phrase) for r in heard.said] == [(1.0, "i'm here to help")]
+    assert rule.evaluate(heard, "w1", SCALE) == (
+        7,
+        "verbal command at 1.00 s, first shot at 3.50 s",
+    )
+    talk = run([Said(1.0, "", "hey there"), Shot(3.5, 0.1, 0.1)])
+    assert talk.said == () and rule.evaluate(talk, "w1", SCALE)[0] == 1
+
+
 def test_verbal_before_shot_from_a_cue():
     rule = VerbalBeforeShot("knife visible")
     before_cue = log([shot(5.0)], [cue(4.0, "knife visible")], [action(2.0)])
