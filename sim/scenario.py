@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sim.errors import UserError
 from sim.events import WEAPON_KINDS
 from sim.hit_zones import Zone
+from sim.panorama import Panorama
 from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ class Segment:
     zones: tuple[Zone, ...] = ()
     cues: tuple[Cue, ...] = ()
     sounds: tuple[SoundCue, ...] = ()
+    #: A theater pack's clips one per screen, left to right, played in lock-step (`clip`
+    #: is then the middle one: its soundtrack plays, its length is the segment's).
+    screen_clips: tuple[str, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -93,6 +97,8 @@ class Scenario:
     reports: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REPORTS))
     #: What instructors score the session on (sim/rubric.py), if the pack has a rubric.
     rubric: Rubric | None = None
+    #: A theater pack's panorama (sim/panorama.py): zones and shots in panorama x, y.
+    panorama: Panorama | None = None
 
     def reachable(self, start: str | None = None) -> set[str]:
         """Segment ids that can play from `start` (the scenario's start by default),
