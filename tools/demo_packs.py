@@ -6,6 +6,7 @@ adding one spec to PACKS; tools/make_demo.py turns the specs into files.
   demo       "The doorway": shoot / don't shoot (use of force)
   crisis     "A person in crisis": de-escalation, coded verbal commands, OC spray
   intervene  "Duty to intervene": a partner's excessive force
+  range      "The side door": a three-screen 180-degree theater pack (tools/demo_theater.py)
 
 Together they use every trigger kind. Imports tools.figures, tools.demo_poses and
 sim.hit_zones (pure); no engine, no writing.
@@ -120,6 +121,10 @@ class PackSpec:
     script: tuple[dict, ...]  # demo-inputs.jsonl: timed input events
     audio: dict = field(default_factory=dict)  # the manifest's [audio] level defaults
     rubric: dict | None = None  # the manifest's [rubric]: its keys, and "items" (a list)
+    # a theater pack (docs/theater.md): the manifest's [panorama], and the clips one per
+    # screen that the scene (panorama-wide) is cut into
+    panorama: dict | None = None
+    screens: int = 1
 
 
 def one(pose_fn: Callable[[float], Pose]) -> Callable[[float], list[Pose]]:
@@ -627,4 +632,6 @@ INTERVENE = PackSpec(
 """,
 )
 
-PACKS = (DOORWAY, CRISIS, INTERVENE)
+from tools.demo_theater import RANGE  # noqa: E402  (a spec built from the helpers above)
+
+PACKS = (DOORWAY, CRISIS, INTERVENE, RANGE)

@@ -66,11 +66,33 @@ def _bandpass(n: int, lo: float, hi: float) -> np.ndarray:
 # -- writing --------------------------------------------------------------------------------
 
 
-def render_segment(pack: PackSpec, seg: SegmentSpec, bg: np.ndarray, path: Path) -> None:
-    with H264Writer(
-        path, W, H, FPS, crf=26, preset="slow", audio_rate=sounds.RATE, audio_bitrate=32_000
-    ) as out:
-        out.write_audio(soundtrack(pack, seg))
+def clip_names(pack: PackSpec, seg: SegmentSpec) -> list[str]:
+    """A segment's clips in the pack: one, or one per screen of a theater pack."""
+    if pack.screens == 1:
+        return [f"media/{seg.name}.mp4"]
+    return [f"media/{seg.name}-{k}.mp4" for k in range(1, pack.screens + 1)]
+
+
+def render_segment(pack: PackSpec, seg: SegmentSpec, bg: np.ndarray, paths: list[Path]) -> None:
+    """Draw the segment on the scene and write it: whole, or cut into one clip per
+    screen (the middle one carries the soundtrack, as the player plays it)."""
+    n = len(paths)
+    w = bg.shape[1] // n
+    outs = [
+        H264Writer(
+            path,
+            w,
+            H,
+            FPS,
+            crf=26,
+            preset="slow",
+            audio_rate=sounds.RATE if k == n // 2 else None,
+            audio_bitrate=32_000,
+        )
+        for k, path in enumerate(paths)
+    ]
+    try:
+        outs[n // 2].write_audio(soundtrack(pack, seg))
         for i in range(round(seg.duration_s * FPS)):
             t = i / FPS
             img = bg.copy()
@@ -82,7 +104,11 @@ def render_segment(pack: PackSpec, seg: SegmentSpec, bg: np.ndarray, path: Path)
                 pt = (int(round(tip[0] * 16)), int(round(tip[1] * 16)))
                 cv2.circle(img, pt, 40 * 16, (120, 230, 255), -1, cv2.LINE_AA, 4)
                 cv2.circle(img, pt, 18 * 16, (240, 255, 255), -1, cv2.LINE_AA, 4)
-            out.write(img, t)
+            for k, out in enumerate(outs):
+                out.write(np.ascontiguousarray(img[:, k * w : (k + 1) * w]), t)
+    finally:
+        for out in outs:
+            out.close()
 
 
 def zone_keys(spec: SegmentSpec, zone: ZoneSpec) -> list[dict]:
@@ -129,8 +155,13 @@ def manifest(pack: PackSpec) -> str:
     if pack.audio:
         lines += ["", "[audio]"]
         lines += [f"{k} = {_toml_value(v)}" for k, v in pack.audio.items()]
+    if pack.panorama:
+        lines += ["", "[panorama]                         # a theater pack: docs/theater.md"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in pack.panorama.items()]
     for seg in pack.segments:
-        lines += ["", f"[segments.{seg.name}]", f'clip = "media/{seg.name}.mp4"']
+        names = clip_names(pack, seg)
+        clip = f"clip = {_toml_value(names[0])}" if len(names) == 1 else f"clips = {_toml_value(names)}"
+        lines += ["", f"[segments.{seg.name}]", clip]
         if seg.loop:
             lines.append("loop = true")
         if seg.ending:
@@ -186,9 +217,9 @@ def make_pack(pack: PackSpec, out_dir: Path) -> list[Path]:
     bg = pack.scene()
     written = []
     for seg in progress(pack.segments, f"make-demo {pack.folder}", unit="clips"):
-        path = media / f"{seg.name}.mp4"
-        render_segment(pack, seg, bg, path)
-        written.append(path)
+        paths = [out_dir / name for name in clip_names(pack, seg)]
+        render_segment(pack, seg, bg, paths)
+        written += paths
     (out_dir / "scenario.toml").write_text(manifest(pack))
     (out_dir / "guidebook.md").write_text(pack.guidebook)
     script = out_dir / "demo-inputs.jsonl"
