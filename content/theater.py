@@ -185,9 +185,7 @@ class _Reader:
     def unknown(self, table: dict, where: str, allowed: tuple[str, ...]) -> None:
         extra = sorted(set(table) - set(allowed))
         if extra:
-            raise self.fail(
-                f"{where}.{extra[0]}", f"unknown key (expected {', '.join(allowed)})"
-            )
+            raise self.fail(f"{where}.{extra[0]}", f"unknown key (expected {', '.join(allowed)})")
 
 
 _PROJECTOR_KEYS = ("name", "display", "offscreen", "projection", "arc", "blend", "warp", "tracker")
@@ -233,10 +231,15 @@ def load_theater(path: str | Path) -> Theater:
             )
         if p.blend.left + p.blend.right > hi - lo + 1e-9:
             raise r.fail(f"projectors[{i}].blend", "soft edges wider than the arc")
-    displays = [p.display for p in projectors if p.display is not None]
+    seen: dict[int, int] = {}
     for i, p in enumerate(projectors):
-        if p.display is not None and displays.count(p.display) > 1:
-            raise r.fail(f"projectors[{i}].display", f"display {p.display} is used twice")
+        if p.display is not None and p.display in seen:
+            raise r.fail(
+                f"projectors[{i}].display",
+                f"display {p.display} is used twice (projectors[{seen[p.display]}] has it)",
+            )
+        if p.display is not None:
+            seen[p.display] = i
     return Theater(path, degrees, projectors)
 
 

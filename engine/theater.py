@@ -106,9 +106,7 @@ class ProjectorPass:
         a0, a1 = geo.arc
         curved = 1.0 if geo.projection == "curved" else 0.0
         self.card.setShaderInput("arc", Vec4(a0, a1, curved, pano.degrees))
-        self.card.setShaderInput(
-            "edge", Vec4(blend.left, blend.right, blend.gamma, blend.curve)
-        )
+        self.card.setShaderInput("edge", Vec4(blend.left, blend.right, blend.gamma, blend.curve))
         self.lights = PTA_LVecBase4f.emptyArray(8)
         self.marks = PTA_LVecBase4f.emptyArray(MAX_MARKS)
         colours = PTA_LVecBase4f.emptyArray(len(MARKER_COLOURS))

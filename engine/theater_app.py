@@ -96,9 +96,11 @@ class TheaterApp(SightlineApp):
             first = theater.projectors[0]
             cfg.width, cfg.height = first.offscreen
             if not cfg.offscreen:
-                self._displays = list_displays() if any(
-                    p.display is not None for p in theater.projectors
-                ) else []
+                self._displays = (
+                    list_displays()
+                    if any(p.display is not None for p in theater.projectors)
+                    else []
+                )
                 if first.display is not None:
                     cfg.trainee_display = pick(self._displays, first.display, f"{first.name}")
                     cfg.width, cfg.height = cfg.trainee_display.width, cfg.trainee_display.height

@@ -199,8 +199,14 @@ def output_to_content(x: float, y: float, warp: Warp) -> tuple[float, float]:
         if abs(ex) + abs(ey) < 1e-9:
             break
         d = 1e-5
-        jx = [(float(a) - fx) / d for a in content_to_output(s + d, t, warp)]
-        jy = [(float(a) - fy) / d for a in content_to_output(s, t + d, warp)]
+        jx = [
+            (float(a) - f) / d
+            for a, f in zip(content_to_output(s + d, t, warp), (fx, fy), strict=True)
+        ]
+        jy = [
+            (float(a) - f) / d
+            for a, f in zip(content_to_output(s, t + d, warp), (fx, fy), strict=True)
+        ]
         det = jx[0] * jy[1] - jy[0] * jx[1]
         if abs(det) < 1e-12:
             break
@@ -264,8 +270,7 @@ def natural_aspect(geo: Geometry, size: tuple[int, int], pano_degrees: float) ->
     a projector of `size` pixels: footage shot for this theater has it."""
     w, h = size
     half = math.radians((geo.arc[1] - geo.arc[0]) / 2)
-    if geo.projection == "curved":
-        height = 2 * half * h / w  # the cylinder's height, its radius 1
-    else:
-        height = h * math.tan(half) / (w / 2)
+    # the height the picture spans on the cylinder (its radius 1), at the centre column
+    curved = geo.projection == "curved"
+    height = 2 * half * h / w if curved else h * math.tan(half) / (w / 2)
     return math.radians(pano_degrees) / height

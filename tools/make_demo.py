@@ -22,7 +22,7 @@ import numpy as np
 from content import sounds
 from engine.video_out import H264Writer
 from tools.demo_packs import PACKS, PackSpec, SegmentSpec, ZoneSpec
-from tools.figures import FPS, H, W, draw_figure, muzzle
+from tools.figures import FPS, H, draw_figure, muzzle
 from tools.progress import progress
 
 __all__ = ["PACKS", "make_demo", "make_pack", "manifest"]
@@ -160,7 +160,11 @@ def manifest(pack: PackSpec) -> str:
         lines += [f"{k} = {_toml_value(v)}" for k, v in pack.panorama.items()]
     for seg in pack.segments:
         names = clip_names(pack, seg)
-        clip = f"clip = {_toml_value(names[0])}" if len(names) == 1 else f"clips = {_toml_value(names)}"
+        clip = (
+            f"clip = {_toml_value(names[0])}"
+            if len(names) == 1
+            else f"clips = {_toml_value(names)}"
+        )
         lines += ["", f"[segments.{seg.name}]", clip]
         if seg.loop:
             lines.append("loop = true")

@@ -121,7 +121,7 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"Input script: {script_path} ({len(script)} events)")
         if kept is not None:
             print(f"The previous demo video is kept as {kept}")
-        if video_out is None:
+        if video_out is None and getattr(args, "video_out_dir", None) is None:
             print(
                 "No video will be written (nobody sees a headless run): add --video-out "
                 "FILE.mp4 to keep the trainee view, --instructor-video-out for the station"

@@ -9,6 +9,7 @@ and circles that must stay round across the seams.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import cv2
@@ -41,7 +42,13 @@ def pattern_image(theater: Theater, height: int = PATTERN_HEIGHT) -> np.ndarray:
         x = round((deg + theater.degrees / 2) * per_deg)
         cv2.line(img, (x, 0), (x, height - 1), (255, 255, 255), 2)
         cv2.putText(
-            img, f"{deg:+.0f}", (x + 6, height // 4), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (0, 255, 255), 3
+            img,
+            f"{deg:+.0f}",
+            (x + 6, height // 4),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            1.4,
+            (0, 255, 255),
+            3,
         )
     for j in range(1, 10):
         y = round(j * height / 10)
@@ -71,8 +78,7 @@ def _render(theater: Theater, pano: Panorama, frame: np.ndarray, setup=None) -> 
     base = ShowBase(windowType="offscreen")
     base.setBackgroundColor(0, 0, 0, 1)
     outputs = [base.win] + [
-        open_buffer(base, p.name, p.offscreen, 10 + i)
-        for i, p in enumerate(theater.projectors[1:])
+        open_buffer(base, p.name, p.offscreen, 10 + i) for i, p in enumerate(theater.projectors[1:])
     ]
     view = TheaterView(make_passes(outputs, theater, pano, TheaterView.make_texture()), None)
     view.show_pano(frame, "frame")
@@ -145,10 +151,8 @@ def _show_pattern(theater: Theater, pano: Panorama, img: np.ndarray) -> int:
     print("Showing the theater pattern on every projector; Escape or q to close.")
     base.accept("escape", base.userExit)
     base.accept("q", base.userExit)
-    try:
+    with contextlib.suppress(SystemExit):  # ShowBase leaves this way on userExit
         base.run()
-    except SystemExit:
-        pass
     return 0
 
 
