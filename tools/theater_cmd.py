@@ -206,3 +206,36 @@ def render_theater_frame(
         view.update(lowlight is not None, flashlights, 0.0, 1.0)
 
     return write_screens(_render(theater, pano, frame, setup), out_dir)
+
+
+def render_single_screen(
+    pack,
+    out: Path,
+    segment: str | None,
+    t_s: float,
+    lowlight: float | None,
+    flashlights: list[tuple[float, float]],
+    size: tuple[int, int],
+) -> np.ndarray:
+    """`render-frame` of a theater pack without --theater: one screen as the pack says
+    (the centre window or the letterboxed strip); flashlights are panorama x, y."""
+    from content.theater import Blend, Projector
+    from sim.panorama import single_screen_geometry
+
+    frame, seg = panorama_frame(pack, segment, t_s)
+    pano = pack.scenario.panorama
+    geo = single_screen_geometry(pano, seg.media_aspect, size[0] / size[1])
+    theater = Theater(
+        Path("<one screen>"), pano.degrees, (Projector("screen", geo, Blend(), None, size),)
+    )
+
+    def setup(view) -> None:
+        if lowlight is not None:
+            view.night.ambient = float(lowlight)
+            view.night.mix = 1.0
+        view.update(lowlight is not None, flashlights, 0.0, 1.0)
+
+    (img,) = _render(theater, pano, frame, setup)
+    if not cv2.imwrite(str(out), img):
+        raise UserError(f"{out}: cannot write the PNG")
+    return img
