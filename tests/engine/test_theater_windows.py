@@ -77,4 +77,5 @@ def test_each_projector_opens_full_screen_on_its_display(two_screens, tmp_path):
             app.kill()
             app.communicate()
     assert app.returncode == 0, err[-2000:]
-    assert "Session: 2.0" in out or "Session: 1.9" in out, out
+    session_s = float(out.split("Session: ")[1].split(" s")[0])
+    assert session_s >= 2.0, out  # it ran, and stopped by itself
