@@ -101,6 +101,8 @@ def test_scripted_headless_theater_run_writes_three_screen_videos_and_scores_the
         str(PACKS_DIR / "range" / "demo-inputs.jsonl"),
         "--video-out-dir",
         str(out),
+        "--instructor-video-out",
+        str(tmp_path / "station.mp4"),
         "--fps",
         "10",
         "--seconds",
@@ -125,6 +127,15 @@ def test_scripted_headless_theater_run_writes_three_screen_videos_and_scores_the
         assert edge(frames[k], slice(316, 320)) < 0.2 * edge(frames[k], slice(200, 240))
         assert edge(frames[k + 1], slice(0, 4)) < 0.2 * edge(frames[k + 1], slice(80, 120))
     assert edge(frames[1], slice(0, 4)) > 0.5 * edge(frames[1], slice(80, 120))
+    # the instructor's live picture is the whole panorama: a 4:1 strip, letterboxed
+    cap = cv2.VideoCapture(str(tmp_path / "station.mp4"))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 20)
+    ok, station = cap.read()
+    assert ok
+    pic = station[62:478, 14:756]  # the picture area of a 1280x720 station (live card)
+    rows = pic.astype(float).mean(axis=(1, 2))
+    lit = np.flatnonzero(rows > 20)
+    assert 0.2 < len(lit) / len(rows) < 0.6, rows.round()  # a wide strip, bars above and below
 
 
 def test_a_theater_pack_on_one_screen_shows_the_centre_window(tmp_path):
@@ -186,3 +197,45 @@ def test_a_plain_pack_is_refused_on_a_theater(tmp_path, fixture_pack):
     proc = run_cli("run", str(fixture_pack), "--theater", str(tpath), "--offscreen")
     assert proc.returncode == 2
     assert "--theater needs a pack authored for a panorama" in proc.stderr
+
+
+def test_low_light_and_a_flashlight_cone_run_on_across_a_seam(tmp_path):
+    """A cone centred on the seam of screens 2 and 3, in the dark: composed the way the
+    projectors overlap, the light across the overlap is what one projector spanning the
+    whole arc shows there (curved screens, so both sample the panorama alike)."""
+    pack = grey_theater_pack(tmp_path / "pack")
+    three = theater_file(tmp_path / "three.toml", overlap=15, size="480x270")
+    three.write_text(three.read_text().replace('projection = "flat"', 'projection = "curved"'))
+    one = tmp_path / "one.toml"
+    write_new(one, new_theater_text(1, 180, 0, (1280, 270), "curved"))
+    th = load_theater(three)
+    seam = (th.projectors[1].arc[1] + th.projectors[2].arc[0]) / 2  # degrees
+    beam = f"{0.5 + seam / 180:.4f},0.5"
+    for name, tpath in (("three", three), ("one", one)):
+        proc = run_cli(
+            "render-frame",
+            str(pack),
+            "--theater",
+            str(tpath),
+            "--t",
+            "0.5",
+            "--lowlight",
+            "0.1",
+            "--flashlight",
+            beam,
+            "-o",
+            str(tmp_path / name),
+        )
+        assert proc.returncode == 0, proc.stderr
+    s2, s3 = (cv2.imread(str(tmp_path / "three" / f"screen-{k}.png")) for k in (2, 3))
+    whole = cv2.imread(str(tmp_path / "one" / "screen-1.png"))
+    rows = slice(125, 145)  # through the cone's centre
+    l2, l3, lw = (light(img[rows]).mean(axis=0) for img in (s2, s3, whole))
+    p2, p3 = th.projectors[1].geometry, th.projectors[2].geometry
+    w = s2.shape[1]
+    angles = np.linspace(th.projectors[2].arc[0] + 0.5, th.projectors[1].arc[1] - 0.5, 40)
+    at = lambda lit, geo: np.interp(angle_to_content(angles, geo) * w - 0.5, np.arange(w), lit)  # noqa: E731
+    composed = at(l2, p2) + at(l3, p3)
+    reference = np.interp((angles + 90) / 180 * whole.shape[1] - 0.5, np.arange(whole.shape[1]), lw)
+    assert reference.max() > 1.3 * reference.min()  # the cone falls off across the overlap
+    assert np.abs(composed - reference).max() < 0.03 * reference.max(), (composed, reference)
