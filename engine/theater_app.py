@@ -152,6 +152,7 @@ class TheaterApp(SightlineApp):
                 FrameCapture(out, video_dir / f"screen-{k}.mp4", cfg.fps)
                 for k, out in enumerate(outputs, 1)
             ]
+        self._sampled = [0] * len(self.screen_captures)  # frames written, window runs
         self._open_trackers()
         base.graphicsEngine.renderFrame()  # the new outputs drawn once before frame 0
 
@@ -213,11 +214,20 @@ class TheaterApp(SightlineApp):
     # -- per frame, after drawing ---------------------------------------------------------
 
     def _capture_task(self, task):
+        """Each screen's picture into its video: every frame 1/fps apart headless; a
+        window run sampled at --fps on session time, as engine/outputs.py does."""
         if self.last is not None:
-            for cap in self.screen_captures:
+            session_s = self.session.loop.session_s
+            for i, cap in enumerate(self.screen_captures):
                 img = cap.grab()
-                if img is not None:
+                if img is None:
+                    continue
+                if self.cfg.offscreen:
                     cap.submit(img, self.frames / self.cfg.fps)
+                    continue
+                while self._sampled[i] / self.cfg.fps <= session_s + 1e-9:
+                    cap.submit(img, self._sampled[i] / self.cfg.fps)
+                    self._sampled[i] += 1
         return super()._capture_task(task)
 
     def run(self):

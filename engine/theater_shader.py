@@ -121,8 +121,11 @@ void main() {
         w *= ramp(x, edge.w);
         band = max(band, 1.0 - step(1.0, x));
     }
-    vec3 lin = pow(clamp(col, 0.0, 1.0), vec3(edge.z));
-    lin = lin * w * (1.0 - extra2.x) + extra2.x * (1.0 - band);
-    colour = vec4(pow(lin, vec3(1.0 / edge.z)), 1.0);
+    if (edge.x > 0.0 || edge.y > 0.0 || extra2.x > 0.0) {  // uniform: no cost otherwise
+        vec3 lin = pow(clamp(col, 0.0, 1.0), vec3(edge.z));
+        lin = lin * w * (1.0 - extra2.x) + extra2.x * (1.0 - band);
+        col = pow(lin, vec3(1.0 / edge.z));
+    }
+    colour = vec4(col, 1.0);
 }
 """

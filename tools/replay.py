@@ -18,7 +18,6 @@ from tools.run_cmd import check_audio_out, format_summary
 def play_command(args) -> int:
     """Play a recorded session in the engine: the recorded inputs are fed back at the very
     ticks they were applied, so the trainee view (and the instructor's) shows it again."""
-    from engine.app import SightlineApp
     from engine.config import RunConfig
     from engine.panda_setup import have_display
     from engine.replay import KEYS, PlaybackClock, ReplayController
@@ -59,7 +58,9 @@ def play_command(args) -> int:
         trainee_display=on_trainee,
         instructor_display=on_instructor,
     )
-    app = SightlineApp(pack, cfg)
+    from engine.theater_app import open_app  # a theater pack replays on one screen
+
+    app = open_app(pack, cfg, None, None)
     if not offscreen:  # the reviewer's controls
         controller = ReplayController(app.session, clock, script)
         for key in KEYS:
