@@ -11,6 +11,8 @@ black level, and colour matching between them."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -239,3 +241,48 @@ def test_low_light_and_a_flashlight_cone_run_on_across_a_seam(tmp_path):
     reference = np.interp((angles + 90) / 180 * whole.shape[1] - 0.5, np.arange(whole.shape[1]), lw)
     assert reference.max() > 1.3 * reference.min()  # the cone falls off across the overlap
     assert np.abs(composed - reference).max() < 0.03 * reference.max(), (composed, reference)
+
+
+def test_a_camera_tracker_on_screen_3_reports_shots_in_panorama_coordinates(tmp_path):
+    """The theater file gives screen 3 a laser tracker (an emulated one on a pty): its shot
+    near the top-left of its picture is recorded at the panorama point screen 3 shows
+    there, not at the tracker's own coordinates."""
+    from sim.panorama import output_to_panorama
+    from tests.drivers.test_links import wait_for
+    from tools.emulate import Emulator
+
+    emu = Emulator("laser-tracker", tmp_path / "tracker", interval_s=0.05)
+    emu.positions = [(0.1, 0.2)]
+    tpath = theater_file(tmp_path / "t.toml", size="320x180")
+    text = tpath.read_text()
+    third = text.rindex("# tracker = ")
+    tpath.write_text(text[:third] + f'tracker = "laser-tracker:{emu.link}@w1"  ' + text[third:])
+    args = ["run", str(PACKS_DIR / "range"), "--theater", str(tpath), "--offscreen"]
+    app = subprocess.Popen(
+        [sys.executable, "-m", "tools.cli", *args, "--fps", "10", "--seconds", "6"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # shoot once the host has the port open and has spoken (shots sent before that
+        # are flushed with the port's input when it opens)
+        assert wait_for(lambda: len(emu.received) > 0, timeout_s=120), app.poll()
+        emu.shots_left = 1
+        out, err = app.communicate(timeout=300)
+    finally:
+        if app.poll() is None:
+            app.kill()
+        emu.close()
+    assert app.returncode == 0, err[-2000:]
+    pano = load_theater(tpath)
+    x, y = output_to_panorama(0.1, 0.2, pano.projectors[2].geometry, pano_of_range())
+    shots = [line for line in out.splitlines() if " w1 firearm " in line]
+    assert len(shots) == 1, out
+    assert f"({x:.3f}, {y:.3f})" in shots[0], (shots, x, y)
+
+
+def pano_of_range():
+    from content.pack import load_pack
+
+    return load_pack(PACKS_DIR / "range").scenario.panorama
