@@ -1,8 +1,8 @@
 """`sightline bench theater`: what 3 and 5 projectors cost against one.
 
 For 1, 3 and 5 screens of --size (default 1920x1080) around 60 degrees a screen, with
-low light on and a flashlight cone, each frame uploads a new panorama frame (a synthetic
-moving picture as wide as the screens together) and draws every projector offscreen
+low light on and a flashlight cone, each frame uploads a new panorama frame (synthetic
+noise, about 4:3 of panorama a screen: as wide as the screens together) and draws every projector offscreen
 through the projector shader (warp mesh, blend, markers, low light). The timed loop is
 closed by a pixel readback of every output, so all queued rendering is counted (llvmpipe
 renders asynchronously). Each count runs in a worker process (one ShowBase a process);
@@ -53,7 +53,7 @@ def _worker(screens: int, w: int, h: int, frames: int) -> dict:
     ph = h
     pw = (int(ph * 4.0 * screens / 3) // 2) * 2  # about the natural aspect of the arc
     rng = np.random.default_rng(1)
-    base_img = rng.integers(0, 255, (ph, pw, 3), dtype=np.uint8)
+    pictures = [rng.integers(0, 255, (ph, pw, 3), dtype=np.uint8) for _ in range(2)]
     shots = []
     for out in outputs:
         tex = Texture(f"readback-{out.getName()}")
@@ -62,7 +62,7 @@ def _worker(screens: int, w: int, h: int, frames: int) -> dict:
     view.night.mix = 1.0
 
     def frame(i: int) -> None:
-        view.show_pano(np.roll(base_img, i * 7, axis=1), i)
+        view.show_pano(pictures[i % 2], i)  # a new frame uploaded every frame
         view.update(True, [(0.5 + 0.2 * np.sin(i / 10), 0.5)], 1 / 30, i / 30)
         base.graphicsEngine.renderFrame()
 
