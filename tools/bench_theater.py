@@ -3,9 +3,9 @@
 For 1, 3 and 5 screens of --size (default 1920x1080) around 60 degrees a screen, with
 low light on and a flashlight cone, each frame uploads a new panorama frame (synthetic
 noise, about 4:3 of panorama a screen: as wide as the screens together) and draws every
-projector offscreen through the projector shader (warp mesh, blend, markers, low light). The timed loop is
-closed by a pixel readback of every output, so all queued rendering is counted (llvmpipe
-renders asynchronously). Each count runs in a worker process (one ShowBase a process);
+projector offscreen through the projector shader (warp mesh, blend, markers, low light).
+The timed loop is closed by a pixel readback of every output, so all queued rendering is
+counted (llvmpipe renders asynchronously). Each count runs in a worker process (one ShowBase a process);
 medians over --repeats runs are printed with the cost ratio against one screen, or JSON
 with --json. Decoding is left out: `sightline bench render` measures it.
 """
