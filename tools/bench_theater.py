@@ -5,9 +5,9 @@ low light on and a flashlight cone, each frame uploads a new panorama frame (syn
 noise, about 4:3 of panorama a screen: as wide as the screens together) and draws every
 projector offscreen through the projector shader (warp mesh, blend, markers, low light).
 The timed loop is closed by a pixel readback of every output, so all queued rendering is
-counted (llvmpipe renders asynchronously). Each count runs in a worker process (one ShowBase a process);
-medians over --repeats runs are printed with the cost ratio against one screen, or JSON
-with --json. Decoding is left out: `sightline bench render` measures it.
+counted (llvmpipe renders asynchronously). Each count runs in a worker process (one
+ShowBase a process); medians over --repeats runs are printed with the cost ratio against
+one screen, or JSON with --json. Decoding is left out: `sightline bench render` measures it.
 """
 
 from __future__ import annotations
