@@ -16,6 +16,7 @@ from pathlib import Path
 from content.pack import Pack
 from content.theater import Blend, Projector, Theater, load_theater
 from drivers.input_queue import InputQueue, host_now_s
+from engine import app as engine_app
 from engine.app import SightlineApp
 from engine.config import RunConfig
 from engine.panda_setup import DisplayError
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 STRIP_WIDTH = 1280  # the instructor's panorama strip, pixels
 
 
-class TheaterError(UserError, RuntimeError):
+class TheaterRunError(UserError, RuntimeError):
     pass
 
 
@@ -37,10 +38,10 @@ def open_app(pack: Pack, cfg: RunConfig, theater: Path | None, video_dir: Path |
     pano = pack.scenario.panorama
     if theater is None and pano is None:
         if video_dir is not None:
-            raise TheaterError("--video-out-dir writes one video per screen: add --theater FILE")
-        return SightlineApp(pack, cfg)
+            raise TheaterRunError("--video-out-dir writes one video per screen: add --theater FILE")
+        return engine_app.SightlineApp(pack, cfg)  # looked up now: tests stand in for it
     if theater is not None and pano is None:
-        raise TheaterError(
+        raise TheaterRunError(
             f"{pack.root}: --theater needs a pack authored for a panorama (a [panorama] "
             "table, docs/theater.md); run this pack without --theater"
         )
@@ -92,7 +93,7 @@ class TheaterApp(SightlineApp):
             raise DisplayError("a theater run has no split window: use --instructor window")
         if theater is not None:
             if cfg.video_out is not None:
-                raise TheaterError("a theater writes one video per screen: use --video-out-dir")
+                raise TheaterRunError("a theater writes one video per screen: use --video-out-dir")
             first = theater.projectors[0]
             cfg.width, cfg.height = first.offscreen
             if not cfg.offscreen:
@@ -105,7 +106,7 @@ class TheaterApp(SightlineApp):
                     cfg.trainee_display = pick(self._displays, first.display, f"{first.name}")
                     cfg.width, cfg.height = cfg.trainee_display.width, cfg.trainee_display.height
         elif video_dir is not None:
-            raise TheaterError("--video-out-dir needs --theater FILE (one screen: --video-out)")
+            raise TheaterRunError("--video-out-dir needs --theater FILE (one screen: --video-out)")
         super().__init__(pack, cfg)
         from engine.capture import FrameCapture
         from engine.theater import (
