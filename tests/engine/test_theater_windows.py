@@ -1,5 +1,6 @@
 """A theater in windows (issue 19): each projector's output opens full screen on the
-display its theater file names. An Xvfb whose two screens Xinerama joins (1280x1024 and
+display its theater file names, and a click on the second projector's window is a shot at
+the panorama point that window shows there. An Xvfb whose two screens Xinerama joins (1280x1024 and
 1920x1200; Xvfb lays both at 0,0, so sizes are checked, not positions) stands in for two
 projectors; xdotool reads the windows' geometry. Skipped, saying so, without Xvfb or
 xdotool. Real projectors (their alignment, blend and black level on a wall) cannot be
@@ -14,8 +15,16 @@ import threading
 import pytest
 
 from content import PACKS_DIR
-from content.theater import new_theater_text, write_new
-from tests.engine.test_displays import SCREENS, needs_x, two_screens, xdo  # noqa: F401
+from content.pack import load_pack
+from content.theater import load_theater, new_theater_text, write_new
+from sim.panorama import output_to_panorama
+from tests.engine.test_displays import (  # noqa: F401
+    SCREENS,
+    needs_x,
+    recorded_shots,
+    two_screens,
+    xdo,
+)
 
 
 @pytest.mark.render
@@ -40,7 +49,9 @@ def test_each_projector_opens_full_screen_on_its_display(two_screens, tmp_path):
             "--audio",
             "none",
             "--seconds",
-            "2",
+            "120",
+            "--record",
+            str(tmp_path / "s.rec"),
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -71,11 +82,34 @@ def test_each_projector_opens_full_screen_on_its_display(two_screens, tmp_path):
         second = found["Sightline - screen-2"]
         assert "Geometry: {}x{}".format(*SCREENS[0]) in first, first
         assert "Geometry: {}x{}".format(*SCREENS[1]) in second, second
-        out, err = app.communicate(timeout=300)  # it ends after 2 s of session time
+        # a click on screen-2 (the windows overlap at 0,0 under Xvfb: it is on top)
+        wid2 = xdo(env, "search", "--name", "^Sightline - screen-2").split()[0]
+        cx, cy = 480, 300
+        xdo(env, "mousemove", "--window", wid2, str(cx), str(cy))
+        for _ in range(600):
+            if app.poll() is not None:
+                break
+            xdo(env, "click", "--window", wid2, "1")
+            if recorded_shots(tmp_path / "s.rec"):
+                break
+            threading.Event().wait(0.2)
+        # keys go to the focused window (Panda3D ignores them elsewhere): Esc Esc twice
+        wid = xdo(env, "search", "--name", "^Sightline - Theater").split()[0]
+        xdo(env, "windowfocus", wid)
+        for _ in range(2):
+            threading.Event().wait(1.0)
+            xdo(env, "key", "--window", wid, "Escape", "Escape")
+        out, err = app.communicate(timeout=300)
     finally:
         if app.poll() is None:
             app.kill()
             app.communicate()
     assert app.returncode == 0, err[-2000:]
-    session_s = float(out.split("Session: ")[1].split(" s")[0])
-    assert session_s >= 2.0, out  # it ran, and stopped by itself
+    theater = load_theater(path)
+    pano = load_pack(PACKS_DIR / "range").scenario.panorama
+    x, y = output_to_panorama(
+        cx / SCREENS[1][0], cy / SCREENS[1][1], theater.projectors[1].geometry, pano
+    )
+    shots = [line for line in out.splitlines() if " w1 firearm " in line]
+    assert shots, out
+    assert all(f"({x:.3f}, {y:.3f})" in line for line in shots), (shots, x, y)
