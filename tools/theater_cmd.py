@@ -135,7 +135,8 @@ def _show_pattern(theater: Theater, pano: Panorama, img: np.ndarray) -> int:
     there = list_displays()
     first = theater.projectors[0]
     d0 = pick(there, first.display, "display") if first.display is not None else None
-    panda_setup.configure(False, *first.offscreen, title="Sightline - theater pattern", display=d0)
+    size = (d0.width, d0.height) if d0 is not None else first.offscreen
+    panda_setup.configure(False, *size, title="Sightline - theater pattern", display=d0)
     from direct.showbase.ShowBase import ShowBase
 
     from engine.theater import TheaterView, make_passes, open_window

@@ -113,3 +113,36 @@ def test_each_projector_opens_full_screen_on_its_display(two_screens, tmp_path):
     shots = [line for line in out.splitlines() if " w1 firearm " in line]
     assert shots, out
     assert all(f"({x:.3f}, {y:.3f})" in line for line in shots), (shots, x, y)
+
+
+@pytest.mark.render
+@needs_x
+def test_the_pattern_fills_each_projector_display_until_escape(two_screens, tmp_path):  # noqa: F811
+    env = two_screens
+    text = new_theater_text(2, 120, 15).replace("display = 1", "display = 0", 1)
+    path = tmp_path / "t.toml"
+    write_new(path, text.replace("display = 2", "display = 1", 1))
+    app = subprocess.Popen(
+        [sys.executable, "-m", "tools.cli", "theater", "pattern", str(path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for line in app.stdout:
+            if line.startswith("Showing the theater pattern"):
+                break
+        first = xdo(env, "search", "--sync", "--name", "^Sightline - theater pattern").split()[0]
+        second = xdo(env, "search", "--sync", "--name", "^Sightline - screen-2").split()[0]
+        assert "Geometry: {}x{}".format(*SCREENS[0]) in xdo(env, "getwindowgeometry", first)
+        assert "Geometry: {}x{}".format(*SCREENS[1]) in xdo(env, "getwindowgeometry", second)
+        xdo(env, "windowfocus", first)
+        threading.Event().wait(1.0)
+        xdo(env, "key", "--window", first, "Escape")
+        app.communicate(timeout=120)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.communicate()
+    assert app.returncode == 0
