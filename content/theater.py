@@ -80,6 +80,11 @@ def _f(v: float) -> str:
     return f"{v:.4f}".rstrip("0").rstrip(".") if v != int(v) else f"{v:.1f}"
 
 
+def _c(statement: str, comment: str) -> str:
+    """A line with its comment in the comment column."""
+    return f"{statement:<32}# {comment}"
+
+
 def new_theater_text(
     screens: int,
     degrees: float,
@@ -110,7 +115,7 @@ def new_theater_text(
         "# Output points (warp corners, mesh) are normalized to the projector's picture,",
         "# 0..1 with the origin top-left.",
         f"format = {FORMAT}",
-        f"degrees = {_f(degrees)}                 # the arc the screens cover together",
+        _c(f"degrees = {_f(degrees)}", "the arc the screens cover together"),
         "",
     ]
     for k, (a0, a1) in enumerate(arcs):
@@ -119,23 +124,21 @@ def new_theater_text(
         lines += [
             "[[projectors]]",
             f'name = "screen-{k + 1}"',
-            f"display = {k + 1}                  # `sightline displays` index, full screen in a "
-            "window run (remove the line: none)",
-            f"offscreen = [{w}, {h}]      # its picture size in a headless run",
-            f'projection = "{projection}"         # flat screen (perspective) or "curved" '
-            "(cylindrical)",
-            f"arc = [{_f(a0)}, {_f(a1)}]      # the angles it shows, left edge to right edge",
+            _c(f"display = {k + 1}", "`sightline displays` index, full screen (no line: none)"),
+            _c(f"offscreen = [{w}, {h}]", "its picture size in a headless run"),
+            _c(f'projection = "{projection}"', 'a flat screen (perspective), or "curved"'),
+            _c(f"arc = [{_f(a0)}, {_f(a1)}]", "the angles it shows, left edge to right edge"),
             f"# overlaps its neighbours by {_f(left)} deg (left) and {_f(right)} deg (right)",
             '# tracker = "laser-tracker:/dev/ttyACM0@w1"   # the camera tracker that sees it',
             "",
-            "[projectors.blend]                # soft edges over the overlaps",
-            f"left = {_f(left)}                       # ramp width in degrees at the left edge",
-            f"right = {_f(right)}                      # ... and at the right edge",
-            f"gamma = {DEFAULT_GAMMA}                      # the projector's gamma",
-            f"curve = {DEFAULT_CURVE}                      # ramp shape (Bourke's p), 1 = linear",
-            "black_level = 0.0                # projector black, 0..0.5: lifted outside overlaps",
+            _c("[projectors.blend]", "soft edges over the overlaps"),
+            _c(f"left = {_f(left)}", "ramp width in degrees at the left edge"),
+            _c(f"right = {_f(right)}", "... and at the right edge"),
+            _c(f"gamma = {DEFAULT_GAMMA}", "the projector's gamma"),
+            _c(f"curve = {DEFAULT_CURVE}", "ramp shape (Bourke's p), 1 = linear"),
+            _c("black_level = 0.0", "projector black, 0..0.5: lifted outside overlaps"),
             "",
-            "[projectors.warp]                 # keystone: where the picture's corners land",
+            _c("[projectors.warp]", "keystone: where the picture's corners land"),
             "corners = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]   # TL, TR, BR, BL",
             "# mesh = { cols = 3, rows = 3, points = [[0.0, 0.0], [0.5, 0.0], [1.0, 0.0],",
             "#   [0.0, 0.5], [0.5, 0.5], [1.0, 0.5], [0.0, 1.0], [0.5, 1.0], [1.0, 1.0]] }",
