@@ -20,6 +20,7 @@ Reports, in one pass, as findings with a level, a file, a line where known and a
     the scale, duplicate item ids, unknown rule kinds or parameters), a rule measuring
     from a cue no segment has (an error: it could never score), and an item with no
     behaviour anchors (a warning: the instructor scores it without a description);
+  - a theater pack's panorama (content/theater_lint.py): clips, zones off the arc;
   - with a policy library (`--policies`), links from rubric items, community questions
     and the guidebook to policy passages that the library does not have.
 """
@@ -34,6 +35,7 @@ from pathlib import Path
 from content._locate import locate
 from content.pack import MANIFEST, Pack, PackError, load_pack
 from content.policies import Library, guidebook_refs
+from content.theater_lint import panorama_findings
 
 _PLACE = re.compile(r"^(?P<file>.+?)(?::(?P<line>\d+))?: (?P<rest>.*)$")
 
@@ -88,6 +90,7 @@ def lint_pack(
     findings += _question_findings(pack)
     findings += _sound_findings(pack)
     findings += _rubric_findings(pack)
+    findings += panorama_findings(pack, _finding)  # content/theater_lint.py
     if policies is not None:
         findings += _policy_findings(pack, policies)
     return findings

@@ -34,6 +34,7 @@ from sim.errors import UserError
 from sim.events import STRESS_EFFECTS, WEAPON_KINDS
 from sim.files import FileProblem, read_bounded
 from sim.hit_zones import ROLES, Zone
+from sim.panorama import SINGLE_SCREEN_MODES, Panorama
 from sim.rubric import MAX_ITEMS as MAX_RUBRIC_ITEMS
 from sim.rubric import (
     RULE_KINDS,
@@ -70,6 +71,7 @@ MAX_CUES = 64
 MAX_SOUNDS = 64  # a pack's own sounds
 MAX_SEGMENT_SOUNDS = 64
 MAX_VIEWS = 4  # alternate-view clips of one segment
+MAX_SCREEN_CLIPS = 8  # a theater pack's clips one per screen, a segment
 MAX_LIST = 2000
 MAX_VERTICES = 64
 MAX_TEXT = 2000
@@ -349,7 +351,8 @@ def load_pack(
         raise doc.fail("segments", "a pack needs at least one segment")
     if len(segs_table) > MAX_SEGMENTS:
         raise doc.fail("segments", f"{len(segs_table)} segments, over {MAX_SEGMENTS}")
-    loader = _SegmentLoader(doc, root, probe, collect_media)
+    panorama = doc.attempt(_panorama, doc, data)
+    loader = _SegmentLoader(doc, root, probe, collect_media, panorama is not None)
     segments: dict[str, Segment] = {}
     for seg_id, table in segs_table.items():
         where = f"segments.{seg_id}"
@@ -383,6 +386,7 @@ def load_pack(
         levels=levels,
         reports=reports,
         rubric=rubric,
+        panorama=panorama,
     )
     if collect:
         scenario = _validate_collecting(doc, scenario)
@@ -717,6 +721,19 @@ def _rubric(doc: _Doc, data: dict) -> Rubric | None:
     return rubric
 
 
+def _panorama(doc: _Doc, data: dict) -> Panorama | None:
+    """`[panorama]`: the pack is authored for a theater (docs/theater.md)."""
+    if "panorama" not in data:
+        return None
+    table = doc.get(data, "panorama", "", dict)
+    _unknown_keys(doc, table, "panorama", ("degrees", "single_screen"))
+    degrees = doc.get(table, "degrees", "panorama", NUM)
+    if not 10 <= degrees <= 360:
+        raise doc.fail("panorama.degrees", f"{degrees} is outside 10..360")
+    mode = doc.choice(table, "single_screen", "panorama", SINGLE_SCREEN_MODES, "window")
+    return Panorama(float(degrees), mode)
+
+
 def _extension(doc: _Doc, table: dict) -> str | None:
     name = doc.get(table, "extension", "meta", str, None)
     if name is not None and not _ID.match(name):
@@ -740,16 +757,24 @@ class _Fields:
 
 
 class _SegmentLoader:
-    def __init__(self, doc: _Doc, root: Path, probe: bool, collect_media: bool):
+    def __init__(
+        self, doc: _Doc, root: Path, probe: bool, collect_media: bool, panorama: bool = False
+    ):
         self.doc, self.root, self.probe, self.collect = doc, root, probe, collect_media
+        self.panorama = panorama  # the pack has a [panorama] table: `clips` are allowed
         self.media: dict[str, MediaInfo] = {}
         self.problems: list[str] = []
         self._checked: set[str] = set()
 
     def segment(self, seg_id: str, table: dict, where: str) -> Segment:
         doc = self.doc
-        clip = doc.get(table, "clip", where, str)
-        info = self._media(clip, f"{where}.clip")
+        screen_clips: tuple[str, ...] = ()
+        if "clips" in table:  # a theater pack's clips, one per screen (docs/theater.md)
+            screen_clips, info = self._screen_clips(table, where)
+            clip = screen_clips[len(screen_clips) // 2]
+        else:
+            clip = doc.get(table, "clip", where, str)
+            info = self._media(clip, f"{where}.clip")
         in_s = doc.get(table, "in", where, NUM, 0.0)
         if info is not None:
             out_s = doc.get(table, "out", where, NUM, info.duration_s)
@@ -787,7 +812,7 @@ class _SegmentLoader:
             clip=clip,
             in_s=in_s,
             out_s=out_s,
-            media_aspect=info.aspect if info else 16 / 9,
+            media_aspect=(info.aspect * max(1, len(screen_clips))) if info else 16 / 9,
             loop=doc.get(table, "loop", where, bool, False),
             ending=doc.get(table, "ending", where, bool, False),
             transitions=trs,
@@ -797,7 +822,31 @@ class _SegmentLoader:
             question=self.question(table, f"{where}.question", trs),
             views=self.views(table, where),
             effects=each(self.effect, effects, f"{where}.effects"),
+            screen_clips=screen_clips,
         )
+
+    def _screen_clips(self, table: dict, where: str) -> tuple[tuple[str, ...], MediaInfo | None]:
+        """`clips`: 2-8 clips of one size, left to right (not with `clip`); the middle
+        one's MediaInfo (its duration is the segment's)."""
+        doc = self.doc
+        if "clip" in table:
+            raise doc.fail(f"{where}.clips", "give either clip (one panoramic) or clips, not both")
+        if not self.panorama:
+            raise doc.fail(f"{where}.clips", "clips one per screen need a [panorama] table")
+        clips = doc.get(table, "clips", where, list)
+        if not 2 <= len(clips) <= MAX_SCREEN_CLIPS or not all(isinstance(c, str) for c in clips):
+            raise doc.fail(f"{where}.clips", f"expected 2 to {MAX_SCREEN_CLIPS} clip paths")
+        infos = [self._media(c, f"{where}.clips[{i}]") for i, c in enumerate(clips)]
+        known = [(i, m) for i, m in enumerate(infos) if m is not None]
+        for i, m in known[1:]:
+            first = known[0][1]
+            if (m.width, m.height) != (first.width, first.height):
+                raise doc.fail(
+                    f"{where}.clips[{i}]",
+                    f"{m.width}x{m.height}, but clips[{known[0][0]}] is "
+                    f"{first.width}x{first.height}: a segment's screen clips share one size",
+                )
+        return tuple(clips), infos[len(clips) // 2]
 
     def _each(self, read: Any, items: list, where: str) -> tuple:
         """read(item, "where[i]") for each item; when collecting, one that fails is

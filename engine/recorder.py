@@ -32,7 +32,7 @@ def pack_hash(pack: Pack) -> str:
     """The manifest's bytes, and each clip's and sound file's size with its first and
     last MiB."""
     h = hashlib.sha256((pack.root / getattr(pack, "manifest", MANIFEST)).read_bytes())
-    files = {s.clip for s in pack.scenario.segments.values()}
+    files = {c for s in pack.scenario.segments.values() for c in (s.screen_clips or (s.clip,))}
     files |= {v.clip for s in pack.scenario.segments.values() for v in s.views}
     files |= {s.file for s in pack.scenario.sounds.values() if s.file is not None}
     for clip in sorted(files):

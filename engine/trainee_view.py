@@ -135,6 +135,11 @@ class TraineeView:
         self.uploads = 0
         self._last_present_s = 0.0
 
+    def hide(self) -> None:
+        """Draw nothing (a theater run draws the picture through engine/theater.py)."""
+        self.root.hide()
+        self._card.hide()
+
     def present(self, out, beams: list[tuple[float, float]]) -> None:
         """Show one frame of the session (engine.session.FrameOut): the video for its
         media time, this frame's new shot markers, the marker setting, low light and the

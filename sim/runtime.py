@@ -504,7 +504,11 @@ class ScenarioRuntime(CommunitySteps):
     def _shoot(self, shot: Shot, commands: list[Command]) -> None:
         seg = self._segment
         zone = None
-        mapped = screen_to_media(shot.x_norm, shot.y_norm, self.screen_aspect, seg.media_aspect)
+        if self.scenario.panorama is not None:  # a theater pack: shots are panorama x, y
+            inside = 0.0 <= shot.x_norm <= 1.0 and 0.0 <= shot.y_norm <= 1.0
+            mapped = (shot.x_norm, shot.y_norm) if inside else None
+        else:
+            mapped = screen_to_media(shot.x_norm, shot.y_norm, self.screen_aspect, seg.media_aspect)
         if mapped is not None:
             zone = hit_test(seg.zones, self._media_t(), *mapped)
         self._fired += 1

@@ -14,6 +14,7 @@ from sim.community import Question, check_question
 from sim.errors import UserError
 from sim.events import STRESS_EFFECTS, WEAPON_KINDS
 from sim.hit_zones import Zone
+from sim.panorama import Panorama
 from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
 
 if TYPE_CHECKING:
@@ -100,6 +101,9 @@ class Segment:
     question: Question | None = None
     views: tuple[View, ...] = ()  # alternate-view clips of the same moments
     effects: tuple[Effect, ...] = ()
+    #: A theater pack's clips one per screen, left to right, played in lock-step (`clip`
+    #: is then the middle one: its soundtrack plays, its length is the segment's).
+    screen_clips: tuple[str, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -125,6 +129,8 @@ class Scenario:
     reports: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_REPORTS))
     #: What instructors score the session on (sim/rubric.py), if the pack has a rubric.
     rubric: Rubric | None = None
+    #: A theater pack's panorama (sim/panorama.py): zones and shots in panorama x, y.
+    panorama: Panorama | None = None
 
     def reachable(self, start: str | None = None) -> set[str]:
         """Segment ids that can play from `start` (the scenario's start by default),

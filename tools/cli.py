@@ -222,6 +222,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
     _add_trainee_options(p)
     _add_policies_option(p)
+    _add_theater_run_options(p)
 
 
 def _add_audio_options(p: argparse.ArgumentParser) -> None:
@@ -525,6 +526,12 @@ def _render_frame_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH")
     p.add_argument("-o", "--out", type=Path, required=True, metavar="FILE.png")
+    p.add_argument(
+        "--theater",
+        type=Path,
+        metavar="FILE",
+        help="a theater pack on this theater: -o is a folder for screen-1.png .. screen-N.png",
+    )
 
 
 @command("render-frame", "one trainee-view frame to a PNG, headless", _render_frame_arguments)
@@ -534,6 +541,14 @@ def _render_frame(args: argparse.Namespace) -> int:
     lights = [_unit_point(f) for f in args.flashlight]
     if args.lowlight is not None and not 0 <= args.lowlight <= 1:
         raise UserError("--lowlight LEVEL is between 0 (black) and 1")
+    if args.theater is not None:  # one PNG per projector (tools/theater_cmd.py)
+        from tools.theater_cmd import render_theater_frame
+
+        for path in render_theater_frame(
+            args.pack, args.theater, args.out, args.segment, args.t, args.lowlight, lights
+        ):
+            print(f"wrote {path}")
+        return 0
     render_frame(args.pack, args.out, args.segment, args.t, args.lowlight, lights, args.size)
     print(f"wrote {args.out}")
     return 0
@@ -1054,6 +1069,7 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
     b.add_argument("--quick", action="store_true", help="shorter runs (a first look)")
     b.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
+    _add_bench_theater(bench)
     for sub in bench.choices.values():  # every benchmark: one JSON object on stdout
         sub.add_argument("--json", action="store_true", help="print the figures as JSON")
 
@@ -1078,6 +1094,7 @@ def _bench(args: argparse.Namespace) -> int:
         "community": lambda a: __import__("tools.bench_community").bench_community.bench_community(
             a
         ),
+        "theater": lambda a: __import__("tools.bench_theater").bench_theater.bench_theater(a),
     }[args.bench]
     return bench_suite.run_bench(run, args)
 
@@ -1318,6 +1335,55 @@ def _community(args: argparse.Namespace) -> int:
     from tools.community import commands
 
     return (commands.run_command if args.community == "run" else commands.report_command)(args)
+
+
+# -- the range theater (issue 19): theater files, theater runs, the bench -------------------
+
+
+def _add_theater_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--theater",
+        type=Path,
+        metavar="FILE",
+        help="run a theater pack on the projectors of a theater file (docs/theater.md)",
+    )
+    p.add_argument(
+        "--video-out-dir",
+        type=Path,
+        metavar="DIR",
+        help="with --theater: write each projector's picture to DIR/screen-N.mp4",
+    )
+
+
+def _add_bench_theater(bench) -> None:
+    b = bench.add_parser("theater", help="fps and cost of 3 and 5 screens against one")
+    b.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH")
+    b.add_argument("--frames", type=int, default=40, help="frames timed per run")
+    b.add_argument("--repeats", type=int, default=3, help="timed runs per count (median)")
+
+
+def _theater_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    n = sub.add_parser("new", help="write a theater file for N screens around an arc")
+    n.add_argument("--screens", type=int, required=True, help="projectors, 1-8")
+    n.add_argument("--degrees", type=float, required=True, help="the arc they cover, up to 360")
+    n.add_argument("--overlap", type=float, default=15.0, help="%% of a screen shared (15)")
+    n.add_argument("--size", type=_size, default=(1920, 1080), metavar="WxH")
+    n.add_argument("--projection", choices=("flat", "curved"), default="flat")
+    n.add_argument("-o", "--out", type=Path, required=True, metavar="FILE.toml")
+    t = sub.add_parser("pattern", help="the grid and blend test card on every projector")
+    t.add_argument("theater", type=Path)
+    t.add_argument("-o", "--out", type=Path, metavar="DIR", help="write screen-N.png instead")
+
+
+@command("theater", "multi-screen theaters: new file, alignment pattern", _theater_arguments)
+def _theater(args: argparse.Namespace) -> int:
+    from tools import theater_cmd
+
+    return {"new": theater_cmd.new_command, "pattern": theater_cmd.pattern_command}[args.action](
+        args
+    )
 
 
 # -- the entry point ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ adding one spec to PACKS; tools/make_demo.py turns the specs into files.
   demo       "The doorway": shoot / don't shoot (use of force)
   crisis     "A person in crisis": de-escalation, coded verbal commands, OC spray
   intervene  "Duty to intervene": a partner's excessive force
+  range      "The side door": a three-screen 180-degree theater pack (tools/demo_theater.py)
 
 Together they use every trigger kind. Imports tools.figures, tools.demo_poses and
 sim.hit_zones (pure); no engine, no writing.
@@ -38,6 +39,19 @@ from tools.demo_poses import (
     restraint,
     sprayed,
     stopped,
+)
+from tools.demo_theater import (
+    DRAW_S,
+    FIRE_S,
+    SCREENS,
+    down_figures,
+    fired_figures,
+    pano_body,
+    pano_torso,
+    panorama_scene,
+    range_script,
+    street_figures,
+    surrender_figures,
 )
 from tools.figures import (
     H,
@@ -122,6 +136,10 @@ class PackSpec:
     script: tuple[dict, ...]  # demo-inputs.jsonl: timed input events
     audio: dict = field(default_factory=dict)  # the manifest's [audio] level defaults
     rubric: dict | None = None  # the manifest's [rubric]: its keys, and "items" (a list)
+    # a theater pack (docs/theater.md): the manifest's [panorama], and the clips one per
+    # screen that the scene (panorama-wide) is cut into
+    panorama: dict | None = None
+    screens: int = 1
 
 
 def one(pose_fn: Callable[[float], Pose]) -> Callable[[float], list[Pose]]:
@@ -677,4 +695,133 @@ INTERVENE = PackSpec(
 """,
 )
 
-PACKS = (DOORWAY, CRISIS, INTERVENE)
+# -- the range theater: three screens, 180 degrees (tools/demo_theater.py) -----------------
+
+
+def _range_spec() -> PackSpec:
+
+    bystander = ZoneSpec("shouter", "no-shoot", -100, pano_body, figure=1)
+    return PackSpec(
+        folder="range",
+        title="Theater demo: the side door",
+        start="street",
+        scene=panorama_scene,
+        meta={
+            "summary": "Three screens, 180 degrees: a man shouting in the middle of the "
+            "street holds the eye while another walks in on the right-hand screen and "
+            "draws a pistol.",
+            "category": "active-threat",
+            "difficulty": "intermediate",
+            "duration_s": 12,
+            "objectives": [
+                "Scan the whole arc, not only the loudest person",
+                "Identify the threat on the side screen before it fires",
+            ],
+            "policy_refs": ["Graham v. Connor, 490 U.S. 386 (1989)"],
+            "guidebook": "guidebook.md",
+            "environment": {"light": "day", "setting": "outdoor", "place": "street, doorway"},
+            "subjects": [
+                {
+                    "role": "shouting man",
+                    "age_band": "25-34",
+                    "gender": "male",
+                    "race_ethnicity": "unspecified (stylised figure)",
+                },
+                {
+                    "role": "armed man",
+                    "age_band": "35-44",
+                    "gender": "male",
+                    "race_ethnicity": "unspecified (stylised figure)",
+                },
+            ],
+        },
+        panorama={"degrees": 180.0, "single_screen": "window"},
+        screens=SCREENS,
+        segments=(
+            SegmentSpec(
+                "street",
+                7.0,
+                street_figures,
+                (
+                    {"on": "hit", "zone": "gunman", "to": "down"},
+                    key("1", "Armed man drops the pistol", "surrender"),
+                    {"on": "time", "at": FIRE_S, "to": "fired"},
+                ),
+                (ZoneSpec("gunman", "threat", 10, pano_torso), bystander),
+                cues=(("side threat", DRAW_S + 0.6),),
+                speech=(Line(0.4, 6, True), Line(2.2, 5, True), Line(4.4, 4, True)),
+            ),
+            SegmentSpec(
+                "down",
+                3.0,
+                down_figures,
+                (),
+                (bystander,),
+                cues=(("threat down", 0.0),),
+                ending=True,
+            ),
+            SegmentSpec(
+                "fired",
+                3.0,
+                fired_figures,
+                (),
+                (bystander,),
+                ending=True,
+                flash_at_s=0.3,
+            ),
+            SegmentSpec(
+                "surrender",
+                3.0,
+                surrender_figures,
+                (),
+                (bystander,),
+                ending=True,
+            ),
+        ),
+        voice_hz=130.0,
+        ambience=Ambience(80, 2000, 0.05),
+        script=range_script(),
+        rubric={
+            "pass_level": 3,
+            "items": [
+                item(
+                    "threat-recognition",
+                    "Threat recognition on the side screen",
+                    {
+                        1: "Never looks away from the shouting man",
+                        4: "Finds the pistol within about 1.5 s",
+                        7: "Finds the pistol within half a second",
+                    },
+                    rule={
+                        "kind": "reaction",
+                        "cue": "side threat",
+                        "levels_s": [0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+                    },
+                ),
+                FORCE_DECISION,
+            ],
+        },
+        guidebook="""# The side door
+
+## Training points
+- The shouting man in the middle is loud and close, and no threat: he is there to hold
+  the eye.
+- The armed man walks in on the right-hand screen at 2.5 s and draws at 4.0 s; the
+  "side threat" cue (pistol out) is where reaction time is measured from.
+
+## Tactical
+- When did you first look at the right-hand screen? What made you look?
+- Did a shot at the armed man put the shouting man at risk?
+
+## Legal, moral and ethical
+- At which moment did deadly force become objectively reasonable (Graham v. Connor)?
+
+## Human performance
+- Attention narrows under stress: how much of the 180 degrees did you scan?
+""",
+    )
+
+
+RANGE = _range_spec()
+
+PACKS = (DOORWAY, CRISIS, INTERVENE, RANGE)

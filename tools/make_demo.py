@@ -22,7 +22,7 @@ import numpy as np
 from content import sounds
 from engine.video_out import H264Writer
 from tools.demo_packs import PACKS, PackSpec, SegmentSpec, ZoneSpec
-from tools.figures import FPS, H, W, draw_figure, muzzle
+from tools.figures import FPS, H, draw_figure, muzzle
 from tools.progress import progress
 
 __all__ = ["PACKS", "make_demo", "make_pack", "manifest"]
@@ -78,14 +78,36 @@ def across_the_street(img: np.ndarray) -> np.ndarray:
     return out
 
 
+def clip_names(pack: PackSpec, seg: SegmentSpec) -> list[str]:
+    """A segment's clips in the pack: one, or one per screen of a theater pack."""
+    if pack.screens == 1:
+        return [f"media/{seg.name}.mp4"]
+    return [f"media/{seg.name}-{k}.mp4" for k in range(1, pack.screens + 1)]
+
+
 def render_segment(
-    pack: PackSpec, seg: SegmentSpec, bg: np.ndarray, path: Path, camera=None
+    pack: PackSpec, seg: SegmentSpec, bg: np.ndarray, paths: list[Path], camera=None
 ) -> None:
-    """One clip of `seg`; `camera` (a function of the frame) films it from elsewhere."""
-    with H264Writer(
-        path, W, H, FPS, crf=26, preset="slow", audio_rate=sounds.RATE, audio_bitrate=32_000
-    ) as out:
-        out.write_audio(soundtrack(pack, seg))
+    """Draw the segment on the scene and write it: whole, or cut into one clip per
+    screen (the middle one carries the soundtrack, as the player plays it). `camera` (a
+    function of the frame) films it from elsewhere: an alternate view."""
+    n = len(paths)
+    w = bg.shape[1] // n
+    outs = [
+        H264Writer(
+            path,
+            w,
+            H,
+            FPS,
+            crf=26,
+            preset="slow",
+            audio_rate=sounds.RATE if k == n // 2 else None,
+            audio_bitrate=32_000,
+        )
+        for k, path in enumerate(paths)
+    ]
+    try:
+        outs[n // 2].write_audio(soundtrack(pack, seg))
         for i in range(round(seg.duration_s * FPS)):
             t = i / FPS
             img = bg.copy()
@@ -97,7 +119,13 @@ def render_segment(
                 pt = (int(round(tip[0] * 16)), int(round(tip[1] * 16)))
                 cv2.circle(img, pt, 40 * 16, (120, 230, 255), -1, cv2.LINE_AA, 4)
                 cv2.circle(img, pt, 18 * 16, (240, 255, 255), -1, cv2.LINE_AA, 4)
-            out.write(camera(img) if camera else img, t)
+            if camera is not None:
+                img = camera(img)
+            for k, out in enumerate(outs):
+                out.write(np.ascontiguousarray(img[:, k * w : (k + 1) * w]), t)
+    finally:
+        for out in outs:
+            out.close()
 
 
 def zone_keys(spec: SegmentSpec, zone: ZoneSpec) -> list[dict]:
@@ -144,8 +172,17 @@ def manifest(pack: PackSpec) -> str:
     if pack.audio:
         lines += ["", "[audio]"]
         lines += [f"{k} = {_toml_value(v)}" for k, v in pack.audio.items()]
+    if pack.panorama:
+        lines += ["", "[panorama]                         # a theater pack: docs/theater.md"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in pack.panorama.items()]
     for seg in pack.segments:
-        lines += ["", f"[segments.{seg.name}]", f'clip = "media/{seg.name}.mp4"']
+        names = clip_names(pack, seg)
+        clip = (
+            f"clip = {_toml_value(names[0])}"
+            if len(names) == 1
+            else f"clips = {_toml_value(names)}"
+        )
+        lines += ["", f"[segments.{seg.name}]", clip]
         if seg.loop:
             lines.append("loop = true")
         if seg.ending:
@@ -210,12 +247,12 @@ def make_pack(pack: PackSpec, out_dir: Path) -> list[Path]:
     bg = pack.scene()
     written = []
     for seg in progress(pack.segments, f"make-demo {pack.folder}", unit="clips"):
-        path = media / f"{seg.name}.mp4"
-        render_segment(pack, seg, bg, path)
-        written.append(path)
+        paths = [out_dir / name for name in clip_names(pack, seg)]
+        render_segment(pack, seg, bg, paths)
+        written += paths
         for i, _ in enumerate(seg.views, 1):
             view = media / f"{seg.name}-view{i}.mp4"
-            render_segment(pack, seg, bg, view, across_the_street)
+            render_segment(pack, seg, bg, [view], across_the_street)
             written.append(view)
     (out_dir / "scenario.toml").write_text(manifest(pack))
     (out_dir / "guidebook.md").write_text(pack.guidebook)

@@ -81,6 +81,10 @@ def render_frame(
     size: tuple[int, int] = (1280, 720),
 ) -> np.ndarray:
     pack = load_pack(pack_dir)
+    if pack.scenario.panorama is not None:  # a theater pack on one screen (issue 19)
+        from tools.theater_cmd import render_single_screen
+
+        return render_single_screen(pack, out, segment, t_s, lowlight, flashlights, size)
     seg = pack.scenario.segments.get(segment or pack.scenario.start)
     if seg is None:
         raise RenderFrameError(

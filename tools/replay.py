@@ -18,7 +18,6 @@ from tools.run_cmd import check_audio_out, format_summary
 def play_command(args) -> int:
     """Play a recorded session in the engine: the recorded inputs are fed back at the very
     ticks they were applied, so the trainee view (and the instructor's) shows it again."""
-    from engine.app import SightlineApp
     from engine.config import RunConfig
     from engine.panda_setup import have_display
     from engine.replay import KEYS, PlaybackClock, ReplayController
@@ -61,7 +60,9 @@ def play_command(args) -> int:
         trainee_display=on_trainee,
         instructor_display=on_instructor,
     )
-    app = SightlineApp(pack, cfg)
+    from engine.theater_app import open_app  # a theater pack replays on one screen
+
+    app = open_app(pack, cfg, None, None)
     if recording.community is not None:  # what the room saw: question, chart, panels
         from content.policies import load_library
         from tools.community.commands import show_room

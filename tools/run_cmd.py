@@ -83,7 +83,6 @@ def run_command(args: argparse.Namespace) -> int:
             raise UserError(f"{video_out}: --video-out writes H.264, use a .mp4 name")
         video_out.parent.mkdir(parents=True, exist_ok=True)
 
-    from engine.app import SightlineApp
     from engine.config import RunConfig
     from engine.displays import resolve
 
@@ -124,16 +123,20 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"Input script: {script_path} ({len(script)} events)")
         if kept is not None:
             print(f"The previous demo video is kept as {kept}")
-        if video_out is None:
+        if video_out is None and getattr(args, "video_out_dir", None) is None:
             print(
                 "No video will be written (nobody sees a headless run): add --video-out "
                 "FILE.mp4 to keep the trainee view, --instructor-video-out for the station"
             )
-    app = SightlineApp(pack, cfg)
+    from engine.theater_app import open_app  # theater packs and --theater (issue 19)
+
+    app = open_app(pack, cfg, getattr(args, "theater", None), getattr(args, "video_out_dir", None))
     if not offscreen:
         _print_controls(pack)
     result = app.run()
     print(format_summary(pack_dir, result.session.runtime, result, cfg))
+    for path, frames in getattr(result, "screen_videos", []):
+        print(f"Screen video written to: {path.resolve()} ({frames} frames)")
     for warning in result.warnings:
         print(f"warning: {warning}")
     from tools.records.sessions import store_run

@@ -22,7 +22,7 @@ def test_demo_pack_loads_with_at_least_three_branches_from_the_start():
     assert sum(p.stat().st_size for p in (DEMO_PACK / "media").iterdir()) < 5 * 1024**2
 
 
-@pytest.mark.parametrize("folder", ["demo", "crisis", "intervene"])
+@pytest.mark.parametrize("folder", ["demo", "crisis", "intervene", "range"])
 def test_shipped_packs_match_their_generator(folder):
     from content import PACKS_DIR
     from tools.make_demo import PACKS, manifest

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 
+import numpy as np
 import pytest
 
 from content import PACKS_DIR
@@ -30,6 +31,11 @@ def to_screen(mx: float, my: float, media_aspect: float) -> tuple[float, float]:
         return mx, (1 - h) / 2 + my * h
     w = media_aspect / SCREEN
     return (1 - w) / 2 + mx * w, my
+
+
+def area(poly) -> float:
+    x, y = poly[:, 0], poly[:, 1]
+    return abs(float((x * np.roll(y, -1) - np.roll(x, -1) * y).sum())) / 2
 
 
 def fire(rt: ScenarioRuntime, pack: Pack, tr: Transition) -> None:
@@ -53,7 +59,14 @@ def fire(rt: ScenarioRuntime, pack: Pack, tr: Transition) -> None:
                 if (trig.zone and z.name == trig.zone) or (trig.role and z.role == trig.role)
             )
             poly = zone.polygon_at(rt.state.media_t_s + 1 / HZ)
-            x, y = to_screen(*poly.mean(axis=0), seg.media_aspect)
+            for _ in range(MAX_WAIT_TICKS):  # a zone not on screen yet (walks in): wait
+                if area(poly) > 1e-4:
+                    break
+                rt.step()
+                poly = zone.polygon_at(rt.state.media_t_s + 1 / HZ)
+            x, y = poly.mean(axis=0)
+            if pack.scenario.panorama is None:  # a theater pack's shots are panorama x, y
+                x, y = to_screen(x, y, seg.media_aspect)
         else:
             x, y = 0.005, 0.005  # a corner no zone covers
         rt.step([Shot(0, x, y, "w1", kind)])

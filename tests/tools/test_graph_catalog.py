@@ -45,7 +45,7 @@ def test_graph_rejects_other_formats(tmp_path, capsys):
 def test_catalog_lists_and_filters(capsys):
     assert main(["catalog", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert {r["pack"] for r in rows} == {"demo", "crisis", "intervene"}
+    assert {r["pack"] for r in rows} == {"demo", "crisis", "intervene", "range"}
     assert all(r["status"] == "ok" for r in rows)
     assert main(["catalog", "--where", "category=de-escalation", "--format", "csv"]) == 0
     (row,) = csv.DictReader(io.StringIO(capsys.readouterr().out))
@@ -56,15 +56,16 @@ def test_catalog_lists_and_filters(capsys):
         )
         == 0
     )
-    assert {r["pack"] for r in json.loads(capsys.readouterr().out)} == {"demo", "intervene"}
+    outdoor_men = {r["pack"] for r in json.loads(capsys.readouterr().out)}
+    assert outdoor_men == {"demo", "intervene", "range"}
 
 
 def test_catalog_makeup_counts_subjects_and_categories(capsys):
     assert main(["catalog", "--makeup", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["packs"] == 3
-    assert report["makeup"]["gender"] == {"female": 1, "male": 3}
-    assert sum(report["makeup"]["category"].values()) == 3
+    assert report["packs"] == 4
+    assert report["makeup"]["gender"] == {"female": 1, "male": 5}
+    assert sum(report["makeup"]["category"].values()) == 4
 
 
 def test_catalog_reports_broken_packs_and_bad_filters(tmp_path, capsys):

@@ -1,0 +1,343 @@
+"""The theater's pictures: one output per projector (a full-screen window on its display,
+or an offscreen buffer headless), each a warped mesh card drawn with the projector shader
+(engine/theater_shader.py) from one shared panorama texture.
+
+`PanoramaSource` makes the panorama frame for the presented media time: a panoramic clip's
+frame as it is, or the frames of a segment's screen clips side by side, all asked for
+the same media time (lock-step on sim time; the session's own player plays the middle
+clip). `TheaterView` presents a session frame on every projector like TraineeView does on
+one screen (video, markers, low light, flashlights), and `strip` is the instructor's
+whole-panorama picture. Geometry is sim/panorama.py's. Must not import tools.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from panda3d.core import (
+    Camera,
+    FrameBufferProperties,
+    Geom,
+    GeomNode,
+    GeomTriangles,
+    GeomVertexData,
+    GeomVertexFormat,
+    GeomVertexWriter,
+    GraphicsOutput,
+    GraphicsPipe,
+    NodePath,
+    OrthographicLens,
+    PTA_LVecBase4f,
+    SamplerState,
+    Shader,
+    Texture,
+    Vec4,
+    WindowProperties,
+)
+
+from content.theater import Blend, Projector, Theater
+from engine.lowlight import LowLight, ShaderError
+from engine.theater_shader import FRAGMENT, MAX_MARKS, VERTEX
+from engine.trainee_view import MARKER_COLOURS, MARKER_LIFETIME_S
+from engine.video import VideoPlayer
+from sim.panorama import Geometry, Panorama, content_to_output
+
+MESH_STEPS = 32  # quads a side of a projector's card: the keystone's curvature is sampled
+MARK_RADIUS = 0.025  # of the picture's height: TraineeView's marker size
+BEAM_RADIUS = 0.18  # of the picture's height: TraineeView's flashlight cone
+
+
+def warp_card(geo: Geometry, steps: int = MESH_STEPS) -> NodePath:
+    """The card a projector's picture is drawn on: a grid of the picture's (s, t) placed
+    where the warp puts it on the output (film -1..1, y up)."""
+    fmt = GeomVertexFormat.getV3t2()
+    vdata = GeomVertexData("warp", fmt, Geom.UH_static)
+    vdata.setNumRows((steps + 1) ** 2)
+    pos, uv = GeomVertexWriter(vdata, "vertex"), GeomVertexWriter(vdata, "texcoord")
+    s, t = np.meshgrid(np.linspace(0, 1, steps + 1), np.linspace(0, 1, steps + 1))
+    x, y = content_to_output(s, t, geo.warp)
+    for j in range(steps + 1):
+        for i in range(steps + 1):
+            pos.addData3(2 * x[j, i] - 1, 0, 1 - 2 * y[j, i])
+            uv.addData2(s[j, i], t[j, i])
+    tris = GeomTriangles(Geom.UH_static)
+    for j in range(steps):
+        for i in range(steps):
+            a = j * (steps + 1) + i
+            b, c, d = a + 1, a + steps + 1, a + steps + 2
+            tris.addVertices(a, c, b)
+            tris.addVertices(b, c, d)
+    geom = Geom(vdata)
+    geom.addPrimitive(tris)
+    node = GeomNode("warp-card")
+    node.addGeom(geom)
+    return NodePath(node)
+
+
+class ProjectorPass:
+    """One projector's picture on an output: its own 2D scene, camera and shaded card."""
+
+    def __init__(
+        self,
+        output: GraphicsOutput,
+        geo: Geometry,
+        blend: Blend,
+        pano: Panorama,
+        texture: Texture,
+        sort: int = 30,
+    ):
+        self.output, self.geo, self.blend = output, geo, blend
+        self.root = NodePath("projector")
+        self.root.setDepthTest(False)
+        self.root.setDepthWrite(False)
+        lens = OrthographicLens()
+        lens.setFilmSize(2, 2)
+        lens.setNearFar(-10, 10)
+        dr = output.makeDisplayRegion()
+        dr.setSort(sort)
+        dr.setClearColorActive(True)
+        dr.setClearColor((0, 0, 0, 1))
+        dr.setCamera(self.root.attachNewNode(Camera("projector-camera", lens)))
+        self.region = dr
+        self.card = warp_card(geo)
+        self.card.reparentTo(self.root)
+        self.shader = Shader.make(Shader.SL_GLSL, VERTEX, FRAGMENT)
+        self.card.setShader(self.shader)
+        self.card.setShaderInput("pano", texture)
+        a0, a1 = geo.arc
+        curved = 1.0 if geo.projection == "curved" else 0.0
+        self.card.setShaderInput("arc", Vec4(a0, a1, curved, pano.degrees))
+        self.card.setShaderInput("edge", Vec4(blend.left, blend.right, blend.gamma, blend.curve))
+        self.lights = PTA_LVecBase4f.emptyArray(8)
+        self.marks = PTA_LVecBase4f.emptyArray(MAX_MARKS)
+        colours = PTA_LVecBase4f.emptyArray(len(MARKER_COLOURS))
+        for i, c in enumerate(MARKER_COLOURS):
+            colours[i] = Vec4(*c)
+        self.card.setShaderInput("lights", self.lights)
+        self.card.setShaderInput("marks", self.marks)
+        self.card.setShaderInput("colours", colours)
+        self.set_aspect(16 / 9)
+        self.apply(LowLight(), 0.0, [])
+
+    def set_aspect(self, pano_aspect: float) -> None:
+        self.card.setShaderInput(
+            "extra2", Vec4(self.blend.black_level, float(pano_aspect), MARK_RADIUS, 0)
+        )
+
+    def apply(self, night: LowLight, time_s: float, marks: list[tuple[float, float, int]]):
+        for i in range(8):
+            x, y, r, a = night.lights[i] if i < len(night.lights) else (0, 0, 0, 0)
+            self.lights[i] = Vec4(float(x), float(y), float(r), float(a))
+        marks = marks[-MAX_MARKS:]
+        for i in range(MAX_MARKS):
+            x, y, c = marks[i] if i < len(marks) else (0, 0, 0)
+            self.marks[i] = Vec4(float(x), float(y), 0, float(c))
+        mix = float(night.mix) if (night.mix or night.flash or night.lights) else 0.0
+        self.card.setShaderInput(
+            "night", Vec4(mix, float(night.ambient), float(night.desaturation), float(night.noise))
+        )
+        n = min(len(night.lights), 8)
+        self.card.setShaderInput(
+            "extra", Vec4(float(night.flash), float(time_s), float(n), float(len(marks)))
+        )
+
+    def check(self) -> None:
+        if self.shader.getErrorFlag():
+            raise ShaderError("the theater projector shader failed to compile (see the log)")
+
+
+# -- outputs -------------------------------------------------------------------------------
+
+
+def open_buffer(base, name: str, size: tuple[int, int], sort: int) -> GraphicsOutput:
+    """An offscreen buffer sharing the main window's graphics context (and textures)."""
+    fb = FrameBufferProperties()
+    fb.setRgbColor(True)
+    fb.setColorBits(24)
+    out = base.graphicsEngine.makeOutput(
+        base.pipe,
+        name,
+        sort,
+        fb,
+        WindowProperties.size(*size),
+        GraphicsPipe.BF_refuse_window,
+        base.win.getGsg(),
+        base.win,
+    )
+    if out is None:
+        raise RuntimeError(f"could not create the offscreen buffer for {name}")
+    return out
+
+
+def open_window(base, name: str, projector: Projector, display, sort: int) -> GraphicsOutput:
+    """A borderless window filling `display` (or a plain window of the projector's
+    offscreen size), with a graphics context of its own (engine/instructor.py says why
+    Mesa's GLX cannot share one between windows); its mouse feeds shots."""
+    from engine.displays import window_properties
+
+    props = WindowProperties.size(*projector.offscreen)
+    props.setTitle(f"Sightline - {name}")
+    if display is not None:
+        window_properties(props, display, cursor_hidden=True)
+    out = base.openWindow(props=props, makeCamera=False, name=name)
+    if out is None:
+        raise RuntimeError(f"could not open the window for {name}")
+    out.setSort(sort)
+    return out
+
+
+# -- the panorama frame --------------------------------------------------------------------
+
+
+class PanoramaSource:
+    """The panorama frame at the presented media time (see the module docstring)."""
+
+    def __init__(self, pack, block: bool):
+        self.pack = pack
+        self.block = block
+        self.players: dict[int, VideoPlayer] = {}  # screen index -> player, middle excluded
+        self._segment: str | None = None
+        self._frames: dict[int, tuple[float, np.ndarray]] = {}
+
+    def frame(self, out) -> tuple[np.ndarray | None, object]:
+        seg = self.pack.scenario.segments[out.state.segment]
+        if not seg.screen_clips:
+            if out.video is None:
+                return None, None
+            return out.video[1], out.video_token
+        mid = len(seg.screen_clips) // 2
+        if seg.id != self._segment or out.entered:
+            self._segment = seg.id
+            self._play(seg, mid)
+        parts, token = [], [out.video_token]
+        for k in range(len(seg.screen_clips)):
+            if k == mid:
+                got = out.video
+            else:
+                got = self.players[k].frame_at(out.media_t_s)
+                token.append((k, got[0] if got else None))
+            if got is None:
+                got = self._frames.get(k)
+            if got is None:
+                return None, None
+            self._frames[k] = got
+            parts.append(got[1])
+        return np.ascontiguousarray(np.hstack(parts)), tuple(token)
+
+    def _play(self, seg, mid: int) -> None:
+        segments = self.pack.scenario.segments
+        for k in range(len(seg.screen_clips)):
+            if k == mid:
+                continue
+            player = self.players.get(k)
+            if player is None:
+                player = self.players[k] = VideoPlayer(self.pack.clip_path, block=self.block)
+            keep = {
+                (segments[s].screen_clips[k], segments[s].in_s)
+                for s in seg.successors()
+                if len(segments[s].screen_clips) > k
+            }
+            player.play(seg.screen_clips[k], seg.in_s, keep)
+        self._frames.clear()
+
+    def warnings(self) -> list[str]:
+        return [w for p in self.players.values() for w in p.warnings]
+
+    def close(self) -> None:
+        for p in self.players.values():
+            p.close()
+
+
+# -- the view ------------------------------------------------------------------------------
+
+
+class TheaterView:
+    """Every projector's picture for a session frame; the same interface as TraineeView
+    where the app calls it (present, check_shader, root)."""
+
+    def __init__(self, passes: list[ProjectorPass], source: PanoramaSource | None, markers=True):
+        self.passes = passes
+        self.source = source
+        self.root = NodePath("theater-view")
+        self.texture = passes[0].card.getShaderInput("pano").getTexture() if passes else None
+        self.show_markers = markers
+        self.night = LowLight()
+        self.strip: ProjectorPass | None = None  # the instructor's picture: always marked
+        self._markers: list[tuple[float, float, float, int]] = []  # born, x, y, colour
+        self._weapon_colours: dict[str, int] = {}
+        self._shown: object = None
+        self._size: tuple[int, int] | None = None
+        self._last_s = 0.0
+        self.uploads = 0
+
+    @staticmethod
+    def make_texture() -> Texture:
+        tex = Texture("panorama")
+        tex.setMinfilter(SamplerState.FT_linear)
+        tex.setMagfilter(SamplerState.FT_linear)
+        tex.setWrapU(SamplerState.WM_clamp)
+        tex.setWrapV(SamplerState.WM_clamp)
+        tex.setup2dTexture(2, 2, Texture.T_unsigned_byte, Texture.F_rgb8)
+        tex.setRamImage(np.zeros((2, 2, 3), np.uint8))
+        return tex
+
+    def show_pano(self, frame: np.ndarray, token: object) -> None:
+        """Upload a BGR panorama frame (top row first: the shader samples t = 0 at the
+        top, so no flip is needed) unless `token` says it is up already."""
+        if token is not None and token == self._shown:
+            return
+        h, w = frame.shape[:2]
+        if self._size != (w, h):
+            self.texture.setup2dTexture(w, h, Texture.T_unsigned_byte, Texture.F_rgb8)
+            self._size = (w, h)
+            for p in self._all():
+                p.set_aspect(w / h)
+        dst = np.frombuffer(memoryview(self.texture.modifyRamImage()), np.uint8)
+        dst.reshape(frame.shape)[...] = frame
+        self._shown = token
+        self.uploads += 1
+
+    def _all(self) -> list[ProjectorPass]:
+        return self.passes + ([self.strip] if self.strip is not None else [])
+
+    def add_marker(self, x: float, y: float, weapon: str, now_s: float) -> None:
+        self.night.muzzle_flash()
+        colour = self._weapon_colours.setdefault(weapon, len(self._weapon_colours) % 6)
+        self._markers.append((now_s, x, y, colour))
+
+    def present(self, out, beams: list[tuple[float, float]]) -> None:
+        st = out.state
+        if self.source is not None:
+            frame, token = self.source.frame(out)
+            if frame is not None:
+                self.show_pano(frame, token)
+        for m in out.new_markers:
+            self.add_marker(m.x_norm, m.y_norm, m.weapon, st.t_s)
+        self.show_markers = st.markers
+        beams = beams if st.flashlight else []
+        self.update(st.low_light, beams, max(0.0, st.t_s - self._last_s), st.t_s)
+        self._last_s = st.t_s
+
+    def update(self, low_light: bool, beams, dt_s: float, time_s: float) -> None:
+        """Markers, low light and flashlight `beams` (panorama x, y) on every projector."""
+        self._markers = [m for m in self._markers if time_s - m[0] < MARKER_LIFETIME_S]
+        marks = [(x, y, c) for _, x, y, c in self._markers]
+        self.night.target = 1.0 if low_light else 0.0
+        self.night.lights = [(x, y, BEAM_RADIUS, 1.0) for x, y in beams]
+        self.night.advance(dt_s)
+        for p in self.passes:
+            p.apply(self.night, time_s, marks if self.show_markers else [])
+        if self.strip is not None:
+            self.strip.apply(self.night, time_s, marks)
+
+    def check_shader(self) -> None:
+        for p in self._all():
+            p.check()
+
+
+def make_passes(
+    outputs: list[GraphicsOutput], theater: Theater, pano: Panorama, texture: Texture
+) -> list[ProjectorPass]:
+    return [
+        ProjectorPass(out, p.geometry, p.blend, pano, texture)
+        for out, p in zip(outputs, theater.projectors, strict=True)
+    ]
