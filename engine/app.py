@@ -43,12 +43,13 @@ SORT_CAPTURE = 55
 
 
 class SightlineApp:
+    VIDEO_PLANES = True  # decode to YUV planes, converted by the trainee view's shader
+
     def __init__(self, pack: Pack, cfg: RunConfig):
         self.cfg = cfg
         mode = cfg.instructor_mode()
         panda_setup.configure_run(cfg, title=f"Sightline - {pack.scenario.title}")
         from direct.showbase.ShowBase import ShowBase
-        from panda3d.core import ClockObject
 
         from drivers.camera import Attributor
         from drivers.devices import open_device
@@ -64,13 +65,7 @@ class SightlineApp:
         win = self.base.win
         x0, x1, y0, y1 = self.trainee_region = instructor.trainee_region(mode)
         self.screen_aspect = (win.getXSize() * (x1 - x0)) / (win.getYSize() * (y1 - y0))
-        if cfg.offscreen and not cfg.realtime:  # headless: every frame advances 1/fps
-            self.clock = ManualClock()
-            gc = ClockObject.getGlobalClock()
-            gc.setMode(ClockObject.M_non_real_time)
-            gc.setFrameRate(cfg.fps)
-        else:
-            self.clock = cfg.clock or host_now_s
+        self.clock = panda_setup.run_clock(cfg, ManualClock, host_now_s)
         # Headless frames may be far apart (a low --fps): allow every tick they owe.
         steps = max(8, math.ceil(cfg.tick_hz / cfg.fps) + 1) if cfg.offscreen else 8
         s = self.session = Session(
@@ -83,7 +78,7 @@ class SightlineApp:
             levels=cfg.levels,
             reports=cfg.reports,
             community=cfg.community,
-            video_planes=True,  # YUV planes, converted by the trainee view's shader
+            video_planes=self.VIDEO_PLANES,
         )
         s.schedule(cfg.script)
         # the bus, in this order: the recording first, then sound, devices, the extension

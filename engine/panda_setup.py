@@ -106,3 +106,17 @@ def configure(
                 "cursor-hidden #t",
             ]
     loadPrcFileData("sightline", "\n".join(lines))
+
+
+def run_clock(cfg, manual_clock, host_clock):
+    """The run's clock: a headless run (not --realtime) advances 1/fps a frame on a
+    `manual_clock()` (engine.fixed_loop.ManualClock), with Panda3D's global clock stepping
+    alike; a window or a realtime lane reads `cfg.clock` or the host's clock."""
+    if not (cfg.offscreen and not cfg.realtime):
+        return cfg.clock or host_clock
+    from panda3d.core import ClockObject
+
+    gc = ClockObject.getGlobalClock()
+    gc.setMode(ClockObject.M_non_real_time)
+    gc.setFrameRate(cfg.fps)
+    return manual_clock()

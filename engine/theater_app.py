@@ -84,6 +84,8 @@ class ScreenInputs:
 
 
 class TheaterApp(SightlineApp):
+    VIDEO_PLANES = False  # the theater stitches and blends BGR screens (engine/theater.py)
+
     def __init__(self, pack: Pack, cfg: RunConfig, theater: Theater | None, video_dir):
         from engine.displays import list_displays, pick
 

@@ -80,7 +80,7 @@ def test_the_library_lists_the_bundled_packs_with_their_metadata_and_lint(served
     status, packs = client("GET", "/api/library")
     assert status == 200
     by_id = {p["id"]: p for p in packs}
-    assert set(by_id) == {"crisis", "demo", "intervene"}
+    assert set(by_id) == {"crisis", "demo", "intervene", "range"}
     assert by_id["demo"]["title"] == "Demo: the doorway"
     assert by_id["demo"]["meta"]["category"] == "use-of-force"
     assert by_id["intervene"]["meta"]["subjects"][0]["role"] == "partner officer"
@@ -235,7 +235,12 @@ def test_sightline_studio_prints_its_url_first_and_serves_the_library():
         token = first.rsplit("=", 1)[1]
         # the socket listens before the URL is printed: no waiting, no retrying
         status, packs = Client(port, token)("GET", "/api/library")
-        assert status == 200 and {p["id"] for p in packs} == {"crisis", "demo", "intervene"}
+        assert status == 200 and {p["id"] for p in packs} == {
+            "crisis",
+            "demo",
+            "intervene",
+            "range",
+        }
         assert Client(port, None)("GET", "/")[0] == 403
     finally:
         proc.terminate()

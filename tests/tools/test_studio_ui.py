@@ -149,7 +149,7 @@ def test_the_library_lists_the_bundled_packs_in_headless_chromium(browser, shots
         browser.get(url)
         wait(browser, lambda d: len(csss(d, ".pack-card")) == 3)
         cards = {c.get_attribute("data-pack"): c.text for c in csss(browser, ".pack-card")}
-        assert set(cards) == {"crisis", "demo", "intervene"}
+        assert set(cards) == {"crisis", "demo", "intervene", "range"}
         assert "Demo: the doorway" in cards["demo"] and "use-of-force" in cards["demo"]
         assert "lint ok" in cards["demo"] and "25-34" in cards["demo"]  # the people on screen
         wait(browser, lambda d: all(image_loaded(d, f"[data-pack={p}] img") for p in cards))
