@@ -132,6 +132,13 @@ def snap(driver, path: Path) -> np.ndarray:
     return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
 
 
+def post(url: str, token: str, event: dict) -> bytes:
+    body = json.dumps({"event": event}).encode()
+    req = urllib.request.Request(url, data=body, headers={"X-Sightline-Token": token})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read()
+
+
 @pytest.mark.render
 def test_a_branch_pressed_on_the_tablet_branches_the_lane(
     broker,
@@ -184,6 +191,14 @@ def test_a_branch_pressed_on_the_tablet_branches_the_lane(
         css(browser, "#flag").click()
         wait(browser, lambda: "flag “hands not visible” applied" in text(browser, "#answer"), 30)
         wait(browser, lambda: "flags 1" in text(browser, "#lane-a .counts"), 10)  # live
+        # a command the lane refuses comes back with the lane's reason (here straight to the
+        # API, as the page posts it: the page has no sound button)
+        base, token = console_server.split("?token=")
+        refused = json.loads(
+            post(base + "api/lanes/a/send", token, {"type": "sound", "sound": "nosuch"})
+        )
+        assert refused["result"] == "refused", refused
+        assert "no sound 'nosuch' in this pack" in refused["reason"]
         screen(browser, 1280, 800)  # a tablet in landscape
         snap(browser, shots / "console-tablet.png")
 
@@ -198,7 +213,7 @@ def test_a_branch_pressed_on_the_tablet_branches_the_lane(
             lane.kill()
             lane.wait()
     assert "approach -> draw" in summary, summary
-    assert "'hands not visible'" in summary and "Lane a: 3 commands applied" in summary
+    assert "'hands not visible'" in summary and "Lane a: 3 commands applied, 1 refused" in summary
     out = run_cli("replay", str(tmp_path / "a.rec"), "--verify")
     assert out.returncode == 0 and "every tick matches" in out.stdout, out.stdout + out.stderr
 
