@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,17 +26,17 @@ from drivers.broker_console import Console
 from tests.conftest import run_cli
 from tests.mqtt_broker import USERS
 from tests.tools.test_lanes import start_lane
+from tools.lanes.console import tile
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and DRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver (bash tools/setup.sh test installs them)",
-)
 
 
 @pytest.fixture
 def browser(tmp_path):
+    if not (CHROMIUM.exists() and DRIVER.exists()):
+        pytest.skip(
+            "needs Debian's chromium and chromium-driver (bash tools/setup.sh test installs them)"
+        )
     os.environ.setdefault("SE_OFFLINE", "true")  # Selenium must never download a driver
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
@@ -219,6 +220,7 @@ def test_a_branch_pressed_on_the_tablet_branches_the_lane(
 
 
 def test_requests_without_the_token_are_refused_and_the_password_never_served(
+    broker,
     console_server,
 ):
     base = console_server.split("?")[0]
@@ -247,3 +249,38 @@ def test_requests_without_the_token_are_refused_and_the_password_never_served(
     with pytest.raises(urllib.error.HTTPError) as err:
         get("api/lanes/a/send", json.dumps({"event": {"type": "shot"}}).encode())
     assert err.value.code == 400 and b"type is one of key" in err.value.read()
+
+    # the broker goes and comes back: the console server says so and reconnects by itself
+    broker.kill()
+    assert wait_until(lambda: not json.loads(get("api/lanes"))["connected"], 20)
+    broker.start()
+    assert wait_until(lambda: json.loads(get("api/lanes"))["connected"], 30)
+
+
+def wait_until(predicate, timeout_s: float) -> bool:
+    """Poll a web server's answer (the test is its client: no event to wait on)."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_console_with_a_wrong_password_is_refused_before_it_serves(broker):
+    out = run_cli(
+        "lanes", "console", "--broker", broker.url,
+        "--auth", str(broker.auth_file("console", "wrong")), "--no-browser",
+    )  # fmt: skip
+    assert out.returncode == 2 and "refused the connection" in out.stderr
+    assert "Console at" not in out.stdout and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_tile_keeps_only_what_a_lane_may_say():
+    """A status is published by a lane account: junk in it is dropped, not served."""
+    junk = {"segment": "s", "flags": "abc", "offer": [{"key": "2"}, "x", 3], "ended": True}
+    t = tile("a", {"status": junk, "online": True, "thumb": b"jpeg"}, 4, time.time())
+    assert t["flags"] == [] and t["offer"] == [{"key": "2"}] and t["state"] == "ended"
+    assert t["thumb"] == 4
+    t = tile("b", {"status": ["not", "a", "dict"]}, 1, time.time())
+    assert t["state"] == "offline" and t["offer"] == [] and t["thumb"] == 0

@@ -48,7 +48,14 @@ MAX_FLAG_NOTE = 200
 def tile(name: str, entry: dict, thumb_version: int, now: float) -> dict:
     """What the browser shows of one lane: the status fields a tile and the panel need
     (never the raw MQTT payloads), its state in one word and its thumbnail's version."""
-    st = entry.get("status") or {}
+    st = entry.get("status")
+    st = st if isinstance(st, dict) else {}  # a status is a lane account's word: checked
+
+    def items(key: str, last: int | None = None) -> list[dict]:
+        got = st.get(key)
+        kept = [x for x in got if isinstance(x, dict)] if isinstance(got, list) else []
+        return kept[-last:] if last else kept[:9]
+
     online = bool(entry.get("online"))
     state = "offline"
     if online:
@@ -66,9 +73,9 @@ def tile(name: str, entry: dict, thumb_version: int, now: float) -> dict:
         "shots": st.get("shots"),
         "hits": st.get("hits"),
         "flag_count": st.get("flag_count"),
-        "flags": st.get("flags", [])[-3:],
-        "recent_shots": st.get("recent_shots", [])[-3:],
-        "offer": st.get("offer", []),
+        "flags": items("flags", 3),
+        "recent_shots": items("recent_shots", 3),
+        "offer": items("offer"),
         "paused": bool(st.get("paused")),
         "low_light": bool(st.get("low_light")),
         "ended": bool(st.get("ended")),
