@@ -14,12 +14,14 @@ Reports, in one pass, as findings with a level, a file, a line where known and a
     ending can be reached;
   - metadata a library needs (category, summary), and labels still reading "TODO" as
     `sightline new` wrote them, as warnings;
+  - a community question that a time or no-shot transition can leave before it is asked
+    (a warning);
   - the rubric: what the loader refuses (anchors, rule levels or the pass level outside
     the scale, duplicate item ids, unknown rule kinds or parameters), a rule measuring
     from a cue no segment has (an error: it could never score), and an item with no
     behaviour anchors (a warning: the instructor scores it without a description);
-  - with a policy library (`--policies`), links from rubric items and the guidebook to
-    policy passages that the library does not have.
+  - with a policy library (`--policies`), links from rubric items, community questions
+    and the guidebook to policy passages that the library does not have.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ def lint_pack(
     try:
         pack = load_pack(root, collect=True, text=text)
     except PackError as exc:
+        if (root / "course.toml").is_file():  # a course of fire has its own lint
+            return [_from_error(f"{root}: a course folder: check it with `sightline course lint`")]
         return [_from_error(str(exc))]
     findings = sorted((_from_error(p) for p in pack.problems), key=lambda f: f.line or 0)
     findings += _zone_findings(pack)
@@ -81,6 +85,7 @@ def lint_pack(
         findings += _graph_findings(pack)
     findings += _meta_findings(pack)
     findings += _todo_findings(pack)
+    findings += _question_findings(pack)
     findings += _sound_findings(pack)
     findings += _rubric_findings(pack)
     if policies is not None:
@@ -177,6 +182,34 @@ def _todo_findings(pack: Pack) -> list[Finding]:
     return out
 
 
+def _question_findings(pack: Pack) -> list[Finding]:
+    """A community question (sim/community.py) that an automatic transition can leave
+    before: the room would never be asked there."""
+    from sim.community import opens_at_s, question_of
+
+    out = []
+    for seg in pack.scenario.segments.values():
+        q = question_of(seg)
+        if q is None:
+            continue
+        at = opens_at_s(seg, q)
+        for i, tr in enumerate(seg.transitions):
+            early = getattr(tr.trigger, "at_s", None)
+            early = getattr(tr.trigger, "by_s", early)
+            if early is not None and early < at:
+                where = "question" if seg.question is not None else "transitions"
+                out.append(
+                    _finding(
+                        pack,
+                        "warning",
+                        f"segments.{seg.id}.{where}",
+                        f"transitions[{i}] ({tr.trigger.describe()}) can leave the segment "
+                        f"before a community session asks the room at {at:g} s",
+                    )
+                )
+    return out
+
+
 def _meta_findings(pack: Pack) -> list[Finding]:
     out = []
     for key, value in (("category", pack.meta.category), ("summary", pack.meta.summary)):
@@ -237,8 +270,8 @@ def _rubric_findings(pack: Pack) -> list[Finding]:
 
 
 def _policy_findings(pack: Pack, library: Library) -> list[Finding]:
-    """Links from rubric items (`policy = [...]`) and the guidebook ('[policy: ...]') that
-    the library cannot resolve."""
+    """Links from rubric items and community questions (`policy = [...]`) and the
+    guidebook ('[policy: ...]') that the library cannot resolve."""
     out = []
     rubric = pack.scenario.rubric
     items = _item_indices(pack)
@@ -248,6 +281,11 @@ def _policy_findings(pack: Pack, library: Library) -> list[Finding]:
             if why:
                 where = f"rubric.items[{items.get(it.id, 0)}].policy[{i}]"
                 out.append(_finding(pack, "error", where, why))
+    for seg in pack.scenario.segments.values():  # community questions (sim/community.py)
+        for i, ref in enumerate(seg.question.policy if seg.question else ()):
+            why = library.why_not(ref)
+            if why:
+                out.append(_finding(pack, "error", f"segments.{seg.id}.question.policy[{i}]", why))
     try:
         guide = pack.guidebook_text()
     except (OSError, UnicodeDecodeError):

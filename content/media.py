@@ -6,6 +6,7 @@ files, where OpenCV's frame count / fps is an estimate. Must not import engine.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,11 +72,68 @@ def _packets_end_s(container, stream, duration: float) -> float:
     return end
 
 
+#: Where successful probes are remembered between runs (set empty to switch off).
+CACHE_ENV = "SIGHTLINE_PROBE_CACHE"
+_CACHE_EDGE_BYTES = 64 * 1024
+
+
+def _cache_file() -> Path | None:
+    where = os.environ.get(CACHE_ENV)
+    if where is not None:
+        return Path(where) if where else None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "sightline" / "media-probe.json"
+
+
+def _cache_key(path: Path) -> str:
+    """The file's identity: where, size, modification time and a digest of its first and
+    last 64 KB (an in-place edit of the same size that keeps the time still misses)."""
+    import hashlib
+
+    st = path.stat()
+    digest = hashlib.sha1()
+    with open(path, "rb") as fh:
+        digest.update(fh.read(_CACHE_EDGE_BYTES))
+        fh.seek(max(0, st.st_size - _CACHE_EDGE_BYTES))
+        digest.update(fh.read(_CACHE_EDGE_BYTES))
+    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{digest.hexdigest()}"
+
+
 def probe_media(path: Path) -> MediaInfo:
-    """Open a clip, decode its first frame and report its shape; MediaError otherwise."""
-    import av  # deferred: only loading and linting packs need it
+    """Open a clip, decode its first frame and report its shape; MediaError otherwise.
+
+    A clip already probed (same file, unchanged) is answered from a small cache: probing
+    reads every packet to find truncation, which for long or 4K clips blocked start-up
+    for seconds on every run. Only clips that passed are remembered."""
+    import json
 
     _check_size(path, "clip", MAX_MEDIA_BYTES)
+    cache, key, known = _cache_file(), None, {}
+    if cache is not None:
+        try:
+            key = _cache_key(path)
+            known = json.loads(cache.read_text()) if cache.is_file() else {}
+            if key in known:
+                return MediaInfo(**known[key])
+        except (OSError, ValueError, TypeError):
+            known = {}
+    info = _probe(path)
+    if cache is not None and key is not None:
+        try:
+            known = {k: v for k, v in list(known.items())[-511:]}  # bounded: newest 512
+            known[key] = info.__dict__
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known))
+            tmp.replace(cache)
+        except OSError:
+            pass
+    return info
+
+
+def _probe(path: Path) -> MediaInfo:
+    import av  # deferred: only loading and linting packs need it
+
     try:
         with av.open(str(path), "r") as container:
             if not container.streams.video:

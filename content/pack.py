@@ -29,8 +29,9 @@ from content.media import (
 )
 from content.policies import MAX_REFS as MAX_POLICY_REFS
 from content.policies import check_ref as check_policy_ref
+from sim.community import PROMPT, Choice, Question
 from sim.errors import UserError
-from sim.events import WEAPON_KINDS
+from sim.events import STRESS_EFFECTS, WEAPON_KINDS
 from sim.files import FileProblem, read_bounded
 from sim.hit_zones import ROLES, Zone
 from sim.rubric import MAX_ITEMS as MAX_RUBRIC_ITEMS
@@ -44,7 +45,16 @@ from sim.rubric import (
     RuleFieldError,
     Scale,
 )
-from sim.scenario import Cue, Scenario, ScenarioError, Segment, SoundCue, Transition
+from sim.scenario import (
+    Cue,
+    Effect,
+    Scenario,
+    ScenarioError,
+    Segment,
+    SoundCue,
+    Transition,
+    View,
+)
 from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
 from sim.triggers import TRIGGER_KINDS, TRIGGERS
 
@@ -59,6 +69,7 @@ MAX_ZONES = 64
 MAX_CUES = 64
 MAX_SOUNDS = 64  # a pack's own sounds
 MAX_SEGMENT_SOUNDS = 64
+MAX_VIEWS = 4  # alternate-view clips of one segment
 MAX_LIST = 2000
 MAX_VERTICES = 64
 MAX_TEXT = 2000
@@ -118,6 +129,8 @@ class Pack:
     media_problems: tuple[str, ...] = ()  # filled only when loading with collect_media
     problems: tuple[str, ...] = ()  # every problem found, filled only when loading with collect
     manifest_text: str = ""  # the manifest as read (or as given: a draft, see load_pack)
+    manifest: str = MANIFEST  # the file it was loaded from (a course: course.toml)
+    course: Any = None  # a course of fire compiled into this pack (sim.course.Course)
 
     @property
     def title(self) -> str:
@@ -553,6 +566,7 @@ def _sound_def(doc: _Doc, root: Path, name: str, spec: object, probe: bool) -> S
 
 RUBRIC_KEYS = ("scale", "bands", "names", "comment_required", "pass_level", "items")
 ITEM_KEYS = ("id", "label", "anchors", "rule", "weight", "critical", "policy")
+QUESTION_KEYS = ("prompt", "at", "choices", "points", "policy", "discuss", "ask")
 _LEVEL_KEY = re.compile(r"^-?[0-9]{1,3}$")
 
 
@@ -764,6 +778,10 @@ class _SegmentLoader:
         sounds = doc.get(table, "sounds", where, list, [])
         if len(sounds) > MAX_SEGMENT_SOUNDS:
             raise doc.fail(f"{where}.sounds", f"over {MAX_SEGMENT_SOUNDS} sounds")
+        trs = each(self.transition, transitions, f"{where}.transitions")
+        effects = doc.get(table, "effects", where, list, [])
+        if len(effects) > MAX_CUES:
+            raise doc.fail(f"{where}.effects", f"over {MAX_CUES} effects")
         return Segment(
             id=seg_id,
             clip=clip,
@@ -772,10 +790,13 @@ class _SegmentLoader:
             media_aspect=info.aspect if info else 16 / 9,
             loop=doc.get(table, "loop", where, bool, False),
             ending=doc.get(table, "ending", where, bool, False),
-            transitions=each(self.transition, transitions, f"{where}.transitions"),
+            transitions=trs,
             zones=each(lambda z, w: self.zone(z, w, in_s, out_s), zones, f"{where}.zones"),
             cues=each(self.cue, cues, f"{where}.cues"),
             sounds=each(self.sound, sounds, f"{where}.sounds"),
+            question=self.question(table, f"{where}.question", trs),
+            views=self.views(table, where),
+            effects=each(self.effect, effects, f"{where}.effects"),
         )
 
     def _each(self, read: Any, items: list, where: str) -> tuple:
@@ -821,6 +842,59 @@ class _SegmentLoader:
             )
         return Transition(kind.parse(_Fields(doc, table, where)), to)
 
+    def question(self, seg_table: dict, where: str, trs: tuple) -> Question | None:
+        """`[segments.ID.question]`: what a community session asks the room here
+        (sim/community.py); checked against the graph by Scenario.validate."""
+        doc = self.doc
+        table = doc.get(seg_table, "question", where.rsplit(".", 1)[0], dict, None)
+        if table is None:
+            return None
+        _unknown_keys(doc, table, where, QUESTION_KEYS)
+        raw = doc.get(table, "choices", where, list, [])
+        choices = []
+        for i, item in enumerate(raw):
+            cw = f"{where}.choices[{i}]"
+            if not isinstance(item, dict):
+                raise doc.fail(cw, "expected a table with label and to")
+            _unknown_keys(doc, item, cw, ("label", "to"))
+            choices.append(Choice(doc.get(item, "label", cw, str), doc.get(item, "to", cw, str)))
+        if not choices:  # the segment's key branches, with the pack's prompt and texts
+            for tr in trs:
+                if tr.trigger.kind == "key":
+                    choices.append(Choice(tr.trigger.label or f"Branch {tr.trigger.key}", tr.to))
+        points = doc.strings(table, "points", where) if "points" in table else None
+        discuss = doc.strings(table, "discuss", where) if "discuss" in table else None
+        return Question(
+            tuple(choices),
+            doc.get(table, "prompt", where, str, PROMPT),
+            doc.get(table, "at", where, NUM, None),
+            points,
+            _policy_links(doc, table, where),
+            discuss,
+            doc.get(table, "ask", where, bool, True),
+        )
+
+    def views(self, seg_table: dict, seg_where: str) -> tuple[View, ...]:
+        """`views = [{ label, clip, in }]`: the same moments from other cameras, each a
+        video in the pack (checked like the segment's clip)."""
+        doc, where = self.doc, f"{seg_where}.views"
+        raw = doc.get(seg_table, "views", seg_where, list, [])
+        if len(raw) > MAX_VIEWS:
+            raise doc.fail(where, f"over {MAX_VIEWS} views")
+        out = []
+        for i, item in enumerate(raw):
+            vw = f"{where}[{i}]"
+            if not isinstance(item, dict):
+                raise doc.fail(vw, "expected a table with label and clip")
+            _unknown_keys(doc, item, vw, ("label", "clip", "in"))
+            clip = doc.get(item, "clip", vw, str)
+            self._media(clip, f"{vw}.clip")
+            in_s = doc.get(item, "in", vw, NUM, 0.0)
+            if in_s < 0:
+                raise doc.fail(f"{vw}.in", "must be 0 or more")
+            out.append(View(doc.get(item, "label", vw, str), clip, in_s))
+        return tuple(out)
+
     def cue(self, table: object, where: str) -> Cue:
         if not isinstance(table, dict):
             raise self.doc.fail(where, "expected a table with name and t")
@@ -831,6 +905,26 @@ class _SegmentLoader:
             raise self.doc.fail(where, "expected a table with sound and t")
         return SoundCue(
             self.doc.get(table, "sound", where, str), self.doc.get(table, "t", where, NUM)
+        )
+
+    def effect(self, table: object, where: str) -> Effect:
+        """A stress effect: device, at (media s) or cue, intensity (%), duration_ms. What
+        the pack asks for; the local safety limit decides what the device does."""
+        doc = self.doc
+        if not isinstance(table, dict):
+            raise doc.fail(where, "expected a table with device and at or cue")
+        for key in table:
+            if key not in ("device", "at", "cue", "intensity", "duration_ms"):
+                raise doc.fail(f"{where}.{key}", "unknown key")
+        at, cue = doc.get(table, "at", where, NUM, None), doc.get(table, "cue", where, str, None)
+        if (at is None) == (cue is None):
+            raise doc.fail(where, "give one of at (media s) or cue (a cue's name)")
+        intensity = doc.get(table, "intensity", where, int, 50)
+        duration = doc.get(table, "duration_ms", where, int, 200)
+        if not (0 <= intensity <= 100 and 1 <= duration <= 10_000):
+            raise doc.fail(where, "intensity is 0-100 (%), duration_ms 1-10000")
+        return Effect(
+            doc.choice(table, "device", where, STRESS_EFFECTS), intensity, duration, at, cue
         )
 
     def zone(self, table: object, where: str, in_s: float, out_s: float) -> Zone:

@@ -238,6 +238,12 @@ def shouting() -> np.ndarray:
     return _normal(_reverb(_place(2.4, [(0.0, a), (1.0, b)]), 0.25, 0.25, 83), 0.85)
 
 
+def beep() -> np.ndarray:
+    """A shot timer's start beep: 0.25 s of 2.5 kHz with soft edges."""
+    t = _t(0.25)
+    return _normal(np.sin(2 * np.pi * 2500 * t) * _env(len(t), 0.005, 0.02), 0.8)
+
+
 SYNTHS = {
     "pistol": pistol,
     "rifle": rifle,
@@ -249,6 +255,7 @@ SYNTHS = {
     "radio": radio,
     "crowd": crowd,
     "shouting": shouting,
+    "beep": beep,
 }
 
 

@@ -155,13 +155,14 @@ class CameraDevice:
             for now, media_s, img in camera_frames(cap, is_file, self.clock, self._stop):
                 self.frames += 1
                 self.last_frame_s = now
-                light = beam.process(img)
+                sig = tracker.signal(img)  # one min-channel image for both trackers
+                light = beam.process(img, sig)
                 if light is not None:
                     on, bx, by = light
                     pos = self.to_screen(bx, by, w, h) if on else (0.0, 0.0)
                     if pos is not None:
                         self.inputs.put(FlashlightMove(0.0, "f1", on, *pos), now)
-                for spot in tracker.process(img, media_s):
+                for spot in tracker.process(img, media_s, sig):
                     pos = self.to_screen(spot.x, spot.y, w, h)
                     if pos is None:
                         continue

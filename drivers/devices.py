@@ -2,8 +2,10 @@
 commands to them, listing serial ports, and the status lines the instructor sees.
 
 Kinds: openfire, gun4ir (light guns: feedback over serial, aim and trigger by USB mouse),
-recoil-kit, laser-tracker (the Sightline protocol). A device given without @wN serves the
-first trainee's weapon, w1. Must not import engine.
+recoil-kit, laser-tracker, threat-device, magazine (the Sightline protocol). A threat
+device's effects are capped by the station's safety limit (drivers/threat.py) here, before
+they are sent; a pause, the end or the instructor's disarm stops them at once. A device
+given without @wN serves the first trainee's weapon, w1. Must not import engine.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from drivers.input_queue import InputQueue, host_now_s
 from drivers.lightgun import BAUD, SEPARATORS, USB_IDS, LightGun
 from drivers.link import SerialLink
 from drivers.sightline_device import SightlineDevice
+from drivers.threat import SafetyLimit, load_limit
+from sim.commands import StopEffects, StoppageInjected, StressEffect
 from sim.errors import UserError
 from sim.runtime import AmmoChanged, DryFire, ShotMarker
 
-KINDS = ("openfire", "gun4ir", "recoil-kit", "laser-tracker", "camera")
+KINDS = ("openfire", "gun4ir", "recoil-kit", "laser-tracker", "threat-device", "magazine", "camera")
 
 
 class DeviceSpecError(UserError, ValueError):
@@ -36,10 +40,24 @@ class Device:
     weapon: str
     link: SerialLink
     driver: LightGun | SightlineDevice
+    limit: SafetyLimit | None = None  # a threat device's safety limit (local configuration)
+    report: Callable[[str, bool, str], None] | None = None  # what it did, for the recording
+    clock: Callable[[], float] = host_now_s
+    _last_effect_s: float | None = None
 
     def on_command(self, cmd) -> None:
         """A sim command: a shot fired from this device's weapon kicks; a dry pull from an
-        injected malfunction rumbles (an empty gun does nothing); ammo goes to the display."""
+        injected malfunction rumbles (an empty gun does nothing); ammo goes to the display.
+        A threat device acts on stress effects (capped) and stops on StopEffects; a
+        magazine device makes an injected malfunction real."""
+        if self.kind == "threat-device":
+            self._threat(cmd)
+            return
+        if self.kind == "magazine":
+            if isinstance(cmd, StoppageInjected) and cmd.weapon == self.weapon:
+                sent = self.driver.stoppage(_weapon_number(self.weapon))
+                self._say(f"stoppage {self.weapon}" + ("" if sent else " not sent: disconnected"))
+            return
         if isinstance(cmd, ShotMarker) and cmd.weapon == self.weapon:
             if isinstance(self.driver, LightGun):
                 self.driver.fired()
@@ -53,6 +71,38 @@ class Device:
             self.driver.dry()
         elif isinstance(cmd, AmmoChanged):
             self.driver.set_ammo(cmd.rounds)
+
+    def _threat(self, cmd) -> None:
+        if isinstance(cmd, StopEffects):
+            self.driver.disarm()
+            if cmd.disarmed:
+                self._say("DISARMED by the instructor")
+            return
+        if not isinstance(cmd, StressEffect):
+            return
+        limit = self.limit or SafetyLimit()
+        capped = limit.cap(cmd.effect, cmd.intensity_pct, cmd.duration_ms)
+        now = self.clock()
+        if capped is None:
+            self._say(f"{cmd.effect} not fired: not enabled in the local threat limits")
+            return
+        if self._last_effect_s is not None and now - self._last_effect_s < limit.min_gap_ms / 1e3:
+            self._say(f"{cmd.effect} not fired: within {limit.min_gap_ms} ms of the last")
+            return
+        from drivers.protocol import THREAT_EFFECTS
+
+        intensity, duration = capped
+        sent = self.driver.threat(THREAT_EFFECTS[cmd.effect], intensity, duration)
+        if sent:
+            self._last_effect_s = now
+        what = f"{cmd.effect} {intensity} % {duration} ms ({cmd.source})"
+        if (intensity, duration) != (cmd.intensity_pct, cmd.duration_ms):
+            what += f", capped from {cmd.intensity_pct} % {cmd.duration_ms} ms"
+        self._say(what if sent else what + " not sent: disconnected")
+
+    def _say(self, text: str) -> None:
+        if self.report is not None:
+            self.report(self.name, True, text)
 
     def status_line(self) -> str:
         st = self.link.status
@@ -91,6 +141,10 @@ class CameraInput:
 
     def close(self) -> None:
         self.camera.stop()
+
+
+def _weapon_number(weapon: str) -> int:
+    return int(weapon[1:]) if weapon[1:].isdigit() else 1
 
 
 def parse_spec(spec: str) -> tuple[str, str, str]:
@@ -139,7 +193,9 @@ def open_device(
         driver.on_trigger = lambda _n, t: attributor.trigger(weapon, t)
         link = SerialLink(name, path, driver, on_fault=on_fault, clock=clock)
     link.start()
-    return Device(name, kind, weapon, link, driver)
+    if kind == "threat-device":
+        return Device(name, kind, weapon, link, driver, load_limit(), on_fault, clock)
+    return Device(name, kind, weapon, link, driver, report=on_fault, clock=clock)
 
 
 def match_driver(vid: int | None, pid: int | None) -> str:

@@ -171,8 +171,42 @@ class IdentifyRequest:
     pass
 
 
-KINDS = {1: "recoil kit", 2: "laser tracker", 3: "light gun", 4: "flashlight"}
+@dataclass(frozen=True)
+class Threat:
+    """A stress effect: `effect` one of THREAT_EFFECTS' codes, `intensity` 0-100 %,
+    `duration_ms` 1-65535. The host has already capped both by its safety limit; the
+    firmware caps them again by its own."""
+
+    effect: int
+    intensity: int
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class Disarm:
+    """Stop every effect at once and stay safe until the next THREAT."""
+
+
+@dataclass(frozen=True)
+class Stoppage:
+    """A magazine device: make the weapon's next round a stoppage (hold the slide, lock
+    the magazine) until the trainee clears it."""
+
+    weapon: int
+
+
+KINDS = {
+    1: "recoil kit",
+    2: "laser tracker",
+    3: "light gun",
+    4: "flashlight",
+    5: "threat device",
+    6: "magazine",
+}
 CAP_RECOIL, CAP_TRIGGER, CAP_SHOT, CAP_FLASHLIGHT, CAP_MAGAZINE = (1 << i for i in range(5))
+CAP_BELT, CAP_LAUNCHER, CAP_STROBE, CAP_STOPPAGE = (1 << i for i in range(5, 9))
+#: THREAT effect codes (sim.events.STRESS_EFFECTS by name)
+THREAT_EFFECTS = {"impulse": 1, "vibration": 2, "launcher": 3, "strobe": 4}
 
 # type byte -> (class, struct format of the fixed part, has a trailing UTF-8 text)
 _LAYOUT: dict[int, tuple[type, str, bool]] = {
@@ -188,6 +222,9 @@ _LAYOUT: dict[int, tuple[type, str, bool]] = {
     0x81: (Recoil, "<BBBB", False),
     0x82: (ClockSync, "<I", False),
     0x83: (IdentifyRequest, "", False),
+    0x84: (Threat, "<BBH", False),
+    0x85: (Disarm, "", False),
+    0x86: (Stoppage, "<B", False),
 }
 _TYPE_OF = {cls: t for t, (cls, _, _) in _LAYOUT.items()}
 MAX_TEXT = {0x01: 24, 0x08: 48}
@@ -205,6 +242,9 @@ Message = (
     | Recoil
     | ClockSync
     | IdentifyRequest
+    | Threat
+    | Disarm
+    | Stoppage
 )
 
 

@@ -1,14 +1,15 @@
 """Devices that speak the Sightline protocol (docs/device-protocol.md): recoil kits, laser
-trackers, flashlights, magazines.
+trackers, flashlights, magazines, threat (stress) devices.
 
 Shots become sim Shot events on the input queue, stamped with the host time the device
-clock maps to (CLOCK exchanges every 2 s; until the first, stamped on arrival). RECOIL
-commands carry a sequence number and are resent once after 50 ms without an ACK (the device
-ACKs a repeat without firing again). A device silent for HEARTBEAT_LOST_S (no HEARTBEAT) is
-reported lost while its port stays open, and back at its next heartbeat. ERROR frames reach
-the instructor rate-limited: a repeat of an error already shown, or any error past
-ERRORS_PER_WINDOW in ERROR_WINDOW_S, is counted and summed up in one line when the window
-ends, so a flooding device cannot flood the session's inputs. Times are the link's clock.
+clock maps to (CLOCK exchanges every 2 s; until the first, stamped on arrival). RECOIL,
+THREAT, DISARM and STOPPAGE commands carry a sequence number and are resent once after
+50 ms without an ACK (the device ACKs a repeat without acting again). A device silent
+for HEARTBEAT_LOST_S (no HEARTBEAT) is reported lost while its port stays open, and back
+at its next heartbeat. ERROR frames reach the instructor rate-limited: a repeat of an
+error already shown, or any error past ERRORS_PER_WINDOW in ERROR_WINDOW_S, is counted
+and summed up in one line when the window ends, so a flooding device cannot flood the
+session's inputs. Times are the link's clock.
 Must not import engine.
 """
 
@@ -91,6 +92,7 @@ class SightlineDevice(LinkProtocol):
         self.on_trigger: Callable[[int, float], None] | None = None  # shot attribution
         self.reader = p.FrameReader()
         self.link: SerialLink | None = None
+        self.connected = False
         self.identity: p.Identify | None = None
         self.last_heartbeat_s: float | None = None
         self.heartbeat_lost = False  # silent for HEARTBEAT_LOST_S while connected
@@ -124,6 +126,7 @@ class SightlineDevice(LinkProtocol):
         self._silent_since_s = None  # counted from the first poll on this connection
         with self._lock:
             self.link = link
+            self.connected = True
             self._pending.clear()
             link.send(p.encode(p.IdentifyRequest(), self._next()))
         self._next_sync_s = 0.0
@@ -179,6 +182,7 @@ class SightlineDevice(LinkProtocol):
 
     def connection_lost(self, why: str) -> None:
         with self._lock:
+            self.connected = False  # commands are dropped until the device is back
             self._pending.clear()
         self.heartbeat_lost = False  # the link reports the loss itself
         self._silent_since_s = None
@@ -221,10 +225,27 @@ class SightlineDevice(LinkProtocol):
     # -- commands ------------------------------------------------------------------------------
 
     def recoil(self, weapon: int, pulses: int = 1) -> None:
+        self._command(p.Recoil(weapon, pulses))
+
+    def threat(self, effect: int, intensity: int, duration_ms: int) -> bool:
+        """A THREAT frame (already capped by the station's limit, drivers/threat.py)."""
+        return self._command(p.Threat(effect, intensity, duration_ms))
+
+    def disarm(self) -> bool:
+        return self._command(p.Disarm())
+
+    def stoppage(self, weapon: int) -> bool:
+        return self._command(p.Stoppage(weapon))
+
+    def _command(self, msg: p.Message) -> bool:
+        """Send a command that moves hardware: acknowledged, resent once after
+        ACK_TIMEOUT_S. False when no device is connected (it is dropped: an effect must
+        not fire late, when the cable comes back)."""
         with self._lock:
-            if self.link is None:
-                return
+            if self.link is None or not self.connected:
+                return False
             seq = self._next()
-            frame = p.encode(p.Recoil(weapon, pulses), seq)
+            frame = p.encode(msg, seq)
             self._pending[seq] = (frame, self.clock(), False)
             self.link.send(frame)
+            return True

@@ -25,7 +25,7 @@ import math
 
 from content.pack import Pack
 from drivers.input_queue import host_now_s
-from engine import instructor, panda_setup
+from engine import course_view, instructor, panda_setup, stress
 from engine.config import RunConfig, RunResult
 from engine.fixed_loop import ManualClock
 from engine.instructor_console import ACTION_KEYS, InstructorConsole, menu_sounds
@@ -82,6 +82,8 @@ class SightlineApp:
             max_steps_per_frame=steps,
             levels=cfg.levels,
             reports=cfg.reports,
+            community=cfg.community,
+            video_planes=True,  # YUV planes, converted by the trainee view's shader
         )
         s.schedule(cfg.script)
         # the bus, in this order: the recording first, then sound, devices, the extension
@@ -143,12 +145,14 @@ class SightlineApp:
             self.extension = load_extension(pack.meta.extension, self.scene)
             report = self._target_hit if cfg.interactive else None
             s.subscribe(ExtensionSink(self.extension, report), presents=True)
+        self.course_view = course_view.attach(self)  # a course of fire: targets, timer
         self.frames = 0  # frames rendered
         self.last: FrameOut | None = None
         self._done = False
         self._shader_checked = False
         self._last_click_s: float | None = None
         if cfg.interactive:
+            stress.attach(self)  # T: the threat device, X: disarm every stress device
             instructor.bind_console(self.base, self.console, host_now_s)
             self.base.accept("mouse1", self._click)  # the trainee window only: shots
         tm = self.base.taskMgr

@@ -48,6 +48,8 @@ class RunConfig:
     instructor_display: object | None = None
     realtime: bool = False  # a headless run on the wall clock (a lane), not 1/fps a frame
     lane: object | None = None  # an engine.lane.LaneWiring: the run is a lane on a broker
+    # a community session (sim.community.RoomOptions): the room votes where it branches
+    community: object | None = None
 
     def audio_device(self) -> bool:
         if self.audio == "device":

@@ -58,7 +58,13 @@ class FixedStepLoop:
         tick_hz: int = 120,
         max_frame_s: float = 0.25,
         max_steps_per_frame: int = 8,
+        early_inputs: bool = False,
     ):
+        """`early_inputs` (live runs): when an input has already arrived for the tick in
+        progress (the one the accumulator has not filled yet), that tick runs now rather
+        than next frame, so a key or a shot shows in the very next rendered frame. The
+        input still applies at its own tick, with its own time (replays agree); session
+        time runs ahead of the clock by less than one tick until the next frame."""
         if tick_hz <= 0 or max_steps_per_frame <= 0 or max_frame_s <= 0:
             raise ValueError("tick_hz, max_frame_s and max_steps_per_frame must be positive")
         self._step = step
@@ -67,6 +73,8 @@ class FixedStepLoop:
         self.tick_hz = tick_hz
         self.max_frame_ns = round(max_frame_s * NS)
         self.max_steps_per_frame = max_steps_per_frame
+        self.early_inputs = early_inputs
+        self.early_ticks = 0  # ticks run ahead of the clock for an input already here
         # (apply_tick, host_ns, arrival seq, event): same-tick events run in host-time order
         self._pending: list[tuple[int, int, int, InputEvent]] = []
         self._seq = itertools.count()
@@ -135,19 +143,35 @@ class FixedStepLoop:
             self.skipped_ns += frame_ns - self.max_frame_ns
             frame_ns = self.max_frame_ns
         self._acc += frame_ns * self.tick_hz
-        self._take_inputs()
         slack = _STAMP_SLACK_NS * self.tick_hz
+        owed = (self._acc + slack) // NS
+        if owed > self.max_steps_per_frame:  # over the cap: drop the whole-tick backlog
+            # before the inputs are mapped to session time: one that arrived in the dropped
+            # span applies at the next tick, not as far in the future as the drop was long
+            dropped = owed - self.max_steps_per_frame
+            self.dropped_ticks += dropped
+            self.skipped_ns += dropped * NS // self.tick_hz
+            self._acc -= dropped * NS
+        self._take_inputs()
         steps = 0
         while steps < self.max_steps_per_frame and self._acc + slack >= NS:
             self._acc -= NS
             self.tick += 1
             self.last_result = self._step(self._events_for(self.tick))
             steps += 1
-        if self._acc + slack >= NS:  # over the cap: drop the whole-tick backlog
-            dropped = (self._acc + slack) // NS
-            self.dropped_ticks += dropped
-            self.skipped_ns += dropped * NS // self.tick_hz
-            self._acc -= dropped * NS
+        if (
+            self.early_inputs
+            and steps < self.max_steps_per_frame
+            and self._acc >= 0
+            and self._pending
+            and self._pending[0][0] == self.tick + 1
+            and self._pending[0][1] <= now_ns - self._origin_ns - self.skipped_ns
+        ):  # an input for the tick in progress is here already: run that tick now
+            self._acc -= NS
+            self.tick += 1
+            self.early_ticks += 1
+            self.last_result = self._step(self._events_for(self.tick))
+            steps += 1
         return steps
 
     def tick_for_session(self, session_s: float) -> int:

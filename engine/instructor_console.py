@@ -60,6 +60,8 @@ HELP = [
     ("L / O", "low light / flashlight reveal"),
     ("H", "trainee hit markers on / off"),
     ("M", "inject a weapon malfunction"),
+    ("T / X", "threat device: fire (capped locally) / disarm all stress devices"),
+    ("[ / ]", "a course: repeat / skip the stage"),
     ("S", "play a sound: siren, dog, radio, crowd..."),
     ("A", "audio levels: master, scenario, effects, distractor"),
     ("V C D B I", "code: verbal command, cover, distance, backup, intervened"),

@@ -14,7 +14,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from panda3d.core import NodePath, PTA_LVecBase4f, Shader, Vec4
+from panda3d.core import (
+    Geom,
+    GeomNode,
+    GeomTriangles,
+    GeomVertexData,
+    GeomVertexFormat,
+    GeomVertexWriter,
+    NodePath,
+    PTA_LVecBase4f,
+    Shader,
+    Vec4,
+)
 
 from sim.errors import UserError
 
@@ -35,27 +46,36 @@ void main() {
 }
 """
 
-FRAGMENT = """
-#version 130
+#: The picture as RGB; the YUV card (engine/yuv_card.py) supplies its own video_rgb.
+RGB_SAMPLER = """
 uniform sampler2D p3d_Texture0;
+vec3 video_rgb(vec2 uv) {
+    return texture(p3d_Texture0, uv).rgb;
+}
+"""
+
+#: Added to a vertex shader for the night pass: the flashlights' light at each vertex of
+#: the card's grid, interpolated across each cell (40 px at 720p, within the cones' soft
+#: edge), and the night's blend folded into per-vertex weights (below). Per pixel, on a
+#: software renderer, the same sums cost 3x the whole frame.
+#:
+#: The blend, per pixel: with L = clamp(light, 0, 1), B = max(1, light), m = night mix,
+#: z = desaturation, a = ambient, tint = (0.82, 0.92, 1.12), lum = luma of day:
+#:   dark = (day (1 - z) + lum z tint) a + grain
+#:   lit = (dark (1 - L) + day L) B;   colour = day (1 - m) + lit m
+#: which is day * w.x + lum * w.yzw + noise * g, with per-vertex w and g.
+LIGHTS_VERTEX_HEAD = """
 uniform vec4 screen;        // width px, height px, x offset px, y offset px (of the view)
 uniform vec4 night;         // mix 0..1, ambient 0..1, desaturation 0..1, noise 0..1
 uniform vec4 extra;         // muzzle flash 0..1, time s, number of lights, 0
 uniform vec4 lights[8];     // x, y (screen, normalized, origin top-left), radius, intensity
-in vec2 uv;
-out vec4 colour;
-
-float hash(vec2 p) {
-    return fract(sin(dot(p, vec2(12.9898, 78.233))) * 43758.5453);
-}
-
-void main() {
-    vec3 day = texture(p3d_Texture0, uv).rgb;
-    vec2 px = vec2((gl_FragCoord.x - screen.z) / screen.x,
-                   1.0 - (gl_FragCoord.y - screen.w) / screen.y);
+out vec4 weights;           // day weight, then luma weights (r, g, b)
+out float grain_weight;
+"""
+LIGHTS_VERTEX_BODY = """
+    vec2 ndc = gl_Position.xy / gl_Position.w;   // -1..1 over the view's display region
+    vec2 px = vec2(0.5 + 0.5 * ndc.x, 0.5 - 0.5 * ndc.y);
     float aspect = screen.x / screen.y;
-    float lum = dot(day, vec3(0.299, 0.587, 0.114));
-    vec3 scotopic = mix(day, vec3(lum) * vec3(0.82, 0.92, 1.12), night.z);
     float light = 0.0;
     int n = int(extra.z);
     for (int i = 0; i < 8; ++i) {
@@ -67,12 +87,69 @@ void main() {
         light += lights[i].w * cone * falloff;
     }
     light = clamp(light + extra.x, 0.0, 1.2);
-    float grain = (hash(gl_FragCoord.xy + fract(extra.y) * 91.7) - 0.5) * night.w * 0.12;
-    vec3 dark = scotopic * night.y + grain;
-    vec3 lit = mix(dark, day, clamp(light, 0.0, 1.0)) * max(1.0, light);
-    colour = vec4(mix(day, lit, night.x), 1.0);
+    float lit = clamp(light, 0.0, 1.0);
+    float boost = max(1.0, light);
+    float m = night.x;
+    float k_dark = m * boost * (1.0 - lit);
+    weights = vec4(1.0 - m + m * boost * lit + k_dark * night.y * (1.0 - night.z),
+                   k_dark * night.y * night.z * vec3(0.82, 0.92, 1.12));
+    grain_weight = k_dark * night.w * 0.12;
+"""
+
+
+def night_vertex(vertex: str) -> str:
+    """A vertex shader (whose main() ends the source) with the lights added."""
+    head, _, rest = vertex.strip().partition("\n")  # the #version line
+    body = rest.rstrip()
+    return f"{head}\n{LIGHTS_VERTEX_HEAD}{body[:-1]}{LIGHTS_VERTEX_BODY}}}\n"
+
+
+#: The night pass without its version line and sampler (see `FRAGMENT`). The grain is
+#: interleaved gradient noise (two multiply-adds a pixel; a sine hash cost more than the
+#: whole picture on a software renderer), moved each frame.
+NIGHT = """
+uniform vec4 extra;         // muzzle flash 0..1, time s, number of lights, 0
+in vec2 uv;
+in vec4 weights;
+in float grain_weight;
+out vec4 colour;
+
+void main() {
+    vec3 day = video_rgb(uv);
+    float lum = dot(day, vec3(0.299, 0.587, 0.114));
+    vec2 p = gl_FragCoord.xy + fract(extra.y) * vec2(91.7, 47.3);
+    float noise = fract(52.9829189 * fract(dot(p, vec2(0.06711056, 0.00583715)))) - 0.5;
+    colour = vec4(day * weights.x + lum * weights.yzw + noise * grain_weight, 1.0);
 }
 """
+
+FRAGMENT = "#version 130\n" + RGB_SAMPLER + NIGHT
+
+
+def grid_card(name: str, nx: int = 64, ny: int = 36) -> GeomNode:
+    """A card over -1..1 (x, z) with texture coordinates 0..1, as CardMaker's, but cut into
+    nx x ny cells, so that the lights computed per vertex follow the cones' curves."""
+    vdata = GeomVertexData(name, GeomVertexFormat.getV3t2(), Geom.UH_static)
+    vdata.setNumRows((nx + 1) * (ny + 1))
+    vertex = GeomVertexWriter(vdata, "vertex")
+    texcoord = GeomVertexWriter(vdata, "texcoord")
+    for j in range(ny + 1):
+        for i in range(nx + 1):
+            u, v = i / nx, j / ny
+            vertex.addData3(2 * u - 1, 0, 2 * v - 1)
+            texcoord.addData2(u, v)
+    tris = GeomTriangles(Geom.UH_static)
+    for j in range(ny):
+        for i in range(nx):
+            a = j * (nx + 1) + i
+            b, c, d = a + 1, a + nx + 1, a + nx + 2
+            tris.addVertices(a, b, d)
+            tris.addVertices(a, d, c)
+    geom = Geom(vdata)
+    geom.addPrimitive(tris)
+    node = GeomNode(name)
+    node.addGeom(geom)
+    return node
 
 
 class ShaderError(UserError, RuntimeError):
@@ -116,26 +193,55 @@ class LowLightPass:
         x0: int = 0,
         y0: int = 0,
         fragment: str = FRAGMENT,
+        shapes: tuple[NodePath, NodePath] | None = None,
     ):
+        """`shapes`: the card's daylight geometry and its night grid (grid_card), shown
+        in turn; without, the card's own geometry serves both."""
         self.card = card
-        self.shader = Shader.make(Shader.SL_GLSL, VERTEX, fragment)
+        self.shapes = shapes
+        self.shader = Shader.make(Shader.SL_GLSL, night_vertex(VERTEX), fragment)
         self.lights = PTA_LVecBase4f.emptyArray(MAX_LIGHTS)
         card.setShader(self.shader)
         card.setShaderInput("screen", Vec4(width, height, x0, y0))
         card.setShaderInput("lights", self.lights)
         self.failed: str | None = None
+        self.plain: Shader | None = None  # the card's shader in daylight (None: none)
         self._idle = False
-        self.apply(LowLight(mix=1.0), 0.0)  # bound for the first frame: compile errors show
+        self._state = LowLight(mix=1.0)
+        self.apply(self._state, 0.0)  # bound for the first frame: compile errors show
+
+    def use_source(self, fragment: str, plain: Shader | None, vertex: str = VERTEX) -> None:
+        """The video now reaches the card another way (the YUV planes): night with these
+        shaders, and `plain` in daylight. Checked again after the next frame."""
+        self.shader = Shader.make(Shader.SL_GLSL, night_vertex(vertex), fragment)
+        self.plain = plain
+        self._idle = not self._idle  # force the rebind below
+        self.apply(self._state, self._time_s)
+
+    def _show(self, night: bool) -> None:
+        if self.shapes is not None:
+            day, grid = self.shapes
+            (grid if night else day).show()
+            (day if night else grid).hide()
+
+    def _daylight(self) -> None:
+        self._show(False)
+        if self.plain is None:
+            self.card.clearShader()
+        else:
+            self.card.setShader(self.plain)
 
     def apply(self, state: LowLight, time_s: float) -> None:
+        self._state, self._time_s = state, time_s
         if self.failed:
             return
         idle = state.mix == 0.0 and state.flash == 0.0 and not state.lights
         if idle != self._idle:  # in daylight with no cones the pass costs nothing
             self._idle = idle
             if idle:
-                self.card.clearShader()
+                self._daylight()
             else:
+                self._show(True)
                 self.card.setShader(self.shader)
         if idle:
             return
@@ -159,5 +265,7 @@ class LowLightPass:
         the card goes back to plain video so the session goes on)."""
         if self.failed is None and self.shader.getErrorFlag():
             self.failed = "the low-light shader failed to compile (see the log above)"
-            self.card.clearShader()
+            self._daylight()
             raise ShaderError(self.failed)
+        if self.plain is not None and self.plain.getErrorFlag():
+            raise ShaderError("the video colour shader failed to compile (see the log above)")

@@ -31,8 +31,9 @@ _STOP = object()
 def pack_hash(pack: Pack) -> str:
     """The manifest's bytes, and each clip's and sound file's size with its first and
     last MiB."""
-    h = hashlib.sha256((pack.root / MANIFEST).read_bytes())
+    h = hashlib.sha256((pack.root / getattr(pack, "manifest", MANIFEST)).read_bytes())
     files = {s.clip for s in pack.scenario.segments.values()}
+    files |= {v.clip for s in pack.scenario.segments.values() for v in s.views}
     files |= {s.file for s in pack.scenario.sounds.values() if s.file is not None}
     for clip in sorted(files):
         path = pack.clip_path(clip)
@@ -67,6 +68,7 @@ def run_header(pack: Pack, cfg, screen_aspect: float) -> dict:
             "trainee_camera": camera_path(cfg.record).name if cfg.trainee_camera else None,
             "trainee_mic": bool(getattr(cfg, "trainee_mic", None)),
             "lane": getattr(getattr(cfg, "lane", None), "name", None),  # engine/lane.py
+            **({"community": cfg.community.to_header()} if getattr(cfg, "community", None) else {}),
         },
     }
 

@@ -17,6 +17,7 @@ clock and no Panda3D at all.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -26,7 +27,7 @@ import numpy as np
 from content.pack import Pack
 from drivers.input_queue import InputQueue
 from engine.fixed_loop import FixedStepLoop
-from engine.video import VideoPlayer
+from engine.video import HWACCEL_ENV, VideoPlayer
 from sim.events import InputEvent
 from sim.runtime import (
     Command,
@@ -109,15 +110,31 @@ class Session:
         prebuffer: bool = True,
         levels: dict[str, int] | None = None,
         reports: dict[str, str] | None = None,
+        community=None,
+        video_planes: bool = False,
     ):
+        """`video_planes`: frames as the decoder's YUV planes (engine/video.py YuvFrame)
+        for the trainee view to convert in its shader, decoded in hardware when
+        $SIGHTLINE_HWACCEL names a device; otherwise BGR arrays (tools, tests)."""
         self.pack = pack
+        self.community = community  # sim.community.RoomOptions: the room votes (or None)
         self.levels = levels  # starting volumes that override the pack's (command line)
         self.reports = reports  # report sounds that override the pack's (command line)
-        self.runtime = ScenarioRuntime(pack.scenario, tick_hz, screen_aspect, levels, reports)
-        self.loop = FixedStepLoop(
-            self._step, clock, inputs, tick_hz=tick_hz, max_steps_per_frame=max_steps_per_frame
+        self.runtime = ScenarioRuntime(
+            pack.scenario, tick_hz, screen_aspect, levels, reports, community
         )
-        self.player = VideoPlayer(pack.clip_path, block=block_video)
+        self.loop = FixedStepLoop(
+            self._step,
+            clock,
+            inputs,
+            tick_hz=tick_hz,
+            max_steps_per_frame=max_steps_per_frame,
+            early_inputs=not block_video,  # live: an input shows in the next frame
+        )
+        hwaccel = os.environ.get(HWACCEL_ENV) if video_planes else None
+        self.player = VideoPlayer(
+            pack.clip_path, block=block_video, planes=video_planes, hwaccel=hwaccel
+        )
         self._frame = _FrameCollector()
         self._sinks: list[Sink] = [self._frame]
         self._muted: set[int] = set()  # ids of sinks that skip ticks passed over by a seek
@@ -210,7 +227,7 @@ class Session:
             if target < self.loop.tick:
                 hz, aspect = self.runtime.tick_hz, self.runtime.screen_aspect
                 self.runtime = ScenarioRuntime(
-                    self.pack.scenario, hz, aspect, self.levels, self.reports
+                    self.pack.scenario, hz, aspect, self.levels, self.reports, self.community
                 )
                 self.loop.restart()
                 self.ended_at_s = None

@@ -2,9 +2,11 @@
 aspect, with optional shot markers. Everything here is what the projector shows; nothing
 for the instructor belongs in this scene graph.
 
-Frames arrive as BGR numpy arrays with the top row first. Panda3D stores F_rgb8 RAM images
-in B, G, R order, so they upload without conversion; the card's texture transform flips V
-instead of copying the frame upside down.
+Frames arrive as the decoder's YUV planes (engine/video.py YuvFrame: uploaded as they are
+and converted in the card's shader, engine/yuv_card.py) or as BGR numpy arrays with the
+top row first (Panda3D stores F_rgb8 RAM images in B, G, R order, so they upload without
+conversion). Either way the card's texture transform flips V instead of copying the frame
+upside down.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from panda3d.core import (
     TransparencyAttrib,
 )
 
-from engine.lowlight import LowLight, LowLightPass
+from engine.lowlight import FRAGMENT, NIGHT, LowLight, LowLightPass, grid_card
+from engine.video import YuvFrame
 from sim.hit_zones import letterbox
 
 MARKER_LIFETIME_S = 2.0
@@ -79,6 +82,21 @@ class TraineeView:
             dr.setSort(-5)
             dr.setCamera(video_parent.attachNewNode(Camera("trainee-video-camera", lens)))
         self.screen_aspect = screen_aspect
+        # the view's size in pixels (to know when the picture is drawn 1:1) and whether the
+        # renderer is a software one (engine/yuv_card.py picks its texture filters by both)
+        self._view_px: tuple[float, float] | None = None
+        self._software = False
+        self._drawn_px: tuple[float, float] | None = None
+        if pixels:
+            self._view_px = (pixels[0], pixels[1])
+        if output is not None:
+            self._view_px = (
+                output.getXSize() * (region[1] - region[0]),
+                output.getYSize() * (region[3] - region[2]),
+            )
+            gsg = output.getGsg()
+            renderer = gsg.getDriverRenderer().lower() if gsg is not None else ""
+            self._software = any(n in renderer for n in ("llvmpipe", "softpipe", "swrast"))
         self.show_markers = markers
         self._tex = Texture("video")
         self._tex.setMinfilter(SamplerState.FT_linear)
@@ -90,9 +108,14 @@ class TraineeView:
         # The card exists from the start (black until the first frame arrives): Panda3D
         # skips the first node ever attached under render2d on its first frame, so it must
         # not be created on the frame that first shows video.
-        cm = CardMaker("video-card")
+        # The card's state (textures, shaders, scale) is on this node; under it, two
+        # triangles in daylight and, at night, a grid the low-light pass lights per vertex.
+        self._card = video_parent.attachNewNode("video-card")
+        cm = CardMaker("video-quad")
         cm.setFrame(-1, 1, -1, 1)
-        self._card = video_parent.attachNewNode(cm.generate())
+        quad = self._card.attachNewNode(cm.generate())
+        grid = self._card.attachNewNode(grid_card("video-grid"))
+        grid.hide()
         self._tex.setup2dTexture(2, 2, Texture.T_unsigned_byte, Texture.F_rgb8)
         self._tex.setRamImage(np.zeros((2, 2, 3), np.uint8))
         self._card.setTexture(self._tex)
@@ -102,7 +125,9 @@ class TraineeView:
         self._card.setDepthTest(False)
         self._card.setDepthWrite(False)
         self.night = LowLight()
-        self.lowlight = LowLightPass(self._card, *pixels) if pixels else None
+        self.lowlight = LowLightPass(self._card, *pixels, shapes=(quad, grid)) if pixels else None
+        self._yuv = None  # engine.yuv_card.YuvCard, made for the first YuvFrame
+        self._bound: str | None = None  # the plane layout whose shaders are on the card
         self._shown: object = None  # token of the frame on the card
         self._ring = _ring_texture()
         self._markers: list[tuple[float, NodePath]] = []
@@ -128,11 +153,24 @@ class TraineeView:
     def _layout(self, media_aspect: float) -> None:
         hw, hh = letterbox(media_aspect, self.screen_aspect)
         self._card.setScale(hw, 1, hh)
+        self._drawn_px = (hw * self._view_px[0], hh * self._view_px[1]) if self._view_px else None
 
-    def show_frame(self, frame: np.ndarray, media_aspect: float, token: object) -> None:
-        """Upload a BGR frame unless `token` (clip and timestamp) says it is already up."""
+    def show_frame(self, frame: np.ndarray | YuvFrame, media_aspect: float, token: object) -> None:
+        """Upload a frame (YuvFrame planes, or a BGR array) unless `token` (clip and
+        timestamp) says it is already up."""
         if token == self._shown:
             return
+        if isinstance(frame, YuvFrame):
+            self._show_planes(frame, media_aspect)
+            self._shown = token
+            self.uploads += 1
+            return
+        if self._yuv is not None:  # back to BGR frames: the plain texture, no conversion
+            self._yuv = self._bound = None
+            if self.lowlight is not None:
+                self.lowlight.use_source(FRAGMENT, None)
+            else:
+                self._card.clearShader()
         h, w = frame.shape[:2]
         if self._size != (w, h):
             self._tex.setup2dTexture(w, h, Texture.T_unsigned_byte, Texture.F_rgb8)
@@ -146,6 +184,32 @@ class TraineeView:
         dst.reshape(frame.shape)[...] = frame
         self._shown = token
         self.uploads += 1
+
+    def _show_planes(self, frame: YuvFrame, media_aspect: float) -> None:
+        from engine.yuv_card import VERTEX, YuvCard, fragment
+
+        if self._yuv is None:
+            self._yuv = YuvCard(self._card, self._software)
+            self._yuv_size = None
+        if media_aspect != self._aspect:
+            self._layout(media_aspect)
+            self._aspect = media_aspect
+        size = (frame.width, frame.height, self._aspect)
+        if size != self._yuv_size:  # 1:1 when the picture fills exactly its own pixels
+            self._yuv_size = size
+            drawn = self._drawn_px
+            self._yuv.set_filters(
+                drawn is not None
+                and abs(drawn[0] - frame.width) < 0.5
+                and abs(drawn[1] - frame.height) < 0.5
+            )
+        if self._yuv.upload(frame) or self._yuv.layout != self._bound:
+            self._bound = self._yuv.layout
+            plain = self._yuv.shader()
+            if self.lowlight is not None:
+                self.lowlight.use_source(fragment(NIGHT, self._yuv.layout), plain, VERTEX)
+            else:
+                self._card.setShader(plain)
 
     # -- markers ------------------------------------------------------------------------
 

@@ -1,11 +1,17 @@
 """Clip decoding on background threads, and the player that maps media time to frames.
 
-A `ClipDecoder` reads one clip with OpenCV from a start time on its own thread into a
-bounded queue of (timestamp_s, BGR frame). Timestamps are the stream's own presentation
-times, so variable-frame-rate files play at their true pace. `VideoPlayer` asks for the
-frame at a media time that the sim decides (never the wall clock): a paused sim asks for
-the same time and gets the same frame. It keeps decoders open for the segments that may
-come next (pre-buffering), so a branch shows its first frame without a seek.
+A `ClipDecoder` reads one clip from a start time on its own thread into a bounded queue of
+(timestamp_s, frame). A frame is either a BGR numpy array (OpenCV decodes and converts:
+tools, tests, the trainee camera) or, with `planes=True`, a `YuvFrame`: the decoder's own
+Y, U and V planes from PyAV, never converted or copied on the CPU, with the colour matrix
+and range the stream declares; the trainee view uploads the planes and converts in its
+shader. With planes, `hwaccel` (e.g. "cuda", "vaapi") asks FFmpeg for hardware decoding,
+falling back to software when the device or codec is not there. Timestamps are the
+stream's own presentation times, so variable-frame-rate files play at their true pace.
+`VideoPlayer` asks for the frame at a media time that the sim decides (never the wall
+clock): a paused sim asks for the same time and gets the same frame. It keeps decoders
+open for the segments that may come next (pre-buffering), so a branch shows its first
+frame without a seek.
 
 Decoder threads are daemons that hold OpenCV/FFmpeg state: one still inside a native read
 when the interpreter exits is killed mid-C++ frame, and the process aborts ("terminate
@@ -40,13 +46,134 @@ _EPS_S = 1e-4
 #: A request this far past what a decoder has reached is served by a fresh seek.
 _SEEK_AHEAD_S = 2.0
 _EOF = None
+#: Frames a pre-buffered decoder (a branch that may come next) decodes ahead. 3 would
+#: save about 40 % of a branch's memory (720p: 26 -> 16 MB), but then resident memory
+#: climbed for the first 20-30 minutes of a session (bench soak: 6.6 % in 30 min against
+#: 2.5 % with 8) as pre-buffered decoders became current and filled up: kept at the
+#: playing queue's length, so memory is at its working size from the first minute.
+PREBUFFER_FRAMES = 8
 
 
 class VideoError(UserError, RuntimeError):
     """A clip that cannot be opened or decoded; the message names the file."""
 
 
-Frame = tuple[float, np.ndarray]
+class YuvFrame:
+    """A decoded picture as the decoder left it: `planes` are 2-D uint8 views of the
+    decoder's buffers, each `line_size` bytes a row (rows may be padded past the picture:
+    `widths` says how much of each row is picture). `layout` is "yuv" (Y, U, V; U and V
+    may be subsampled) or "nv12" (Y, then U and V interleaved, from hardware decoders).
+    `matrix` is "bt601" or "bt709", `full_range` the JPEG range instead of the video
+    range (16-235). `to_bgr()` converts on the CPU for tools and tests."""
+
+    __slots__ = ("full_range", "height", "layout", "matrix", "planes", "width", "widths")
+
+    def __init__(self, planes, widths, width, height, layout, matrix, full_range):
+        self.planes: tuple[np.ndarray, ...] = planes
+        self.widths: tuple[int, ...] = widths
+        self.width, self.height = width, height
+        self.layout: str = layout
+        self.matrix: str = matrix
+        self.full_range: bool = full_range
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(height, width, 3), as a BGR frame of this picture has."""
+        return (self.height, self.width, 3)
+
+    def to_bgr(self) -> np.ndarray:
+        """The picture as BGR, converted with its own matrix and range (float, rounded)."""
+        h, w = self.height, self.width
+        y = self.planes[0][:h, :w].astype(np.float32)
+        if self.layout == "nv12":
+            uv = self.planes[1][:, : self.widths[1]].reshape(h // 2, -1, 2)
+            u, v = uv[..., 0], uv[..., 1]
+        else:
+            u, v = self.planes[1][:, : self.widths[1]], self.planes[2][:, : self.widths[2]]
+        u = cv2.resize(u, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+        v = cv2.resize(v, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+        r, g, b = yuv_to_rgb(y, u, v, self.matrix, self.full_range)
+        return np.clip(np.dstack([b, g, r]) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+#: Luma weights (Kr, Kb) of the two matrices in use.
+MATRICES = {"bt601": (0.299, 0.114), "bt709": (0.2126, 0.0722)}
+
+
+def yuv_coefficients(matrix: str, full_range: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(M, offset): rgb = M @ (yuv / 255) + offset, for 8-bit codes scaled to 0..1. The
+    same numbers drive the shader (engine/trainee_view.py) and `YuvFrame.to_bgr`."""
+    kr, kb = MATRICES[matrix]
+    kg = 1.0 - kr - kb
+    if full_range:
+        ys, cs, y0 = 1.0, 1.0, 0.0
+    else:  # video range: Y 16-235, chroma 16-240 around 128
+        ys, cs, y0 = 255.0 / 219.0, 255.0 / 224.0, 16.0 / 255.0
+    c0 = 128.0 / 255.0
+    # R = Y' + 2(1-Kr) V', B = Y' + 2(1-Kb) U', G = (Y' - Kr R - Kb B) / Kg
+    m = np.array(
+        [
+            [ys, 0.0, 2 * (1 - kr) * cs],
+            [ys, -2 * (1 - kb) * kb / kg * cs, -2 * (1 - kr) * kr / kg * cs],
+            [ys, 2 * (1 - kb) * cs, 0.0],
+        ]
+    )
+    offset = -m @ np.array([y0, c0, c0])
+    return m, offset
+
+
+def yuv_to_rgb(y, u, v, matrix: str, full_range: bool):
+    """Float R, G, B (0..1, unclipped) from 8-bit Y, U, V arrays."""
+    m, off = yuv_coefficients(matrix, full_range)
+    y, u, v = y / 255.0, u / 255.0, v / 255.0
+    return tuple(m[i, 0] * y + m[i, 1] * u + m[i, 2] * v + off[i] for i in range(3))
+
+
+Frame = tuple[float, np.ndarray | YuvFrame]
+
+#: AVColorSpace codes: BT.709; BT.470BG, SMPTE 170M and FCC are BT.601's matrix.
+_AVCOL_SPC_BT709 = 1
+_AVCOL_SPC_601 = (4, 5, 6)
+_AVCOL_RANGE_JPEG = 2
+#: Planar layouts uploaded as they are; other formats are converted to yuv420p once.
+_PLANAR = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p"}
+
+
+def colour_of(frame) -> tuple[str, bool]:
+    """(matrix, full_range) of a PyAV frame. Unspecified streams are taken as BT.601, video
+    range (yuvj formats: full range): what FFmpeg's own converter, OpenCV and our writer
+    (engine/video_out.py, which does not tag) assume, so that a clip looks the same here
+    as in every tool that reads it through FFmpeg."""
+    space = int(frame.colorspace or 2)
+    matrix = "bt709" if space == _AVCOL_SPC_BT709 else "bt601"
+    full = int(frame.color_range or 0) == _AVCOL_RANGE_JPEG or frame.format.name.startswith("yuvj")
+    return matrix, full
+
+
+def yuv_frame(frame) -> YuvFrame:
+    """A PyAV VideoFrame as planes, without copying (the arrays keep the frame alive)."""
+    name = frame.format.name
+    if name == "nv12":
+        layout = "nv12"
+    elif name in _PLANAR:
+        layout = "yuv"
+    else:  # 10-bit, RGB, grey...: one CPU conversion, then the same path
+        matrix, full = colour_of(frame)
+        frame = frame.reformat(format="yuv420p")
+        return _planes(frame, "yuv", matrix, full)
+    return _planes(frame, layout, *colour_of(frame))
+
+
+def _planes(frame, layout: str, matrix: str, full: bool) -> YuvFrame:
+    planes, widths = [], []
+    for i, plane in enumerate(frame.planes):
+        rows = np.frombuffer(plane, np.uint8)
+        stride = plane.line_size
+        planes.append(rows[: stride * plane.height].reshape(plane.height, stride))
+        interleaved = layout == "nv12" and i == 1  # U and V side by side: two bytes a pixel
+        widths.append(plane.width * (2 if interleaved else 1))
+    return YuvFrame(tuple(planes), tuple(widths), frame.width, frame.height, layout, matrix, full)
+
 
 M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
 MMAP_THRESHOLD_BYTES = 128 * 1024
@@ -62,6 +189,11 @@ def _pin_mmap_threshold() -> None:
 
 
 _pin_mmap_threshold()
+
+#: Hardware device types that failed to open here: not tried again (each try costs ~0.15 s).
+_HW_UNAVAILABLE: set[str] = set()
+#: `sightline run` takes its hardware decoder from here ("cuda", "vaapi", "qsv"...).
+HWACCEL_ENV = "SIGHTLINE_HWACCEL"
 
 _LIVE: weakref.WeakSet[ClipDecoder] = weakref.WeakSet()  # decoders whose thread may run
 _LIVE_LOCK = threading.Lock()
@@ -79,9 +211,19 @@ def _stop_all(timeout_s: float = 2.0) -> None:
 
 
 class ClipDecoder:
-    def __init__(self, path: Path, start_s: float = 0.0, queue_frames: int = 8):
+    def __init__(
+        self,
+        path: Path,
+        start_s: float = 0.0,
+        queue_frames: int = 8,
+        planes: bool = False,
+        hwaccel: str | None = None,
+    ):
         self.path = Path(path)
         self.start_s = start_s
+        self.planes = planes
+        self.hwaccel = hwaccel
+        self.hw_used = False  # True once a frame came from the hardware decoder
         self.error: str | None = None
         self._q: queue.Queue[Frame | None] = queue.Queue(maxsize=queue_frames)
         self._stop = threading.Event()
@@ -118,6 +260,9 @@ class ClipDecoder:
                 _LIVE.discard(self)
 
     def _decode(self) -> None:
+        if self.planes:
+            self._decode_planes()
+            return
         cap = self._open(self.start_s)
         ok, img = cap.read()
         if (
@@ -149,6 +294,99 @@ class ClipDecoder:
                 self._put(held)
         finally:
             cap.release()
+
+    def _open_av(self):
+        import av
+
+        hw = None
+        if self.hwaccel and self.hwaccel not in _HW_UNAVAILABLE:
+            try:
+                from av.codec.hwaccel import HWAccel
+
+                hw = HWAccel(device_type=self.hwaccel, allow_software_fallback=True)
+            except Exception as exc:  # an unknown device type, an old PyAV
+                log.info("hardware decoding (%s) unavailable: %s", self.hwaccel, exc)
+                _HW_UNAVAILABLE.add(self.hwaccel)
+        try:
+            try:
+                container = av.open(str(self.path), hwaccel=hw)
+            except Exception as exc:  # no such device here: software decoding
+                if hw is None:
+                    raise
+                log.info("%s: hardware decoding (%s) unavailable: %s", self.path, self.hwaccel, exc)
+                _HW_UNAVAILABLE.add(self.hwaccel)
+                container = av.open(str(self.path))
+        except (OSError, av.error.FFmpegError) as exc:
+            raise VideoError(f"{self.path}: cannot open video ({exc})") from exc
+        if not container.streams.video:
+            container.close()
+            raise VideoError(f"{self.path}: no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"  # frame and slice threads, as OpenCV's decoder uses
+        return container, stream
+
+    def _decode_planes(self) -> None:
+        """PyAV: frames as the decoder's own planes. Seeks to the key frame at or before
+        start_s and decodes forward; timestamps are the stream's presentation times less
+        its start time (as OpenCV reports them), so both paths agree on every frame."""
+        import av
+
+        container, stream = self._open_av()
+        try:
+            for seek_s in (self.start_s, 0.0) if self.start_s > 0 else (0.0,):
+                tb = float(stream.time_base)
+                origin = stream.start_time or 0
+                if seek_s > 0:
+                    container.seek(origin + int(seek_s / tb), stream=stream, backward=True)
+                done = self._decode_from(container, stream, origin, tb, seek_s > 0)
+                if done:
+                    return
+                # the seek overshot (an inexact index): decode from the top
+                container.close()
+                container, stream = self._open_av()
+        except av.error.FFmpegError as exc:
+            raise VideoError(f"{self.path}: cannot decode video ({exc})") from exc
+        finally:
+            container.close()
+
+    def _decode_from(self, container, stream, origin: int, tb: float, sought: bool) -> bool:
+        """Queue frames from the current position; False when a seek overshot start_s."""
+        import av
+
+        held: Frame | None = None  # the latest frame at or before start_s
+        n = 0
+        try:
+            for frame in container.decode(stream):
+                if self._stop.is_set():
+                    return True
+                if frame.pts is None:
+                    continue
+                ts = (frame.pts - origin) * tb
+                if n == 0 and sought and ts > self.start_s + _EPS_S:
+                    return False
+                n += 1
+                if n == 1 and self.hwaccel:  # the codec is open now: did the device come up?
+                    self.hw_used = bool(getattr(stream.codec_context, "is_hwaccel", False))
+                    if not self.hw_used:
+                        _HW_UNAVAILABLE.add(self.hwaccel)  # software from now on, unasked
+                item = (ts, yuv_frame(frame))
+                if ts <= self.start_s + _EPS_S:
+                    held = item
+                    continue
+                if held is not None:
+                    self._put(held)
+                    held = None
+                if not self._put(item):
+                    return True
+        except av.error.FFmpegError as exc:
+            if n == 0:
+                raise
+            log.warning("%s: decoding stopped after %d frames (%s)", self.path, n, exc)
+        if held is not None:
+            self._put(held)
+        if n == 0:
+            raise VideoError(f"{self.path}: no decodable video frame at {self.start_s:.3f} s")
+        return True
 
     def _put(self, item: Frame | None) -> bool:
         while not self._stop.is_set():
@@ -210,36 +448,55 @@ class ClipDecoder:
 class VideoPlayer:
     """Shows the frame of the current clip at the media time the sim gives."""
 
-    def __init__(self, resolve: Callable[[str], Path], block: bool = False, queue_frames: int = 8):
+    def __init__(
+        self,
+        resolve: Callable[[str], Path],
+        block: bool = False,
+        queue_frames: int = 8,
+        planes: bool = False,
+        hwaccel: str | None = None,
+    ):
+        """`planes`: frames are YuvFrames for a view that converts in its shader (the
+        trainee view); otherwise BGR arrays. `hwaccel`: see ClipDecoder."""
         self._resolve = resolve
         self.block = block
+        self.planes = planes
+        self.hwaccel = hwaccel
         self._queue_frames = queue_frames
         self._decoders: dict[tuple[str, float], ClipDecoder] = {}
         self._closing: list[ClipDecoder] = []  # closed, thread not yet gone: joined at close
         self._current: tuple[str, float] | None = None
         self.warnings: list[str] = []
 
-    def _decoder(self, clip: str, start_s: float) -> ClipDecoder:
+    def _decoder(self, clip: str, start_s: float, frames: int | None = None) -> ClipDecoder:
         key = (clip, round(start_s, 4))
         dec = self._decoders.get(key)
         if dec is None:
-            dec = ClipDecoder(self._resolve(clip), start_s, self._queue_frames)
+            dec = ClipDecoder(
+                self._resolve(clip),
+                start_s,
+                frames or self._queue_frames,
+                self.planes,
+                self.hwaccel,
+            )
             self._decoders[key] = dec
         return dec
 
     def prepare(self, clip: str, start_s: float) -> None:
-        """Start decoding a clip that may play next, so a switch to it is instant."""
-        self._decoder(clip, start_s)
+        """Start decoding a clip that may play next, so a switch to it is instant. Its
+        queue holds PREBUFFER_FRAMES until it plays."""
+        self._decoder(clip, start_s, PREBUFFER_FRAMES)
 
     def play(self, clip: str, start_s: float, keep: set[tuple[str, float]] = frozenset()) -> None:
         """Make (clip, start_s) current; close decoders not current and not in `keep`."""
-        self._decoder(clip, start_s)
+        dec = self._decoder(clip, start_s)
+        dec._q.maxsize = max(dec._q.maxsize, self._queue_frames)  # now it plays: full queue
         self._current = (clip, round(start_s, 4))
         wanted = {self._current} | {(c, round(s, 4)) for c, s in keep}
         for key in [k for k in self._decoders if k not in wanted]:
             self._retire(self._decoders.pop(key))
         for c, s in keep:
-            self._decoder(c, s)
+            self._decoder(c, s, PREBUFFER_FRAMES)
 
     @property
     def current_key(self) -> tuple[str, float] | None:

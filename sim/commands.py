@@ -85,7 +85,77 @@ class AmmoChanged:
     rounds: int
 
 
-Command = PlayClip | ShotMarker | ScenarioEnded | DryFire | AmmoChanged | StartSound
+@dataclass(frozen=True, slots=True)
+class QuestionOpened:
+    """A community session asks the room (sim/community.py): the scenario holds."""
+
+    number: int
+    segment: str
+    prompt: str
+    choices: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionClosed:
+    """The vote on a question closed ("facilitator", "time" or "choice"), with its
+    counts in the order of the choices."""
+
+    number: int
+    counts: tuple[int, ...]
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoomDecided:
+    """The scenario goes on down `choice` of question `number` (to segment `to`)."""
+
+    number: int
+    choice: str
+    to: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class StressEffect:
+    """Fire a stress device's effect (sim.events.STRESS_EFFECTS): what the pack or the
+    instructor asks for. Devices cap intensity and duration by the local safety limit
+    (drivers/threat.py), never by the pack."""
+
+    effect: str
+    intensity_pct: int
+    duration_ms: int
+    source: str  # "pack" or "instructor"
+
+
+@dataclass(frozen=True, slots=True)
+class StopEffects:
+    """Stop every stress device now: on pause, at the end, and when the instructor disarms
+    them (`disarmed`: no effect fires again this session)."""
+
+    disarmed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoppageInjected:
+    """The instructor injected a malfunction: a magazine device can make it real."""
+
+    weapon: str
+
+
+Command = (
+    PlayClip
+    | ShotMarker
+    | ScenarioEnded
+    | DryFire
+    | AmmoChanged
+    | StartSound
+    | QuestionOpened
+    | QuestionClosed
+    | RoomDecided
+    | StressEffect
+    | StopEffects
+    | StoppageInjected
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,9 @@ MAX_WEAPON_ID_LEN = 32
 MAX_SOUND_NAME = 32
 #: Volume controls (master and the three mixing buses; see sim/sounds.py).
 LEVEL_CONTROLS = ("master", "scenario", "effects", "distractor")
+#: Stress devices' effects (docs/device-protocol.md: THREAT): a belt's impulse or
+#: vibration, a shoot-back launcher, a strobe.
+STRESS_EFFECTS = ("impulse", "vibration", "launcher", "strobe")
 #: An event's time is within a day of the session's start (a script is untrusted input).
 MAX_T_S = 86_400.0
 MAX_NUMBER = 10**15  # any number in an event, before it is converted to float
@@ -211,6 +214,70 @@ class Said:
 
 
 @dataclass(frozen=True, slots=True)
+class Vote:
+    """A vote of the room in a community session (sim/community.py): `choice` is the
+    label of one of the question's choices. `question` is the number of the question the
+    phone saw (1, 2...; 0 from a script: the question open now, else the next to open);
+    `voter` is a per-session phone number the vote server gives ("p7"), never a name or
+    an address, so that the sim too counts one vote per phone per question."""
+
+    t_s: float
+    choice: str
+    question: int = 0
+    voter: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CloseVote:
+    """The facilitator closes the open question's vote (the result is shown)."""
+
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Threat:
+    """The instructor fires a stress device's effect now (never while paused, after the
+    end or once disarmed: the runtime refuses it and says why)."""
+
+    t_s: float
+    effect: str = "impulse"  # one of STRESS_EFFECTS
+
+
+@dataclass(frozen=True, slots=True)
+class Disarm:
+    """The instructor disarms every stress device at once: effects stop now and none fires
+    for the rest of the session."""
+
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Reveal:
+    """The facilitator shows the next panel of what the training says about the
+    question just decided (training points, policy passages, the law)."""
+
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Continue:
+    """The facilitator goes on after a question: down `choice` (a choice's label), or,
+    when empty, down the room's choice."""
+
+    t_s: float
+    choice: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Angle:
+    """The facilitator shows the question's moment from another camera: `view` 1, 2...
+    of the segment's alternate views, 0 back to the result."""
+
+    t_s: float
+    view: int
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     t_s: float
 
@@ -241,7 +308,17 @@ InputEvent = (
     | TargetHit
     | Score
     | Said
+    | Vote
+    | CloseVote
+    | Reveal
+    | Continue
+    | Angle
+    | Threat
+    | Disarm
 )
+
+MAX_LABEL_LEN = 200  # a vote's choice label (the pack's labels are checked the same)
+MAX_QUESTIONS = 10_000  # a vote's question number
 
 
 def _number(
@@ -377,6 +454,31 @@ def parse_event(obj: object, where: str) -> InputEvent:
             raise InputError(f"{where}: 'phrase' and 'text' are at most {MAX_NOTE_LEN} characters")
         spoke_s = _number(obj, "spoke", where, 0.0, 600.0) if "spoke" in obj else 0.0
         return Said(t_s, normalize_phrase(phrase), text, spoke_s)
+    if kind == "vote":
+        return _vote(obj, t_s, where)
+    if kind == "angle":
+        view = obj.get("view")
+        if isinstance(view, bool) or not isinstance(view, int) or not 0 <= view <= 9:
+            raise InputError(f"{where}: 'view' must be an alternate view's number (0-9)")
+        return Angle(t_s, view)
+    if kind == "close-vote":
+        return CloseVote(t_s)
+    if kind == "reveal":
+        return Reveal(t_s)
+    if kind == "continue":
+        choice = obj.get("choice", "")
+        if not isinstance(choice, str) or len(choice) > MAX_LABEL_LEN:
+            raise InputError(f"{where}: 'choice' must be a choice's label (text)")
+        return Continue(t_s, choice)
+    if kind == "threat":
+        effect = obj.get("effect", "impulse")
+        if effect not in STRESS_EFFECTS:
+            raise InputError(
+                f"{where}: 'effect' must be one of {', '.join(STRESS_EFFECTS)}, got {effect!r}"
+            )
+        return Threat(t_s, effect)
+    if kind == "disarm":
+        return Disarm(t_s)
     if kind == "end":
         return EndScenario(t_s)
     if kind == "pause":
@@ -385,7 +487,8 @@ def parse_event(obj: object, where: str) -> InputEvent:
         return Resume(t_s)
     raise InputError(
         f"{where}: unknown event type {kind!r} (expected key, shot, action, flag, jump, "
-        "malfunction, view, flashlight, magazine, sound, level, score, said, end, pause, resume)"
+        "malfunction, view, flashlight, magazine, sound, level, score, said, vote, close-vote, "
+        "reveal, continue, angle, threat, disarm, end, pause, resume)"
     )
 
 
@@ -418,6 +521,26 @@ def _score(obj: dict, t_s: float, where: str) -> Score:
     if not isinstance(comment, str) or len(comment) > MAX_NOTE_LEN:
         raise InputError(f"{where}: 'comment' must be text of at most {MAX_NOTE_LEN} characters")
     return Score(t_s, item, level, weapon, comment)
+
+
+def _vote(obj: dict, t_s: float, where: str) -> Vote:
+    """{"type": "vote", "choice": LABEL}, optionally "question": N and "voter": ID."""
+    choice = obj.get("choice")
+    if not isinstance(choice, str) or not 0 < len(choice) <= MAX_LABEL_LEN:
+        raise InputError(
+            f"{where}: 'choice' must be a choice's label (1 to {MAX_LABEL_LEN} characters)"
+        )
+    question = obj.get("question", 0)
+    if (
+        isinstance(question, bool)
+        or not isinstance(question, int)
+        or not 0 <= question <= MAX_QUESTIONS
+    ):
+        raise InputError(f"{where}: 'question' must be a question number (0 to {MAX_QUESTIONS})")
+    voter = obj.get("voter", "")
+    if not isinstance(voter, str) or len(voter) > MAX_WEAPON_ID_LEN:
+        raise InputError(f"{where}: 'voter' must be a short id")
+    return Vote(t_s, choice, question, voter)
 
 
 _ABSENT = object()

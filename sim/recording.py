@@ -61,6 +61,13 @@ EVENT_TYPES = {
         ev.TargetHit,
         ev.Score,
         ev.Said,
+        ev.Vote,
+        ev.CloseVote,
+        ev.Reveal,
+        ev.Continue,
+        ev.Angle,
+        ev.Threat,
+        ev.Disarm,
     )
 }
 

@@ -4,7 +4,8 @@
 holding) and notes the cues it passes; fires the first automatic transition due (triggers
 due on the tick, then at the end of the clip); applies the tick's input events in time
 order (keys, coded trainee actions, shots with their hit and shot transitions, pause and
-resume, rubric scores). When each trigger kind fires is the kind's own business
+resume, rubric scores; in a community session the room's votes and the facilitator's
+steps, sim/room_steps.py). When each trigger kind fires is the kind's own business
 (sim/triggers.py); this module asks them, in that order. It returns the new state plus
 commands for the engine (play a clip, draw a shot marker and start its report, the
 scenario ended). Same scenario + same events at the same ticks = same states: each state
@@ -33,9 +34,14 @@ from sim.commands import (
     SimState,
     StartSound,
     StepResult,
+    StopEffects,
+    StoppageInjected,
+    StressEffect,
 )
+from sim.community import Room, RoomOptions
 from sim.events import (
     DeviceStatus,
+    Disarm,
     EndScenario,
     Flag,
     FlagNote,
@@ -53,6 +59,7 @@ from sim.events import (
     SetView,
     Shot,
     TargetHit,
+    Threat,
     TraineeAction,
 )
 from sim.hit_zones import hit_test, screen_to_media
@@ -68,6 +75,7 @@ from sim.records import (
     SoundRecord,
     TargetHitRecord,
 )
+from sim.room_steps import CommunitySteps
 from sim.rubric import ScoreSheet, score_session
 from sim.scenario import Scenario, Segment
 from sim.sounds import DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, MAX_LEVEL
@@ -97,7 +105,7 @@ __all__ = [
 ]
 
 
-class ScenarioRuntime:
+class ScenarioRuntime(CommunitySteps):
     def __init__(
         self,
         scenario: Scenario,
@@ -105,9 +113,12 @@ class ScenarioRuntime:
         screen_aspect: float = 16 / 9,
         levels: dict[str, int] | None = None,
         reports: dict[str, str] | None = None,
+        community: RoomOptions | None = None,
     ):
         """`levels` overrides the pack's starting volumes and `reports` its report sounds
-        (weapon id or weapon kind -> sound name), both from the command line."""
+        (weapon id or weapon kind -> sound name), both from the command line. With
+        `community`, the session asks the room where the scenario branches
+        (sim/community.py)."""
         if tick_hz <= 0:
             raise ValueError("tick_hz must be positive")
         scenario.validate()
@@ -141,6 +152,8 @@ class ScenarioRuntime:
         self.scores: list[ScoreRecord] = []
         self.pauses: list[tuple[float, float | None]] = []  # (from s, to s or None)
         self._stoppages: set[str] = set()  # weapons whose next trigger pull is dead
+        self._disarmed = False  # the instructor disarmed the stress devices (from inputs)
+        self.stress: list[tuple[float, str, str]] = []  # (t_s, effect, source) fired
         self._rounds: dict[str, int] = {}  # weapons with a tracked magazine: rounds left
         # flashlight beams by light id: (on, x_norm, y_norm), for the low-light view
         self.flashlights: dict[str, tuple[bool, float, float]] = {}
@@ -151,6 +164,7 @@ class ScenarioRuntime:
         self._digest = hashlib.blake2b(scenario.title.encode(), digest_size=16).digest()
         self._log: SessionLog | None = None
         self._log_tick = -1
+        self.room = Room(community, tick_hz) if community is not None else None
         self._start_commands: list[Command] = []
         self._enter(scenario.segments[scenario.start], self._start_commands)
         self._state = self._snapshot()
@@ -210,6 +224,8 @@ class ScenarioRuntime:
         ((n-1)/hz, n/hz], in time order."""
         self._tick += 1
         commands: list[Command] = []
+        if self.room is not None and not self._ended:
+            self._room_tick(commands)
         if not self._ended:
             self._advance_media(commands)
         for event in events:
@@ -241,8 +257,11 @@ class ScenarioRuntime:
         self._segment = seg
         self._seg_ticks = 0
         self._seg_shots = 0
+        self._seg_hits = 0  # derived from the shots, so not part of the digest
         self._holding = False
         self._last_cue: CueRecord | None = None
+        if self.room is not None:
+            self.room.entered(self._tick)
         self.segments_played.append(seg.id)
         self._note_cues(commands)
 
@@ -258,6 +277,30 @@ class ScenarioRuntime:
         for sc in seg.sounds:
             if self._ticks_to(seg, sc.t_s) == pos:
                 self._start_sound(sc.sound, "pack", commands)
+        for fx in seg.effects:
+            at = fx.t_s if fx.t_s is not None else next(c.t_s for c in seg.cues if c.name == fx.cue)
+            if self._ticks_to(seg, at) == pos:
+                self._stress(fx.effect, fx.intensity_pct, fx.duration_ms, "pack", commands)
+
+    def _stress(
+        self, effect: str, intensity_pct: int, duration_ms: int, source: str, commands
+    ) -> None:
+        """A stress effect, unless paused, ended or disarmed (then why, in `ignored`)."""
+        t_s = self._tick / self.tick_hz
+        why = (
+            "disarmed"
+            if self._disarmed
+            else "paused"
+            if self._paused
+            else "the scenario has ended"
+            if self._ended
+            else None
+        )
+        if why is not None:
+            self.ignored.append(f"{t_s:.3f} s: {source} {effect} not fired: {why}")
+            return
+        self.stress.append((t_s, effect, source))
+        commands.append(StressEffect(effect, intensity_pct, duration_ms, source))
 
     def _start_sound(self, name: str, source: str, commands: list[Command]) -> None:
         sound = self.scenario.sounds.get(name)
@@ -274,8 +317,14 @@ class ScenarioRuntime:
         self._seg_ticks += 1
         self._note_cues(commands)
         seg = self._segment
+        if self.room is not None and self._ask(seg, commands):
+            return  # the room is asked: the scenario holds here
         clock = SegmentClock(
-            self._position(), self._seg_ticks, self._seg_shots, partial(self._ticks_to, seg)
+            self._position(),
+            self._seg_ticks,
+            self._seg_shots,
+            partial(self._ticks_to, seg),
+            self._seg_hits,
         )
         for tr in seg.transitions:
             if tr.trigger.due_on_tick(clock):
@@ -290,15 +339,26 @@ class ScenarioRuntime:
         if seg.ending:
             self._ended = True
             commands.append(ScenarioEnded(seg.id))
+            commands.append(StopEffects())
         else:
             self._holding = True
 
     def _apply(self, event: InputEvent, commands: list[Command]) -> None:
         t_s = self._tick / self.tick_hz
+        if self.room is not None and self._room_event(event, commands):
+            return
+        if self._not_a_room(event, t_s):
+            return
         if isinstance(event, Pause):
             if not self._paused:
                 self.pauses.append((t_s, None))
+                commands.append(StopEffects())  # a running effect stops with the picture
             self._paused = True
+        elif isinstance(event, Disarm):
+            self._disarmed = True
+            commands.append(StopEffects(disarmed=True))
+        elif isinstance(event, Threat):
+            self._stress(event.effect, 100, 500, "instructor", commands)  # capped locally
         elif isinstance(event, Resume):
             if self._paused and self.pauses:
                 self.pauses[-1] = (self.pauses[-1][0], t_s)
@@ -341,6 +401,7 @@ class ScenarioRuntime:
             )
         elif isinstance(event, Malfunction):
             self._stoppages.add(event.weapon)
+            commands.append(StoppageInjected(event.weapon))  # a magazine device acts on it
         elif isinstance(event, PlaySound):
             self._start_sound(event.sound, "instructor", commands)
         elif isinstance(event, SetLevel):
@@ -364,6 +425,7 @@ class ScenarioRuntime:
         elif isinstance(event, EndScenario):
             self._ended = True
             commands.append(ScenarioEnded(self._segment.id, by_instructor=True))
+            commands.append(StopEffects())
         elif isinstance(event, Shot):
             if event.weapon in self._stoppages:
                 self._stoppages.discard(event.weapon)
@@ -443,6 +505,8 @@ class ScenarioRuntime:
             self._hits += 1
             self._score += zone.points
         self._seg_shots += 1
+        if zone is not None and zone.points > 0:
+            self._seg_hits += 1
         self._record(shot, zone)
         commands.append(
             ShotMarker(
@@ -497,6 +561,8 @@ class ScenarioRuntime:
             tuple(sorted(self._rounds.items())),
             tuple(sorted(self.flashlights.items())),
         )
+        if self.room is not None:  # only then: other sessions' digests stay as they were
+            hidden = (*hidden, self.room.key())
         self._digest = hashlib.blake2b(
             self._digest + repr((fields, hidden, tuple(events))).encode(), digest_size=16
         ).digest()

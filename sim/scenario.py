@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sim.community import Question, check_question
 from sim.errors import UserError
-from sim.events import WEAPON_KINDS
+from sim.events import STRESS_EFFECTS, WEAPON_KINDS
 from sim.hit_zones import Zone
 from sim.sounds import BUILTIN_SOUNDS, BUSES, DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, SoundDef
 
@@ -55,6 +56,30 @@ class SoundCue:
 
 
 @dataclass(frozen=True)
+class View:
+    """The same moments from another camera (the subject's, a bystander's): `clip` shows
+    the segment's media time t at its own time t - segment in + `in_s`. Shown to a
+    community room after a vote (sim/community.py); the scenario never plays it."""
+
+    label: str
+    clip: str
+    in_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A stress device's effect the pack fires in a segment (`[[segments.X.effects]]`):
+    at media time `t_s`, or when the segment passes cue `cue` (a subject fires at the
+    trainee). Intensity and duration are requests: the local safety limit caps them."""
+
+    effect: str  # one of sim.events.STRESS_EFFECTS
+    intensity_pct: int
+    duration_ms: int
+    t_s: float | None = None
+    cue: str | None = None
+
+
+@dataclass(frozen=True)
 class Segment:
     """One clip span. `out_s` is the media time at which the clip ends; `media_aspect` is
     the clip's display width / height (for mapping screen shots onto zones)."""
@@ -70,14 +95,21 @@ class Segment:
     zones: tuple[Zone, ...] = ()
     cues: tuple[Cue, ...] = ()
     sounds: tuple[SoundCue, ...] = ()
+    #: what a community session asks the room here (sim/community.py); None: the
+    #: segment's key branches, if it has two or more
+    question: Question | None = None
+    views: tuple[View, ...] = ()  # alternate-view clips of the same moments
+    effects: tuple[Effect, ...] = ()
 
     @property
     def duration_s(self) -> float:
         return self.out_s - self.in_s
 
     def successors(self) -> tuple[str, ...]:
-        """Segments this one can lead to: what the engine pre-buffers."""
-        return tuple(dict.fromkeys(t.to for t in self.transitions))
+        """Segments this one can lead to: what the engine pre-buffers (a community
+        question's choices too)."""
+        room = self.question.choices if self.question is not None else ()
+        return tuple(dict.fromkeys([*(t.to for t in self.transitions), *(c.to for c in room)]))
 
 
 @dataclass(frozen=True)
@@ -131,8 +163,26 @@ class Scenario:
                         f"{tw}.{key}: {what} is already used by transitions[{slots[what]}]"
                     )
                 slots[what] = i
+            problem = check_question(seg, self.segments, f"{where}.question")
+            if problem is not None:
+                raise ScenarioError(problem)
             for i, cue in enumerate(seg.cues):
                 check_in_segment(cue.t_s, seg, f"{where}.cues[{i}].t")
+            for i, fx in enumerate(seg.effects):
+                if fx.effect not in STRESS_EFFECTS:
+                    raise ScenarioError(
+                        f"{where}.effects[{i}].device: one of {', '.join(STRESS_EFFECTS)}"
+                    )
+                if (fx.t_s is None) == (fx.cue is None):
+                    raise ScenarioError(f"{where}.effects[{i}]: give one of at or cue")
+                if fx.t_s is not None:
+                    check_in_segment(fx.t_s, seg, f"{where}.effects[{i}].at")
+                elif fx.cue not in {c.name for c in seg.cues}:
+                    raise ScenarioError(f"{where}.effects[{i}].cue: no cue named {fx.cue!r}")
+                if not (0 <= fx.intensity_pct <= 100 and 1 <= fx.duration_ms <= 10_000):
+                    raise ScenarioError(
+                        f"{where}.effects[{i}]: intensity is 0-100 %, duration_ms 1-10000"
+                    )
             for i, sc in enumerate(seg.sounds):
                 check_in_segment(sc.t_s, seg, f"{where}.sounds[{i}].t")
                 if sc.sound not in self.sounds:

@@ -46,6 +46,7 @@ BUILTIN_SOUNDS = {
         SoundDef("radio", "distractor", "Radio traffic"),
         SoundDef("crowd", "distractor", "Crowd noise"),
         SoundDef("shouting", "distractor", "Shouting"),
+        SoundDef("beep", "effects", "Shot timer beep"),  # a course stage's start signal
     )
 }
 #: The report a shot makes, by weapon kind (sim.events.WEAPON_KINDS); a pack or the

@@ -66,6 +66,7 @@ class SegmentClock:
     seg_ticks: int
     seg_shots: int
     ticks_to: Callable[[float], int]
+    seg_hits: int = 0  # shots in it that hit a zone worth points (courses' hits to advance)
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,6 +77,7 @@ def make_clip(width: int, height: int) -> tuple[Path, str]:
 
 
 def decode_fps(path: Path) -> tuple[float, int]:
+    """OpenCV decoding to BGR (what the pipeline used before it took YUV planes)."""
     cap = cv2.VideoCapture(str(path))
     n = 0
     t0 = time.perf_counter()
@@ -85,8 +86,26 @@ def decode_fps(path: Path) -> tuple[float, int]:
     return n / (time.perf_counter() - t0), n
 
 
+def yuv_decode_fps(path: Path) -> tuple[float, int]:
+    """The decoder's own speed: PyAV decoding to its YUV planes, threaded as the
+    pipeline's decoder is, nothing converted (the ceiling for the pipeline)."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        n = 0
+        t0 = time.perf_counter()
+        for _ in container.decode(stream):
+            n += 1
+        return n / (time.perf_counter() - t0), n
+
+
 def worker(clip: Path, width: int, height: int, seconds: float, mode: str = "plain") -> dict:
-    """Runs in its own process: present the clip through the engine's decoder and view."""
+    """Runs in its own process: present the clip through the engine's decoder and view
+    (YUV planes, as `run` does; mode "bgr" for the former OpenCV BGR path). It also times
+    the decoder alone in the same process, before and after, so that the ratio compares
+    figures taken under the same load."""
     from engine import panda_setup
 
     panda_setup.configure(True, width, height)
@@ -119,11 +138,12 @@ def worker(clip: Path, width: int, height: int, seconds: float, mode: str = "pla
         beams = [(0.25, 0.3), (0.7, 0.35), (0.4, 0.7), (0.8, 0.75)]
         view.update_night(True, beams, 0.0, 0.0)
     base.graphicsEngine.renderFrame()
+    decode_before = yuv_decode_fps(clip)[0]
     frame_ms: list[float] = []
     frames = 0
     t_start = time.perf_counter()
     while time.perf_counter() - t_start < seconds:
-        dec = ClipDecoder(clip, 0.0, queue_frames=8)
+        dec = ClipDecoder(clip, 0.0, queue_frames=8, planes=mode != "bgr")
         t_media = 0.0
         while True:
             t0 = time.perf_counter()
@@ -143,7 +163,9 @@ def worker(clip: Path, width: int, height: int, seconds: float, mode: str = "pla
     base.win.getScreenshot()  # wait for every queued frame to be drawn
     elapsed = time.perf_counter() - t_start
     renderer = base.win.getGsg().getDriverRenderer()
+    decode = (yuv_decode_fps(clip)[0] + decode_before) / 2
     return {
+        "decode_fps": decode,
         "fps": frames / elapsed,
         "frames": frames,
         "uploads": view.uploads,
@@ -162,14 +184,14 @@ def bench_render(args: argparse.Namespace) -> int:
         info = cv2.VideoCapture(str(args.clip))
         sizes = [(int(info.get(3)), int(info.get(4)))]
     print(f"sightline bench render: median of {args.repeats} runs of {args.seconds:g} s each")
+    modes = ["plain", "lowlight4", "overlay3d"] + (["bgr"] if args.bgr else [])
     rows = []
     renderer = "?"
     for w, h in sizes:
         clip, desc = (args.clip, "your clip") if args.clip else make_clip(w, h)
-        dec = [decode_fps(clip)[0] for _ in range(args.repeats)]
-        runs, night, busy = [], [], []
+        got: dict[str, list[dict]] = {m: [] for m in modes}
         for _ in progress(range(args.repeats), f"bench render {w}x{h}", unit="runs"):
-            for mode, into in (("plain", runs), ("lowlight4", night), ("overlay3d", busy)):
+            for mode in modes:
                 proc = subprocess.run(
                     [
                         sys.executable,
@@ -188,47 +210,78 @@ def bench_render(args: argparse.Namespace) -> int:
                 if proc.returncode != 0:
                     print(proc.stderr[-2000:], file=sys.stderr)
                     return 1
-                into.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-        renderer = runs[0]["renderer"]
-        pipe = statistics.median(r["fps"] for r in runs)
-        rows.append(
-            (
-                f"{w}x{h}",
-                statistics.median(dec),
-                pipe,
-                statistics.median(r["median_ms"] for r in runs),
-                statistics.median(r["p99_ms"] for r in runs),
-                desc,
-                statistics.median(r["fps"] for r in night),
-                statistics.median(r["fps"] for r in busy),
+                got[mode].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        renderer = got["plain"][0]["renderer"]
+
+        def med(mode: str, key: str, got=got) -> float:
+            return statistics.median(r[key] for r in got[mode])
+
+        # each run's own pipeline / decode ratio (same process, same load), then the median
+        ratio = statistics.median(r["fps"] / r["decode_fps"] for r in got["plain"])
+        row = {
+            "size": f"{w}x{h}",
+            "decode_fps": round(med("plain", "decode_fps"), 2),
+            "pipeline_fps": round(med("plain", "fps"), 2),
+            "ratio": round(ratio, 4),
+            "ms_median": round(med("plain", "median_ms"), 3),
+            "ms_p99": round(med("plain", "p99_ms"), 3),
+            "lowlight4_fps": round(med("lowlight4", "fps"), 2),
+            "lowlight4_cost": round(
+                statistics.median(
+                    p["fps"] / n["fps"] for p, n in zip(got["plain"], got["lowlight4"], strict=True)
+                ),
+                3,
+            ),
+            "overlay3d_fps": round(med("overlay3d", "fps"), 2),
+            "overlay3d_cost": round(med("plain", "fps") / med("overlay3d", "fps"), 3),
+            "clip": desc,
+        }
+        if args.bgr:
+            row["bgr_pipeline_fps"] = round(med("bgr", "fps"), 2)
+            row["bgr_ratio"] = round(
+                statistics.median(r["fps"] / r["decode_fps"] for r in got["bgr"]), 4
             )
-        )
+        rows.append(row)
     print(f"renderer: {renderer}")
     print(
         f"{'size':<10} {'decode fps':>11} {'pipeline fps':>13} {'ratio':>6} "
         f"{'ms/frame':>9} {'p99 submit ms':>14}"
+        + (f" {'BGR path fps':>13} {'ratio':>6}" if args.bgr else "")
     )
-    for size, dec_fps, pipe_fps, _, p99, _, _, _ in rows:
+    for r in rows:
         print(
-            f"{size:<10} {dec_fps:>11.1f} {pipe_fps:>13.1f} {pipe_fps / dec_fps:>6.2f} "
-            f"{1000 / pipe_fps:>9.2f} {p99:>14.2f}"
+            f"{r['size']:<10} {r['decode_fps']:>11.1f} {r['pipeline_fps']:>13.1f} "
+            f"{r['ratio']:>6.2f} {1000 / r['pipeline_fps']:>9.2f} {r['ms_p99']:>14.2f}"
+            + (f" {r['bgr_pipeline_fps']:>13.1f} {r['bgr_ratio']:>6.2f}" if args.bgr else "")
         )
     print(
         f"{'size':<10} {'plain fps':>10} {'low light+4 cones':>18} {'ratio':>6} "
         f"{'busy 3D overlay':>16} {'ratio':>6}"
     )
-    for size, _, pipe_fps, _, _, _, night_fps, busy_fps in rows:
+    for r in rows:
         print(
-            f"{size:<10} {pipe_fps:>10.1f} {night_fps:>18.1f} {pipe_fps / night_fps:>6.2f} "
-            f"{busy_fps:>16.1f} {pipe_fps / busy_fps:>6.2f}"
+            f"{r['size']:<10} {r['pipeline_fps']:>10.1f} {r['lowlight4_fps']:>18.1f} "
+            f"{r['lowlight4_cost']:>6.2f} {r['overlay3d_fps']:>16.1f} {r['overlay3d_cost']:>6.2f}"
         )
-    print("clip: " + rows[0][5] if rows else "")
-    print("ratio = pipeline fps / decode-only fps (1.00 = the pipeline runs at decode speed);")
+    args.result = {
+        "renderer": renderer,
+        "clip": rows[0]["clip"] if rows else "",
+        "seconds": args.seconds,
+        "repeats": args.repeats,
+        "sizes": rows,
+    }
+    print("clip: " + rows[0]["clip"] if rows else "")
+    print(
+        "decode fps = PyAV decoding to YUV planes alone (the decoder's own speed), timed in "
+        "each worker process; ratio = pipeline fps / decode fps, median of the runs' ratios"
+    )
     print("p99 submit ms = 99th percentile of one frame's wait + upload + render call;")
     print(
         "ratios = frame time with the low-light pass and four flashlight cones, or with a "
         "busy 3D overlay (200 moving plates, 40 labels), / plain video"
     )
+    if args.bgr:
+        print("BGR path = the former pipeline (OpenCV decode to BGR, RGB texture), same decode fps")
     return 0
 
 
@@ -250,17 +303,20 @@ def bench_branch(args: argparse.Namespace) -> int:
 
     pack = load_pack(DEMO_PACK)
     base = ShowBase(windowType="offscreen")
-    view = TraineeView(base.render2d, w / h)
+    view = TraineeView(base.render2d, w / h, output=base.win)  # as `run` draws it
     base.graphicsEngine.renderFrame()
     target = pack.scenario.segments["draw"].clip
+    waited = {True: 0, False: 0}  # branches taken by the sim whose clip was not decoded yet
     rng = np.random.default_rng(3)
     results: dict[bool, tuple[list[float], list[int]]] = {}
+    ready_ms: list[float] = []  # session start to every branch's first frame decoded
     frame_ms: list[float] = []
     for prebuffer in (True, False):
         ms, frames = [], []
         for _ in range(args.trials):
-            session = Session(pack, host_now_s, 120, w / h, prebuffer=prebuffer)
-            warm_until = host_now_s() + float(rng.uniform(0.4, 0.9))
+            session = Session(pack, host_now_s, 120, w / h, prebuffer=prebuffer, video_planes=True)
+            started = host_now_s()
+            warm_until = started + float(rng.uniform(0.4, 0.9))
             stamp = None
             n_after = 0
             while True:
@@ -278,9 +334,13 @@ def bench_branch(args: argparse.Namespace) -> int:
                         ms.append((host_now_s() - stamp) * 1000)
                         frames.append(n_after)
                         break
+                    if n_after == 1 and key and key[0] == target:
+                        waited[prebuffer] += 1
                     if n_after > 600:
                         raise RuntimeError("the branch never showed")
-                elif host_now_s() >= warm_until:
+                elif host_now_s() >= warm_until and (not prebuffer or _buffered(session)):
+                    if prebuffer:
+                        ready_ms.append((host_now_s() - started) * 1000)
                     stamp = host_now_s()
                     session.inputs.put(KeyPress(0.0, "2"), stamp)
             session.close()
@@ -298,9 +358,46 @@ def bench_branch(args: argparse.Namespace) -> int:
             f"{label:<22} {statistics.median(ms):>10.1f} {np.percentile(ms, 99):>8.1f} "
             f"{statistics.median(frames):>14.0f} {max(frames):>11d}"
         )
+    args.result = {
+        "pack": pack.title,
+        "size": f"{w}x{h}",
+        "renderer": base.win.getGsg().getDriverRenderer(),
+        "frame_ms_median": round(frame, 3),
+        "prebuffer_ready_ms_median": round(statistics.median(ready_ms), 1),
+        "prebuffer_ready_ms_max": round(max(ready_ms), 1),
+    }
+    for prebuffer, key in ((True, "prebuffered"), (False, "cold")):
+        ms, frames = results[prebuffer]
+        args.result[key] = {
+            "ms_median": round(statistics.median(ms), 3),
+            "ms_p99": round(float(np.percentile(ms, 99)), 3),
+            "frames_median": float(statistics.median(frames)),
+            "frames_p99": float(np.percentile(frames, 99)),
+            "frames_max": int(max(frames)),
+            "frames_histogram": {str(k): frames.count(k) for k in sorted(set(frames))},
+            "trials": len(ms),
+            "decoder_not_ready": waited[prebuffer],
+        }
+    print(
+        f"pre-buffered: the key is pressed 0.4-0.9 s into the segment, once every branch's "
+        f"first frame is decoded (that took {statistics.median(ready_ms):.0f} ms median, "
+        f"{max(ready_ms):.0f} ms max, from the segment's start)"
+    )
+    print(
+        f"branches the sim took in the first frame but whose clip had no frame decoded yet: "
+        f"{waited[True]} pre-buffered, {waited[False]} cold"
+    )
     print("ms = key press to the end of the first rendered frame showing the new clip;")
     print("frames = rendered frames after the key press, 1 = the very next frame")
     return 0
+
+
+def _buffered(session) -> bool:
+    """Every decoder the player keeps open has its first frame (or has ended)."""
+    return all(
+        dec._next is not None or dec._current is not None or not dec._q.empty() or dec.eof
+        for dec in session.player._decoders.values()
+    )
 
 
 def bench_input(args: argparse.Namespace) -> int:
@@ -369,12 +466,17 @@ def bench_input(args: argparse.Namespace) -> int:
         f"pty, loop at 120 Hz, frames at 60 Hz"
     )
     print(f"{'path':<40} {'median ms':>10} {'p99 ms':>8}")
-    for label, xs in (
-        ("device frame -> applied in a sim tick", to_tick),
-        ("sim recoil command -> at the device", to_device),
-        ("unplugged device replugged -> reopened", reopen_ms),
+    args.result = {"shots": len(to_tick)}
+    for label, key, xs in (
+        ("device frame -> applied in a sim tick", "frame_to_tick", to_tick),
+        ("sim recoil command -> at the device", "command_to_device", to_device),
+        ("unplugged device replugged -> reopened", "replug_to_reopen", reopen_ms),
     ):
         if xs:
+            args.result[key] = {
+                "ms_median": round(statistics.median(xs), 3),
+                "ms_p99": round(float(np.percentile(xs, 99)), 3),
+            }
             print(f"{label:<40} {statistics.median(xs):>10.2f} {np.percentile(xs, 99):>8.2f}")
     print(
         "the first path includes waiting for the next frame (up to 16.7 ms) and the tick "
@@ -385,7 +487,9 @@ def bench_input(args: argparse.Namespace) -> int:
 
 def bench_tracker(args: argparse.Namespace) -> int:
     """Per-frame cost of the laser tracker on one core, on real webcam footage (the ShootOFF
-    recording) at 640x480 and upscaled to 1280x720; frames are decoded beforehand."""
+    recording) at 640x480 and upscaled to 1280x720, against decoding the same frame: each
+    frame is decoded (timed) and then tracked (timed), in turn, so that both figures see
+    the same load on a shared machine and their ratio stays meaningful."""
     import os
 
     from drivers.laser_tracker import LaserTracker
@@ -394,37 +498,52 @@ def bench_tracker(args: argparse.Namespace) -> int:
     with contextlib.suppress(AttributeError, OSError):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     source = REAL_SOURCE if REAL_SOURCE.is_file() else None
-    cap = cv2.VideoCapture(str(source)) if source else None
-    base = []
-    rng = np.random.default_rng(2)
-    for _ in range(args.frames):
-        ok, img = cap.read() if cap else (False, None)
-        if not ok:
-            img = cv2.add(
-                np.full((480, 640, 3), 70, np.uint8),
-                rng.integers(0, 12, (480, 640, 3), dtype=np.uint8),
-            )
-        base.append(img)
+    what = f"real webcam footage ({source.name})" if source else "synthetic noise"
+    print(f"sightline bench tracker: {args.frames} frames of {what}, one core")
     print(
-        f"sightline bench tracker: {len(base)} frames of "
-        f"{'real webcam footage (' + source.name + ')' if source else 'synthetic noise'}, "
-        f"one core"
+        f"{'size':<10} {'ms median':>10} {'ms p99':>8} {'decode ms':>10} {'of decode':>10} "
+        f"{'fps sustained':>14} {'120 fps?':>9}"
     )
-    print(f"{'size':<10} {'ms median':>10} {'ms p99':>8} {'fps sustained':>14} {'120 fps?':>9}")
+    rows = []
     for w, h in ((640, 480), (1280, 720)):
-        frames = base if w == 640 else [cv2.resize(f, (w, h)) for f in base]
+        clip = source if (source and w == 640) else make_clip(w, h)[0]
+        cap = cv2.VideoCapture(str(clip), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
         tracker = LaserTracker(w, h, 30.0)
-        times = []
-        t_all = time.perf_counter()
-        for i, f in enumerate(frames):
+        times, dec_times = [], []
+        for i in range(args.frames):
             t0 = time.perf_counter()
-            tracker.process(f, i / 30)
-            times.append((time.perf_counter() - t0) * 1000)
-        fps = len(frames) / (time.perf_counter() - t_all)
-        print(
-            f"{w}x{h:<5} {statistics.median(times):>10.2f} {np.percentile(times, 99):>8.2f} "
-            f"{fps:>14.0f} {'yes' if fps >= 120 else 'no':>9}"
+            ok, img = cap.read()
+            if not ok:  # loop the clip; the reopen is not timed
+                cap.release()
+                cap = cv2.VideoCapture(str(clip), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+                t0 = time.perf_counter()
+                ok, img = cap.read()
+            t1 = time.perf_counter()
+            if img.shape[:2] != (h, w):
+                img = cv2.resize(img, (w, h))
+                t1 = time.perf_counter()
+            tracker.process(img, i / 30)
+            times.append((time.perf_counter() - t1) * 1000)
+            dec_times.append((t1 - t0) * 1000)
+        cap.release()
+        med, dec = statistics.median(times), statistics.median(dec_times)
+        fps = 1000 / statistics.mean(times)
+        rows.append(
+            {
+                "size": f"{w}x{h}",
+                "ms_median": round(med, 4),
+                "ms_p99": round(float(np.percentile(times, 99)), 4),
+                "decode_ms_median": round(dec, 4),
+                "ratio_to_decode": round(med / dec, 3),
+                "fps_sustained": round(fps, 1),
+            }
         )
+        print(
+            f"{w}x{h:<5} {med:>10.3f} {np.percentile(times, 99):>8.3f} {dec:>10.3f} "
+            f"{med / dec:>10.2f} {fps:>14.0f} {'yes' if fps >= 120 else 'no':>9}"
+        )
+    print("decode ms = OpenCV decoding that frame, one thread; of decode = tracker / decode")
+    args.result = {"frames": args.frames, "source": what, "sizes": rows}
     return 0
 
 
@@ -483,6 +602,13 @@ def bench_record(args: argparse.Namespace) -> int:
 
     plain = jitter(False)
     recorded = jitter(True)
+    args.result = {
+        "records": n,
+        "records_per_s": round(rate),
+        "bytes_per_record": round(size / n, 1),
+        "tick_gap_sd_ms": {"plain": round(plain[0], 3), "recording": round(recorded[0], 3)},
+        "tick_gap_p99_ms": {"plain": round(plain[1], 3), "recording": round(recorded[1], 3)},
+    }
     print(f"sightline bench record: {n} records")
     print(f"recorder sustained {rate:,.0f} records/s ({size / n:.0f} bytes each)")
     print(f"{'loop (120 Hz ticks, 60 Hz frames)':<36} {'tick gap sd ms':>15} {'p99 ms':>8}")
@@ -571,6 +697,20 @@ def bench_audio(args: argparse.Namespace) -> int:
             clip.decode_chunk(i)
             chunk_ms.append((time.perf_counter() - t0) * 1000)
         clip.close()
+    args.result = {
+        "mixer_us_median": {
+            "soundtrack": round(statistics.median(quiet_us), 1),
+            "busy": round(statistics.median(busy_us), 1),
+        },
+        "mixer_us_p99": {
+            "soundtrack": round(float(np.percentile(quiet_us, 99)), 1),
+            "busy": round(float(np.percentile(busy_us, 99)), 1),
+        },
+        "tick_budget_us": round(budget_us, 1),
+        "clip_audio_chunk_ms_median": round(statistics.median(chunk_ms), 3),
+        "flash_beep_offset_ms_max": round(max(abs(o) for o in offsets), 3),
+        "flash_beep_offset_ms_mean": round(statistics.mean(offsets), 3),
+    }
     print("sightline bench audio (48 kHz stereo, 120 Hz ticks: 400 samples a tick)")
     print(f"{'mixer, per tick':<44} {'us median':>10} {'us p99':>8} {'of budget':>10}")
     for label, xs in (
@@ -836,6 +976,37 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
+def prebuffer_cost_mb(sizes=((1280, 720), (1920, 1080)), branches: int = 4) -> list[dict]:
+    """Resident memory each pre-buffered branch costs: a player keeps `branches` decoders
+    open on the benchmark clip (as many segments that may come next), each with its queue
+    full; the growth over the player alone, per decoder. YUV planes, as `run` decodes."""
+    import gc
+
+    from engine.video import VideoPlayer
+
+    out = []
+    for w, h in sizes:
+        clip, _ = make_clip(w, h)
+        player = VideoPlayer(lambda _c, clip=clip: clip, planes=True)
+        player.play("x", 0.0)
+        player.frame_at(0.0)
+        gc.collect()
+        time.sleep(0.5)
+        before = rss_mb()
+        for i in range(branches):
+            player.prepare("x", 1.0 + i)
+        deadline = time.perf_counter() + 30
+        while time.perf_counter() < deadline and not all(
+            d._q.full() for d in player._decoders.values()
+        ):
+            time.sleep(0.05)
+        gc.collect()
+        after = rss_mb()
+        player.close()
+        out.append({"size": f"{w}x{h}", "mb": round((after - before) / branches, 2)})
+    return out
+
+
 def bench_soak(args: argparse.Namespace) -> int:
     """An accelerated session of `--minutes` of session time on the Session path (what
     `run` drives, fed by a hand-set clock as fast as it goes): a branch every 2 s and three
@@ -869,7 +1040,9 @@ def bench_soak(args: argparse.Namespace) -> int:
     clock = ManualClock()
     # every tick the frames owe is run (as headless runs do): the sim covers all of it
     steps = math.ceil(120 / args.fps) + 1
-    session = Session(pack, clock, 120, w / h, block_video=True, max_steps_per_frame=steps)
+    session = Session(
+        pack, clock, 120, w / h, block_video=True, max_steps_per_frame=steps, video_planes=True
+    )
     total_s = args.minutes * 60.0
     n_frames = round(total_s * args.fps)
     rng = np.random.default_rng(5)
@@ -922,6 +1095,23 @@ def bench_soak(args: argparse.Namespace) -> int:
         print(f"{minute:>11.0f} {mb:>30.1f} {100 * (mb - start_mb) / start_mb:>9.2f}")
     growth = 100 * (rows[-1][1] - start_mb) / start_mb
     print(f"growth from the first minute to the last 10: {growth:.2f} %")
+    from engine.video import PREBUFFER_FRAMES
+
+    prebuffer = prebuffer_cost_mb()
+    for each in prebuffer:
+        print(
+            f"each pre-buffered branch ({each['size']}, {PREBUFFER_FRAMES} frames queued): "
+            f"{each['mb']:.1f} MB"
+        )
+    args.result = {
+        "prebuffer_mb": prebuffer,
+        "session_s": round(total_s),
+        "wall_s": round(wall, 1),
+        "branches": len(log.branches),
+        "shots": len(log.shots),
+        "rss_mb": [{"minute": float(m), "mb": round(mb, 2)} for m, mb in rows],
+        "growth_pct": round(growth, 3),
+    }
     # After warm-up (decoders, caches and the allocator's arenas reach their working size
     # in the first minutes) a leak shows as a trend: the last window against minutes
     # 11-20. --limit applies to that figure.
@@ -929,6 +1119,7 @@ def bench_soak(args: argparse.Namespace) -> int:
         return 0 if abs(growth) <= args.limit else 1
     trend = 100 * (rows[-1][1] - rows[2][1]) / rows[2][1]
     print(f"after warm-up, minutes 11-20 to the last 10: {trend:.2f} %")
+    args.result["trend_pct"] = round(trend, 3)
     return 0 if abs(trend) <= args.limit else 1
 
 

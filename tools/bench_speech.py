@@ -133,6 +133,7 @@ def bench_speech(args: argparse.Namespace) -> int:
         f"noise: the {SOUNDTRACK_PACK} pack's soundtrack plus white noise"
     )
     print(f"{'SNR':>6} {'recall':>7} {'precision':>9} {'delay median':>12} {'p99':>6} {'RTF':>6}")
+    rows = []
     for snr in SNRS_DB:
         audio = mix(speech, bed, snr, rng)
         rec = Recognizer(COMMANDS)
@@ -149,4 +150,15 @@ def bench_speech(args: argparse.Namespace) -> int:
             f"{s['precision']:9.2f} {np.median(d):10.2f} s {np.percentile(d, 99):4.2f} s "
             f"{rtf:6.3f}"
         )
+        rows.append(
+            {
+                "snr_db": snr,
+                "recall": round(s["recall"], 4),
+                "precision": round(s["precision"], 4),
+                "delay_s_median": round(float(np.median(d)), 4),
+                "delay_s_p99": round(float(np.percentile(d, 99)), 4),
+                "rtf": round(rtf, 4),
+            }
+        )
+    args.result = {"utterances": len(truth), "snrs": rows}
     return 0

@@ -175,7 +175,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KIND:PATH[@wN]",
-        help="a serial device: openfire, gun4ir, recoil-kit or laser-tracker, on "
+        help="a serial device: openfire, gun4ir, recoil-kit, laser-tracker, threat-device "
+        "or magazine, on "
         "PATH, serving weapon wN (default w1); repeatable",
     )
     p.add_argument(
@@ -671,7 +672,17 @@ def _devices(args: argparse.Namespace) -> int:
 
 
 def _emulate_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("kind", choices=("openfire", "gun4ir", "recoil-kit", "laser-tracker"))
+    p.add_argument(
+        "kind",
+        choices=(
+            "openfire",
+            "gun4ir",
+            "recoil-kit",
+            "laser-tracker",
+            "threat-device",
+            "magazine",
+        ),
+    )
     p.add_argument("--link", help="the stable path to create (default /tmp/sightline-KIND)")
     p.add_argument("--shots", type=int, default=0, help="shots or trigger pulls to send")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between them")
@@ -999,6 +1010,7 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--seconds", type=_positive, default=4.0, help="length of each timed run")
     b.add_argument("--repeats", type=int, default=3, help="timed runs per size (median taken)")
     b.add_argument("--sizes", default="1280x720,1920x1080", help="comma-separated WxH list")
+    b.add_argument("--bgr", action="store_true", help="also time the former BGR texture path")
     b = bench.add_parser("record", help="recorder throughput and tick jitter with it")
     b.add_argument("--records", type=int, default=200_000)
     b.add_argument("--seconds", type=float, default=4.0, help="each jitter run")
@@ -1019,14 +1031,31 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--lanes", type=int, default=16, help="lanes to run (default 16)")
     b.add_argument("--commands", type=int, default=20, help="commands per lane")
     b.add_argument("--fps", type=_positive, default=30.0, help="each lane's frame rate")
-    b.add_argument("--json", action="store_true", help="the figures as JSON")
+    b = bench.add_parser("community", help="phones voting at once: vote to screen, frames")
+    b.add_argument("--phones", type=int, default=200, help="simulated phones (default 200)")
+    b.add_argument("--window", type=_positive, default=10.0, help="they vote within N s")
+    b.add_argument("--fps", type=_positive, default=30.0, help="the screen's frame rate")
+    b.add_argument("--seed", type=int, default=1)
+    b = bench.add_parser("startup", help="command to the first drawn frame of the demo")
+    b.add_argument("--runs", type=int, default=5, help="fresh processes timed (median taken)")
+    b = bench.add_parser("shot", help="laser spot or serial shot to the first frame showing it")
+    b.add_argument("--shots", type=int, default=6, help="shots timed per input kind")
+    b = bench.add_parser("all", help="every benchmark, JSON each and a Markdown summary")
+    b.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
+    b.add_argument("--quick", action="store_true", help="shorter runs (a first look)")
+    b.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
+    for sub in bench.choices.values():  # every benchmark: one JSON object on stdout
+        sub.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
 @command("bench", "benchmarks that print medians and ratios", _bench_arguments)
 def _bench(args: argparse.Namespace) -> int:
-    from tools import bench
+    from tools import bench, bench_shot, bench_suite
 
     run = {
+        "startup": bench_suite.bench_startup,
+        "shot": bench_shot.bench_shot,
+        "all": bench_suite.bench_all,
         "render": bench.bench_render,
         "branch": bench.bench_branch,
         "input": bench.bench_input,
@@ -1036,8 +1065,11 @@ def _bench(args: argparse.Namespace) -> int:
         "soak": bench.bench_soak,
         "lanes": lambda a: __import__("tools.lanes.bench").lanes.bench.bench_lanes(a),
         "speech": lambda a: __import__("tools.bench_speech").bench_speech.bench_speech(a),
+        "community": lambda a: __import__("tools.bench_community").bench_community.bench_community(
+            a
+        ),
     }[args.bench]
-    return run(args)
+    return bench_suite.run_bench(run, args)
 
 
 # -- studio: authoring in the browser ----------------------------------------------------
@@ -1066,6 +1098,46 @@ def _studio(args: argparse.Namespace) -> int:
     from tools.studio.server import run_studio
 
     return run_studio(args.library, args.host, args.port, not args.no_browser)
+
+
+# -- courses of fire (docs/courses.md) -----------------------------------------------------
+
+
+def _course_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    a = sub.add_parser("run", help="run a course (the same options as run)")
+    a.add_argument("course", metavar="COURSE", help="course folder, or a bundled course's name")
+    _add_run_options(a)
+    a.add_argument("--script", type=Path, dest="inputs", metavar="FILE.jsonl", help="= --inputs")
+    a = sub.add_parser("plan", help="the schedule of a run: stage starts, windows, aims")
+    a.add_argument("course", metavar="COURSE")
+    a.add_argument("--json", action="store_true", help="as JSON (docs/courses.md)")
+    a.add_argument("--tick-hz", type=_tick_hz, default=120, help="simulation rate (default 120)")
+    a = sub.add_parser("report", help="score a recorded course run, per stage and in total")
+    a.add_argument("recording", type=Path, metavar="REC")
+    a.add_argument("--json", action="store_true", help="as JSON (docs/courses.md)")
+    a.add_argument("--course", type=Path, metavar="DIR", help="the course, if it moved")
+    a = sub.add_parser("lint", help="check course folders; exit 1 on any error")
+    a.add_argument("courses", nargs="+", metavar="COURSE")
+    a = sub.add_parser("script", help="an input script shooting every round at its aim")
+    a.add_argument("course", metavar="COURSE")
+    a.add_argument("--miss", action="store_true", help="every shot wide of every target")
+    a.add_argument("-o", "--out", type=Path, metavar="FILE.jsonl")
+    a.add_argument("--tick-hz", type=_tick_hz, default=120, help="simulation rate (default 120)")
+    a = sub.add_parser("make-backdrop", help="rebuild the bundled range backdrop clip")
+    a.add_argument("out", type=Path, nargs="?", default=Path("content/courses/range.mp4"))
+
+
+@command("course", "courses of fire: run, plan, report, lint, script", _course_arguments)
+def _course(args: argparse.Namespace) -> int:
+    from tools.course.commands import course_command
+
+    if args.action == "run" and (args.trainee or args.instructor_name):
+        from tools.records.sessions import check_run
+
+        check_run(args)
+    return course_command(args)
 
 
 # -- lanes: lane run, lanes status/send/view (tools/lanes) ---------------------------------
@@ -1154,6 +1226,102 @@ def _lanes(args: argparse.Namespace) -> int:
 
         return console_command(args)
     return {"status": commands.lanes_status, "send": commands.lanes_send}[args.lanes_command](args)
+
+
+# -- community sessions (issue 23) ---------------------------------------------------------
+
+
+def _community_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="community", metavar="WHAT")
+    sub.required = True
+    r = sub.add_parser(
+        "run",
+        help="play packs for a room that votes from its phones",
+        description="Play packs for a room: where a pack branches, the room votes from its "
+        "phones (a page on the local network, reached by the QR code on screen), the result "
+        "is shown as a chart, the facilitator reveals what the training says (N) and goes "
+        "on (P: the room's choice; 1-9: a choice). X closes a vote early.",
+    )
+    r.add_argument("packs", type=Path, nargs="+", metavar="PACK", help="scenario pack folders")
+    r.add_argument("--port", type=int, default=8765, help="the vote page's port (default 8765)")
+    r.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="the address to serve on (default all: the local network; 127.0.0.1: this "
+        "machine only)",
+    )
+    r.add_argument("--code", help=argparse.SUPPRESS)  # tests: a known session code
+    r.add_argument("--no-server", action="store_true", help="no vote page (scripted votes only)")
+    r.add_argument(
+        "--vote-seconds",
+        type=_positive,
+        default=20.0,
+        help="how long a question stays open unless closed earlier (default 20)",
+    )
+    r.add_argument(
+        "--reveal-seconds",
+        type=_positive,
+        help="go on down the room's choice this long after a vote closes (default: wait "
+        "for the facilitator; headless: 8)",
+    )
+    r.add_argument(
+        "--pace",
+        action="store_true",
+        help="headless runs keep to the wall clock so that phones can vote (the default "
+        "for a headless run with the vote page and no --script)",
+    )
+    r.add_argument("--offscreen", action="store_true", help="render offscreen (headless)")
+    r.add_argument("--window", action="store_true", help="open a window even if it may fail")
+    r.add_argument(
+        "--inputs",
+        "--script",
+        dest="inputs",
+        type=Path,
+        metavar="FILE.jsonl",
+        help='a timed input script (votes: {"type": "vote", "choice": LABEL})',
+    )
+    r.add_argument("--seconds", type=_positive, help="stop after N s of session time")
+    r.add_argument("--video-out", type=Path, metavar="FILE.mp4", help="write the room's screen")
+    r.add_argument("--record", type=Path, metavar="FILE", help="record the session")
+    r.add_argument("--size", type=_size, default=(1280, 720), metavar="WxH")
+    r.add_argument("--fps", type=_positive, default=30.0)
+    r.add_argument("--tick-hz", type=_tick_hz, default=120)
+    r.add_argument(
+        "--instructor", choices=("auto", "window", "split", "buffer", "none"), default="none"
+    )
+    r.add_argument(
+        "--device",
+        action="append",
+        default=[],
+        metavar="KIND:PATH[@wN]",
+        help="a volunteer's light gun or other device, as for run",
+    )
+    r.add_argument("--audio", choices=("auto", "device", "none"), default="auto")
+    r.add_argument(
+        "--perspectives",
+        action="store_true",
+        help="after a vote, also show what trained officers did at that point (from the "
+        "training records, aggregated, with at least 5 sessions)",
+    )
+    _add_db_option(r)
+    _add_policies_option(r)
+    rep = sub.add_parser("report", help="the take-home summary of a community session")
+    rep.add_argument("recording", type=Path, metavar="REC")
+    rep.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
+    rep.add_argument("--json", action="store_true", help="also write community.json")
+    rep.add_argument("--pack", type=Path, help="the pack, if it moved since the recording")
+    rep.add_argument(
+        "--perspectives", action="store_true", help="add what trained officers did (records)"
+    )
+    _add_db_option(rep)
+    _add_policies_option(rep)
+
+
+@command("community", "community sessions: a room votes from its phones", _community_arguments)
+def _community(args: argparse.Namespace) -> int:
+    from tools.community import commands
+
+    return (commands.run_command if args.community == "run" else commands.report_command)(args)
 
 
 # -- the entry point ---------------------------------------------------------------------

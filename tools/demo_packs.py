@@ -94,6 +94,8 @@ class SegmentSpec:
     flash_at_s: float | None = None  # muzzle flash (and report) from figure 0's pistol
     speech: tuple[Line, ...] = ()  # in the clip's soundtrack
     sounds: tuple[tuple[str, float], ...] = ()  # (bundled sound, t s), scheduled on top
+    question: dict | None = None  # [segments.NAME.question]: a community session's question
+    views: tuple[str, ...] = ()  # labels of alternate-view clips (NAME-view1.mp4, ...)
 
 
 class Ambience(NamedTuple):
@@ -170,6 +172,29 @@ DOORWAY_KEYS = (
     key("3", "Turns and runs", "flee"),
 )
 SUBJECT = (ZoneSpec("subject", "no-shoot", -100, body_poly),)
+#: What a community session asks the room at the waistband cue: the officer's options
+#: (the branch labels say what the subject does), each leading to the subject's response.
+DOORWAY_QUESTION = {
+    "prompt": "His hand goes to his waistband. What would you do?",
+    "choices": [
+        {"label": "Take cover, give clear commands", "to": "comply"},
+        {"label": "Draw and order him to stop", "to": "draw"},
+        {"label": "Close in and grab his arm", "to": "flee"},
+    ],
+    "points": [
+        "A hand moving to the waistband is ambiguous: it is a reason for caution and "
+        "commands, not by itself a reason to shoot.",
+        "Distance and cover buy time to see what the hand brings out.",
+        "Deadly force is reasonable only against an imminent threat of death or serious "
+        "injury, judged from what the officer knew at that moment.",
+    ],
+    "policy": ["use-of-force#2.1", "use-of-force#2.2", "use-of-force#3.1"],
+    "discuss": [
+        "What did you notice first, and what did you make of it?",
+        "What would have changed your choice?",
+        "How would you want an officer to treat you, or your family, at that door?",
+    ],
+}
 
 
 def _doorway_script() -> tuple[dict, ...]:
@@ -231,6 +256,8 @@ DOORWAY = PackSpec(
             cues=(("hand to waistband", 4.0),),
             speech=(Line(1.0, 5, False), Line(3.2, 3, False)),
             sounds=(("dog", 1.5),),
+            question=DOORWAY_QUESTION,
+            views=("A bystander across the street",),
         ),
         SegmentSpec(
             "standoff",
@@ -340,6 +367,29 @@ DOORWAY = PackSpec(
 # -- a person in crisis (de-escalation) -----------------------------------------------------
 
 CRISIS_SUBJECT = (ZoneSpec("subject", "no-shoot", -100, body_poly),)
+#: What a community session asks the room at the waistband cue: the officer's options
+#: (the branch labels say what the subject does), each leading to the subject's response.
+DOORWAY_QUESTION = {
+    "prompt": "His hand goes to his waistband. What would you do?",
+    "choices": [
+        {"label": "Take cover, give clear commands", "to": "comply"},
+        {"label": "Draw and order him to stop", "to": "draw"},
+        {"label": "Close in and grab his arm", "to": "flee"},
+    ],
+    "points": [
+        "A hand moving to the waistband is ambiguous: it is a reason for caution and "
+        "commands, not by itself a reason to shoot.",
+        "Distance and cover buy time to see what the hand brings out.",
+        "Deadly force is reasonable only against an imminent threat of death or serious "
+        "injury, judged from what the officer knew at that moment.",
+    ],
+    "policy": ["use-of-force#2.1", "use-of-force#2.2", "use-of-force#3.1"],
+    "discuss": [
+        "What did you notice first, and what did you make of it?",
+        "What would have changed your choice?",
+        "How would you want an officer to treat you, or your family, at that door?",
+    ],
+}
 CRISIS = PackSpec(
     folder="crisis",
     title="A person in crisis",

@@ -6,6 +6,10 @@ trying Sightline without hardware.
   recoil-kit           Sightline protocol: IDENTIFY, heartbeats, a TRIGGER per scripted
                        or random shot; ACKs RECOIL commands and counts the pulses
   laser-tracker        Sightline protocol: SHOT positions (scripted or random)
+  threat-device        Sightline protocol: a stress belt/launcher/strobe; ACKs THREAT and
+                       DISARM, logs each effect (with the host time it arrived)
+  magazine             Sightline protocol: a magazine with 15 rounds (MAGAZINE on connect);
+                       ACKs STOPPAGE and logs it
 
 Sightline devices speak protocol version 2 (CRC-32 frame check, docs/device-protocol.md)
 through drivers/protocol.py. For fault tests, `heartbeats = False` makes one go silent as a
@@ -30,7 +34,14 @@ from pathlib import Path
 from drivers import protocol as p
 from drivers.lightgun import SEPARATORS, parse_commands
 
-KINDS = ("openfire", "gun4ir", "recoil-kit", "laser-tracker")
+KINDS = ("openfire", "gun4ir", "recoil-kit", "laser-tracker", "threat-device", "magazine")
+PROTOCOL_KINDS = {"recoil-kit": 1, "laser-tracker": 2, "threat-device": 5, "magazine": 6}
+CAPABILITIES = {
+    1: p.CAP_RECOIL | p.CAP_TRIGGER,
+    2: p.CAP_SHOT,
+    5: p.CAP_BELT | p.CAP_LAUNCHER | p.CAP_STROBE,
+    6: p.CAP_MAGAZINE | p.CAP_STOPPAGE,
+}
 
 
 class Emulator:
@@ -49,6 +60,8 @@ class Emulator:
         self.acked: set[int] = set()
         self.sent_at: dict[int, float] = {}  # device_us of each SHOT/TRIGGER -> host write time
         self.recoil_at: list[float] = []  # host time each new RECOIL arrived
+        # threat devices and magazines: (host time, THREAT / DISARM / STOPPAGE) acted on
+        self.effects: list[tuple[float, p.Threat | p.Disarm | p.Stoppage]] = []
         self.reader = p.FrameReader()
         self.heartbeats = True  # False: a hung device, silent on an open port
         self._seq = 0
@@ -115,11 +128,13 @@ class Emulator:
             if master is None:
                 self._stop.wait(0.01)
                 continue
-            if self._next_hello and self.kind in ("recoil-kit", "laser-tracker"):
+            if self._next_hello and self.kind in PROTOCOL_KINDS:
                 self._next_hello = False
-                kind = 1 if self.kind == "recoil-kit" else 2
-                caps = (p.CAP_RECOIL | p.CAP_TRIGGER) if kind == 1 else p.CAP_SHOT
+                kind = PROTOCOL_KINDS[self.kind]
+                caps = CAPABILITIES[kind]
                 self._send(p.Identify(kind, 42, (1, 0, 0), caps, f"emulated {self.kind}"))
+                if self.kind == "magazine":
+                    self._send(p.Magazine(1, True, 15, self._device_us()))
             try:
                 ready, _, _ = select.select([master], [], [], 0.01)
                 data = os.read(master, 4096) if ready else b""
@@ -128,7 +143,7 @@ class Emulator:
             if data:
                 self._received(data)
             now = time.monotonic()
-            if self.kind in ("recoil-kit", "laser-tracker"):
+            if self.kind in PROTOCOL_KINDS:
                 if now >= next_beat and self.heartbeats:
                     self._send(p.Heartbeat(self._device_us()))
                     next_beat = now + 0.5
@@ -159,6 +174,11 @@ class Emulator:
                     self.recoils.append(msg)
                     self.recoil_at.append(time.monotonic())
                 self._send(p.Ack(seq, 0))
+            elif isinstance(msg, p.Threat | p.Disarm | p.Stoppage):
+                if seq not in self.acked:
+                    self.acked.add(seq)
+                    self.effects.append((time.monotonic(), msg))
+                self._send(p.Ack(seq, 0))
             elif isinstance(msg, p.ClockSync):
                 self._send(p.Clock(msg.token, self._device_us()))
             elif isinstance(msg, p.IdentifyRequest):
@@ -178,7 +198,13 @@ def emulate_command(args) -> int:
         deadline = time.monotonic() + args.seconds if args.seconds else None
         while deadline is None or time.monotonic() < deadline:
             time.sleep(0.2)
-            log = emu.commands if emu.kind in SEPARATORS else emu.recoils
+            log = (
+                emu.commands
+                if emu.kind in SEPARATORS
+                else [m for _, m in emu.effects]
+                if emu.kind in ("threat-device", "magazine")
+                else emu.recoils
+            )
             for item in log[shown:]:
                 print(f"received: {item}")
             shown = len(log)

@@ -66,7 +66,22 @@ def _bandpass(n: int, lo: float, hi: float) -> np.ndarray:
 # -- writing --------------------------------------------------------------------------------
 
 
-def render_segment(pack: PackSpec, seg: SegmentSpec, bg: np.ndarray, path: Path) -> None:
+def across_the_street(img: np.ndarray) -> np.ndarray:
+    """A stylised second camera for a segment's alternate view: a bystander's wide shot
+    from the other side (the picture mirrored and seen from further away, the rest of
+    the street darker around it)."""
+    h, w = img.shape[:2]
+    far = cv2.resize(img[:, ::-1], (round(w * 0.72), round(h * 0.72)), interpolation=cv2.INTER_AREA)
+    out = (cv2.blur(img[:, ::-1], (41, 41)) * 0.45).astype(np.uint8)
+    y0, x0 = round(h * 0.2), round(w * 0.14)
+    out[y0 : y0 + far.shape[0], x0 : x0 + far.shape[1]] = far
+    return out
+
+
+def render_segment(
+    pack: PackSpec, seg: SegmentSpec, bg: np.ndarray, path: Path, camera=None
+) -> None:
+    """One clip of `seg`; `camera` (a function of the frame) films it from elsewhere."""
     with H264Writer(
         path, W, H, FPS, crf=26, preset="slow", audio_rate=sounds.RATE, audio_bitrate=32_000
     ) as out:
@@ -82,7 +97,7 @@ def render_segment(pack: PackSpec, seg: SegmentSpec, bg: np.ndarray, path: Path)
                 pt = (int(round(tip[0] * 16)), int(round(tip[1] * 16)))
                 cv2.circle(img, pt, 40 * 16, (120, 230, 255), -1, cv2.LINE_AA, 4)
                 cv2.circle(img, pt, 18 * 16, (240, 255, 255), -1, cv2.LINE_AA, 4)
-            out.write(img, t)
+            out.write(camera(img) if camera else img, t)
 
 
 def zone_keys(spec: SegmentSpec, zone: ZoneSpec) -> list[dict]:
@@ -135,6 +150,12 @@ def manifest(pack: PackSpec) -> str:
             lines.append("loop = true")
         if seg.ending:
             lines.append("ending = true")
+        if seg.views:  # the same moments from another camera (community sessions)
+            views = [
+                {"label": label, "clip": f"media/{seg.name}-view{i}.mp4"}
+                for i, label in enumerate(seg.views, 1)
+            ]
+            lines.append(f"views = {_toml_value(views)}")
         for name, t in seg.cues:
             lines += [
                 "",
@@ -152,6 +173,9 @@ def manifest(pack: PackSpec) -> str:
         for tr in seg.transitions:
             lines += ["", f"[[segments.{seg.name}.transitions]]"]
             lines += [f"{k} = {_toml_value(v)}" for k, v in tr.items()]
+        if seg.question:  # what a community session asks the room (sim/community.py)
+            lines += ["", f"[segments.{seg.name}.question]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in seg.question.items()]
         for z in seg.zones:
             lines += [
                 "",
@@ -189,6 +213,10 @@ def make_pack(pack: PackSpec, out_dir: Path) -> list[Path]:
         path = media / f"{seg.name}.mp4"
         render_segment(pack, seg, bg, path)
         written.append(path)
+        for i, _ in enumerate(seg.views, 1):
+            view = media / f"{seg.name}-view{i}.mp4"
+            render_segment(pack, seg, bg, view, across_the_street)
+            written.append(view)
     (out_dir / "scenario.toml").write_text(manifest(pack))
     (out_dir / "guidebook.md").write_text(pack.guidebook)
     script = out_dir / "demo-inputs.jsonl"

@@ -20,7 +20,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from content.pack import Pack, load_pack
+from content.courses import load_any
+from content.pack import Pack
+from sim.community import RoomOptions
 from sim.events import InputEvent
 from sim.files import FileProblem, open_regular
 from sim.recording import RecordingError, RecordReader, camera_side_file, event_from
@@ -88,6 +90,11 @@ class Recording:
             by_tick[tick].append(event)
         return by_tick
 
+    @property
+    def community(self) -> RoomOptions | None:
+        """The community session's options (the room voted), or None."""
+        return RoomOptions.from_header(self.config.get("community"))
+
     def runtime(self) -> ScenarioRuntime:
         """A fresh runtime configured as the recorded one was, at tick 0."""
         return ScenarioRuntime(
@@ -95,6 +102,7 @@ class Recording:
             self.tick_hz,
             float(self.config.get("screen_aspect", 16 / 9)),
             self.levels,
+            community=self.community,
         )
 
 
@@ -157,6 +165,10 @@ def _check_header(path: Path, header: dict) -> None:
     camera = config.get("trainee_camera")
     if camera is not None and not isinstance(camera, str | bool):
         raise bad("trainee_camera is not a file name")
+    try:
+        RoomOptions.from_header(config.get("community"))
+    except ValueError as exc:
+        raise bad(str(exc)) from None
     pack = header.get("pack")
     if pack is not None and (not isinstance(pack, str) or len(pack) > MAX_PATH or "\0" in pack):
         raise bad("pack is not a folder path")
@@ -225,7 +237,7 @@ def load_recording(path: Path, pack_dir: Path | None = None) -> Recording:
                 f"{path}: the pack it was recorded with, {pack_dir}, is not there; "
                 f"give its new place with --pack"
             )
-    pack = load_pack(pack_dir)
+    pack = load_any(pack_dir)  # a scenario pack or a course of fire
     if pack_hash(pack) != header.get("pack_hash"):
         raise RecordingError(
             f"{pack_dir}: this pack is not the one recorded (its content "

@@ -103,7 +103,7 @@ def render_frame(
     # letterbox bars in black, as `run` draws them (engine/app.py): Panda3D's default is grey
     base.setBackgroundColor(0, 0, 0, 1)
     view = TraineeView(base.render2d, w / h, True, (w, h, 0, 0))
-    dec = ClipDecoder(pack.clip_path(seg.clip), media_t)
+    dec = ClipDecoder(pack.clip_path(seg.clip), media_t, planes=True)
     frame = dec.frame_at(media_t, block=True)
     dec.close(wait=True)
     view.show_frame(frame[1], seg.media_aspect, "frame")

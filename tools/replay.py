@@ -55,11 +55,17 @@ def play_command(args) -> int:
         audio_out=args.audio_out,
         levels=recording.levels,
         reports={str(k): str(v) for k, v in (config.get("reports") or {}).items()},
+        community=recording.community,  # a community session re-asks its questions
         camera_replay=camera_file,
         trainee_display=on_trainee,
         instructor_display=on_instructor,
     )
     app = SightlineApp(pack, cfg)
+    if recording.community is not None:  # what the room saw: question, chart, panels
+        from content.policies import load_library
+        from tools.community.commands import show_room
+
+        show_room(app, pack, load_library())
     if not offscreen:  # the reviewer's controls
         controller = ReplayController(app.session, clock, script)
         for key in KEYS:

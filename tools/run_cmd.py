@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from content import DEMO_PACK
-from content.pack import load_pack
+from content.courses import load_any
 from drivers.scripted import load_script
 from sim.errors import UserError
 from sim.events import SetView
@@ -22,7 +22,7 @@ def run_command(args: argparse.Namespace) -> int:
     from engine.panda_setup import have_display
 
     pack_dir = DEMO_PACK if args.command == "demo" else args.pack
-    pack = load_pack(pack_dir)
+    pack = load_any(pack_dir)  # a scenario pack or a course of fire (docs/courses.md)
     kept = None
     offscreen = args.offscreen or (not args.window and not have_display())
     script_path = args.inputs
@@ -139,6 +139,9 @@ def run_command(args: argparse.Namespace) -> int:
     from tools.records.sessions import store_run
 
     store_run(args, pack, result)  # with --trainee/--instructor-name: the training records
+    after = getattr(args, "after_run", None)  # a course's result, its qualification record
+    if after is not None:
+        after(pack, result)
     return 0
 
 

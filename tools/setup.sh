@@ -30,8 +30,7 @@ packages=(libegl1 libgl1 libegl-mesa0 libgl1-mesa-dri graphviz libxrandr2 libxin
 # and look at the after-action report in a real browser (Debian's chromium is a real
 # package; Ubuntu's is a snap shim, so there the browser check is skipped, saying so)
 if [ "$mode" = test ] && grep -qx 'ID=debian' /etc/os-release 2>/dev/null; then
-  packages+=(chromium)
-  packages+=(chromium-driver)  # Studio's browser tests drive it through Selenium
+  packages+=(chromium chromium-driver)  # chromium-driver: Selenium's browser tests
 fi
 python_ok=1
 PY="${PYTHON:-python3}"

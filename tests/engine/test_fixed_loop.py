@@ -93,7 +93,7 @@ def test_alpha_is_the_leftover_fraction_of_a_tick():
 
 def test_event_applies_at_the_first_tick_at_or_after_its_host_timestamp():
     clock = ManualClock(50.0)
-    loop, log = make_loop(clock, tick_hz=100)
+    loop, log = make_loop(clock, tick_hz=100, max_steps_per_frame=10)  # no backlog dropped
     host0 = loop.session_to_host(0.0)
     loop.inputs.put(KeyPress(0, "1"), host0 + 0.0301)  # between ticks 3 and 4
     loop.inputs.put(KeyPress(0, "2"), host0 + 0.05)  # exactly tick 5
@@ -105,7 +105,7 @@ def test_event_applies_at_the_first_tick_at_or_after_its_host_timestamp():
 
 def test_events_get_session_timestamps():
     clock = ManualClock(50.0)
-    loop, log = make_loop(clock, tick_hz=100)
+    loop, log = make_loop(clock, tick_hz=100, max_steps_per_frame=10)
     loop.inputs.put(Shot(0, 0.5, 0.5), loop.session_to_host(0.0301))
     clock.t += 0.1
     loop.advance()
@@ -195,3 +195,43 @@ def test_catch_up_applies_queued_inputs_but_not_future_ones():
     clock.t += 0.0004  # the run ends before tick 11 was owed
     loop.catch_up()
     assert [(t, e.key) for t, evs in log for e in evs] == [(11, "1")]
+
+
+@pytest.mark.parametrize("early", [False, True])
+def test_an_input_already_here_runs_its_tick_in_this_frame_when_live(early):
+    """Issue 20: a key pressed part-way through a tick waited a whole frame for the
+    accumulator. Live runs (early_inputs) run that tick now; it still applies at its own
+    tick with its own time, and the next frame runs one tick fewer."""
+    clock = ManualClock(50.0)
+    loop, log = make_loop(clock, tick_hz=100, early_inputs=early)
+    host0 = loop.session_to_host(0.0)
+    clock.t = host0 + 0.035  # frame 1: 3 whole ticks, half of tick 4 accumulated
+    loop.inputs.put(KeyPress(0, "2"), host0 + 0.0325)  # in tick 4's span, before now
+    loop.inputs.put(KeyPress(0, "3"), host0 + 0.0399)  # tick 4 too, but not here yet
+    assert loop.advance() == (4 if early else 3)
+    applied = {ev.key: (tick, ev.t_s) for tick, evs in log for ev in evs}
+    if early:
+        assert applied == {"2": (4, pytest.approx(0.0325)), "3": (4, pytest.approx(0.0399))}
+        assert loop.early_ticks == 1 and loop.alpha == 0.0
+    else:
+        assert applied == {}
+    clock.t = host0 + 0.05  # frame 2: up to tick 5 either way
+    loop.advance()
+    assert loop.tick == 5
+    applied = {ev.key: tick for tick, evs in log for ev in evs}
+    assert applied == {"2": 4, "3": 4}
+
+
+def test_an_input_in_an_overloaded_frame_applies_in_that_frame():
+    """Issue 20: a frame over the tick cap drops its backlog; the drop is taken before the
+    inputs are mapped, so one that arrived just before now applies in this frame (it was
+    mapped past the ticks run, a frame or more late, while every frame dropped time)."""
+    clock = ManualClock(50.0)
+    loop, log = make_loop(clock, tick_hz=100, max_steps_per_frame=4)
+    host0 = loop.session_to_host(0.0)
+    loop.inputs.put(KeyPress(0, "2"), host0 + 0.095)  # 5 ms before the frame's end
+    clock.t = host0 + 0.1  # 10 ticks owed, 4 run, 6 dropped
+    loop.advance()
+    assert loop.tick == 4 and loop.dropped_ticks == 6
+    applied = {ev.key: tick for tick, evs in log for ev in evs}
+    assert applied == {"2": 4}

@@ -171,6 +171,13 @@ EXAMPLES = [
     ev.Score(1.0, "verbal-commands", 5, "w2", "clear and early"),
     ev.Score(1.0, "use-of-cover", None),  # not observed
     ev.Said(1.0, "show me your hands", "show me your hands"),
+    ev.Vote(1.0, "Take cover", 2, "p7"),
+    ev.CloseVote(1.0),
+    ev.Reveal(1.0),
+    ev.Continue(1.0, "Take cover"),
+    ev.Angle(1.0, 1),
+    ev.Threat(1.0, "vibration"),
+    ev.Disarm(1.1),
 ]
 
 

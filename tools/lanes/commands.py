@@ -1,5 +1,6 @@
 """`sightline lane run` and `sightline lanes status|send`: the command lines of lanes and
-consoles (drivers/broker.py and broker_console.py do the broker I/O, engine/lane.py the lane's wiring).
+consoles (drivers/broker.py and broker_console.py do the broker I/O, engine/lane.py the
+lane's wiring).
 
 Must not import tools.cli (the command line imports this)."""
 

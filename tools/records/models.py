@@ -71,6 +71,9 @@ class Trainee(Base):
     qualifications: Mapped[list[Qualification]] = relationship(
         back_populates="trainee", cascade="all, delete-orphan", passive_deletes=True
     )
+    course_results: Mapped[list[CourseResult]] = relationship(
+        back_populates="trainee", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Instructor(Base):
@@ -198,3 +201,30 @@ class Qualification(Base):
     )
     notes: Mapped[str | None] = mapped_column(Text)
     trainee: Mapped[Trainee] = relationship(back_populates="qualifications")
+
+
+class CourseResult(Base):
+    """A trainee's result on a course of fire (docs/courses.md) in one session: the score
+    and pass, and the whole per-stage report as `sightline course report --json` gives it.
+    A qualification course's result also has a qualifications row (date and due date)."""
+
+    __tablename__ = "course_results"
+    __table_args__ = (UniqueConstraint("session_id", "trainee_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    trainee_id: Mapped[str] = mapped_column(
+        ForeignKey("trainees.id", ondelete="CASCADE"), index=True
+    )
+    course: Mapped[str] = mapped_column(String(NAME_LEN))
+    kind: Mapped[str] = mapped_column(String(16))  # "drills" or "qualification"
+    score: Mapped[int] = mapped_column(Integer)
+    max_score: Mapped[int] = mapped_column(Integer)
+    percent: Mapped[float] = mapped_column(Float)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    report: Mapped[dict] = mapped_column(JSON)
+    qualification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("qualifications.id", ondelete="SET NULL")
+    )
+    trainee: Mapped[Trainee] = relationship(back_populates="course_results")

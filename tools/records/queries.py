@@ -61,3 +61,16 @@ def recording_session(url: str, recording_path: str, trainee_ids=()) -> dict:
             if t is not None:
                 out["names"][tid] = t.name
     return out
+
+
+def pack_recordings(url: str, pack_hash: str) -> list[str]:
+    """The recording files of the stored sessions of one pack (by its content hash), for
+    the aggregate of what trainees did there (tools/community/perspectives.py); no
+    trainee is named. Sessions stored from a replay repeat their recording: once each."""
+    with records(url) as s:
+        rows = s.scalars(
+            select(Session.recording_path).where(
+                Session.pack_hash == pack_hash, Session.recording_path.is_not(None)
+            )
+        )
+        return sorted(set(rows))

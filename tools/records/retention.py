@@ -69,6 +69,19 @@ def export_trainee(url: str, trainee_id: str) -> dict:
             }
             for q in sorted(t.qualifications, key=lambda q: (q.qualified_on, q.id))
         ]
+        out["course_results"] = [
+            {
+                "session": r.session_id,
+                "course": r.course,
+                "kind": r.kind,
+                "score": r.score,
+                "max": r.max_score,
+                "percent": r.percent,
+                "pass": r.passed,
+                "report": r.report,
+            }
+            for r in sorted(t.course_results, key=lambda r: r.id)
+        ]
         out["exported_at"] = iso(dt.datetime.now(dt.UTC))
         return out
 

@@ -75,6 +75,7 @@ def store_run(args, pack, result) -> None:
         lane=getattr(args, "lane", None),  # sightline lane run --lane NAME
     )
     sid, _ = store_session(url, facts, attribution)
+    args.records_session_id = sid  # a course's result is stored against it
     print(f"Records: session {sid} stored in {shown(url)}")
 
 

@@ -173,6 +173,17 @@ def trainee_record(s: OrmSession, trainee_id: str) -> dict:
         "added": iso(t.created_at),
         "sessions": out_sessions,
         "levels": levels,
+        "qualifications": [
+            {
+                "name": q.name,
+                "result": q.result,
+                "score": q.score,
+                "date": q.qualified_on.isoformat(),
+                "due": q.due_on.isoformat() if q.due_on else None,
+                "session": q.session_id,
+            }
+            for q in sorted(t.qualifications, key=lambda q: (q.qualified_on, q.id))
+        ],
     }
 
 

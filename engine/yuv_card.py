@@ -1,0 +1,190 @@
+"""The video card's colour conversion on the GPU: a decoder's Y, U and V planes uploaded as
+they are (one memcpy each into single-channel textures: a 4:2:0 frame is half the bytes of
+RGB and needs no per-pixel repacking on the CPU) and converted to RGB in the fragment
+shader with the clip's own matrix (BT.601/709) and range (video/full).
+
+Rows may be padded (FFmpeg aligns them): each texture is as wide as the row and the shader
+reads only the picture's part of it, clamped half a texel inside so that linear filtering
+never blends in the padding. NV12 (hardware decoders) has U and V interleaved in one
+two-channel texture. `SAMPLER` defines `vec3 video_rgb(vec2 uv)`, which the low-light
+pass (engine/lowlight.py) uses in place of a plain texture read.
+
+Filtering: a linear texture read is the costliest step of a software renderer (llvmpipe:
+about 2.5 ms a 720p plane here, against 1.2 ms nearest; a GPU does either for free). So
+the luma plane is read nearest when the picture is drawn at its own size (each pixel on
+its texel's centre: exactly what linear would give), and on a software renderer the
+chroma planes are read nearest too (each chroma sample covers its 2x2 pixels, as simple
+decoders upsample). Everything else is linear.
+
+Imports Panda3D; frames come from engine/video.py (YuvFrame).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from panda3d.core import NodePath, SamplerState, Shader, Texture, Vec4
+
+from engine.video import YuvFrame, yuv_coefficients
+
+#: Each plane's texture coordinate is computed per vertex (x scaled to the picture's part
+#: of the padded row), not per pixel: on a software renderer every per-pixel operation
+#: counts (llvmpipe: about 2 ms a 720p frame for that one line).
+VERTEX = """
+#version 130
+uniform mat4 p3d_ModelViewProjectionMatrix;
+uniform mat4 p3d_TextureMatrix;
+uniform vec4 plane_map;      // x' = x * a + b: luma a, b, then chroma a, b
+in vec4 p3d_Vertex;
+in vec2 p3d_MultiTexCoord0;
+out vec2 uv;
+out vec2 uv_y;
+out vec2 uv_c;
+void main() {
+    gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex;
+    uv = (p3d_TextureMatrix * vec4(p3d_MultiTexCoord0, 0.0, 1.0)).xy;
+    uv_y = vec2(uv.x * plane_map.x + plane_map.y, uv.y);
+    uv_c = vec2(uv.x * plane_map.z + plane_map.w, uv.y);
+}
+"""
+
+#: Defines video_rgb(uv) (its argument unused: the planes' coordinates come from the
+#: vertex shader); NV12 selects the interleaved-chroma variant at compile time. The
+#: matrix is written out term by term (BT.601/709 have zeros in fixed places) and not
+#: clamped: the 8-bit framebuffer clamps.
+SAMPLER = """
+uniform sampler2D y_tex;
+uniform sampler2D u_tex;
+uniform sampler2D v_tex;
+uniform vec4 yuv_k;          // Y scale, V into R, U into G, V into G
+uniform vec4 yuv_k2;         // U into B, then the R, G, B offsets
+in vec2 uv_y;
+in vec2 uv_c;
+
+vec3 video_rgb(vec2 unused) {
+    float y = texture(y_tex, uv_y).r * yuv_k.x;
+#ifdef NV12
+    vec2 c = texture(u_tex, uv_c).rg;
+    float u = c.x;
+    float v = c.y;
+#else
+    float u = texture(u_tex, uv_c).r;
+    float v = texture(v_tex, uv_c).r;
+#endif
+    return vec3(y + yuv_k.y * v + yuv_k2.y,
+                y + yuv_k.z * u + yuv_k.w * v + yuv_k2.z,
+                y + yuv_k2.x * u + yuv_k2.w);
+}
+"""
+
+PLAIN = """
+out vec4 colour;
+in vec2 uv;
+void main() {
+    colour = vec4(video_rgb(uv), 1.0);
+}
+"""
+
+
+def fragment(body: str, layout: str) -> str:
+    """A fragment shader: version line, the sampler for this plane layout, then `body`
+    (which must not carry its own #version line)."""
+    define = "#define NV12\n" if layout == "nv12" else ""
+    return "#version 130\n" + define + SAMPLER + body
+
+
+def _texture(name: str) -> Texture:
+    tex = Texture(name)
+    tex.setMinfilter(SamplerState.FT_linear)
+    tex.setMagfilter(SamplerState.FT_linear)
+    tex.setWrapU(SamplerState.WM_clamp)
+    tex.setWrapV(SamplerState.WM_clamp)
+    return tex
+
+
+class YuvCard:
+    """Owns the plane textures and the conversion shader of one card."""
+
+    def __init__(self, card: NodePath, software: bool = False):
+        """`software`: the renderer is a software rasterizer (see the module docstring)."""
+        self.card = card
+        self.software = software
+        self.one_to_one = False  # the picture is drawn at its own size: nearest luma
+        self.textures = [_texture("video-y"), _texture("video-u"), _texture("video-v")]
+        for tex in self.textures:  # something valid bound before the first frame
+            tex.setup2dTexture(1, 1, Texture.T_unsigned_byte, Texture.F_red)
+            tex.setRamImage(np.zeros(1, np.uint8))
+        self.layout: str | None = None
+        self._colour: tuple[str, bool] | None = None
+        self._shapes: list[tuple[int, int, int]] = []
+        self._shaders: dict[str, Shader] = {}
+        for name, tex in zip(("y_tex", "u_tex", "v_tex"), self.textures, strict=True):
+            card.setShaderInput(name, tex)
+        card.setShaderInput("plane_map", Vec4(1, 0, 1, 0))
+        self._cols: list[tuple[float, float]] = []  # (picture width, row width) a plane
+        self._set_colour("bt601", False)
+
+    def shader(self, layout: str | None = None) -> Shader:
+        """The plain conversion shader for a layout (compiled once)."""
+        layout = layout or self.layout or "yuv"
+        if layout not in self._shaders:
+            self._shaders[layout] = Shader.make(Shader.SL_GLSL, VERTEX, fragment(PLAIN, layout))
+        return self._shaders[layout]
+
+    def _set_colour(self, matrix: str, full_range: bool) -> None:
+        m, off = yuv_coefficients(matrix, full_range)
+        m, off = [[float(x) for x in row] for row in m], [float(x) for x in off]
+        # R = ys Y + rv V, G = ys Y + gu U + gv V, B = ys Y + bu U, plus the offsets
+        self.card.setShaderInput("yuv_k", Vec4(m[0][0], m[0][2], m[1][1], m[1][2]))
+        self.card.setShaderInput("yuv_k2", Vec4(m[2][1], off[0], off[1], off[2]))
+        self._colour = (matrix, full_range)
+
+    def _set_map(self) -> None:
+        """Texture x of each plane for the card's x in 0..1. Nearest: scaled to the
+        picture's part of the row (at 1:1, pixel centres on texel centres). Linear: from
+        the first texel's centre to the last one's, so filtering never reaches padding."""
+        if not self._cols:
+            return
+        terms = []
+        for i in (0, 1):
+            pic, row = self._cols[i]
+            if (i == 0 and self.one_to_one) or (i == 1 and self.software):
+                terms += [pic / row, 0.0]
+            else:
+                terms += [(pic - 1.0) / row, 0.5 / row]
+        self.card.setShaderInput("plane_map", Vec4(*terms))
+
+    def set_filters(self, one_to_one: bool | None = None) -> None:
+        if one_to_one is not None:
+            self.one_to_one = one_to_one
+        near, lin = SamplerState.FT_nearest, SamplerState.FT_linear
+        luma = near if self.one_to_one else lin
+        chroma = near if self.software else lin
+        for tex, mode in zip(self.textures, (luma, chroma, chroma), strict=True):
+            tex.setMinfilter(mode)
+            tex.setMagfilter(mode)
+        self._set_map()
+
+    def upload(self, frame: YuvFrame) -> bool:
+        """Copy the planes into the textures; True when the layout changed (the caller
+        then binds `shader()` again)."""
+        changed = frame.layout != self.layout
+        self.layout = frame.layout
+        if (frame.matrix, frame.full_range) != self._colour:
+            self._set_colour(frame.matrix, frame.full_range)
+        shapes = [(p.shape[1], p.shape[0], 0) for p in frame.planes]
+        if frame.layout == "nv12":  # the chroma plane: two bytes (U, V) a texel
+            shapes[1] = (shapes[1][0] // 2, shapes[1][1], 1)
+        if shapes != self._shapes:
+            for tex, (w, h, two) in zip(self.textures, shapes, strict=False):
+                fmt = Texture.F_rg if two else Texture.F_red
+                tex.setup2dTexture(w, h, Texture.T_unsigned_byte, fmt)
+            self._cols = [
+                (float(pw) / (2 if frame.layout == "nv12" and i == 1 else 1), float(w))
+                for i, (pw, (w, _, _)) in enumerate(zip(frame.widths, shapes, strict=False))
+            ]
+            self._shapes = shapes
+            self.set_filters()
+        for tex, plane in zip(self.textures, frame.planes, strict=False):
+            dst = np.frombuffer(memoryview(tex.modifyRamImage()), np.uint8)
+            dst[...] = plane.reshape(-1)
+        return changed
