@@ -17,6 +17,8 @@ import json
 import threading
 import time
 
+import numpy as np
+
 from drivers.broker import LaneLink
 from drivers.input_queue import host_now_s
 from sim.events import JumpTo, PlaySound
@@ -176,7 +178,7 @@ class LaneWiring:
         import cv2
 
         img = out.video[1]
-        if hasattr(img, "to_bgr"):  # the app decodes to YUV planes (engine/video.YuvFrame)
+        if not isinstance(img, np.ndarray):  # the app decodes to YUV planes (YuvFrame)
             img = img.to_bgr()
         h, w = img.shape[:2]
         small = cv2.resize(

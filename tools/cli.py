@@ -1228,9 +1228,19 @@ def _lanes_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--png", type=Path, metavar="FILE", help="render the view once to a PNG")
     s.add_argument("--offscreen", action="store_true", help="no window (with --png)")
     s.add_argument("--keys", metavar="'KEY ...'", help="press these station keys first")
+    s = sub.add_parser("console", help="the tablet console: every lane in a browser on the LAN")
+    add_broker_options(s)
+    s.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
+    s.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 or a LAN "
+        "address lets a tablet in, with the token from the printed URL)",
+    )
+    s.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
 
 
-@command("lanes", "consoles: lanes status, lanes send, lanes view", _lanes_arguments)
+@command("lanes", "consoles: lanes status, send, view, console", _lanes_arguments)
 def _lanes(args: argparse.Namespace) -> int:
     from tools.lanes import commands
 
@@ -1238,6 +1248,10 @@ def _lanes(args: argparse.Namespace) -> int:
         from tools.lanes.view import view_command
 
         return view_command(args)
+    if args.lanes_command == "console":
+        from tools.lanes.console import console_command
+
+        return console_command(args)
     return {"status": commands.lanes_status, "send": commands.lanes_send}[args.lanes_command](args)
 
 
