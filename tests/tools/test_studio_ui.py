@@ -147,7 +147,7 @@ def test_the_library_lists_the_bundled_packs_in_headless_chromium(browser, shots
     server, url = studio(PACKS)
     with server:
         browser.get(url)
-        wait(browser, lambda d: len(csss(d, ".pack-card")) == 3)
+        wait(browser, lambda d: len(csss(d, ".pack-card")) == 4)
         cards = {c.get_attribute("data-pack"): c.text for c in csss(browser, ".pack-card")}
         assert set(cards) == {"crisis", "demo", "intervene", "range"}
         assert "Demo: the doorway" in cards["demo"] and "use-of-force" in cards["demo"]

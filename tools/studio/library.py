@@ -94,12 +94,15 @@ class Library:
 
     def thumbnail_source(self, pack_id: str) -> tuple[Path, float] | None:
         """(clip, media seconds) of the frame that stands for the pack: its start
-        segment, a second in (or its middle, when shorter)."""
+        segment (a theater pack's: the middle screen), a second in (or its middle, when
+        shorter)."""
         path = self.pack_dir(pack_id)
         try:
             data = tomllib.loads(read_manifest(path)[0].text)
             seg = data["segments"][data["start"]]
-            clip = (path / seg["clip"]).resolve()
+            # a theater pack's segment has one clip per screen: the middle one stands for it
+            name = seg.get("clip") or seg["clips"][len(seg["clips"]) // 2]
+            clip = (path / name).resolve()
             t0 = float(seg.get("in", 0.0))
             out = float(seg.get("out", t0 + 2.0))
         except (PackError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
