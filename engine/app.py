@@ -31,6 +31,7 @@ from engine.fixed_loop import ManualClock
 from engine.instructor_console import ACTION_KEYS, InstructorConsole, menu_sounds
 from engine.lowlight import ShaderError
 from engine.session import CommandSink, FrameOut, Session
+from engine.video import APP_PLANES
 from sim.events import DeviceStatus, InputEvent, Shot, TargetHit
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ SORT_CAPTURE = 55
 
 
 class SightlineApp:
-    VIDEO_PLANES = True  # decode to YUV planes, converted by the trainee view's shader
+    VIDEO_PLANES = APP_PLANES  # YUV planes, converted in the view's shader (engine/video.py)
 
     def __init__(self, pack: Pack, cfg: RunConfig):
         self.cfg = cfg

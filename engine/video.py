@@ -28,6 +28,7 @@ import atexit
 import contextlib
 import ctypes
 import logging
+import os
 import queue
 import threading
 import weakref
@@ -194,6 +195,11 @@ _pin_mmap_threshold()
 _HW_UNAVAILABLE: set[str] = set()
 #: `sightline run` takes its hardware decoder from here ("cuda", "vaapi", "qsv"...).
 HWACCEL_ENV = "SIGHTLINE_HWACCEL"
+#: Whether the app decodes to YUV planes (set SIGHTLINE_VIDEO_PLANES=1). Off by default:
+#: with planes, `bench community` (a live session with the room's overlay) crashed in the
+#: render loop in 3 of 12 runs (SIGSEGV/abort; 0 of 24 with BGR frames). Until that is
+#: found, the app uploads BGR; render-frame and `bench render` still use the planes.
+APP_PLANES = os.environ.get("SIGHTLINE_VIDEO_PLANES", "0") == "1"
 
 _LIVE: weakref.WeakSet[ClipDecoder] = weakref.WeakSet()  # decoders whose thread may run
 _LIVE_LOCK = threading.Lock()
