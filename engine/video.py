@@ -25,8 +25,6 @@ No Panda3D here: this module hands numpy frames to whoever uploads them.
 from __future__ import annotations
 
 import atexit
-import contextlib
-import ctypes
 import logging
 import os
 import queue
@@ -176,20 +174,21 @@ def _planes(frame, layout: str, matrix: str, full: bool) -> YuvFrame:
     return YuvFrame(tuple(planes), tuple(widths), frame.width, frame.height, layout, matrix, full)
 
 
-M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
-MMAP_THRESHOLD_BYTES = 128 * 1024
+# No mallopt(M_MMAP_THRESHOLD): pinning glibc's mmap threshold at 128 KB (every decoded
+# frame in its own mmap) kept an accelerated hour flatter while each decoder ran FFmpeg's
+# frame threads, and raised the rate of the heap corruption described at DECODE_THREADS
+# (a stress run: about half the runs pinned). With one thread a decoder, the pin no longer
+# helped (bench soak: 5.2 % from minute 1 either way) and was dropped.
 
-
-def _pin_mmap_threshold() -> None:
-    """Keep every decoded frame (hundreds of KB) in its own mmap, returned to the system
-    when freed. glibc raises its mmap threshold each time such a block is freed, after which
-    frames come from the heaps of the many short-lived decoder threads and fragment them:
-    an accelerated hour of branching grew 6-10 % (bench soak) with a dynamic threshold."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
-
-
-_pin_mmap_threshold()
+#: FFmpeg threads inside each decoder. One: every clip decodes on its own thread already
+#: (the playing clip, the pre-buffered branches, a theater's other screens). With FFmpeg's
+#: frame threads on top (3 more threads a decoder here, made and joined at every open and
+#: close) a live session corrupted the heap now and then (SIGSEGV, "corrupted double-linked
+#: list", a Panda3D mutex assertion): `run --theater` crashed in 1 of 30 runs, the stress of
+#: tests/engine/test_decoder_stress.py in 9 of 21 runs (2 of 3 as committed). With one
+#: thread a decoder: 0 of 60 and 0 of 15. Where in the libraries it goes wrong was not
+#: found; decoding without Panda3D rendering beside it never crashed (25 000 decoders).
+DECODE_THREADS = 1
 
 #: Hardware device types that failed to open here: not tried again (each try costs ~0.15 s).
 _HW_UNAVAILABLE: set[str] = set()
@@ -246,7 +245,9 @@ class ClipDecoder:
     # -- decoder thread -----------------------------------------------------------------
 
     def _open(self, seek_s: float) -> cv2.VideoCapture:
-        cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        cap = cv2.VideoCapture(
+            str(self.path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, DECODE_THREADS]
+        )
         if not cap.isOpened():
             raise VideoError(f"{self.path}: cannot open video (missing or not a video file)")
         if seek_s > 0:
@@ -328,7 +329,7 @@ class ClipDecoder:
             container.close()
             raise VideoError(f"{self.path}: no video stream")
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"  # frame and slice threads, as OpenCV's decoder uses
+        stream.codec_context.thread_count = DECODE_THREADS  # see DECODE_THREADS
         return container, stream
 
     def _decode_planes(self) -> None:
