@@ -185,9 +185,10 @@ def _planes(frame, layout: str, matrix: str, full: bool) -> YuvFrame:
 #: frame threads on top (3 more threads a decoder here, made and joined at every open and
 #: close) a live session corrupted the heap now and then (SIGSEGV, "corrupted double-linked
 #: list", a Panda3D mutex assertion): `run --theater` crashed in 1 of 30 runs, the stress of
-#: tests/engine/test_decoder_stress.py in 9 of 21 runs (2 of 3 as committed). With one
-#: thread a decoder: 0 of 60 and 0 of 15. Where in the libraries it goes wrong was not
-#: found; decoding without Panda3D rendering beside it never crashed (25 000 decoders).
+#: tests/engine/test_decoder_stress.py in 9 of 21 runs (4 of 14 as committed). With one
+#: thread a decoder: 0 of 60 and 0 of 15 (BGR frames; PyAV's planes still crashed once, see
+#: APP_PLANES). Where in the libraries it goes wrong was not found; decoding without
+#: Panda3D rendering beside it never crashed (25 000 decoders).
 DECODE_THREADS = 1
 
 #: Hardware device types that failed to open here: not tried again (each try costs ~0.15 s).
