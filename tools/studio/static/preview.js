@@ -23,7 +23,11 @@ function draw(S) {
     img.src = want;
   }
   const svg = document.getElementById("pv-overlay");
-  if (svg) {
+  // redraw the zones only when they change: a polygon replaced under the pointer between
+  // press and release would swallow the shot
+  const zkey = JSON.stringify(st.zones);
+  if (svg && svg.dataset.zones !== zkey) {
+    svg.dataset.zones = zkey;
     svg.replaceChildren(...st.zones.map((z) => h("polygon", { class: `zone ${z.role}`, "data-zone": z.name,
       points: z.polygon.map(([x, y]) => `${x * 1000},${y * 1000}`).join(" ") })));
   }
@@ -68,8 +72,9 @@ export function renderPreview(S, clean) {
   const stage = h("div", { class: "stage preview-stage" },
     h("img", { id: "pv-frame", alt: "preview" }),
     h("svg", { id: "pv-overlay", viewBox: "0 0 1000 1000", preserveAspectRatio: "none",
-      onclick: (e) => {
-        if (!run) return;
+      // a shot is the press, as a trigger pull is: it does not wait for the release
+      onpointerdown: (e) => {
+        if (!run || e.button !== 0) return;
         const b = e.currentTarget.getBoundingClientRect();
         run.events.push({ type: "shot", x: (e.clientX - b.left) / b.width, y: (e.clientY - b.top) / b.height, kind: run.weapon });
       } }));
