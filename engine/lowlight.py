@@ -206,7 +206,7 @@ class LowLightPass:
         card.setShaderInput("lights", self.lights)
         self.failed: str | None = None
         self.plain: Shader | None = None  # the card's shader in daylight (None: none)
-        self._idle = False
+        self._idle: bool | None = None  # unknown: the first apply() binds either way
         self._state = LowLight(mix=1.0)
         self.apply(self._state, 0.0)  # bound for the first frame: compile errors show
 
@@ -215,7 +215,7 @@ class LowLightPass:
         shaders, and `plain` in daylight. Checked again after the next frame."""
         self.shader = Shader.make(Shader.SL_GLSL, night_vertex(vertex), fragment)
         self.plain = plain
-        self._idle = not self._idle  # force the rebind below
+        self._idle = None  # force the rebind below
         self.apply(self._state, self._time_s)
 
     def _show(self, night: bool) -> None:

@@ -134,3 +134,31 @@ def test_a_scripted_flashlight_lights_a_headless_low_light_run(tmp_path, fixture
     assert light(up, 0.25) > 3 * light(up, 0.75), (light(up, 0.25), light(up, 0.75))
     assert light(down, 0.75) > 3 * light(down, 0.25), (light(down, 0.75), light(down, 0.25))
     assert light(off, 0.75) < 0.5 * light(down, 0.75)  # switched off: dark again
+
+
+def test_a_cone_is_lit_when_the_session_starts_in_the_dark_with_bgr_frames():
+    """The night grid (cones lit per vertex) was shown only on a day-to-night change or a
+    switch to YUV planes: a run uploading BGR frames (the app's default) that was dark from
+    its first frame drew the cones from the card's four corners, i.e. no cone at all."""
+    code = """
+import numpy as np
+from engine import panda_setup
+panda_setup.configure(True, 320, 180)
+from direct.showbase.ShowBase import ShowBase
+from engine.trainee_view import TraineeView
+base = ShowBase(windowType="offscreen")
+view = TraineeView(base.render2d, 320 / 180, True, (320, 180, 0, 0))
+view.night.mix = 1.0
+view.update_night(True, [(0.25, 0.5)], 0.0, 1.0)   # dark before any frame, as a night pack
+view.show_frame(np.full((180, 320, 3), 200, np.uint8), 320 / 180, "grey")
+base.graphicsEngine.renderFrame()
+base.graphicsEngine.renderFrame()
+view.check_shader()
+shot = base.win.getScreenshot()
+img = np.frombuffer(shot.getRamImageAs("BGR"), np.uint8).reshape(180, 320, 3)[::-1]
+print("cone", img[80:100, 70:90].mean(), "far", img[80:100, 230:250].mean())
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    cone, far = (float(v) for v in proc.stdout.split()[-3::2])
+    assert cone > 150 and far < 60, proc.stdout
