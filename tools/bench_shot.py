@@ -96,7 +96,10 @@ def _marker_shown(img: np.ndarray, x: float, y: float) -> bool:
     px, py = round(x * (W - 1)), round(y * (H - 1))
     patch = img[max(0, py - 1) : py + 2, max(0, px - 1) : px + 2].reshape(-1, 3).astype(int)
     r, g, b = patch.mean(axis=0)
-    return r > 150 and g < 80 and b < 80  # grey video is about (110, 110, 110)
+    # grey video is about (110, 110, 110); the dot's centre is red, but how red depends on
+    # where it falls between pixels (146, 31, 31 seen): r > 150 missed every shot past the
+    # sixth of a run, whose places happened to fall between pixels
+    return r > 120 and r - max(g, b) > 60
 
 
 def _run(kind: str, shots: int, tmp: Path) -> dict:

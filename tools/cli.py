@@ -1064,7 +1064,7 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b = bench.add_parser("startup", help="command to the first drawn frame of the demo")
     b.add_argument("--runs", type=int, default=5, help="fresh processes timed (median taken)")
     b = bench.add_parser("shot", help="laser spot or serial shot to the first frame showing it")
-    b.add_argument("--shots", type=int, default=6, help="shots timed per input kind")
+    b.add_argument("--shots", type=int, default=12, help="shots timed per input kind")
     b = bench.add_parser("all", help="every benchmark, JSON each and a Markdown summary")
     b.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
     b.add_argument("--quick", action="store_true", help="shorter runs (a first look)")
