@@ -42,6 +42,8 @@ class Device:
     driver: LightGun | SightlineDevice
     limit: SafetyLimit | None = None  # a threat device's safety limit (local configuration)
     report: Callable[[str, bool, str], None] | None = None  # what it did, for the recording
+    # the wall clock, not the session's: the threat limits' minimum gap is physical time
+    # (a headless run's session clock may run faster than the wall)
     clock: Callable[[], float] = host_now_s
     _last_effect_s: float | None = None
 
@@ -189,13 +191,14 @@ def open_device(
         driver = LightGun(kind, weapon)
         link = SerialLink(name, path, driver, baudrate=BAUD, on_fault=on_fault, clock=clock)
     else:
-        driver = SightlineDevice(inputs, name, clock)
+        # events stamped on the session's clock; heartbeats and ACKs timed on the wall's
+        driver = SightlineDevice(inputs, name, clock, watch=host_now_s)
         driver.on_trigger = lambda _n, t: attributor.trigger(weapon, t)
         link = SerialLink(name, path, driver, on_fault=on_fault, clock=clock)
     link.start()
     if kind == "threat-device":
-        return Device(name, kind, weapon, link, driver, load_limit(), on_fault, clock)
-    return Device(name, kind, weapon, link, driver, report=on_fault, clock=clock)
+        return Device(name, kind, weapon, link, driver, load_limit(), on_fault)
+    return Device(name, kind, weapon, link, driver, report=on_fault)
 
 
 def match_driver(vid: int | None, pid: int | None) -> str:

@@ -87,8 +87,19 @@ class SightlineDevice(LinkProtocol):
     calls `recoil`. `_lock` guards what both touch: `link`, the sequence counter and the
     RECOIL frames waiting for their ACK. Everything else is the link thread's alone."""
 
-    def __init__(self, inputs: InputQueue, name: str, clock: Callable[[], float] = host_now_s):
+    def __init__(
+        self,
+        inputs: InputQueue,
+        name: str,
+        clock: Callable[[], float] = host_now_s,
+        watch: Callable[[], float] | None = None,
+    ):
+        """`clock` stamps the events (the session's clock); `watch` times what happens at
+        the device's own pace, the heartbeat watchdog and ACK timeouts (the wall clock:
+        a headless run's session clock may run faster than the wall and call a device
+        that beats every second silent). Without `watch`, `clock` serves both."""
         self.inputs, self.name, self.clock = inputs, name, clock
+        self.watch = watch or clock
         self.on_trigger: Callable[[int, float], None] | None = None  # shot attribution
         self.reader = p.FrameReader()
         self.link: SerialLink | None = None
@@ -159,7 +170,8 @@ class SightlineDevice(LinkProtocol):
                     self.host_time(msg.device_us, host_t_s),
                 )
             elif isinstance(msg, p.Heartbeat):
-                self.last_heartbeat_s = self._silent_since_s = host_t_s
+                self.last_heartbeat_s = host_t_s
+                self._silent_since_s = self.watch()
                 if self.heartbeat_lost:
                     self.heartbeat_lost = False
                     self._report(True, "heartbeat back")
@@ -189,9 +201,10 @@ class SightlineDevice(LinkProtocol):
 
     def _watch(self, host_t_s: float) -> None:
         """Heartbeat loss and the error summary, on every poll of a connected link."""
+        now = self.watch()
         if self._silent_since_s is None:
-            self._silent_since_s = host_t_s
-        silent_s = host_t_s - self._silent_since_s
+            self._silent_since_s = now
+        silent_s = now - self._silent_since_s
         if not self.heartbeat_lost and silent_s > HEARTBEAT_LOST_S:
             self.heartbeat_lost = True
             self._report(False, f"lost: no heartbeat for {HEARTBEAT_LOST_S:g} s")
@@ -205,14 +218,15 @@ class SightlineDevice(LinkProtocol):
             link = self.link
             if link is None:
                 return
+            now = self.watch()
             for seq, (frame, sent, resent) in list(self._pending.items()):
-                if host_t_s - sent > ACK_TIMEOUT_S:
+                if now - sent > ACK_TIMEOUT_S:
                     if resent:
                         self._pending.pop(seq)
                         self.lost_acks += 1
                     else:
                         link.send(frame)
-                        self._pending[seq] = (frame, host_t_s, True)
+                        self._pending[seq] = (frame, now, True)
             if host_t_s < self._next_sync_s:
                 return
             token = next(self._seq) & 0xFFFFFFFF
@@ -246,6 +260,6 @@ class SightlineDevice(LinkProtocol):
                 return False
             seq = self._next()
             frame = p.encode(msg, seq)
-            self._pending[seq] = (frame, self.clock(), False)
+            self._pending[seq] = (frame, self.watch(), False)
             self.link.send(frame)
             return True

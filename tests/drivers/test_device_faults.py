@@ -80,6 +80,26 @@ def test_a_device_that_never_beats_is_lost_two_seconds_after_connecting():
     assert faults.items == [(False, "lost: no heartbeat for 2 s")]
 
 
+def test_the_watchdog_keeps_wall_time_when_the_session_clock_runs_ahead():
+    """A headless run's session clock (the stamps) may run ten times faster than the wall;
+    a device beating every second of wall time is not silent, and one silent for 2 s of
+    wall time is lost even if the session clock has barely moved."""
+    session, wall, faults = Clock(), Clock(), Faults()
+    dev = SightlineDevice(InputQueue(), "kit", session, watch=wall)
+    dev.connection_made(fake_link(faults))
+    for k in range(10):  # ten heartbeats, a second of wall time apart: 100 s of session
+        session.t += 10.0
+        wall.t += 1.0
+        dev.data_received(p.encode(p.Heartbeat(k), k), session.t)
+        dev.poll(session.t)
+    assert faults.items == [] and not dev.heartbeat_lost
+    assert dev.last_heartbeat_s == session.t  # stamped on the session's clock
+    session.t += 0.1
+    wall.t += HEARTBEAT_LOST_S + 0.1
+    dev.poll(session.t)
+    assert faults.items == [(False, "lost: no heartbeat for 2 s")]
+
+
 def test_heartbeat_loss_on_a_live_link_reaches_the_fault_report_and_the_status_line():
     """Through a real link thread (loop:// echoes what is sent) on the test's clock."""
     clock, faults = Clock(), Faults()
