@@ -22,6 +22,13 @@ import numpy as np
 from sim.errors import UserError
 from sim.files import create_private, why
 
+#: FFmpeg's colour tags (libavutil/pixfmt.h) for the clips we write: BT.601's matrix
+#: (SMPTE 170M), video range, BT.709 primaries and transfer.
+AVCOL_SPC_SMPTE170M = 6
+AVCOL_RANGE_MPEG = 1
+AVCOL_PRI_BT709 = 1
+AVCOL_TRC_BT709 = 1
+
 
 class VideoOutError(UserError, RuntimeError):
     pass
@@ -81,6 +88,12 @@ class H264Writer:
         self._stream.pix_fmt = "yuv420p"
         self._stream.codec_context.time_base = self.TIME_BASE
         self._stream.options = {"crf": str(crf), "preset": preset}
+        # Say what the pixels are: FFmpeg converts our RGB frames to YUV with BT.601's
+        # matrix at video range; untagged, players take HD as BT.709 and shift colours.
+        # The RGB itself is sRGB (BT.709 primaries and transfer).
+        cc = self._stream.codec_context
+        cc.colorspace, cc.color_range = AVCOL_SPC_SMPTE170M, AVCOL_RANGE_MPEG
+        cc.color_primaries, cc.color_trc = AVCOL_PRI_BT709, AVCOL_TRC_BT709
         if fragmented:  # a keyframe, so a fragment, every keyframe_s
             self._stream.codec_context.gop_size = max(1, round(fps * keyframe_s))
             # no B-frames: without an edit list (none in a fragmented file) their decode
