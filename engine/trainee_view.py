@@ -23,7 +23,7 @@ from panda3d.core import (
     TransparencyAttrib,
 )
 
-from engine.lowlight import FRAGMENT, NIGHT, LowLight, LowLightPass, grid_card
+from engine.lowlight import FRAGMENT, NIGHT, LowLight, LowLightPass, NightGrid
 from engine.video import YuvFrame
 from sim.hit_zones import letterbox
 
@@ -114,7 +114,8 @@ class TraineeView:
         cm = CardMaker("video-quad")
         cm.setFrame(-1, 1, -1, 1)
         quad = self._card.attachNewNode(cm.generate())
-        grid = self._card.attachNewNode(grid_card("video-grid"))
+        self.night_grid = NightGrid("video-grid")
+        grid = self._card.attachNewNode(self.night_grid.node)
         grid.hide()
         self._tex.setup2dTexture(2, 2, Texture.T_unsigned_byte, Texture.F_rgb8)
         self._tex.setRamImage(np.zeros((2, 2, 3), np.uint8))
@@ -125,7 +126,11 @@ class TraineeView:
         self._card.setDepthTest(False)
         self._card.setDepthWrite(False)
         self.night = LowLight()
-        self.lowlight = LowLightPass(self._card, *pixels, shapes=(quad, grid)) if pixels else None
+        self.lowlight = (
+            LowLightPass(self._card, *pixels, shapes=(quad, grid), grid=self.night_grid)
+            if pixels
+            else None
+        )
         self._yuv = None  # engine.yuv_card.YuvCard, made for the first YuvFrame
         self._bound: str | None = None  # the plane layout whose shaders are on the card
         self._shown: object = None  # token of the frame on the card

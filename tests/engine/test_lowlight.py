@@ -162,3 +162,54 @@ print("cone", img[80:100, 70:90].mean(), "far", img[80:100, 230:250].mean())
     assert proc.returncode == 0, proc.stderr[-1500:]
     cone, far = (float(v) for v in proc.stdout.split()[-3::2])
     assert cone > 150 and far < 60, proc.stdout
+
+
+NIGHT_GRID = """
+import functools, sys
+import cv2, numpy as np
+from engine import panda_setup
+panda_setup.configure(True, 320, 180)
+from direct.showbase.ShowBase import ShowBase
+import engine.lowlight as ll
+import engine.trainee_view as tv
+tv.NightGrid = functools.partial(ll.NightGrid, block=int(sys.argv[1]))
+base = ShowBase(windowType="offscreen")
+view = tv.TraineeView(base.render2d, 320 / 180, True, (320, 180, 0, 0))
+rng = np.random.default_rng(3)
+view.show_frame(rng.integers(60, 220, (180, 320, 3), dtype=np.uint8), 4 / 3, "noise")
+view.night.mix, view.night.noise = 1.0, 0.0
+# two cones overlapping, one across the picture's edge, one on the letterbox bar
+view.update_night(True, [(0.3, 0.4), (0.42, 0.5), (0.97, 0.1), (0.05, 0.8)], 0.0, 1.0)
+base.graphicsEngine.renderFrame()
+base.graphicsEngine.renderFrame()
+shot = base.win.getScreenshot()
+img = np.frombuffer(shot.getRamImageAs("BGR"), np.uint8).reshape(180, 320, 3)[::-1]
+cv2.imwrite(sys.argv[2], img)
+g = view.night_grid
+print(g.fine_blocks, len(g._fine), g.node.getGeom(0).getPrimitive(0).getNumPrimitives())
+"""
+
+
+def test_the_night_grid_is_fine_only_around_the_cones_and_draws_the_same_picture(tmp_path):
+    """Outside every cone's radius the light is zero, so coarse cells there (two triangles
+    for 4x4 fine cells) must draw exactly what the fine grid draws, cones overlapping, on
+    the edge and on a letterboxed picture included."""
+    got = {}
+    for block in (4, 1):
+        out = tmp_path / f"block-{block}.png"
+        proc = subprocess.run(
+            [sys.executable, "-c", NIGHT_GRID, str(block), str(out)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr[-1500:]
+        fine, blocks, triangles = (int(v) for v in proc.stdout.split()[-3:])
+        got[block] = (cv2.imread(str(out)).astype(int), fine, blocks, triangles)
+    adaptive, fine, blocks, triangles = got[4]
+    full = got[1][0]
+    assert 0 < fine < blocks / 2 and triangles < 64 * 36 * 2 / 2  # under half the triangles
+    assert got[1][3] == 64 * 36 * 2
+    assert np.abs(adaptive - full).max() <= 1
+    lit = adaptive[72:76, 94:98].mean()  # inside the first cone, and dark far from any
+    assert lit > 3 * adaptive[150:160, 200:210].mean()
