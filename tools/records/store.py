@@ -289,13 +289,26 @@ def _field(obj, name: str, default=None):
 
 
 def _instructor(s: OrmSession, name: str | None) -> Instructor | None:
+    """The instructor of that name, added if new. Two lanes ending at once on one database
+    both found the name missing and both added it: the second broke the unique name and
+    its session was not stored. So the row is inserted unless it exists, in one statement."""
     if name is None:
         return None
-    found = s.scalar(select(Instructor).where(Instructor.name == name))
-    if found is None:
-        found = Instructor(name=name)
-        s.add(found)
-        s.flush()
+    query = select(Instructor).where(Instructor.name == name)
+    found = s.scalar(query)
+    if found is not None:
+        return found
+    dialect = s.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        s.execute(insert(Instructor).values(name=name).on_conflict_do_nothing())
+        return s.scalar(query)
+    found = Instructor(name=name)
+    s.add(found)
+    s.flush()
     return found
 
 
