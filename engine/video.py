@@ -175,32 +175,25 @@ def _planes(frame, layout: str, matrix: str, full: bool) -> YuvFrame:
 
 
 # No mallopt(M_MMAP_THRESHOLD): pinning glibc's mmap threshold at 128 KB (every decoded
-# frame in its own mmap) kept an accelerated hour flatter while each decoder ran FFmpeg's
-# frame threads, and raised the rate of the heap corruption described at DECODE_THREADS
-# (a stress run: about half the runs pinned). With one thread a decoder, the pin no longer
-# helped (bench soak: 5.2 % from minute 1 either way) and was dropped.
+# frame in its own mmap) raised the rate of the heap corruption that engine/heap.py now
+# prevents, and with one FFmpeg thread a decoder no longer kept memory flatter.
 
 #: FFmpeg threads inside each decoder. One: every clip decodes on its own thread already
-#: (the playing clip, the pre-buffered branches, a theater's other screens). With FFmpeg's
-#: frame threads on top (3 more threads a decoder here, made and joined at every open and
-#: close) a live session corrupted the heap now and then (SIGSEGV, "corrupted double-linked
-#: list", a Panda3D mutex assertion): `run --theater` crashed in 1 of 30 runs, the stress of
-#: tests/engine/test_decoder_stress.py in 9 of 21 runs (4 of 14 as committed). With one
-#: thread a decoder: 0 of 60 and 0 of 15 (BGR frames; PyAV's planes still crashed once, see
-#: APP_PLANES). Where in the libraries it goes wrong was not found; decoding without
-#: Panda3D rendering beside it never crashed (25 000 decoders).
+#: (the playing clip, the pre-buffered branches, a theater's other screens), so on a small
+#: machine FFmpeg's frame threads add nothing but memory (23.4 MB a pre-buffered 720p
+#: branch instead of 16.6) and a frame of delay a thread before the first picture. They
+#: were also blamed for a heap corruption (9 of 21 stress runs with them, rare without):
+#: the cause was Panda3D's allocator sharing the program break with glibc's
+#: (engine/heap.py), and more threads make glibc hand its main arena to more of them.
 DECODE_THREADS = 1
 
 #: Hardware device types that failed to open here: not tried again (each try costs ~0.15 s).
 _HW_UNAVAILABLE: set[str] = set()
 #: `sightline run` takes its hardware decoder from here ("cuda", "vaapi", "qsv"...).
 HWACCEL_ENV = "SIGHTLINE_HWACCEL"
-#: Whether the app decodes to YUV planes (set SIGHTLINE_VIDEO_PLANES=1). Off by default:
-#: with planes, `bench community` crashed in the render loop in 3 of 12 runs with FFmpeg's
-#: frame threads (0 of 30 with one thread a decoder), but the planes half of
-#: tests/engine/test_decoder_stress.py still crashed once with one thread a decoder (in a
-#: fresh-clone CI run), so PyAV's frames are not yet safe beside the render loop. The app
-#: uploads BGR; render-frame and `bench render` (one decoder at a time) use the planes.
+#: Whether the app decodes to YUV planes (set SIGHTLINE_VIDEO_PLANES=1). Off while PyAV's
+#: frames crashed beside the render loop now and then: the program-break race that
+#: engine/heap.py now prevents.
 APP_PLANES = os.environ.get("SIGHTLINE_VIDEO_PLANES", "0") == "1"
 
 _LIVE: weakref.WeakSet[ClipDecoder] = weakref.WeakSet()  # decoders whose thread may run

@@ -31,6 +31,25 @@ BITS = 7
 COLOURS = {"a": (0, 0, 200), "b": (0, 200, 0), "c": (200, 0, 0)}  # BGR
 
 
+#: glibc's checking allocator (glibc 2.34+): heap corruption aborts at the next malloc
+#: or free instead of much later, so heap stress tests catch it far more often.
+MALLOC_DEBUG_LIBS = (
+    "/lib/x86_64-linux-gnu/libc_malloc_debug.so.0",
+    "/usr/lib/x86_64-linux-gnu/libc_malloc_debug.so.0",
+    "/lib/aarch64-linux-gnu/libc_malloc_debug.so.0",
+    "/usr/lib64/libc_malloc_debug.so.0",
+)
+
+
+def checking_allocator_env() -> dict[str, str]:
+    """Environment for a child process that runs under glibc's checking allocator, or {}
+    where this system has none (the stress then runs with the plain allocator)."""
+    for lib in MALLOC_DEBUG_LIBS:
+        if Path(lib).exists():
+            return {"LD_PRELOAD": lib, "MALLOC_CHECK_": "3"}
+    return {}
+
+
 def write_clip(
     path: Path,
     colour: tuple[int, int, int],

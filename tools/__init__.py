@@ -2,3 +2,5 @@
 
 May import every other Sightline package; nothing imports tools.
 """
+
+import engine  # noqa: F401  first, before any tool loads Panda3D (engine/heap.py)
