@@ -191,10 +191,11 @@ DECODE_THREADS = 1
 _HW_UNAVAILABLE: set[str] = set()
 #: `sightline run` takes its hardware decoder from here ("cuda", "vaapi", "qsv"...).
 HWACCEL_ENV = "SIGHTLINE_HWACCEL"
-#: Whether the app decodes to YUV planes (set SIGHTLINE_VIDEO_PLANES=1). Off while PyAV's
-#: frames crashed beside the render loop now and then: the program-break race that
-#: engine/heap.py now prevents.
-APP_PLANES = os.environ.get("SIGHTLINE_VIDEO_PLANES", "0") == "1"
+#: Whether the app decodes to YUV planes (PyAV) and converts them in the trainee view's
+#: shader; on by default, SIGHTLINE_VIDEO_PLANES=0 uploads BGR frames from OpenCV instead.
+#: It was off while PyAV's frames crashed beside the render loop now and then: the
+#: program-break race that engine/heap.py prevents (tests/engine/test_decoder_stress.py).
+APP_PLANES = os.environ.get("SIGHTLINE_VIDEO_PLANES", "1") != "0"
 
 _LIVE: weakref.WeakSet[ClipDecoder] = weakref.WeakSet()  # decoders whose thread may run
 _LIVE_LOCK = threading.Lock()
