@@ -12,6 +12,7 @@ draws white): `check()` raises ShaderError and the view falls back to plain vide
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,9 +109,10 @@ def night_vertex(vertex: str) -> str:
 
 #: The night pass without its version line and sampler (see `FRAGMENT`). The grain is
 #: interleaved gradient noise (two multiply-adds a pixel; a sine hash cost more than the
-#: whole picture on a software renderer), moved each frame.
+#: whole picture on a software renderer), moved each frame by a phase computed once a
+#: frame (`grain_phase`), not per pixel.
 NIGHT = """
-uniform vec4 extra;         // muzzle flash 0..1, time s, number of lights, 0
+uniform vec4 grain;         // x: this frame's phase of the grain (LowLightPass.apply)
 in vec2 uv;
 in vec4 weights;
 in float grain_weight;
@@ -119,13 +121,20 @@ out vec4 colour;
 void main() {
     vec3 day = video_rgb(uv);
     float lum = dot(day, vec3(0.299, 0.587, 0.114));
-    vec2 p = gl_FragCoord.xy + fract(extra.y) * vec2(91.7, 47.3);
-    float noise = fract(52.9829189 * fract(dot(p, vec2(0.06711056, 0.00583715)))) - 0.5;
+    float g = dot(gl_FragCoord.xy, vec2(0.06711056, 0.00583715)) + grain.x;
+    float noise = fract(52.9829189 * fract(g)) - 0.5;
     colour = vec4(day * weights.x + lum * weights.yzw + noise * grain_weight, 1.0);
 }
 """
 
 FRAGMENT = "#version 130\n" + RGB_SAMPLER + NIGHT
+
+
+def grain_phase(time_s: float) -> float:
+    """The grain's offset for a frame at time_s: the per-pixel hash of pixel p moved by
+    fract(t) (91.7, 47.3) is fract(dot(p, c) + this), so the shader adds one number."""
+    f = time_s - math.floor(time_s)
+    return (f * 91.7 * 0.06711056 + f * 47.3 * 0.00583715) % 1.0
 
 
 def grid_card(name: str, nx: int = 64, ny: int = 36) -> GeomNode:
@@ -333,6 +342,7 @@ class LowLightPass:
             ),
         )
         self.card.setShaderInput("extra", Vec4(float(state.flash), float(time_s), float(n), 0))
+        self.card.setShaderInput("grain", Vec4(grain_phase(time_s), 0, 0, 0))
 
     def check(self) -> None:
         """After a frame has been drawn: a shader that failed to compile is an error (and

@@ -213,3 +213,52 @@ def test_the_night_grid_is_fine_only_around_the_cones_and_draws_the_same_picture
     assert np.abs(adaptive - full).max() <= 1
     lit = adaptive[72:76, 94:98].mean()  # inside the first cone, and dark far from any
     assert lit > 3 * adaptive[150:160, 200:210].mean()
+
+
+def test_the_grain_phase_moves_the_hash_as_a_per_pixel_offset_did():
+    """The shader adds one number a frame (grain_phase) where it used to move every pixel
+    by fract(t) (91.7, 47.3) and hash that: the same noise, to float32 rounding."""
+    from engine.lowlight import grain_phase
+
+    rng = np.random.default_rng(3)
+    c = np.array([0.06711056, 0.00583715])
+    for t in rng.uniform(0, 500, 20):
+        p = rng.uniform(0, 1920, (500, 2)).round() + 0.5  # pixel centres
+        before = np.modf(52.9829189 * np.modf((p + np.modf(t)[0] * np.array([91.7, 47.3])) @ c)[0])[
+            0
+        ]
+        after = np.modf(52.9829189 * np.modf(p @ c + grain_phase(t))[0])[0]
+        gap = np.abs(before - after)
+        assert np.all(np.minimum(gap, 1 - gap) < 1e-6)
+
+
+def test_the_grain_moves_from_frame_to_frame():
+    code = """
+import numpy as np
+from engine import panda_setup
+panda_setup.configure(True, 320, 180)
+from direct.showbase.ShowBase import ShowBase
+from engine.trainee_view import TraineeView
+base = ShowBase(windowType="offscreen")
+view = TraineeView(base.render2d, 320 / 180, True, (320, 180, 0, 0))
+view.night.mix = 1.0
+view.night.noise = 1.0
+frames = []
+for t in (0.30, 0.55, 0.30):
+    view.update_night(True, [], 0.0, t)
+    view.show_frame(np.full((180, 320, 3), 120, np.uint8), 320 / 180, "grey")
+    base.graphicsEngine.renderFrame()
+    base.graphicsEngine.renderFrame()
+    shot = base.win.getScreenshot()
+    img = np.frombuffer(shot.getRamImageAs("BGR"), np.uint8).reshape(180, 320, 3)
+    frames.append(img.astype(int))
+view.check_shader()
+print("std", frames[0].std(), "moved", np.abs(frames[0] - frames[1]).mean(),
+      "again", np.abs(frames[0] - frames[2]).mean())
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    std, moved, again = (float(v) for v in proc.stdout.split()[-5::2])
+    assert std > 1.0, proc.stdout  # there is grain
+    assert moved > 1.0, proc.stdout  # another time, another grain
+    assert again < 0.01, proc.stdout  # the same time, the same grain: it follows the clock
