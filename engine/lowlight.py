@@ -42,7 +42,7 @@ uniform mat4 p3d_ModelViewProjectionMatrix;
 uniform mat4 p3d_TextureMatrix;
 in vec4 p3d_Vertex;
 in vec2 p3d_MultiTexCoord0;
-out vec2 uv;
+noperspective out vec2 uv;
 void main() {
     gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex;
     uv = (p3d_TextureMatrix * vec4(p3d_MultiTexCoord0, 0.0, 1.0)).xy;
@@ -72,8 +72,8 @@ uniform vec4 screen;        // width px, height px, x offset px, y offset px (of
 uniform vec4 night;         // mix 0..1, ambient 0..1, desaturation 0..1, noise 0..1
 uniform vec4 extra;         // muzzle flash 0..1, time s, number of lights, 0
 uniform vec4 lights[8];     // x, y (screen, normalized, origin top-left), radius, intensity
-out vec4 weights;           // day weight, then luma weights (r, g, b)
-out float grain_weight;
+noperspective out vec4 weights;  // day weight, then luma weights (r, g, b)
+noperspective out float grain_weight;
 """
 LIGHTS_VERTEX_BODY = """
     vec2 ndc = gl_Position.xy / gl_Position.w;   // -1..1 over the view's display region
@@ -113,9 +113,9 @@ def night_vertex(vertex: str) -> str:
 #: frame (`grain_phase`), not per pixel.
 NIGHT = """
 uniform vec4 grain;         // x: this frame's phase of the grain (LowLightPass.apply)
-in vec2 uv;
-in vec4 weights;
-in float grain_weight;
+noperspective in vec2 uv;
+noperspective in vec4 weights;
+noperspective in float grain_weight;
 out vec4 colour;
 
 void main() {

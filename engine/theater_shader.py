@@ -26,7 +26,7 @@ VERTEX = """
 uniform mat4 p3d_ModelViewProjectionMatrix;
 in vec4 p3d_Vertex;
 in vec2 p3d_MultiTexCoord0;
-out vec2 st;
+noperspective out vec2 st;
 void main() {
     gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex;
     st = p3d_MultiTexCoord0;
@@ -44,7 +44,7 @@ uniform vec4 extra;
 uniform vec4 lights[8];
 uniform vec4 marks[16];
 uniform vec4 colours[6];
-in vec2 st;
+noperspective in vec2 st;
 out vec4 colour;
 
 float hash(vec2 p) {

@@ -36,9 +36,9 @@ uniform mat4 p3d_TextureMatrix;
 uniform vec4 plane_map;      // x' = x * a + b: luma a, b, then chroma a, b
 in vec4 p3d_Vertex;
 in vec2 p3d_MultiTexCoord0;
-out vec2 uv;
-out vec2 uv_y;
-out vec2 uv_c;
+noperspective out vec2 uv;
+noperspective out vec2 uv_y;
+noperspective out vec2 uv_c;
 void main() {
     gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex;
     uv = (p3d_TextureMatrix * vec4(p3d_MultiTexCoord0, 0.0, 1.0)).xy;
@@ -57,8 +57,8 @@ uniform sampler2D u_tex;
 uniform sampler2D v_tex;
 uniform vec4 yuv_k;          // Y scale, V into R, U into G, V into G
 uniform vec4 yuv_k2;         // U into B, then the R, G, B offsets
-in vec2 uv_y;
-in vec2 uv_c;
+noperspective in vec2 uv_y;
+noperspective in vec2 uv_c;
 
 vec3 video_rgb(vec2 unused) {
     float y = texture(y_tex, uv_y).r * yuv_k.x;
@@ -78,7 +78,7 @@ vec3 video_rgb(vec2 unused) {
 
 PLAIN = """
 out vec4 colour;
-in vec2 uv;
+noperspective in vec2 uv;
 void main() {
     colour = vec4(video_rgb(uv), 1.0);
 }
