@@ -57,6 +57,49 @@ vec3 video_rgb(vec2 uv) {
 }
 """
 
+#: GLSL shared by the trainee view's night pass (per vertex of its grid) and a theater's
+#: projector pass (per pixel, in panorama coordinates, engine/theater_shader.py); both
+#: declare `uniform vec4 lights[8]` and `uniform vec4 night` (see LIGHTS_VERTEX_HEAD).
+#: cone_light: the flashlights' summed light at p (normalized, origin top-left; the
+#: lights' radius in heights), plus the muzzle flash. night_weights: the blend below as
+#: weights, colour = day * w.x + lum * w.yzw + noise * grain_weight. grain_noise: the
+#: grain of a pixel (or a panorama cell), -0.5..0.5, a fresh draw each frame: a hash of
+#: (p, this frame's `grain_phase`) without a sine (a sine costs more than the whole
+#: picture on a software renderer). Interleaved gradient noise, used before, is a little
+#: cheaper (0.35 ms of a 720p frame on llvmpipe) but shows as a regular weave in the dark.
+LIGHT_GLSL = """
+float cone_light(vec2 p, float aspect, int n, float flash) {
+    float light = 0.0;
+    for (int i = 0; i < 8; ++i) {
+        if (i >= n) break;
+        vec2 d = (p - lights[i].xy) * vec2(aspect, 1.0);
+        float r = lights[i].z;
+        float cone = 1.0 - smoothstep(0.55 * r, r, length(d));   // soft edge
+        float falloff = 1.0 - 0.35 * clamp(length(d) / r, 0.0, 1.0);
+        light += lights[i].w * cone * falloff;
+    }
+    return clamp(light + flash, 0.0, 1.2);
+}
+
+vec4 night_weights(float light, out float grain_weight) {
+    float lit = clamp(light, 0.0, 1.0);
+    float boost = max(1.0, light);
+    float m = night.x;
+    float k_dark = m * boost * (1.0 - lit);
+    grain_weight = k_dark * night.w * 0.12;
+    return vec4(1.0 - m + m * boost * lit + k_dark * night.y * (1.0 - night.z),
+                k_dark * night.y * night.z * vec3(0.82, 0.92, 1.12));
+}
+"""
+
+GRAIN_GLSL = """
+float grain_noise(vec2 p, float frame) {
+    vec3 q = fract(vec3(p, frame) * 0.1031);
+    q += dot(q, q.zyx + 31.32);
+    return fract((q.x + q.y) * q.z) - 0.5;
+}
+"""
+
 #: Added to a vertex shader for the night pass: the flashlights' light at each vertex of
 #: the card's grid, interpolated across each cell (40 px at 720p, within the cones' soft
 #: edge), and the night's blend folded into per-vertex weights (below). Per pixel, on a
@@ -67,7 +110,8 @@ vec3 video_rgb(vec2 uv) {
 #:   dark = (day (1 - z) + lum z tint) a + grain
 #:   lit = (dark (1 - L) + day L) B;   colour = day (1 - m) + lit m
 #: which is day * w.x + lum * w.yzw + noise * g, with per-vertex w and g.
-LIGHTS_VERTEX_HEAD = """
+LIGHTS_VERTEX_HEAD = (
+    """
 uniform vec4 screen;        // width px, height px, x offset px, y offset px (of the view)
 uniform vec4 night;         // mix 0..1, ambient 0..1, desaturation 0..1, noise 0..1
 uniform vec4 extra;         // muzzle flash 0..1, time s, number of lights, 0
@@ -75,28 +119,13 @@ uniform vec4 lights[8];     // x, y (screen, normalized, origin top-left), radiu
 noperspective out vec4 weights;  // day weight, then luma weights (r, g, b)
 noperspective out float grain_weight;
 """
+    + LIGHT_GLSL
+)
 LIGHTS_VERTEX_BODY = """
     vec2 ndc = gl_Position.xy / gl_Position.w;   // -1..1 over the view's display region
     vec2 px = vec2(0.5 + 0.5 * ndc.x, 0.5 - 0.5 * ndc.y);
-    float aspect = screen.x / screen.y;
-    float light = 0.0;
-    int n = int(extra.z);
-    for (int i = 0; i < 8; ++i) {
-        if (i >= n) break;
-        vec2 d = (px - lights[i].xy) * vec2(aspect, 1.0);
-        float r = lights[i].z;
-        float cone = 1.0 - smoothstep(0.55 * r, r, length(d));   // soft edge
-        float falloff = 1.0 - 0.35 * clamp(length(d) / r, 0.0, 1.0);
-        light += lights[i].w * cone * falloff;
-    }
-    light = clamp(light + extra.x, 0.0, 1.2);
-    float lit = clamp(light, 0.0, 1.0);
-    float boost = max(1.0, light);
-    float m = night.x;
-    float k_dark = m * boost * (1.0 - lit);
-    weights = vec4(1.0 - m + m * boost * lit + k_dark * night.y * (1.0 - night.z),
-                   k_dark * night.y * night.z * vec3(0.82, 0.92, 1.12));
-    grain_weight = k_dark * night.w * 0.12;
+    float light = cone_light(px, screen.x / screen.y, int(extra.z), extra.x);
+    weights = night_weights(light, grain_weight);
 """
 
 
@@ -107,11 +136,11 @@ def night_vertex(vertex: str) -> str:
     return f"{head}\n{LIGHTS_VERTEX_HEAD}{body[:-1]}{LIGHTS_VERTEX_BODY}}}\n"
 
 
-#: The night pass without its version line and sampler (see `FRAGMENT`). The grain is
-#: interleaved gradient noise (two multiply-adds a pixel; a sine hash cost more than the
-#: whole picture on a software renderer), moved each frame by a phase computed once a
-#: frame (`grain_phase`), not per pixel.
-NIGHT = """
+#: The night pass without its version line and sampler (see `FRAGMENT`); its grain is
+#: GRAIN_GLSL's, at the pixel.
+NIGHT = (
+    GRAIN_GLSL
+    + """
 uniform vec4 grain;         // x: this frame's phase of the grain (LowLightPass.apply)
 noperspective in vec2 uv;
 noperspective in vec4 weights;
@@ -121,20 +150,20 @@ out vec4 colour;
 void main() {
     vec3 day = video_rgb(uv);
     float lum = dot(day, vec3(0.299, 0.587, 0.114));
-    float g = dot(gl_FragCoord.xy, vec2(0.06711056, 0.00583715)) + grain.x;
-    float noise = fract(52.9829189 * fract(g)) - 0.5;
+    float noise = grain_noise(gl_FragCoord.xy, grain.x);
     colour = vec4(day * weights.x + lum * weights.yzw + noise * grain_weight, 1.0);
 }
 """
+)
 
 FRAGMENT = "#version 130\n" + RGB_SAMPLER + NIGHT
 
 
 def grain_phase(time_s: float) -> float:
-    """The grain's offset for a frame at time_s: the per-pixel hash of pixel p moved by
-    fract(t) (91.7, 47.3) is fract(dot(p, c) + this), so the shader adds one number."""
-    f = time_s - math.floor(time_s)
-    return (f * 91.7 * 0.06711056 + f * 47.3 * 0.00583715) % 1.0
+    """The grain's third coordinate for a frame at time_s (GRAIN_GLSL): another value
+    every frame at any frame rate, so each frame draws new grain, and the same time the
+    same grain (a replayed or re-rendered frame looks alike)."""
+    return math.fmod(time_s * 91.7, 997.0)
 
 
 def grid_card(name: str, nx: int = 64, ny: int = 36) -> GeomNode:

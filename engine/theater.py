@@ -35,7 +35,7 @@ from panda3d.core import (
 )
 
 from content.theater import Blend, Projector, Theater
-from engine.lowlight import LowLight, ShaderError
+from engine.lowlight import LowLight, ShaderError, grain_phase
 from engine.theater_shader import FRAGMENT, MAX_MARKS, VERTEX
 from engine.trainee_view import MARKER_COLOURS, MARKER_LIFETIME_S
 from engine.video import VideoPlayer
@@ -139,6 +139,7 @@ class ProjectorPass:
         self.card.setShaderInput(
             "extra", Vec4(float(night.flash), float(time_s), float(n), float(len(marks)))
         )
+        self.card.setShaderInput("grain", Vec4(grain_phase(time_s), 0, 0, 0))
 
     def check(self) -> None:
         if self.shader.getErrorFlag():

@@ -10,7 +10,9 @@ Uniforms (all vec4 so that one Vec4 each feeds them):
   edge      left soft edge deg, right soft edge deg, gamma, ramp curve
   extra2    black level, panorama aspect (width / height), marker radius (of the
             height), 0
-  night     mix, ambient, desaturation, noise (engine/lowlight.py)
+  night     mix, ambient, desaturation, noise (engine/lowlight.py, whose LIGHT_GLSL and
+            GRAIN_GLSL this pass shares)
+  grain     this frame's grain (engine/lowlight.py grain_phase), 0, 0, 0
   extra     muzzle flash, time s, number of lights, number of markers
   lights[8] x, y (panorama), radius (of the height), intensity
   marks[16] x, y (panorama), 0, colour index
@@ -18,6 +20,8 @@ Uniforms (all vec4 so that one Vec4 each feeds them):
 """
 
 from __future__ import annotations
+
+from engine.lowlight import GRAIN_GLSL, LIGHT_GLSL
 
 MAX_MARKS = 16
 
@@ -33,7 +37,8 @@ void main() {
 }
 """
 
-FRAGMENT = """
+FRAGMENT = (
+    """
 #version 130
 uniform sampler2D pano;
 uniform vec4 arc;
@@ -44,13 +49,13 @@ uniform vec4 extra;
 uniform vec4 lights[8];
 uniform vec4 marks[16];
 uniform vec4 colours[6];
+uniform vec4 grain;         // x: this frame's grain (engine/lowlight.py grain_phase)
 noperspective in vec2 st;
 out vec4 colour;
-
-float hash(vec2 p) {
-    return fract(sin(dot(p, vec2(12.9898, 78.233))) * 43758.5453);
-}
-
+"""
+    + LIGHT_GLSL
+    + GRAIN_GLSL
+    + """
 float ramp(float x, float p) {
     x = clamp(x, 0.0, 1.0);
     return x < 0.5 ? 0.5 * pow(2.0 * x, p) : 1.0 - 0.5 * pow(2.0 * (1.0 - x), p);
@@ -90,23 +95,10 @@ void main() {
     vec3 col = day;
     if (night.x > 0.0) {
         float lum = dot(day, vec3(0.299, 0.587, 0.114));
-        vec3 scotopic = mix(day, vec3(lum) * vec3(0.82, 0.92, 1.12), night.z);
-        float light = 0.0;
-        int n = int(extra.z);
-        for (int i = 0; i < 8; ++i) {
-            if (i >= n) break;
-            vec2 d = (p - lights[i].xy) * vec2(aspect, 1.0);
-            float r = lights[i].z;
-            float cone = 1.0 - smoothstep(0.55 * r, r, length(d));
-            float falloff = 1.0 - 0.35 * clamp(length(d) / r, 0.0, 1.0);
-            light += lights[i].w * cone * falloff;
-        }
-        light = clamp(light + extra.x, 0.0, 1.2);
-        vec2 cell = floor(p * vec2(720.0 * aspect, 720.0));
-        float grain = (hash(cell + fract(extra.y) * 91.7) - 0.5) * night.w * 0.12;
-        vec3 dark = scotopic * night.y + grain;
-        vec3 lit = mix(dark, day, clamp(light, 0.0, 1.0)) * max(1.0, light);
-        col = mix(day, lit, night.x);
+        float grain_weight;
+        vec4 w = night_weights(cone_light(p, aspect, int(extra.z), extra.x), grain_weight);
+        vec2 cell = floor(p * vec2(720.0 * aspect, 720.0));  // one grain per panorama cell
+        col = day * w.x + lum * w.yzw + grain_noise(cell, grain.x) * grain_weight;
     }
     // soft edges in linear light; the black level lifted outside the overlaps
     float w = 1.0;
@@ -129,3 +121,4 @@ void main() {
     colour = vec4(col, 1.0);
 }
 """
+)
