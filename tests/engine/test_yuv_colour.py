@@ -7,6 +7,7 @@ decoders give) against the planar frame, and rows padded past the picture's widt
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -110,13 +111,15 @@ for job in jobs["clips"]:
     shot = base.win.getScreenshot()
     img = np.frombuffer(shot.getRamImageAs("RGB"), np.uint8).reshape(h, w, 3)[::-1]
     np.save(job["out"], img)
+    info["card_layout"] = view._yuv.layout
+    info["software"] = view._software
     info["shader_error"] = bool(view._card.getShader() and view._card.getShader().getErrorFlag())
     results.append(info)
 print(json.dumps(results))
 """
 
 
-def render(jobs: dict) -> list[dict]:
+def render(jobs: dict, **env: str) -> list[dict]:
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run(
         [sys.executable, "-c", RENDER, json.dumps(jobs)],
@@ -124,6 +127,7 @@ def render(jobs: dict) -> list[dict]:
         text=True,
         timeout=300,
         cwd=root,
+        env={**os.environ, **env},
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -142,7 +146,15 @@ def test_colour_bars_come_out_as_made_in_601_and_709_video_and_full_range(tmp_pa
         )
     results = render({"size": [BAR_W * len(BARS), H], "clips": clips})
     for (m, f), job, info in zip(combos, clips, results, strict=True):
-        assert info == {"layout": "yuv", "matrix": m, "full": f, "shader_error": False}
+        packed = "nv12" if info["software"] else "yuv"  # for a software renderer (below)
+        assert info == {
+            "layout": "yuv",
+            "matrix": m,
+            "full": f,
+            "card_layout": packed,
+            "software": info["software"],
+            "shader_error": False,
+        }
         img = np.load(job["out"]).astype(float)
         for i, rgb in enumerate(BARS):
             # the bar's middle, away from the chroma transitions at its edges
@@ -182,3 +194,24 @@ def test_nv12_and_padded_rows_draw_the_same_picture(tmp_path):
     assert diff.mean() < 0.5 and diff.max() <= 2, (diff.mean(), diff.max())
     # the right edge reads the picture, not the padding past it
     assert np.abs(planar[:, -2:].mean() - planar[:, -6:-2].mean()) < 12
+
+
+def test_chroma_packed_on_a_software_renderer_draws_the_planar_picture(tmp_path):
+    """On llvmpipe the card interleaves U and V into one texture as it copies them (one
+    texture read a pixel fewer); the picture is the planar one's, on a clip whose rows are
+    padded and whose chroma is an odd 427 px wide."""
+    from content import DEMO_PACK
+
+    clip = str(Path(DEMO_PACK) / "media" / "flee.mp4")
+    got = {}
+    for pack in ("1", "0"):
+        job = {"path": clip, "out": str(tmp_path / f"pack-{pack}.npy")}
+        (result,) = render({"size": [854, 480], "clips": [job]}, SIGHTLINE_PACK_CHROMA=pack)
+        assert not result["shader_error"]
+        if not result["software"]:
+            pytest.skip("the renderer is a GPU: chroma is packed only for software renderers")
+        got[pack] = (result["card_layout"], np.load(job["out"]).astype(int))
+    assert got["1"][0] == "nv12" and got["0"][0] == "yuv"
+    packed, planar = got["1"][1], got["0"][1]
+    assert planar.mean() > 20
+    assert np.abs(packed - planar).max() == 0
