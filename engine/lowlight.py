@@ -299,15 +299,19 @@ class LowLightPass:
         x0: int = 0,
         y0: int = 0,
         fragment: str = FRAGMENT,
-        shapes: tuple[NodePath, NodePath] | None = None,
+        day: NodePath | None = None,
         grid: NightGrid | None = None,
     ):
-        """`shapes`: the card's daylight geometry and its night grid (grid_card), shown
-        in turn; without, the card's own geometry serves both. `grid`: the night grid's
-        NightGrid, fine only around the cones (rebuilt as they move)."""
+        """`day`: the card's daylight geometry (two triangles) and `grid` its night grid,
+        attached under the card here and shown in turn with `day` (fine only around the
+        cones, rebuilt as they move). Without them the card's own geometry serves both."""
+        if (day is None) != (grid is None):
+            raise ValueError("the night grid and the daylight geometry come together")
         self.card = card
-        self.shapes = shapes
         self.grid = grid
+        self.shapes = None if grid is None else (day, card.attachNewNode(grid.node))
+        if self.shapes is not None:
+            self.shapes[1].hide()
         self.aspect = width / height
         self.shader = Shader.make(Shader.SL_GLSL, night_vertex(VERTEX), fragment)
         self.lights = PTA_LVecBase4f.emptyArray(MAX_LIGHTS)

@@ -115,8 +115,6 @@ class TraineeView:
         cm.setFrame(-1, 1, -1, 1)
         quad = self._card.attachNewNode(cm.generate())
         self.night_grid = NightGrid("video-grid")
-        grid = self._card.attachNewNode(self.night_grid.node)
-        grid.hide()
         self._tex.setup2dTexture(2, 2, Texture.T_unsigned_byte, Texture.F_rgb8)
         self._tex.setRamImage(np.zeros((2, 2, 3), np.uint8))
         self._card.setTexture(self._tex)
@@ -127,9 +125,7 @@ class TraineeView:
         self._card.setDepthWrite(False)
         self.night = LowLight()
         self.lowlight = (
-            LowLightPass(self._card, *pixels, shapes=(quad, grid), grid=self.night_grid)
-            if pixels
-            else None
+            LowLightPass(self._card, *pixels, day=quad, grid=self.night_grid) if pixels else None
         )
         self._yuv = None  # engine.yuv_card.YuvCard, made for the first YuvFrame
         self._bound: str | None = None  # the plane layout whose shaders are on the card
