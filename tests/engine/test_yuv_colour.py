@@ -196,22 +196,47 @@ def test_nv12_and_padded_rows_draw_the_same_picture(tmp_path):
     assert np.abs(planar[:, -2:].mean() - planar[:, -6:-2].mean()) < 12
 
 
+def reencoded(src: str, path: Path, pix_fmt: str, frames: int = 2) -> str:
+    """The first frames of a clip again, lossless, in another chroma layout."""
+    with av.open(src) as inp, av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        first = inp.streams.video[0]
+        stream.width, stream.height, stream.pix_fmt = first.width, first.height, pix_fmt
+        stream.options = {"qp": "0", "preset": "ultrafast"}
+        for i, frame in enumerate(inp.decode(video=0)):
+            if i >= frames:
+                break
+            frame = frame.reformat(format=pix_fmt)
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return str(path)
+
+
 def test_chroma_packed_on_a_software_renderer_draws_the_planar_picture(tmp_path):
     """On llvmpipe the card interleaves U and V into one texture as it copies them (one
-    texture read a pixel fewer); the picture is the planar one's, on a clip whose rows are
-    padded and whose chroma is an odd 427 px wide."""
+    texture read a pixel fewer); the picture is the planar one's: on a 4:2:0 clip whose
+    rows are padded and whose chroma is an odd 427 px wide, and in 4:2:2 and 4:4:4."""
     from content import DEMO_PACK
 
     clip = str(Path(DEMO_PACK) / "media" / "flee.mp4")
+    clips = [clip] + [reencoded(clip, tmp_path / f"{f}.mp4", f) for f in ("yuv422p", "yuv444p")]
     got = {}
     for pack in ("1", "0"):
-        job = {"path": clip, "out": str(tmp_path / f"pack-{pack}.npy")}
-        (result,) = render({"size": [854, 480], "clips": [job]}, SIGHTLINE_PACK_CHROMA=pack)
-        assert not result["shader_error"]
-        if not result["software"]:
+        jobs = [
+            {"path": c, "out": str(tmp_path / f"pack-{pack}-{i}.npy")} for i, c in enumerate(clips)
+        ]
+        results = render({"size": [854, 480], "clips": jobs}, SIGHTLINE_PACK_CHROMA=pack)
+        assert not any(r["shader_error"] for r in results)
+        if not results[0]["software"]:
             pytest.skip("the renderer is a GPU: chroma is packed only for software renderers")
-        got[pack] = (result["card_layout"], np.load(job["out"]).astype(int))
-    assert got["1"][0] == "nv12" and got["0"][0] == "yuv"
-    packed, planar = got["1"][1], got["0"][1]
-    assert planar.mean() > 20
-    assert np.abs(packed - planar).max() == 0
+        got[pack] = [
+            (r["card_layout"], np.load(j["out"]).astype(int))
+            for r, j in zip(results, jobs, strict=True)
+        ]
+    for (layout_p, packed), (layout_u, planar) in zip(got["1"], got["0"], strict=True):
+        assert (layout_p, layout_u) == ("nv12", "yuv")
+        assert planar.mean() > 20
+        assert np.abs(packed - planar).max() == 0
