@@ -139,6 +139,8 @@ def worker(clip: Path, width: int, height: int, seconds: float, mode: str = "pla
         view.update_night(True, beams, 0.0, 0.0)
     base.graphicsEngine.renderFrame()
     decode_before = yuv_decode_fps(clip)[0]
+    if mode == "fill":
+        return fill_run(base, view, clip, seconds, decode_before)
     frame_ms: list[float] = []
     frames = 0
     t_start = time.perf_counter()
@@ -175,6 +177,58 @@ def worker(clip: Path, width: int, height: int, seconds: float, mode: str = "pla
     }
 
 
+#: The least a frame can cost: one full-window quad of a constant colour, nothing read.
+FILL_FRAGMENT = """
+#version 130
+out vec4 colour;
+void main() {
+    colour = vec4(0.25, 0.5, 0.75, 1.0);
+}
+"""
+FILL_VERTEX = """
+#version 130
+uniform mat4 p3d_ModelViewProjectionMatrix;
+in vec4 p3d_Vertex;
+void main() {
+    gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex;
+}
+"""
+
+
+def fill_run(base, view, clip: Path, seconds: float, decode_before: float) -> dict:
+    """The renderer's own bound at this size: frames a second of a window-filling quad
+    that reads no texture and does no sum (no decode, no upload; a readback every 16
+    frames). Where the renderer is software, decoding and drawing share the same cores,
+    so a pipeline that decodes and draws every frame spends at least 1/decode + 1/fill
+    seconds a frame: its ratio to the decoder's speed is at most fill / (fill + decode)
+    (`bench render` prints it as the ceiling)."""
+    from panda3d.core import CardMaker, Shader
+
+    view._card.hide()
+    cm = CardMaker("fill")
+    cm.setFrameFullscreenQuad()
+    card = base.render2d.attachNewNode(cm.generate())
+    card.setShader(Shader.make(Shader.SL_GLSL, FILL_VERTEX, FILL_FRAGMENT))
+    for _ in range(3):
+        base.graphicsEngine.renderFrame()
+    base.win.getScreenshot()
+    frames = 0
+    t_start = time.perf_counter()
+    while time.perf_counter() - t_start < seconds:
+        for _ in range(16):  # queued as the pipeline queues them, drawn before the next batch
+            base.graphicsEngine.renderFrame()
+        base.win.getScreenshot()
+        frames += 16
+    elapsed = time.perf_counter() - t_start
+    decode = (yuv_decode_fps(clip)[0] + decode_before) / 2
+    renderer = base.win.getGsg().getDriverRenderer()
+    software = any(n in renderer.lower() for n in ("llvmpipe", "softpipe", "swrast"))
+    fps = frames / elapsed
+    # a GPU draws beside the CPU's decoding: only the slower of the two bounds the pipeline
+    ceiling = fps / (fps + decode) if software else min(1.0, fps / decode)
+    return {"decode_fps": decode, "fps": fps, "frames": frames, "ceiling": ceiling}
+
+
 def bench_render(args: argparse.Namespace) -> int:
     sizes = []
     for text in args.sizes.split(","):
@@ -184,7 +238,7 @@ def bench_render(args: argparse.Namespace) -> int:
         info = cv2.VideoCapture(str(args.clip))
         sizes = [(int(info.get(3)), int(info.get(4)))]
     print(f"sightline bench render: median of {args.repeats} runs of {args.seconds:g} s each")
-    modes = ["plain", "lowlight4", "overlay3d"] + (["bgr"] if args.bgr else [])
+    modes = ["plain", "lowlight4", "overlay3d", "fill"] + (["bgr"] if args.bgr else [])
     rows = []
     renderer = "?"
     for w, h in sizes:
@@ -232,6 +286,9 @@ def bench_render(args: argparse.Namespace) -> int:
                 ),
                 3,
             ),
+            "fill_fps": round(med("fill", "fps"), 2),
+            # the highest pipeline / decode ratio a software renderer allows (see fill_run)
+            "ceiling_ratio": round(statistics.median(r["ceiling"] for r in got["fill"]), 4),
             "overlay3d_fps": round(med("overlay3d", "fps"), 2),
             "overlay3d_cost": round(med("plain", "fps") / med("overlay3d", "fps"), 3),
             "clip": desc,
@@ -253,6 +310,11 @@ def bench_render(args: argparse.Namespace) -> int:
             f"{r['size']:<10} {r['decode_fps']:>11.1f} {r['pipeline_fps']:>13.1f} "
             f"{r['ratio']:>6.2f} {1000 / r['pipeline_fps']:>9.2f} {r['ms_p99']:>14.2f}"
             + (f" {r['bgr_pipeline_fps']:>13.1f} {r['bgr_ratio']:>6.2f}" if args.bgr else "")
+        )
+    print(f"{'size':<10} {'fill-only fps':>14} {'ceiling ratio':>14} {'ratio':>6}")
+    for r in rows:
+        print(
+            f"{r['size']:<10} {r['fill_fps']:>14.1f} {r['ceiling_ratio']:>14.2f} {r['ratio']:>6.2f}"
         )
     print(
         f"{'size':<10} {'plain fps':>10} {'low light+4 cones':>18} {'ratio':>6} "
@@ -276,6 +338,12 @@ def bench_render(args: argparse.Namespace) -> int:
         "each worker process; ratio = pipeline fps / decode fps, median of the runs' ratios"
     )
     print("p99 submit ms = 99th percentile of one frame's wait + upload + render call;")
+    print(
+        "fill-only = a window-filling quad of one colour, no texture, no decode; ceiling ratio "
+        "= fill / (fill + decode) on a software renderer (decoding and drawing share the "
+        "cores, so no pipeline that decodes and draws every frame reaches a higher ratio), "
+        "min(1, fill / decode) on a GPU"
+    )
     print(
         "ratios = frame time with the low-light pass and four flashlight cones, or with a "
         "busy 3D overlay (200 moving plates, 40 labels), / plain video"

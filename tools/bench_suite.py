@@ -222,6 +222,13 @@ def summary_markdown(info: dict, results: dict[str, dict], quick: bool) -> str:
             f"{size['pipeline_fps']:.0f} / {size['decode_fps']:.0f} = {size['ratio']:.2f}",
             ">= 0.6 (CPU), >= 0.9 (GPU)",
         )
+        if "ceiling_ratio" in size:
+            row(
+                f"video {s}: the highest ratio this renderer allows (fill-only "
+                f"{size['fill_fps']:.0f} fps)",
+                f"{size['ceiling_ratio']:.2f}",
+                "(bound)",
+            )
         row(
             f"video {s}: low light + 4 cones, frame time x plain",
             f"{size['lowlight4_cost']:.2f}",
