@@ -309,8 +309,9 @@ class LowLightPass:
             raise ValueError("the night grid and the daylight geometry come together")
         self.card = card
         self.grid = grid
-        self.shapes = None if grid is None else (day, card.attachNewNode(grid.node))
-        if self.shapes is not None:
+        self.shapes = None
+        if grid is not None:
+            self.shapes = (day, card.attachNewNode(grid.node))
             self.shapes[1].hide()
         self.aspect = width / height
         self.shader = Shader.make(Shader.SL_GLSL, night_vertex(VERTEX), fragment)

@@ -40,6 +40,17 @@ def sound_output_present() -> bool:
     return any((runtime / name).exists() for name in ("pulse/native", "pipewire-0"))
 
 
+#: Renderers that draw on the CPU (Mesa's), as a GSG's driver renderer string names them.
+SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast")
+
+
+def is_software_renderer(output) -> bool:
+    """Whether a window or buffer is drawn by a software rasterizer (the CPU)."""
+    gsg = output.getGsg()
+    renderer = gsg.getDriverRenderer().lower() if gsg is not None else ""
+    return any(name in renderer for name in SOFTWARE_RENDERERS)
+
+
 def check_gl_libraries(offscreen: bool) -> None:
     needed = ["EGL", "GL"] if offscreen else ["GL"]
     missing = [lib for lib in needed if ctypes.util.find_library(lib) is None]

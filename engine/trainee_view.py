@@ -24,6 +24,7 @@ from panda3d.core import (
 )
 
 from engine.lowlight import FRAGMENT, NIGHT, LowLight, LowLightPass, NightGrid
+from engine.panda_setup import is_software_renderer
 from engine.video import YuvFrame
 from sim.hit_zones import letterbox
 
@@ -94,9 +95,7 @@ class TraineeView:
                 output.getXSize() * (region[1] - region[0]),
                 output.getYSize() * (region[3] - region[2]),
             )
-            gsg = output.getGsg()
-            renderer = gsg.getDriverRenderer().lower() if gsg is not None else ""
-            self._software = any(n in renderer for n in ("llvmpipe", "softpipe", "swrast"))
+            self._software = is_software_renderer(output)
         self.show_markers = markers
         self._tex = Texture("video")
         self._tex.setMinfilter(SamplerState.FT_linear)

@@ -204,6 +204,8 @@ def fill_run(base, view, clip: Path, seconds: float, decode_before: float) -> di
     (`bench render` prints it as the ceiling)."""
     from panda3d.core import CardMaker, Shader
 
+    from engine.panda_setup import is_software_renderer
+
     view._card.hide()
     cm = CardMaker("fill")
     cm.setFrameFullscreenQuad()
@@ -221,11 +223,9 @@ def fill_run(base, view, clip: Path, seconds: float, decode_before: float) -> di
         frames += 16
     elapsed = time.perf_counter() - t_start
     decode = (yuv_decode_fps(clip)[0] + decode_before) / 2
-    renderer = base.win.getGsg().getDriverRenderer()
-    software = any(n in renderer.lower() for n in ("llvmpipe", "softpipe", "swrast"))
     fps = frames / elapsed
     # a GPU draws beside the CPU's decoding: only the slower of the two bounds the pipeline
-    ceiling = fps / (fps + decode) if software else min(1.0, fps / decode)
+    ceiling = fps / (fps + decode) if is_software_renderer(base.win) else min(1.0, fps / decode)
     return {"decode_fps": decode, "fps": fps, "frames": frames, "ceiling": ceiling}
 
 
