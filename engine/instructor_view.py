@@ -3,11 +3,12 @@ see around it. It renders into its own output (a second window, or an offscreen 
 headless capture) from its own 2D scene graph, so nothing here can reach the trainee view.
 
 Coordinates: x in [-aspect, aspect], y in [-1, 1], origin at the centre.
+
+What it says (its colours, the scenario clock, shot totals, the training points) lives in
+engine/instructor_texts.py; ScenarioClock and training_points stay importable from here.
 """
 
 from __future__ import annotations
-
-import re
 
 import cv2
 import numpy as np
@@ -24,19 +25,37 @@ from panda3d.core import (
 )
 
 from content.pack import Pack
-from content.policies import Library, guidebook_refs, load_library, strip_refs
 from engine.instructor_console import HELP, InstructorConsole
-from sim.errors import UserError
+from engine.instructor_texts import (
+    AMBER,
+    BLUE,
+    DIM,
+    GREEN,
+    GREY,
+    RED,
+    WHITE,
+    ScenarioClock,
+    shot_colour,
+    shot_totals,
+    station_policies,
+    training_points,
+)
 from sim.rubric import score_session
 from sim.runtime import SessionLog, SimState
 
-WHITE, GREY, DIM = (1, 1, 1, 1), (0.7, 0.72, 0.75, 1), (0.45, 0.47, 0.5, 1)
-AMBER, RED, GREEN, BLUE = (
-    (1, 0.75, 0.2, 1),
-    (1, 0.35, 0.3, 1),
-    (0.4, 0.9, 0.5, 1),
-    (0.45, 0.7, 1, 1),
-)
+# ScenarioClock, shot_colour, shot_totals, station_policies and training_points live in
+# engine/instructor_texts.py; importable from here as before (tests/engine and
+# tests/content import ScenarioClock and training_points from here).
+__all__ = [
+    "InstructorView",
+    "ScenarioClock",
+    "shot_colour",
+    "shot_totals",
+    "station_policies",
+    "thumbnail_frame",
+    "training_points",
+]
+
 THUMB_W = 0.34
 MESSAGE_S = 5.0  # how long a console message ("flag saved") stays, in session seconds
 SHOT_ROWS, FEED_ROWS = 5, 3
@@ -69,92 +88,6 @@ def thumbnail_frame(path, in_s: float, out_s: float, width: int = 192) -> np.nda
     first = frames[0].astype(np.int16)
     best = max(frames, key=lambda f: float(np.abs(f.astype(np.int16) - first).mean()))
     return np.ascontiguousarray(best)
-
-
-class ScenarioClock:
-    """Scenario time: session time (SimState.t_s, which runs on while paused) less the time
-    spent paused. SimState carries session time only, so the view keeps this from the
-    states it is shown, to within a frame; a replay seek backwards drops what came after.
-
-    Marks are (session_s, scenario_s, paused): from session_s on, the run was paused or not,
-    with scenario_s of scenario time at that moment. One mark per pause or resume."""
-
-    def __init__(self):
-        self._marks: list[tuple[float, float, bool]] = [(0.0, 0.0, False)]
-        self.paused_since_s: float | None = None  # session time the current pause began
-
-    def update(self, t_s: float, paused: bool) -> float:
-        while len(self._marks) > 1 and self._marks[-1][0] > t_s:  # a seek back
-            self._marks.pop()
-        at_s, scen_s, was_paused = self._marks[-1]
-        now_s = scen_s + (0.0 if was_paused else max(0.0, t_s - at_s))
-        if paused != was_paused:
-            self._marks.append((t_s, now_s, paused))
-        self.paused_since_s = self._marks[-1][0] if paused else None
-        return now_s
-
-
-def shot_colour(s) -> tuple:
-    """A shot row's colour: a no-shoot hit red, a threat hit green, a miss grey, a dry
-    trigger pull amber (the text says the same, for anyone who cannot tell the colours)."""
-    if not s.fired:
-        return AMBER
-    if not s.zone:
-        return GREY
-    return RED if s.role == "no-shoot" else GREEN if s.role == "threat" else WHITE
-
-
-def shot_totals(shots, score: int) -> str:
-    fired = [s for s in shots if s.fired]
-    hits = [s for s in fired if s.zone]
-    no_shoot = sum(1 for s in hits if s.role == "no-shoot")
-    dry = len(shots) - len(fired)
-    parts = [
-        f"{len(fired)} fired",
-        f"{len(hits)} hit" + (f" ({no_shoot} NO-SHOOT)" if no_shoot else ""),
-        f"{len(fired) - len(hits)} missed",
-    ]
-    if dry:
-        parts.append(f"{dry} dry")
-    return "   ".join(parts) + f"   score {score}"
-
-
-MAX_PANEL_PASSAGES = 3  # policy passages under the training points (the panel's height)
-PASSAGE_CHARS = 220  # each passage's excerpt on the panel
-
-
-def training_points(guidebook: str | None, policies: Library | None = None, rubric=None) -> str:
-    """The guidebook's "Training points" section for the G panel, then the policy
-    passages its '[policy: ...]' links and the rubric items' `policy` links point at
-    (first those of the training points), each a heading and an excerpt."""
-    if not guidebook:
-        text, refs = "This pack has no guidebook.", []
-    else:
-        m = re.search(r"^##\s*Training points\s*$(.*?)(?=^##\s|\Z)", guidebook, re.M | re.S | re.I)
-        text = (m.group(1) if m else guidebook).strip()
-        refs = guidebook_refs(text)
-        text = strip_refs(text)
-    for item in rubric.items if rubric is not None else ():
-        refs += [r for r in item.policy if r not in refs]
-    passages = policies.passages(refs) if policies is not None else []
-    if passages:
-        text += "\n\nPOLICY" + (
-            " (sample policies)" if any(p.policy.sample for p in passages) else ""
-        )
-        for p in passages[:MAX_PANEL_PASSAGES]:
-            text += f"\n{p.heading}  [{p.ref}]\n    {p.excerpt(PASSAGE_CHARS)}"
-        if len(passages) > MAX_PANEL_PASSAGES:
-            text += f"\n(+{len(passages) - MAX_PANEL_PASSAGES} more in the review)"
-    return text
-
-
-def station_policies() -> Library | None:
-    """The policy library the run was given (--policies sets SIGHTLINE_POLICIES), else the
-    bundled samples; None when it cannot be read (the station runs without passages)."""
-    try:
-        return load_library()
-    except UserError:
-        return None
 
 
 class _Text:
