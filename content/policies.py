@@ -18,7 +18,7 @@ are samples). In a folder:
                 a PDF's passage is its title and page, plus the sidecar's text if any.
 
 A link is "DOC" (the whole policy) or "DOC#SECTION" ("use-of-force#4.2"). Rubric items
-carry them in `policy = [...]` (content/pack.py); guidebook lines carry them as
+carry them in `policy = [...]` (read in content/pack_manifest.py); guidebook lines carry them as
 '[policy: use-of-force#4.2, ...]' (`guidebook_refs`).
 
 Policies are untrusted data like packs: regular files only (no links followed, no FIFOs),

@@ -44,7 +44,7 @@ SORT_CAPTURE = 55
 
 
 class SightlineApp:
-    VIDEO_PLANES = APP_PLANES  # YUV planes, converted in the view's shader (engine/video.py)
+    VIDEO_PLANES = APP_PLANES  # YUV planes, converted in the view's shader (engine/yuv_planes.py)
 
     def __init__(self, pack: Pack, cfg: RunConfig):
         self.cfg = cfg

@@ -113,7 +113,7 @@ class Session:
         community=None,
         video_planes: bool = False,
     ):
-        """`video_planes`: frames as the decoder's YUV planes (engine/video.py YuvFrame)
+        """`video_planes`: frames as the decoder's YUV planes (engine/yuv_planes.py YuvFrame)
         for the trainee view to convert in its shader, decoded in hardware when
         $SIGHTLINE_HWACCEL names a device; otherwise BGR arrays (tools, tests)."""
         self.pack = pack

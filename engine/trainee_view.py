@@ -2,7 +2,7 @@
 aspect, with optional shot markers. Everything here is what the projector shows; nothing
 for the instructor belongs in this scene graph.
 
-Frames arrive as the decoder's YUV planes (engine/video.py YuvFrame: uploaded as they are
+Frames arrive as the decoder's YUV planes (engine/yuv_planes.py YuvFrame: uploaded as they are
 and converted in the card's shader, engine/yuv_card.py) or as BGR numpy arrays with the
 top row first (Panda3D stores F_rgb8 RAM images in B, G, R order, so they upload without
 conversion). Either way the card's texture transform flips V instead of copying the frame

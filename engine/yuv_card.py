@@ -16,7 +16,7 @@ its texel's centre: exactly what linear would give), and on a software renderer 
 chroma planes are read nearest too (each chroma sample covers its 2x2 pixels, as simple
 decoders upsample). Everything else is linear.
 
-Imports Panda3D; frames come from engine/video.py (YuvFrame).
+Imports Panda3D; frames come from engine/video.py (YuvFrame, engine/yuv_planes.py).
 """
 
 from __future__ import annotations
