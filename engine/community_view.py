@@ -16,15 +16,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from panda3d.core import (
-    CardMaker,
     NodePath,
     SamplerState,
     TextNode,
     Texture,
     TextureStage,
-    TransparencyAttrib,
 )
 
+from engine.overlay_text import Label, panel
 from sim.community import RoomView
 
 SORT_COMMUNITY = 45  # after engine.app's present (40), before igLoop (50)
@@ -58,42 +57,9 @@ def row_y(i: int, rows: int) -> float:
     return 0.42 - i * min(0.155, 1.2 / max(rows, 1))
 
 
-def _card(parent: NodePath, colour, x0: float, x1: float, y0: float, y1: float) -> NodePath:
-    cm = CardMaker("card")
-    cm.setFrame(x0, x1, y0, y1)
-    node = parent.attachNewNode(cm.generate())
-    node.setColor(*colour)
-    if colour[3] < 1:
-        node.setTransparency(TransparencyAttrib.M_alpha)
-    return node
-
-
-class _Text:
-    def __init__(self, parent, x, y, scale, colour=WHITE, align=TextNode.A_left, wrap=None):
-        self.node = TextNode("community-text")  # drawn over the cards (bin order 70)
-        self.node.setAlign(align)
-        self.node.setTextColor(*colour)
-        if wrap:
-            self.node.setWordwrap(wrap)
-        self.np = parent.attachNewNode(self.node)
-        self.np.setBin("fixed", 70)
-        self.np.setScale(scale)
-        self.np.setPos(x, 0, y)
-        self._text = None
-
-    def set(self, text: str, colour=None, max_w: float | None = None) -> None:
-        """Show `text`; with `max_w` (square units) one line, cut to fit with '...'."""
-        if colour is not None:
-            self.node.setTextColor(*colour)
-        if text != self._text:
-            self._text = text
-            if max_w is not None:
-                limit = max_w / self.np.getSx()
-                if self.node.calcWidth(text) > limit:
-                    while text and self.node.calcWidth(text + "...") > limit:
-                        text = text[:-1]
-                    text = text.rstrip() + "..."
-            self.node.setText(text)
+def _text(parent, x, y, scale, colour, align=TextNode.A_left, wrap=None, max_w=None) -> Label:
+    """A label drawn over the cards (bin order 70)."""
+    return Label(parent, x, y, scale, colour, align, wrap, max_w, "community-text", 70)
 
 
 class CommunityOverlay:
@@ -121,41 +87,41 @@ class CommunityOverlay:
         self.outer.setBin("fixed", 50)
         self.outer.setDepthTest(False)
         self.outer.setDepthWrite(False)
-        _card(self.outer, (0, 0, 0, 0.78), -a, a, -1, 1).setBin("fixed", 40)  # under all
+        panel(self.outer, -a, a, -1, 1, (0, 0, 0, 0.78)).setBin("fixed", 40)  # under all
         self.root = self.outer.attachNewNode("community-chart")
         self._angle_setup()
         left = -a + 0.08
         self.left = left
-        self.prompt = _Text(self.root, left, 0.82, 0.085, WHITE, wrap=(a * 1.25) / 0.085)
-        self.status = _Text(self.root, left, 0.56, 0.06, AMBER)
+        self.prompt = _text(self.root, left, 0.82, 0.085, WHITE, wrap=(a * 1.25) / 0.085)
+        self.status = _text(self.root, left, 0.56, 0.06, AMBER)
         self.bar_x0, self.bar_x1 = left + 0.09, 0.0
         self.rows = []  # each row in its own node, placed by row_y() for the count shown
         self.row_nps = []
         for _ in range(self.MAX_ROWS):
             row = self.root.attachNewNode("community-row")
-            key = _Text(row, left, -0.075, 0.06, AMBER)
-            label = _Text(row, left + 0.09, -0.02, 0.05, WHITE)
-            bg = _card(row, BAR_BG, self.bar_x0, self.bar_x1, -0.105, -0.045)
-            bar = _card(row, AMBER, 0, 1, -0.105, -0.045)
+            key = _text(row, left, -0.075, 0.06, AMBER)
+            label = _text(row, left + 0.09, -0.02, 0.05, WHITE, max_w=self.bar_x1 - self.bar_x0)
+            bg = panel(row, self.bar_x0, self.bar_x1, -0.105, -0.045, BAR_BG)
+            bar = panel(row, 0, 1, -0.105, -0.045, AMBER)
             bar.setBin("fixed", 55)  # over its background
             bar.setX(self.bar_x0)
-            count = _Text(row, self.bar_x1 + 0.03, -0.1, 0.055, WHITE)
+            count = _text(row, self.bar_x1 + 0.03, -0.1, 0.055, WHITE)
             self.rows.append((key, label, bg, bar, count))
             self.row_nps.append(row)
         # the vote page: QR code and address (right column)
         qx, qs = a - 0.62, 0.5
         self.qr_card = None
         if qr is not None:
-            self.qr_card = _card(self.root, (1, 1, 1, 1), qx - qs, qx + qs, 0.0, 2 * qs)
+            self.qr_card = panel(self.root, qx - qs, qx + qs, 0.0, 2 * qs, (1, 1, 1, 1))
             self.qr_card.setTexture(qr_texture(qr))
             self.qr_card.setZ(-0.12)
-        self.url = _Text(self.root, qx, -0.25, 0.05, WHITE, TextNode.A_center)
+        self.url = _text(self.root, qx, -0.25, 0.05, WHITE, TextNode.A_center)
         self.url.set("Vote on your phone:\n" + url if url else "")
         # the revealed panel (replaces the QR column once the vote is closed)
         px = a * 0.3
-        self.panel_title = _Text(self.root, px, 0.56, 0.065, AMBER)
-        self.panel = _Text(self.root, px, 0.44, 0.046, WHITE, wrap=(a - px - 0.06) / 0.046)
-        self.hint = _Text(self.outer, 0, -0.93, 0.042, GREY, TextNode.A_center)
+        self.panel_title = _text(self.root, px, 0.56, 0.065, AMBER)
+        self.panel = _text(self.root, px, 0.44, 0.046, WHITE, wrap=(a - px - 0.06) / 0.046)
+        self.hint = _text(self.outer, 0, -0.93, 0.042, GREY, TextNode.A_center)
         self.outer.hide()
         self._last: RoomView | None = None
 
@@ -169,11 +135,11 @@ class CommunityOverlay:
         self.angle_tex.setRamImage(np.zeros((2, 2, 3), np.uint8))
         self.angle_tex.setMinfilter(SamplerState.FT_linear)
         self.angle_tex.setMagfilter(SamplerState.FT_linear)
-        self.angle_card = _card(self.angle_np, (1, 1, 1, 1), -1, 1, -1, 1)
+        self.angle_card = panel(self.angle_np, -1, 1, -1, 1, (1, 1, 1, 1))
         self.angle_card.setTexture(self.angle_tex)
         self.angle_card.setTexScale(TextureStage.getDefault(), 1, -1)  # top row first
         self.angle_card.setTexOffset(TextureStage.getDefault(), 0, 1)
-        self.angle_label = _Text(self.angle_np, 0, 0.88, 0.06, AMBER, TextNode.A_center)
+        self.angle_label = _text(self.angle_np, 0, 0.88, 0.06, AMBER, TextNode.A_center)
         self.angle_label.np.setBin("fixed", 61)
         self.angle_np.hide()
         self.player = None
@@ -254,7 +220,7 @@ class CommunityOverlay:
             for part in (key.np, label.np, bg, count.np):
                 part.show()
             key.set(str(i + 1))
-            label.set(view.labels[i], max_w=self.bar_x1 - self.bar_x0)
+            label.set(view.labels[i])
             n = view.counts[i] if i < len(view.counts) else 0
             if closed:  # counts only once the vote is closed: no herding while it is open
                 pct = round(100 * n / total) if total else 0

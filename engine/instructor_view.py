@@ -14,14 +14,12 @@ import cv2
 import numpy as np
 from panda3d.core import (
     Camera,
-    CardMaker,
     GraphicsOutput,
     NodePath,
     OrthographicLens,
     TextNode,
     Texture,
     TextureStage,
-    TransparencyAttrib,
 )
 
 from content.pack import Pack
@@ -40,6 +38,7 @@ from engine.instructor_texts import (
     station_policies,
     training_points,
 )
+from engine.overlay_text import Label, panel
 from sim.rubric import score_session
 from sim.runtime import SessionLog, SimState
 
@@ -90,58 +89,6 @@ def thumbnail_frame(path, in_s: float, out_s: float, width: int = 192) -> np.nda
     return np.ascontiguousarray(best)
 
 
-class _Text:
-    """A TextNode that regenerates only when its text changes."""
-
-    def __init__(
-        self,
-        parent: NodePath,
-        x: float,
-        y: float,
-        scale: float,
-        colour=WHITE,
-        align=TextNode.A_left,
-        wrap: float | None = None,
-        max_w: float | None = None,
-    ):
-        self.max_w = max_w / scale if max_w else None  # in the node's own units
-        self.node = TextNode("text")
-        self.node.setAlign(align)
-        self.node.setTextColor(*colour)
-        if wrap:
-            self.node.setWordwrap(wrap)
-        self.np = parent.attachNewNode(self.node)
-        self.np.setScale(scale)
-        self.np.setPos(x, 0, y)
-        self._text = None
-
-    def set(self, text: str, colour=None) -> None:
-        if colour is not None:
-            self.node.setTextColor(*colour)
-        if text != self._text:
-            self._text = text
-            if self.max_w is not None:  # one line each, cut to fit: never over a neighbour
-                text = "\n".join(self._fit(line) for line in text.split("\n"))
-            self.node.setText(text)
-
-    def _fit(self, line: str) -> str:
-        if self.node.calcWidth(line) <= self.max_w:
-            return line
-        while line and self.node.calcWidth(line + "...") > self.max_w:
-            line = line[:-1]
-        return line.rstrip() + "..."
-
-
-def _card(parent: NodePath, x0: float, x1: float, y0: float, y1: float, colour) -> NodePath:
-    cm = CardMaker("panel")
-    cm.setFrame(x0, x1, y0, y1)
-    np_ = parent.attachNewNode(cm.generate())
-    np_.setColor(*colour)
-    if colour[3] < 1:
-        np_.setTransparency(TransparencyAttrib.M_alpha)
-    return np_
-
-
 class InstructorView:
     def __init__(
         self,
@@ -181,15 +128,15 @@ class InstructorView:
             pw = min(col_w, MAX_PIC_H * screen_aspect)
             ph = pw / screen_aspect
             self.pic = (left, left + pw, 0.83 - ph, 0.83)
-            card = _card(self.root, *self.pic, (1, 1, 1, 1))
+            card = panel(self.root, *self.pic, (1, 1, 1, 1))
             card.setTexture(trainee_tex)
-            _Text(self.root, left, 0.855, 0.04, DIM).set("TRAINEE VIEW (live)")
+            Label(self.root, left, 0.855, 0.04, DIM).set("TRAINEE VIEW (live)")
             col, below = left + col_w + 0.06, 0.83 - ph - 0.08
             # over the live picture while paused: the trainee's screen is frozen
-            self.paused_band = _card(
+            self.paused_band = panel(
                 self.root, left, left + pw, 0.83 - 0.16, 0.83, (0.35, 0.22, 0.0, 0.85)
             )
-            self.paused_text = _Text(
+            self.paused_text = Label(
                 self.paused_band, left + pw / 2, 0.83 - 0.11, 0.07, AMBER, TextNode.A_center
             )
             self.paused_band.hide()
@@ -199,47 +146,47 @@ class InstructorView:
         left_w = col - 0.06 - left  # the left column's width, under the picture
         self.clock = ScenarioClock()
         self._msg_seq, self._msg_at_s = -1, 0.0
-        self.header = _Text(self.root, left, 0.955, 0.05, WHITE, max_w=2 * a - 0.6)
-        self.status = _Text(self.root, a - 0.04, 0.955, 0.05, AMBER, TextNode.A_right)
+        self.header = Label(self.root, left, 0.955, 0.05, WHITE, max_w=2 * a - 0.6)
+        self.status = Label(self.root, a - 0.04, 0.955, 0.05, AMBER, TextNode.A_right)
         self.col = col
-        _Text(self.root, col, 0.84, 0.045, DIM).set("BRANCHES")
+        Label(self.root, col, 0.84, 0.045, DIM).set("BRANCHES")
         self.branch_rows = []
         for i in range(6):
             y = 0.78 - i * 0.21
-            thumb = _card(self.root, col, col + THUMB_W, y - 0.19, y, (1, 1, 1, 1))
+            thumb = panel(self.root, col, col + THUMB_W, y - 0.19, y, (1, 1, 1, 1))
             thumb.hide()
-            label = _Text(self.root, col + THUMB_W + 0.03, y - 0.06, 0.043, WHITE, wrap=12)
+            label = Label(self.root, col + THUMB_W + 0.03, y - 0.06, 0.043, WHITE, wrap=12)
             self.branch_rows.append((thumb, label))
         self.thumbs: dict[str, Texture] = {}
         for seg in pack.scenario.segments.values():  # at start-up, not on a branch's frame
             for tr in seg.transitions:
                 if tr.trigger.station == "key":
                     self._thumb(pack.scenario.segments[tr.to])
-        self.auto = _Text(self.root, col, -0.36, 0.04, BLUE, wrap=(a - col) / 0.04)
-        self.view_state = _Text(self.root, col, -0.78, 0.04, GREY)
-        self.devices = _Text(self.root, col, -0.9, 0.036, GREY, wrap=(a - col) / 0.036)
-        self.audio = _Text(self.root, col, -0.7, 0.036, GREY, wrap=(a - col) / 0.036)
-        _Text(self.root, left, below, 0.045, DIM).set("SHOTS")
-        self.totals = _Text(self.root, left + 0.2, below, 0.04, WHITE, max_w=left_w - 0.2)
+        self.auto = Label(self.root, col, -0.36, 0.04, BLUE, wrap=(a - col) / 0.04)
+        self.view_state = Label(self.root, col, -0.78, 0.04, GREY)
+        self.devices = Label(self.root, col, -0.9, 0.036, GREY, wrap=(a - col) / 0.036)
+        self.audio = Label(self.root, col, -0.7, 0.036, GREY, wrap=(a - col) / 0.036)
+        Label(self.root, left, below, 0.045, DIM).set("SHOTS")
+        self.totals = Label(self.root, left + 0.2, below, 0.04, WHITE, max_w=left_w - 0.2)
         # one row a shot, each in its own colour; then flags and coded actions, in time order
         rows_y = below - 0.075
         self.shots = [
-            _Text(self.root, left, rows_y - i * 0.052, 0.04, WHITE, max_w=left_w)
+            Label(self.root, left, rows_y - i * 0.052, 0.04, WHITE, max_w=left_w)
             for i in range(SHOT_ROWS)
         ]
         feed_y = min(rows_y - SHOT_ROWS * 0.052 - 0.03, -0.74)
         self.feed = [
-            _Text(self.root, left, feed_y - i * 0.052, 0.04, AMBER, max_w=left_w)
+            Label(self.root, left, feed_y - i * 0.052, 0.04, AMBER, max_w=left_w)
             for i in range(FEED_ROWS)
         ]
-        self.message = _Text(self.root, left, -0.95, 0.045, GREEN, max_w=left_w)
+        self.message = Label(self.root, left, -0.95, 0.045, GREEN, max_w=left_w)
         # panels drawn over everything, hidden until asked for
         self.panel = self.root.attachNewNode("panel")
         self.panel.setBin("fixed", 100)
-        _card(self.panel, -a + 0.2, a - 0.2, -0.85, 0.85, (0.03, 0.03, 0.04, 0.93))
-        self.panel_title = _Text(self.panel, -a + 0.3, 0.72, 0.06, AMBER)
-        self.panel_keys = _Text(self.panel, -a + 0.3, 0.6, 0.045, AMBER)
-        self.panel_body = _Text(self.panel, -a + 0.3, 0.6, 0.045, WHITE, wrap=(2 * a - 0.6) / 0.045)
+        panel(self.panel, -a + 0.2, a - 0.2, -0.85, 0.85, (0.03, 0.03, 0.04, 0.93))
+        self.panel_title = Label(self.panel, -a + 0.3, 0.72, 0.06, AMBER)
+        self.panel_keys = Label(self.panel, -a + 0.3, 0.6, 0.045, AMBER)
+        self.panel_body = Label(self.panel, -a + 0.3, 0.6, 0.045, WHITE, wrap=(2 * a - 0.6) / 0.045)
         self.panel.hide()
 
     # -- per frame --------------------------------------------------------------------
