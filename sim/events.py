@@ -1,17 +1,99 @@
 """Input events the simulation consumes: instructor keys, shots, pause and resume, scores.
 
-Owns the event types and their parsing from plain dicts (one line of a JSONL input script,
-or a device driver's output). Times are seconds of session time (`t_s`); positions are
-normalized to the trainee screen, origin top-left (`x_norm`, `y_norm` in 0..1).
-Must not import anything outside the standard library.
+Owns the events' parsing from plain dicts (one line of a JSONL input script, or a device
+driver's output), the bounds and vocabularies it checks against, and `InputError`. The
+event types themselves live in sim/event_types.py and are re-exported here, so callers
+import every event name from this module. Times are seconds of session time (`t_s`);
+positions are normalized to the trainee screen, origin top-left (`x_norm`, `y_norm` in
+0..1). Must not import anything outside the standard library and sim.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from sim.errors import UserError
+from sim.event_types import (
+    Angle,
+    CloseVote,
+    Continue,
+    DeviceStatus,
+    Disarm,
+    EndScenario,
+    Explain,
+    Flag,
+    FlagNote,
+    FlashlightMove,
+    InputEvent,
+    JumpTo,
+    KeyPress,
+    MagazineChange,
+    Malfunction,
+    Pause,
+    PlaySound,
+    Resume,
+    Reveal,
+    Said,
+    Score,
+    SetLevel,
+    SetView,
+    Shot,
+    TargetHit,
+    Threat,
+    TraineeAction,
+    Vote,
+)
+
+# The event types live in sim/event_types.py; every importer still names them from here.
+__all__ = [
+    "ACTIONS",
+    "BRANCH_KEYS",
+    "LEVEL_CONTROLS",
+    "MAX_ITEM_ID_LEN",
+    "MAX_LABEL_LEN",
+    "MAX_NOTE_LEN",
+    "MAX_NUMBER",
+    "MAX_QUESTIONS",
+    "MAX_SCORE_LEVEL",
+    "MAX_SOUND_NAME",
+    "MAX_T_S",
+    "MAX_WEAPON_ID_LEN",
+    "NOT_OBSERVED",
+    "STRESS_EFFECTS",
+    "VIEW_SETTINGS",
+    "WEAPON_KINDS",
+    "Angle",
+    "CloseVote",
+    "Continue",
+    "DeviceStatus",
+    "Disarm",
+    "EndScenario",
+    "Explain",
+    "Flag",
+    "FlagNote",
+    "FlashlightMove",
+    "InputError",
+    "InputEvent",
+    "JumpTo",
+    "KeyPress",
+    "MagazineChange",
+    "Malfunction",
+    "Pause",
+    "PlaySound",
+    "Resume",
+    "Reveal",
+    "Said",
+    "Score",
+    "SetLevel",
+    "SetView",
+    "Shot",
+    "TargetHit",
+    "Threat",
+    "TraineeAction",
+    "Vote",
+    "normalize_phrase",
+    "parse_event",
+]
 
 #: Keys an instructor can branch with.
 BRANCH_KEYS = frozenset("123456789")
@@ -42,281 +124,6 @@ class InputError(UserError, ValueError):
     """A malformed input event; the message names what and where."""
 
 
-@dataclass(frozen=True, slots=True)
-class KeyPress:
-    t_s: float
-    key: str
-
-
-@dataclass(frozen=True, slots=True)
-class Shot:
-    t_s: float
-    x_norm: float
-    y_norm: float
-    weapon: str = "w1"
-    kind: str = "firearm"  # one of WEAPON_KINDS
-
-
-@dataclass(frozen=True, slots=True)
-class TraineeAction:
-    """The instructor codes something the trainee did (a verbal command, taking cover)."""
-
-    t_s: float
-    action: str
-
-
-@dataclass(frozen=True, slots=True)
-class Flag:
-    """The instructor marks this moment for the debrief, with an optional note."""
-
-    t_s: float
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class FlagNote:
-    """The note typed for the latest flag (the flag itself marks when F was pressed)."""
-
-    t_s: float
-    note: str
-
-
-@dataclass(frozen=True, slots=True)
-class Explain:
-    """Why the trainee decided as they did (a study's explain step, docs/studies.md): typed
-    at the station, picked from the study's reasons, or spoken. Applied to the trial under
-    way, or between trials to the one just ended; the sim only records it."""
-
-    t_s: float
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class JumpTo:
-    """The instructor jumps to a segment (the current one: replay it from its start)."""
-
-    t_s: float
-    segment: str
-
-
-@dataclass(frozen=True, slots=True)
-class Malfunction:
-    """The instructor injects a stoppage: that weapon's next trigger pull does not fire."""
-
-    t_s: float
-    weapon: str = "w1"
-
-
-@dataclass(frozen=True, slots=True)
-class SetView:
-    """The instructor switches a trainee-view setting: hit markers, low light, or the
-    flashlight reveal. `on` is the new value."""
-
-    t_s: float
-    setting: str  # one of VIEW_SETTINGS
-    on: bool
-
-
-@dataclass(frozen=True, slots=True)
-class EndScenario:
-    """The instructor ends the scenario now."""
-
-    t_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class MagazineChange:
-    """A magazine went in (with `rounds`) or came out of a weapon. Weapons start with
-    unlimited rounds until a magazine event says otherwise."""
-
-    t_s: float
-    weapon: str
-    inserted: bool
-    rounds: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class FlashlightMove:
-    """A tracked flashlight beam: on or off, and where it points on the trainee screen."""
-
-    t_s: float
-    light: str
-    on: bool
-    x_norm: float = 0.0
-    y_norm: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceStatus:
-    """A device connected, was lost or reported a fault (recorded, shown to the
-    instructor; it changes nothing else in the session)."""
-
-    t_s: float
-    device: str
-    connected: bool
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class PlaySound:
-    """Play a named sound now: a distraction the instructor injects (siren, dog, radio
-    traffic), or any sound the pack declares."""
-
-    t_s: float
-    sound: str
-
-
-@dataclass(frozen=True, slots=True)
-class SetLevel:
-    """The instructor sets a volume: `control` is master, scenario, effects or distractor;
-    `percent` is 0-100."""
-
-    t_s: float
-    control: str
-    percent: int
-
-
-@dataclass(frozen=True, slots=True)
-class TargetHit:
-    """A scene extension's 3D target was hit by a shot (a steel plate fell). The engine
-    puts it on the queue when the extension reports the hit, so the sim records it."""
-
-    t_s: float
-    target: str
-    weapon: str = "w1"
-
-
-@dataclass(frozen=True, slots=True)
-class Score:
-    """The instructor scores a rubric item for the trainee holding `weapon`: `level` on
-    the pack's scale, None for not observed, with a comment (required on the levels the
-    rubric says, the extremes by default). The runtime checks it against the pack's
-    rubric (sim.rubric) and keeps it, or says in `ignored` why not."""
-
-    t_s: float
-    item: str
-    level: int | None
-    weapon: str = "w1"
-    comment: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Said:
-    """The trainee said something (speech recognition, drivers/speech.py): `phrase` is the
-    pack phrase it matched ("" when none did), `text` what was transcribed. `t_s` is when
-    it was recognized (after the speech ended). A replay applies the recorded event: it
-    never runs recognition again."""
-
-    t_s: float
-    phrase: str
-    text: str = ""
-    spoke_s: float = 0.0  # how long the utterance lasted (voice activity), for talk time
-
-
-@dataclass(frozen=True, slots=True)
-class Vote:
-    """A vote of the room in a community session (sim/community.py): `choice` is the
-    label of one of the question's choices. `question` is the number of the question the
-    phone saw (1, 2...; 0 from a script: the question open now, else the next to open);
-    `voter` is a per-session phone number the vote server gives ("p7"), never a name or
-    an address, so that the sim too counts one vote per phone per question."""
-
-    t_s: float
-    choice: str
-    question: int = 0
-    voter: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class CloseVote:
-    """The facilitator closes the open question's vote (the result is shown)."""
-
-    t_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class Threat:
-    """The instructor fires a stress device's effect now (never while paused, after the
-    end or once disarmed: the runtime refuses it and says why)."""
-
-    t_s: float
-    effect: str = "impulse"  # one of STRESS_EFFECTS
-
-
-@dataclass(frozen=True, slots=True)
-class Disarm:
-    """The instructor disarms every stress device at once: effects stop now and none fires
-    for the rest of the session."""
-
-    t_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class Reveal:
-    """The facilitator shows the next panel of what the training says about the
-    question just decided (training points, policy passages, the law)."""
-
-    t_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class Continue:
-    """The facilitator goes on after a question: down `choice` (a choice's label), or,
-    when empty, down the room's choice."""
-
-    t_s: float
-    choice: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Angle:
-    """The facilitator shows the question's moment from another camera: `view` 1, 2...
-    of the segment's alternate views, 0 back to the result."""
-
-    t_s: float
-    view: int
-
-
-@dataclass(frozen=True, slots=True)
-class Pause:
-    t_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class Resume:
-    t_s: float
-
-
-InputEvent = (
-    KeyPress
-    | Shot
-    | TraineeAction
-    | Pause
-    | Resume
-    | Flag
-    | FlagNote
-    | Explain
-    | JumpTo
-    | Malfunction
-    | SetView
-    | EndScenario
-    | DeviceStatus
-    | MagazineChange
-    | FlashlightMove
-    | PlaySound
-    | SetLevel
-    | TargetHit
-    | Score
-    | Said
-    | Vote
-    | CloseVote
-    | Reveal
-    | Continue
-    | Angle
-    | Threat
-    | Disarm
-)
-
 MAX_LABEL_LEN = 200  # a vote's choice label (the pack's labels are checked the same)
 MAX_QUESTIONS = 10_000  # a vote's question number
 
@@ -337,6 +144,15 @@ def _number(
     return float(value)
 
 
+def _weapon(obj: dict, where: str) -> str:
+    """The event's weapon id ("w1" when absent): a short non-empty string. One check for
+    every event that names a weapon (shot, malfunction, magazine, score)."""
+    weapon = obj.get("weapon", "w1")
+    if not isinstance(weapon, str) or not weapon or len(weapon) > MAX_WEAPON_ID_LEN:
+        raise InputError(f"{where}: 'weapon' must be a short non-empty string")
+    return weapon
+
+
 def parse_event(obj: object, where: str) -> InputEvent:
     """Build an event from a dict such as {"t": 1.5, "type": "key", "key": "2"}.
 
@@ -354,9 +170,7 @@ def parse_event(obj: object, where: str) -> InputEvent:
     if kind == "shot":
         x = _number(obj, "x", where, 0.0, 1.0)
         y = _number(obj, "y", where, 0.0, 1.0)
-        weapon = obj.get("weapon", "w1")
-        if not isinstance(weapon, str) or not weapon or len(weapon) > MAX_WEAPON_ID_LEN:
-            raise InputError(f"{where}: 'weapon' must be a short non-empty string")
+        weapon = _weapon(obj, where)
         weapon_kind = obj.get("kind", "firearm")
         if weapon_kind not in WEAPON_KINDS:
             raise InputError(
@@ -386,9 +200,7 @@ def parse_event(obj: object, where: str) -> InputEvent:
             raise InputError(f"{where}: 'segment' must be a segment id")
         return JumpTo(t_s, segment)
     if kind == "malfunction":
-        weapon = obj.get("weapon", "w1")
-        if not isinstance(weapon, str) or not weapon or len(weapon) > MAX_WEAPON_ID_LEN:
-            raise InputError(f"{where}: 'weapon' must be a short non-empty string")
+        weapon = _weapon(obj, where)
         return Malfunction(t_s, weapon)
     if kind == "view":
         setting, on = obj.get("setting"), obj.get("on")
@@ -412,10 +224,8 @@ def parse_event(obj: object, where: str) -> InputEvent:
             t_s, light, on, _number(obj, "x", where, 0.0, 1.0), _number(obj, "y", where, 0.0, 1.0)
         )
     if kind == "magazine":
-        weapon, inserted = obj.get("weapon", "w1"), obj.get("inserted", True)
+        weapon, inserted = _weapon(obj, where), obj.get("inserted", True)
         rounds = obj.get("rounds", 0)
-        if not isinstance(weapon, str) or not weapon or len(weapon) > MAX_WEAPON_ID_LEN:
-            raise InputError(f"{where}: 'weapon' must be a short non-empty string")
         if (
             not isinstance(inserted, bool)
             or isinstance(rounds, bool)
@@ -514,9 +324,7 @@ def _score(obj: dict, t_s: float, where: str) -> Score:
             f"{where}: 'level' must be a whole level of the pack's scale or "
             f"{NOT_OBSERVED!r}, got {str(level)[:40]!r}"
         )
-    weapon = obj.get("weapon", "w1")
-    if not isinstance(weapon, str) or not weapon or len(weapon) > MAX_WEAPON_ID_LEN:
-        raise InputError(f"{where}: 'weapon' must be a short non-empty string")
+    weapon = _weapon(obj, where)
     comment = obj.get("comment", "")
     if not isinstance(comment, str) or len(comment) > MAX_NOTE_LEN:
         raise InputError(f"{where}: 'comment' must be text of at most {MAX_NOTE_LEN} characters")

@@ -12,18 +12,21 @@ scenario ended). Same scenario + same events at the same ticks = same states: ea
 carries a digest chained over every tick so far, for replay verification.
 
 The state and commands live in sim/commands.py, the records in sim/records.py; both are
-re-exported here. Time is the tick count: tick n is at n / tick_hz seconds of session time;
-the state returned by the n-th step is the state at that time. Must not import outside the
+re-exported here. The runtime's steps live in mixins beside it: media time, cues and
+branching in sim/_runtime_segments.py, shots in sim/_runtime_shots.py, a community
+session's in sim/room_steps.py; this module keeps the tick, the inputs and the state.
+Time is the tick count: tick n is at n / tick_hz seconds of session time; the state
+returned by the n-th step is the state at that time. Must not import outside the
 standard library, numpy and sim; never reads a clock.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Sequence
-from functools import partial
 
+from sim._runtime_segments import SegmentSteps
+from sim._runtime_shots import ShotSteps
 from sim.commands import (
     AmmoChanged,
     Command,
@@ -36,7 +39,6 @@ from sim.commands import (
     StepResult,
     StopEffects,
     StoppageInjected,
-    StressEffect,
 )
 from sim.community import Room, RoomOptions
 from sim.events import (
@@ -63,7 +65,6 @@ from sim.events import (
     Threat,
     TraineeAction,
 )
-from sim.hit_zones import hit_test, screen_to_media
 from sim.records import (
     ActionRecord,
     BranchRecord,
@@ -79,9 +80,9 @@ from sim.records import (
 )
 from sim.room_steps import CommunitySteps
 from sim.rubric import ScoreSheet, score_session
-from sim.scenario import Scenario, Segment
-from sim.sounds import DEFAULT_LEVELS, DEFAULT_REPORTS, LEVELS, MAX_LEVEL
-from sim.triggers import InstructorBranch, SegmentClock, ShotOutcome
+from sim.scenario import Scenario
+from sim.sounds import DEFAULT_LEVELS, LEVELS, MAX_LEVEL
+from sim.triggers import InstructorBranch
 
 __all__ = [
     "ActionRecord",
@@ -107,7 +108,7 @@ __all__ = [
 ]
 
 
-class ScenarioRuntime(CommunitySteps):
+class ScenarioRuntime(SegmentSteps, ShotSteps, CommunitySteps):
     def __init__(
         self,
         scenario: Scenario,
@@ -209,16 +210,6 @@ class ScenarioRuntime(CommunitySteps):
             self.scenario.rubric, self.log(), self._tick / self.tick_hz, self._tick
         )
 
-    def report_for(self, weapon: str, kind: str) -> str:
-        """The report sound a shot makes: the command line's choice for the weapon id,
-        then for its kind, then the pack's for the kind."""
-        return (
-            self.reports.get(weapon)
-            or self.reports.get(kind)
-            or self.scenario.reports.get(kind)
-            or DEFAULT_REPORTS[kind]
-        )
-
     def start_commands(self) -> tuple[Command, ...]:
         seg = self._segment
         return (PlayClip(seg.id, seg.clip, seg.in_s), *self._start_commands)
@@ -237,115 +228,7 @@ class ScenarioRuntime(CommunitySteps):
         self._state = self._snapshot(events)
         return StepResult(self._state, tuple(commands))
 
-    # -- time within a segment ----------------------------------------------------------
-
-    def _ticks_to(self, seg: Segment, media_t_s: float) -> int:
-        """Ticks from the segment's in time until media time reaches media_t_s."""
-        return max(0, math.ceil((media_t_s - seg.in_s) * self.tick_hz - 1e-6))
-
-    def _end_ticks(self, seg: Segment) -> int:
-        return max(1, self._ticks_to(seg, seg.out_s))
-
-    def _position(self) -> int:
-        """Ticks into the clip (wrapped for loops)."""
-        seg = self._segment
-        return self._seg_ticks % self._end_ticks(seg) if seg.loop else self._seg_ticks
-
-    def _media_t(self) -> float:
-        seg = self._segment
-        return min(seg.in_s + self._position() / self.tick_hz, seg.out_s)
-
     # -- internals ----------------------------------------------------------------------
-
-    def _enter(self, seg: Segment, commands: list[Command]) -> None:
-        self._segment = seg
-        self._seg_ticks = 0
-        self._seg_shots = 0
-        self._seg_hits = 0  # derived from the shots, so not part of the digest
-        self._holding = False
-        self._last_cue: CueRecord | None = None
-        if self.room is not None:
-            self.room.entered(self._tick)
-        self.segments_played.append(seg.id)
-        self._note_cues(commands)
-
-    def _note_cues(self, commands: list[Command]) -> None:
-        """Cues and scheduled sounds at the current position (each loop pass again)."""
-        pos = self._position()
-        seg = self._segment
-        for cue in seg.cues:
-            if self._ticks_to(seg, cue.t_s) == pos:
-                rec = CueRecord(self._tick, self._tick / self.tick_hz, seg.id, cue.name)
-                self.cues.append(rec)
-                self._last_cue = rec
-        for sc in seg.sounds:
-            if self._ticks_to(seg, sc.t_s) == pos:
-                self._start_sound(sc.sound, "pack", commands)
-        for fx in seg.effects:
-            at = fx.t_s if fx.t_s is not None else next(c.t_s for c in seg.cues if c.name == fx.cue)
-            if self._ticks_to(seg, at) == pos:
-                self._stress(fx.effect, fx.intensity_pct, fx.duration_ms, "pack", commands)
-
-    def _stress(
-        self, effect: str, intensity_pct: int, duration_ms: int, source: str, commands
-    ) -> None:
-        """A stress effect, unless paused, ended or disarmed (then why, in `ignored`)."""
-        t_s = self._tick / self.tick_hz
-        why = (
-            "disarmed"
-            if self._disarmed
-            else "paused"
-            if self._paused
-            else "the scenario has ended"
-            if self._ended
-            else None
-        )
-        if why is not None:
-            self.ignored.append(f"{t_s:.3f} s: {source} {effect} not fired: {why}")
-            return
-        self.stress.append((t_s, effect, source))
-        commands.append(StressEffect(effect, intensity_pct, duration_ms, source))
-
-    def _start_sound(self, name: str, source: str, commands: list[Command]) -> None:
-        sound = self.scenario.sounds.get(name)
-        t_s = self._tick / self.tick_hz
-        if sound is None:
-            self.ignored.append(f"{t_s:.3f} s: no sound named {name!r}")
-            return
-        self.sounds.append(SoundRecord(self._tick, t_s, self._segment.id, name, source))
-        commands.append(StartSound(name, sound.bus, source))
-
-    def _advance_media(self, commands: list[Command]) -> None:
-        if self._paused or self._holding:
-            return
-        self._seg_ticks += 1
-        self._note_cues(commands)
-        seg = self._segment
-        if self.room is not None and self._ask(seg, commands):
-            return  # the room is asked: the scenario holds here
-        clock = SegmentClock(
-            self._position(),
-            self._seg_ticks,
-            self._seg_shots,
-            partial(self._ticks_to, seg),
-            self._seg_hits,
-        )
-        for tr in seg.transitions:
-            if tr.trigger.due_on_tick(clock):
-                self._switch(tr.to, tr.trigger, commands)
-                return
-        if seg.loop or self._seg_ticks < self._end_ticks(seg):
-            return
-        for tr in seg.transitions:
-            if tr.trigger.due_at_clip_end():
-                self._switch(tr.to, tr.trigger, commands)
-                return
-        if seg.ending:
-            self._ended = True
-            commands.append(ScenarioEnded(seg.id))
-            commands.append(StopEffects())
-        else:
-            self._holding = True
 
     def _apply(self, event: InputEvent, commands: list[Command]) -> None:
         t_s = self._tick / self.tick_hz
@@ -466,83 +349,6 @@ class ScenarioRuntime(CommunitySteps):
                 "instructor",
             )
         )
-
-    def _fire_first(self, commands: list[Command], event: InputEvent | ShotOutcome) -> None:
-        """Branch on the first trigger the input matches: lowest `order`, then authored."""
-        matching = [tr for tr in self._segment.transitions if tr.trigger.on_input(event)]
-        if matching:
-            tr = min(matching, key=lambda tr: tr.trigger.order)  # min keeps the first of ties
-            self._switch(tr.to, tr.trigger, commands)
-
-    def _record(self, shot: Shot, zone, dry_reason: str = "") -> None:
-        cue = self._last_cue
-        t_s = self._tick / self.tick_hz
-        self.shots.append(
-            ShotRecord(
-                self._tick,
-                t_s,
-                shot.weapon,
-                shot.kind,
-                shot.x_norm,
-                shot.y_norm,
-                self._segment.id,
-                self._media_t(),
-                zone.name if zone else None,
-                zone.role if zone else None,
-                zone.points if zone else 0,
-                cue.name if cue else None,
-                (t_s - cue.t_s) if cue else None,
-                fired=not dry_reason,
-                dry_reason=dry_reason,
-            )
-        )
-
-    def _dry(self, shot: Shot, commands: list[Command], reason: str) -> None:
-        self._record(shot, None, reason)
-        commands.append(DryFire(shot.weapon, reason))
-
-    def _shoot(self, shot: Shot, commands: list[Command]) -> None:
-        seg = self._segment
-        zone = None
-        if self.scenario.panorama is not None:  # a theater pack: shots are panorama x, y
-            inside = 0.0 <= shot.x_norm <= 1.0 and 0.0 <= shot.y_norm <= 1.0
-            mapped = (shot.x_norm, shot.y_norm) if inside else None
-        else:
-            mapped = screen_to_media(shot.x_norm, shot.y_norm, self.screen_aspect, seg.media_aspect)
-        if mapped is not None:
-            zone = hit_test(seg.zones, self._media_t(), *mapped)
-        self._fired += 1
-        if zone is not None:
-            self._hits += 1
-            self._score += zone.points
-        self._seg_shots += 1
-        if zone is not None and zone.points > 0:
-            self._seg_hits += 1
-        self._record(shot, zone)
-        commands.append(
-            ShotMarker(
-                shot.x_norm,
-                shot.y_norm,
-                shot.weapon,
-                zone.name if zone else None,
-                zone.role if zone else None,
-                shot.kind,
-            )
-        )
-        report = self.report_for(shot.weapon, shot.kind)
-        commands.append(StartSound(report, self.scenario.sounds[report].bus, "report"))
-        self._fire_first(commands, ShotOutcome(shot, zone))
-
-    def _switch(self, to: str, trigger, commands: list[Command]) -> None:
-        old = self._segment.id
-        self.branches.append(
-            BranchRecord(
-                self._tick, self._tick / self.tick_hz, old, to, trigger.describe(), trigger.kind
-            )
-        )
-        at = len(commands)
-        self._enter(self.scenario.segments[to], commands)
-        commands.insert(at, PlayClip(to, self._segment.clip, self._segment.in_s))
 
     def _snapshot(self, events: Sequence[InputEvent] = ()) -> SimState:
         """The state after this tick; its digest chains the previous digest, every state
