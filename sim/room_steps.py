@@ -3,8 +3,9 @@ asked, what its inputs do, how the scenario goes on after a question.
 
 A mixin of ScenarioRuntime (sim/runtime.py), kept apart so that the runtime's own module
 stays about the scenario graph: these methods use the runtime's state (`room`, the
-tick, pause records, `_switch` of sim/_runtime_segments.py) and are called at fixed points of its tick. Must not
-import outside the standard library and sim; never reads a clock.
+tick, pause records, `_switch` of sim/_runtime_segments.py) and are called at fixed
+points of its tick. Must not import outside the standard library and sim; never reads a
+clock.
 """
 
 from __future__ import annotations
