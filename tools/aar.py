@@ -12,6 +12,11 @@ reads it and checks its pack) and written as:
                 trainee said before each, the reaction times and the talk time
   decisions.csv each branch, shot and ending with the utterances since the decision before
   shot-N.png    the frame grab of each shot
+
+This module writes those files and lays out the page; the parts are its siblings:
+aar_replay.py (the re-simulation, Replayed), aar_tables.py (events, reaction times,
+responses as rows), aar_files.py (frame grabs, the camera and voice side files, the
+owner-only folder), aar_timeline.py (the timeline SVG) and aar_voice.py (what was said).
 """
 
 from __future__ import annotations
@@ -19,32 +24,30 @@ from __future__ import annotations
 import csv
 import html
 import json
-import os
 import re
-import shutil
-import stat
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
-import numpy as np
-
 from content.policies import Library, guidebook_refs, strip_refs
-from sim.errors import UserError
-from sim.events import EndScenario, Said
-from sim.files import (
-    PRIVATE_DIR_MODE,
-    PRIVATE_MODE,
-    FileProblem,
-    create_private,
-    open_regular,
-    why,
-)
-from sim.hit_zones import screen_to_media
-from sim.recording import camera_side_file, voice_side_file
 from sim.rubric import score_session
-from sim.runtime import ScenarioRuntime
+from tools.aar_files import (  # noqa: F401 (re-exported: these live in aar_files.py now)
+    _camera_video,
+    _copy_side_file,
+    _make_private,
+    _private_dir,
+    _voice_audio,
+    camera_grab,
+    frame_grab,
+)
+from tools.aar_replay import Replayed, replay  # noqa: F401 (Replayed: for aar_timeline, aar_voice)
+from tools.aar_tables import (  # noqa: F401 (re-exported: these live in aar_tables.py now)
+    _conditions,
+    _responses,
+    _visit_end,
+    events_table,
+    reaction_times,
+    response_table,
+)
 from tools.aar_timeline import (  # noqa: F401 (_time_ticks: tests use it from here)
     ACTION_KEYS,
     ROLE_COLOURS,
@@ -53,420 +56,13 @@ from tools.aar_timeline import (  # noqa: F401 (_time_ticks: tests use it from h
     _time_ticks,
     _timeline_svg,
 )
-from tools.aar_voice import decisions, said_text, talk, verbal_commands, words
+from tools.aar_voice import decisions, said_text, talk
 from tools.progress import progress
 from tools.recordings import Recording
 from tools.reports.common import CLASSES, passages_html
 
 #: scores.csv: every score given or computed, by weapon (and trainee when named)
 SCORE_FIELDS = ["weapon", "trainee", "item", "label", "level", "source", "comment", "t_s"]
-
-
-@dataclass
-class Replayed:
-    """A recorded session re-simulated to its last tick, with what the runtime's records
-    do not keep: the segments played in order, when the instructor paused, when the view
-    was dark, and how the trainee view looked at each shot."""
-
-    rt: ScenarioRuntime
-    timeline: list[tuple[float, str]]  # (session s, segment entered)
-    paused: list[tuple[float, float]] = field(default_factory=list)  # (from s, to s)
-    low_light: list[tuple[float, float]] = field(default_factory=list)
-    flashlight: list[tuple[float, float]] = field(default_factory=list)  # a beam lit the view
-    view_rows: list[dict] = field(default_factory=list)  # pause, resume, view changes
-    # shot tick: (night mix 0 day .. 1 night, the flashlight beams drawn), as the view had it
-    looks: dict[int, tuple[float, tuple[tuple[float, float], ...]]] = field(default_factory=dict)
-    # what the trainee said (recognized on --trainee-mic, recorded as Said inputs):
-    # (session s, segment, "said: ...") in time order, a response like a shot or an action
-    said: list[tuple[float, str, str]] = field(default_factory=list)
-    talk_s: float = 0.0  # how long the trainee spoke, summed over the utterances
-    # the same utterances as data: {t_s, segment, phrase, text, spoke_s} (tools/aar_voice.py)
-    utterances: list[dict] = field(default_factory=list)
-    # (session s, ending segment, how) each time the scenario ended
-    endings: list[tuple[float, str, str]] = field(default_factory=list)
-
-    def paused_between(self, t0_s: float, t1_s: float) -> float:
-        return sum(max(0.0, min(b, t1_s) - max(a, t0_s)) for a, b in self.paused)
-
-    def dark_at(self, t_s: float) -> bool:
-        return any(a <= t_s <= b for a, b in self.low_light)
-
-
-def replay(recording: Recording) -> Replayed:
-    """The recorded session re-simulated tick by tick (see Replayed)."""
-    from engine.lowlight import FADE_S
-
-    inputs = recording.inputs_by_tick()
-    rt = recording.runtime()
-    rp = Replayed(rt, [(0.0, rt.state.segment)])
-    fade = 1.0 / (rt.tick_hz * FADE_S)  # the view fades low light in and out over FADE_S
-    mix = 0.0
-    since: dict[str, float] = {}  # span kind: session s it began
-    lit: dict[str, tuple[float, float]] = {}  # flashlight id: where it points, while on
-    while rt.state.tick < recording.last_tick:
-        before, shots = rt.state, len(rt.shots)
-        step_inputs = inputs.get(before.tick + 1, [])
-        rt.step(step_inputs)
-        st = rt.state
-        for said in (i for i in step_inputs if isinstance(i, Said)):
-            heard = words(said.phrase, said.text)
-            rp.said.append((said.t_s, before.segment, f"said: {heard}"))
-            rp.talk_s += said.spoke_s
-            rp.utterances.append(
-                {
-                    "t_s": said.t_s,
-                    "segment": before.segment,
-                    "phrase": said.phrase,
-                    "text": said.text,
-                    "spoke_s": said.spoke_s,
-                }
-            )
-            rp.view_rows.append(
-                {
-                    "t_s": said.t_s,
-                    "tick": st.tick,
-                    "segment": before.segment,
-                    "kind": "said",
-                    "detail": heard,
-                }
-            )
-        if st.ended and not before.ended:
-            by = any(isinstance(i, EndScenario) for i in step_inputs)
-            rp.endings.append(
-                (st.t_s, st.segment, "ended by the instructor" if by else f"ended in {st.segment}")
-            )
-        if rt.branches and rt.branches[-1].tick == st.tick and before.segment != st.segment:
-            rp.timeline.append((st.t_s, st.segment))
-        mix = min(1.0, mix + fade) if st.low_light else max(0.0, mix - fade)
-        beams = st.beams if st.flashlight else ()
-        if len(rt.shots) > shots:
-            rp.looks[st.tick] = (mix, beams)
-        for kind, was, now, spans in (
-            ("paused", before.paused, st.paused, rp.paused),
-            ("low light", before.low_light, st.low_light, rp.low_light),
-            (  # a beam lights only the dark view: in daylight it changes nothing
-                "flashlight",
-                bool(before.beams and before.flashlight and before.low_light),
-                bool(beams and st.low_light),
-                rp.flashlight,
-            ),
-        ):
-            if now and not was:
-                since[kind] = st.t_s
-            elif was and not now:
-                spans.append((since.pop(kind), st.t_s))
-        row = {"t_s": st.t_s, "tick": st.tick, "segment": st.segment}
-        if st.paused != before.paused:
-            what = (
-                "the instructor paused"
-                if st.paused
-                else f"resumed after {rp.paused[-1][1] - rp.paused[-1][0]:.2f} s"
-            )
-            rp.view_rows.append({**row, "kind": "pause" if st.paused else "resume", "detail": what})
-        for name, was, now in (
-            ("low light", before.low_light, st.low_light),
-            ("flashlight reveal", before.flashlight, st.flashlight),
-            ("trainee hit markers", before.markers, st.markers),
-        ):
-            if was != now:
-                rp.view_rows.append(
-                    {**row, "kind": "view", "detail": f"{name} {'on' if now else 'off'}"}
-                )
-        now_lit = {k: (x, y) for k, (on, x, y) in rt.flashlights.items() if on}
-        for light in sorted(set(now_lit) ^ set(lit)):
-            at = now_lit.get(light)
-            what = f"flashlight {light} " + (f"on at ({at[0]:.3f}, {at[1]:.3f})" if at else "off")
-            rp.view_rows.append({**row, "kind": "view", "detail": what})
-        lit = now_lit
-    for kind, spans in (
-        ("paused", rp.paused),
-        ("low light", rp.low_light),
-        ("flashlight", rp.flashlight),
-    ):
-        if kind in since:  # still on when the recording ends
-            spans.append((since[kind], rt.state.t_s))
-    return rp
-
-
-def events_table(rt: ScenarioRuntime, view_rows: list[dict] = ()) -> list[dict]:
-    """Every event, one row each, for events.csv/json and the page; times in session s,
-    rounded to the millisecond (ticks are exact)."""
-    rows = list(view_rows)
-    for b in rt.branches:
-        rows.append(
-            {
-                "t_s": b.t_s,
-                "tick": b.tick,
-                "kind": "branch",
-                "segment": b.from_segment,
-                "detail": f"-> {b.to_segment} ({b.trigger})",
-            }
-        )
-    for c in rt.cues:
-        rows.append(
-            {"t_s": c.t_s, "tick": c.tick, "kind": "cue", "segment": c.segment, "detail": c.name}
-        )
-    for s in rt.shots:
-        what = (
-            f"DRY ({s.dry_reason})"
-            if not s.fired
-            else f"{s.zone} ({s.role}) {s.points:+d}"
-            if s.zone
-            else "miss"
-        )
-        rows.append(
-            {
-                "t_s": s.t_s,
-                "tick": s.tick,
-                "kind": "shot",
-                "segment": s.segment,
-                "detail": f"{s.weapon} {s.kind} at ({s.x_norm:.3f}, {s.y_norm:.3f}): {what}"
-                + (f", {s.since_cue_s:.3f} s after '{s.cue}'" if s.cue else ""),
-            }
-        )
-    for f in rt.flags:
-        rows.append(
-            {"t_s": f.t_s, "tick": f.tick, "kind": "flag", "segment": f.segment, "detail": f.note}
-        )
-    for a in rt.actions:
-        rows.append(
-            {
-                "t_s": a.t_s,
-                "tick": a.tick,
-                "kind": "action",
-                "segment": a.segment,
-                "detail": a.action,
-            }
-        )
-    for snd in rt.sounds:
-        label = rt.scenario.sounds[snd.sound].label
-        rows.append(
-            {
-                "t_s": snd.t_s,
-                "tick": snd.tick,
-                "kind": "sound",
-                "segment": snd.segment,
-                "detail": f"{label} ({snd.sound}), played by the {snd.source}",
-            }
-        )
-    for lv in rt.level_changes:
-        rows.append(
-            {
-                "t_s": lv.t_s,
-                "tick": lv.tick,
-                "kind": "level",
-                "segment": "",
-                "detail": f"{lv.control} volume {lv.percent} %",
-            }
-        )
-    for t_s, device, up, text in rt.device_events:
-        rows.append(
-            {
-                "t_s": t_s,
-                "tick": round(t_s * rt.tick_hz),
-                "kind": "device",
-                "segment": "",
-                "detail": f"{device}: {text}" + ("" if up else " (DOWN)"),
-            }
-        )
-    for r in rows:
-        r["t_s"] = round(r["t_s"], 3)
-    return sorted(rows, key=lambda r: (r["t_s"], r["kind"]))
-
-
-def _responses(rt: ScenarioRuntime) -> list[tuple[float, str, str]]:
-    """What the trainee did, in time order: (session s, segment, what) for each shot, dry
-    trigger pull and coded action."""
-    out = []
-    for s in rt.shots:
-        if not s.fired:
-            what = f"dry trigger pull ({s.dry_reason or 'did not fire'})"
-        else:
-            what = f"shot: {s.zone} ({s.role})" if s.zone else "shot: miss"
-        out.append(
-            (s.t_s, s.segment, f"{s.weapon} {s.kind} {what}" if s.kind != "firearm" else what)
-        )
-    out += [(a.t_s, a.segment, f"action: {_said(a.action)}") for a in rt.actions]
-    return sorted(out, key=lambda r: r[0])
-
-
-def _visit_end(rt: ScenarioRuntime, t_s: float) -> float:
-    """When the segment playing at `t_s` was left (a branch at the same tick as a response
-    still counts that response in it)."""
-    return min((b.t_s for b in rt.branches if b.t_s > t_s), default=float("inf"))
-
-
-def _conditions(rp: Replayed, t0_s: float, t1_s: float) -> str:
-    notes = []
-    if rp.dark_at(t1_s):
-        lit = any(a <= t1_s <= b for a, b in rp.flashlight)
-        notes.append("in low light" + (", flashlight on" if lit else ""))
-    paused = rp.paused_between(t0_s, t1_s)
-    if paused > 0:
-        notes.append(f"paused {paused:.2f} s, not counted")
-    return "; ".join(notes)
-
-
-def reaction_times(rp: Replayed) -> list[dict]:
-    """For each cue, the trainee's first response after it in the same visit to its
-    segment (a shot, a dry trigger pull, a coded action or a verbal command), and the
-    first verbal command alone (a recognized pack phrase or the V key; talk that matched
-    no phrase is neither: tools/aar_voice.py). Time the instructor held the session paused
-    is not reaction time."""
-    rt, out = rp.rt, []
-    commands = verbal_commands(rp)
-    said = [c for c in commands if c[2].startswith("said: ")]
-    responses = sorted(_responses(rt) + said, key=lambda r: r[0])
-
-    def first_after(c, among):
-        until = _visit_end(rt, c.t_s)
-        return next((r for r in among if r[1] == c.segment and c.t_s <= r[0] <= until), None)
-
-    def since(c, r):
-        return round(r[0] - c.t_s - rp.paused_between(c.t_s, r[0]), 6) if r else None
-
-    for c in rt.cues:
-        first, verbal = first_after(c, responses), first_after(c, commands)
-        out.append(
-            {
-                "cue": c.name,
-                "t_s": c.t_s,
-                "segment": c.segment,
-                "response": first[2] if first else "none",
-                "reaction_s": since(c, first),
-                "verbal": verbal[2] if verbal else "none",
-                "verbal_s": since(c, verbal),
-                "notes": _conditions(rp, c.t_s, first[0] if first else c.t_s),
-            }
-        )
-    return out
-
-
-def response_table(rp: Replayed) -> list[dict]:
-    """Every response, with the latest cue before it in the same visit to its segment (or
-    how long into the segment it came, when no cue had passed)."""
-    rt, out = rp.rt, []
-    for t_s, segment, what in sorted(_responses(rt) + rp.said, key=lambda r: r[0]):
-        cue = max(
-            (c for c in rt.cues if c.segment == segment and c.t_s <= t_s <= _visit_end(rt, c.t_s)),
-            key=lambda c: c.t_s,
-            default=None,
-        )
-        if cue is not None:
-            since = t_s - cue.t_s - rp.paused_between(cue.t_s, t_s)
-            after = f"{since:.2f} s after '{cue.name}'"
-            t0 = cue.t_s
-        else:
-            t0 = max((t for t, seg in rp.timeline if seg == segment and t <= t_s), default=0.0)
-            into = t_s - t0 - rp.paused_between(t0, t_s)
-            after = f"before any cue ({into:.2f} s into the segment)"
-        out.append(
-            {
-                "t_s": t_s,
-                "segment": segment,
-                "what": what,
-                "after": after,
-                "notes": _conditions(rp, t0, t_s),
-            }
-        )
-    return out
-
-
-def frame_grab(pack, rt, shot, out: Path, width: int = 480, look=(0.0, ())) -> bool:
-    """The clip's frame at the shot with the zones and the shot drawn on it, lit as the
-    trainee view showed it: `look` is (night mix, flashlight beams) at the shot's tick
-    (Replayed.looks); the muzzle flash is left out, so the grab shows what the trainee
-    saw as they fired."""
-    from tools.render_frame import night_look
-
-    seg = pack.scenario.segments[shot.segment]
-    cap = cv2.VideoCapture(str(pack.clip_path(seg.clip)))
-    cap.set(cv2.CAP_PROP_POS_MSEC, shot.media_t_s * 1000)
-    ok, img = cap.read()
-    cap.release()
-    if not ok:
-        return False
-    img = night_look(img, look[0], list(look[1]), rt.screen_aspect, seg.media_aspect)
-    h, w = img.shape[:2]
-    for zone in seg.zones:
-        poly = (zone.polygon_at(shot.media_t_s) * [w, h]).astype(np.int32)
-        colour = tuple(int(ROLE_COLOURS[zone.role][i : i + 2], 16) for i in (5, 3, 1))
-        cv2.polylines(img, [poly], True, colour, 2, cv2.LINE_AA)
-    m = screen_to_media(shot.x_norm, shot.y_norm, rt.screen_aspect, seg.media_aspect)
-    if m is not None:
-        c = (round(m[0] * w), round(m[1] * h))
-        cv2.circle(img, c, 14, (0, 0, 0), 5, cv2.LINE_AA)
-        cv2.circle(img, c, 14, (0, 0, 255), 2, cv2.LINE_AA)
-        cv2.circle(img, c, 2, (0, 0, 255), -1, cv2.LINE_AA)
-    img = cv2.resize(img, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
-    return bool(cv2.imwrite(str(out), img))
-
-
-def _copy_side_file(src: Path, out: Path) -> str | None:
-    """Copy one of the recording's own side files into the report, owner-only; its name
-    there, or None. Only a regular file, never a link: the header says whether there is
-    one, never where (a hostile header once named /etc/passwd and had it copied here)."""
-    try:
-        if not stat.S_ISREG(src.lstat().st_mode):
-            return None
-        fh = open_regular(src)
-    except (OSError, FileProblem):
-        return None
-    with fh, os.fdopen(create_private(out), "wb") as dst:
-        shutil.copyfileobj(fh, dst, 1 << 20)
-    return out.name
-
-
-def _voice_audio(recording: Path, header: dict, out_dir: Path) -> str | None:
-    """The session's trainee voice (REC.voice.wav) in the report, as the camera."""
-    if not (header.get("config") or {}).get("trainee_mic"):
-        return None
-    return _copy_side_file(voice_side_file(recording), out_dir / "trainee-voice.wav")
-
-
-def _camera_video(recording: Path, header: dict, out_dir: Path) -> str | None:
-    """The session's trainee camera video (sim.recording.camera_side_file) in the report."""
-    if not (header.get("config") or {}).get("trainee_camera"):
-        return None
-    return _copy_side_file(camera_side_file(recording), out_dir / "trainee-camera.mp4")
-
-
-def _private_dir(out_dir: Path) -> dict[str, int]:
-    """Create the report folder owner-only (trainee data: frames, the camera video); the
-    modification times of what it already holds, for _make_private."""
-    if not out_dir.is_dir():
-        try:
-            out_dir.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-            out_dir.chmod(PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask
-        except (OSError, ValueError) as exc:
-            raise UserError(f"{out_dir}: cannot create the report folder ({why(exc)})") from None
-    return {p.name: p.lstat().st_mtime_ns for p in out_dir.iterdir()}
-
-
-def _make_private(out_dir: Path, before: dict[str, int]) -> None:
-    """Every file this report wrote (new, or rewritten since `before`) readable by its
-    owner only; links and anything else already there are left alone."""
-    for p in out_dir.iterdir():
-        st = p.lstat()
-        if stat.S_ISREG(st.st_mode) and before.get(p.name) != st.st_mtime_ns:
-            p.chmod(PRIVATE_MODE)
-
-
-def camera_grab(video: Path, t_s: float, out: Path, width: int = 240) -> bool:
-    """The trainee camera's frame at session time t_s (its file is timed in session s)."""
-    cap = cv2.VideoCapture(str(video))
-    best = None
-    while True:
-        ok, img = cap.read()
-        if not ok or cap.get(cv2.CAP_PROP_POS_MSEC) / 1000 > t_s + 1e-4:
-            break
-        best = img
-    cap.release()
-    if best is None:
-        return False
-    h, w = best.shape[:2]
-    best = cv2.resize(best, (width, round(h * width / w)), interpolation=cv2.INTER_AREA)
-    return bool(cv2.imwrite(str(out), best))
 
 
 def _guidebook_html(text: str | None) -> str:

@@ -11,16 +11,17 @@ checks), serving plain ES modules from static/ and a JSON API over one library f
     (tools/tracking.py), a preview that steps the real ScenarioRuntime on the draft, and
     `sightline run` on the range.
 Every path a request names is checked to stay inside its pack; sizes are bounded.
+
+This module holds the app (the library's routes, `sightline run`, the route table, serving);
+one pack's routes are in pack_routes.py and the preview sessions in preview.py.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import socket
 import subprocess
 import sys
-import threading
 import webbrowser
 from collections import OrderedDict
 from pathlib import Path
@@ -31,46 +32,32 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from content.lint import Finding, lint_pack
-from content.media import VIDEO_SUFFIXES
-from content.pack import (
-    CATEGORIES,
-    DIFFICULTIES,
-    LIGHT,
-    MAX_GUIDEBOOK_BYTES,
-    SETTINGS,
-    SUBJECT_KEYS,
-    PackError,
-    load_pack,
-)
+from content.pack import CATEGORIES, DIFFICULTIES, LIGHT, SETTINGS, SUBJECT_KEYS
 from sim.errors import UserError
-from sim.events import (
-    ACTIONS,
-    BRANCH_KEYS,
-    WEAPON_KINDS,
-    JumpTo,
-    KeyPress,
-    Pause,
-    Resume,
-    Said,
-    Shot,
-    TraineeAction,
-)
+from sim.events import ACTIONS, BRANCH_KEYS, WEAPON_KINDS
 from sim.hit_zones import ROLES
 from sim.rubric import RULE_KINDS
-from sim.runtime import ScenarioRuntime
 from sim.triggers import TRIGGERS
 from tools.studio import manifest
 from tools.studio.frames import FrameCache, encode_jpeg
 from tools.studio.library import Library
-from tools.tracking import thin, track_polygon
+from tools.studio.pack_routes import (  # noqa: F401 (re-exported: they live in pack_routes.py)
+    MAX_TRACK_FRAMES,
+    PackRoutes,
+    _finding,
+)
+from tools.studio.preview import (  # noqa: F401 (re-exported: they live in preview.py)
+    _FPS,
+    MAX_PREVIEWS,
+    PREVIEW_HZ,
+    Preview,
+    PreviewRoutes,
+    _fps,
+)
 from tools.web import bind, guarded, new_token, serve, url_for
 
 STATIC = Path(__file__).parent / "static"
 MAX_JSON_BYTES = 4 * 1024 * 1024
-MAX_TRACK_FRAMES = 20_000
-MAX_PREVIEWS = 8
-PREVIEW_HZ = 30
 
 
 # -- the trigger registry, as forms ----------------------------------------------------------
@@ -113,127 +100,13 @@ def trigger_forms() -> list[dict]:
     return out
 
 
-# -- preview sessions ------------------------------------------------------------------------
-
-
-class Preview:
-    """The real scenario runtime on a draft, stepped by the browser in real time."""
-
-    def __init__(self, pack, segment: str):
-        self.pack = pack
-        start = pack.scenario.segments[pack.scenario.start]
-        info = pack.media.get(start.clip)
-        aspect = info.width / info.height if info else 16 / 9
-        self.rt = ScenarioRuntime(pack.scenario, PREVIEW_HZ, aspect)
-        self.lock = threading.Lock()
-        self.log: list[str] = []
-        if segment and segment != pack.scenario.start:
-            self.step(1, [{"type": "jump", "segment": segment}])
-
-    def _event(self, e: dict, t: float):
-        kind = e.get("type")
-        if kind == "key" and e.get("key") in BRANCH_KEYS:
-            return KeyPress(t, e["key"])
-        if kind == "shot":
-            weapon = e.get("kind", "firearm")
-            if weapon not in WEAPON_KINDS:
-                raise UserError(f"weapon kind {weapon!r}: one of {', '.join(WEAPON_KINDS)}")
-            return Shot(t, float(e["x"]), float(e["y"]), "w1", weapon)
-        if kind == "action" and e.get("action") in ACTIONS:
-            return TraineeAction(t, e["action"])
-        if kind == "said" and isinstance(e.get("phrase"), str):
-            return Said(t, e["phrase"][:200], e["phrase"][:200])
-        if kind == "pause":
-            return Pause(t)
-        if kind == "resume":
-            return Resume(t)
-        if kind == "jump" and e.get("segment") in self.pack.scenario.segments:
-            return JumpTo(t, e["segment"])
-        raise UserError(f"preview: not an event it knows: {json.dumps(e)[:120]}")
-
-    def step(self, ticks: int, events: list[dict]) -> dict:
-        with self.lock:
-            ticks = max(0, min(int(ticks), PREVIEW_HZ * 2))
-            t = (self.rt.state.tick + 1) / PREVIEW_HZ
-            evs = [self._event(e, t) for e in events[:16]]
-            before = self.rt.state.segment
-            for n in range(max(ticks, 1 if evs else 0)):
-                self.rt.step(evs if n == 0 else ())
-            if self.rt.state.segment != before and self.rt.branches:
-                b = self.rt.branches[-1]
-                self.log.append(f"{b.t_s:.2f} s: {b.from_segment} -> {b.to_segment} ({b.trigger})")
-            return self.state()
-
-    def state(self) -> dict:
-        st = self.rt.state
-        seg = self.pack.scenario.segments[st.segment]
-        info = self.pack.media.get(seg.clip)
-        fps = _fps(self.pack.root / seg.clip)
-        zones = [
-            {"name": z.name, "role": z.role, "polygon": z.polygon_at(st.media_t_s).tolist()}
-            for z in seg.zones
-        ]
-        keys = [
-            {"key": tr.trigger.key, "label": tr.trigger.label, "to": tr.to}
-            for tr in seg.transitions
-            if tr.trigger.kind == "key"
-        ]
-        others = [
-            {"kind": tr.trigger.kind, "text": tr.trigger.describe(), "to": tr.to}
-            for tr in seg.transitions
-            if tr.trigger.kind != "key"
-        ]
-        last = self.rt.shots[-1] if self.rt.shots else None
-        return {
-            "tick": st.tick,
-            "t_s": st.t_s,
-            "segment": st.segment,
-            "clip": seg.clip,
-            "media_t_s": st.media_t_s,
-            "frame": int(round(st.media_t_s * fps)),
-            "width": info.width if info else 0,
-            "height": info.height if info else 0,
-            "ended": st.ended,
-            "holding": st.holding,
-            "paused": st.paused,
-            "shots": st.shots,
-            "hits": st.hits,
-            "score": st.score,
-            "zones": zones,
-            "keys": keys,
-            "automatic": others,
-            "last_shot": None if last is None else {"zone": last.zone, "segment": last.segment},
-            "log": self.log[-20:],
-        }
-
-
-_FPS: dict[Path, float] = {}
-
-
-def _fps(path: Path) -> float:
-    if path not in _FPS:
-        from tools.studio.frames import ClipReader
-
-        r = ClipReader(path)
-        _FPS[path] = r.fps
-        r.close()
-    return _FPS[path]
-
-
 # -- the app ---------------------------------------------------------------------------------
 
 
-def _finding(f: Finding) -> dict:
-    return {
-        "level": f.level,
-        "line": f.line,
-        "where": f.where,
-        "message": f.message,
-        "text": str(f),
-    }
+class Studio(PackRoutes, PreviewRoutes):
+    """The app's state and its routes: the library's here, one pack's in PackRoutes
+    (tools/studio/pack_routes.py), the preview's in PreviewRoutes (tools/studio/preview.py)."""
 
-
-class Studio:
     def __init__(self, library_dir: Path):
         self.library = Library(library_dir)
         self.frames = FrameCache()
@@ -256,23 +129,6 @@ class Studio:
         if not isinstance(data, dict):
             raise UserError("request: expected a JSON object")
         return data
-
-    def _clip(self, pack_dir: Path, clip: str) -> Path:
-        path = (pack_dir / str(clip)).resolve()
-        if not path.is_relative_to(pack_dir) or path.suffix.lower() not in VIDEO_SUFFIXES:
-            raise UserError(f"{clip!r}: not a clip inside the pack")
-        if not path.is_file():
-            raise UserError(f"{clip}: no such clip in the pack")
-        return path
-
-    def _guidebook_path(self, pack_dir: Path, model: dict) -> Path | None:
-        rel = (model.get("meta") or {}).get("guidebook")
-        if not isinstance(rel, str) or not rel:
-            return None
-        path = (pack_dir / rel).resolve()
-        if not path.is_relative_to(pack_dir) or path.suffix.lower() != ".md":
-            raise UserError(f"meta.guidebook {rel!r}: a .md file inside the pack")
-        return path
 
     # routes
     async def info(self, request: Request):
@@ -315,192 +171,6 @@ class Studio:
         uploads = [str(u) for u in d.get("uploads", [])][:50]
         pack_id = self.library.new(str(d.get("name", "")), str(d.get("title", "")), paths, uploads)
         return JSONResponse({"id": pack_id})
-
-    async def pack(self, request: Request):
-        pack_dir = self.library.pack_dir(request.path_params["pack"])
-        text, model = manifest.read(pack_dir)
-        clips = {}
-        for p in sorted((pack_dir / "media").glob("*")) if (pack_dir / "media").is_dir() else []:
-            if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file():
-                try:
-                    clips[p.relative_to(pack_dir).as_posix()] = self.frames.info(p).as_json()
-                except UserError as exc:
-                    clips[p.relative_to(pack_dir).as_posix()] = {"error": str(exc)}
-        for seg in (model.get("segments") or {}).values():
-            clip = seg.get("clip") if isinstance(seg, dict) else None
-            if isinstance(clip, str) and clip not in clips:
-                try:
-                    clips[clip] = self.frames.info(self._clip(pack_dir, clip)).as_json()
-                except UserError as exc:
-                    clips[clip] = {"error": str(exc)}
-        guide = self._guidebook_path(pack_dir, model)
-        guide_text = ""
-        if guide is not None and guide.is_file():
-            guide_text = guide.read_bytes()[:MAX_GUIDEBOOK_BYTES].decode("utf-8", "replace")
-        findings = self.library.lint(request.path_params["pack"])
-        return JSONResponse(
-            {
-                "id": request.path_params["pack"],
-                "model": model,
-                "digest": manifest.digest(text),
-                "clips": clips,
-                "guidebook": guide_text,
-                "guidebook_digest": manifest.digest(guide_text),
-                "findings": [_finding(f) for f in findings],
-            }
-        )
-
-    async def lint(self, request: Request):
-        pack_dir = self.library.pack_dir(request.path_params["pack"])
-        d = await self._json(request)
-        try:
-            text = manifest.render(pack_dir, d.get("model") or {})
-        except (ValueError, TypeError) as exc:
-            return JSONResponse(
-                {
-                    "findings": [
-                        {
-                            "level": "error",
-                            "where": "",
-                            "line": None,
-                            "message": f"cannot write this: {exc}",
-                            "text": str(exc),
-                        }
-                    ]
-                }
-            )
-        findings = lint_pack(pack_dir, text=text)
-        return JSONResponse({"findings": [_finding(f) for f in findings], "text": text})
-
-    async def save(self, request: Request):
-        pack_id = request.path_params["pack"]
-        pack_dir = self.library.pack_dir(pack_id)
-        d = await self._json(request)
-        model = d.get("model")
-        if not isinstance(model, dict):
-            raise UserError("save: no model")
-        guide_text = d.get("guidebook")
-        guide = self._guidebook_path(pack_dir, model)
-        if isinstance(guide_text, str) and guide is not None:
-            if len(guide_text.encode()) > MAX_GUIDEBOOK_BYTES:
-                raise UserError(f"guidebook over {MAX_GUIDEBOOK_BYTES} bytes")
-            current = guide.read_text("utf-8", "replace") if guide.is_file() else ""
-            if current != guide_text and manifest.digest(current) != d.get("guidebook_digest"):
-                raise manifest.SaveConflict(f"{guide}: changed on disk since it was opened")
-        new_digest = manifest.save(pack_dir, model, str(d.get("digest", "")))
-        if isinstance(guide_text, str) and guide is not None:
-            current = guide.read_text("utf-8", "replace") if guide.is_file() else ""
-            if current != guide_text:
-                if guide.is_file():
-                    manifest.write_inside(pack_dir, guide.with_name(guide.name + ".bak"), current)
-                manifest.write_inside(pack_dir, guide, guide_text)
-        findings = self.library.lint(pack_id)
-        return JSONResponse(
-            {
-                "digest": new_digest,
-                "guidebook_digest": manifest.digest(
-                    guide_text if isinstance(guide_text, str) else ""
-                ),
-                "findings": [_finding(f) for f in findings],
-            }
-        )
-
-    async def frame(self, request: Request):
-        pack_dir = self.library.pack_dir(request.path_params["pack"])
-        q = request.query_params
-        clip = self._clip(pack_dir, q.get("clip", ""))
-        try:
-            index = int(q.get("i", "0"))
-            width = int(q.get("w", "0"))
-        except ValueError:
-            raise UserError("frame: i and w are whole numbers") from None
-        data = self.frames.jpeg(clip, index, min(max(width, 0), 4096))
-        return Response(
-            data, media_type="image/jpeg", headers={"cache-control": "private, max-age=600"}
-        )
-
-    def _track(self, clip: Path, first: int, last: int, polygon, every_s: float) -> dict:
-        """Track forwards from frame `first` to `last` (tracking on from a correction),
-        with a reader of its own so the scrubber's stays where it is."""
-        from tools.studio.frames import ClipReader
-
-        own = ClipReader(clip)
-        try:
-            count = min(max(last - first + 1, 1), MAX_TRACK_FRAMES)
-            frames = (
-                (first + n, (first + n) / own.fps, own.frame(first + n)) for n in range(count)
-            )
-            track = track_polygon(frames, polygon)
-            fps = own.fps
-        finally:
-            own.close()
-        keys = thin(track.steps, every_s)
-        lost = track.lost
-        return {
-            "fps": fps,
-            "keys": [
-                {
-                    "frame": k.index,
-                    "t": round(k.t, 3),
-                    "polygon": k.polygon,
-                    "confidence": k.confidence,
-                }
-                for k in keys
-            ],
-            "lost": None
-            if lost is None
-            else {
-                "frame": lost.index,
-                "t": round(lost.t, 3),
-                "polygon": lost.polygon,
-                "confidence": lost.confidence,
-            },
-        }
-
-    async def track(self, request: Request):
-        from starlette.concurrency import run_in_threadpool
-
-        pack_dir = self.library.pack_dir(request.path_params["pack"])
-        d = await self._json(request)
-        clip = self._clip(pack_dir, str(d.get("clip", "")))
-        poly = d.get("polygon")
-        if not (isinstance(poly, list) and 3 <= len(poly) <= 64):
-            raise UserError("track: a polygon of 3 to 64 points")
-        try:
-            poly = [[float(x), float(y)] for x, y in poly]
-            first, last = int(d["from"]), int(d["to"])
-            every = float(d.get("every_s", 0.2))
-        except (KeyError, TypeError, ValueError):
-            raise UserError("track: from, to (frames) and a polygon of [x, y]") from None
-        result = await run_in_threadpool(self._track, clip, first, last, poly, max(every, 0.02))
-        return JSONResponse(result)
-
-    async def preview_start(self, request: Request):
-        pack_dir = self.library.pack_dir(request.path_params["pack"])
-        d = await self._json(request)
-        text = manifest.render(pack_dir, d.get("model") or {})
-        try:
-            pack = load_pack(pack_dir, text=text)
-        except PackError as exc:
-            raise UserError(f"fix this before previewing: {exc}") from None
-        seg = str(d.get("segment") or pack.scenario.start)
-        if seg not in pack.scenario.segments:
-            raise UserError(f"preview: no segment {seg!r}")
-        sid = secrets.token_hex(8)
-        self.previews[sid] = Preview(pack, seg)
-        while len(self.previews) > MAX_PREVIEWS:
-            self.previews.popitem(last=False)
-        return JSONResponse({"sid": sid, "state": self.previews[sid].state()})
-
-    async def preview_step(self, request: Request):
-        p = self.previews.get(request.path_params["sid"])
-        if p is None:
-            raise UserError("preview: no such preview (start it again)")
-        d = await self._json(request)
-        events = d.get("events") or []
-        if not isinstance(events, list):
-            raise UserError("preview: events is a list")
-        return JSONResponse(p.step(int(d.get("ticks", 1)), events))
 
     async def run(self, request: Request):
         pack_dir = self.library.pack_dir(request.path_params["pack"])
