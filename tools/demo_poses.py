@@ -1,6 +1,6 @@
 """How the demo packs' figures move: for each segment of each pack, a pose as a function of
 the segment's time (s). The drawing itself (figures, scenes, zone polygons) is in
-tools/figures.py; the packs that use these poses are in tools/demo_packs.py.
+tools/figures.py; the packs that use these poses are in tools/demo_packs_*.py.
 
 Imports tools.figures only (no cv2 drawing here, no sim, no engine).
 """

@@ -6,7 +6,7 @@ pistol. Hit him and he goes down; let him be and he fires at 6.8 s; the instruct
 
 The scene is a 1920x480 panorama (4:1, about the aspect three 16:9 flat screens around
 180 degrees give), cut into three 640x480 clips played in lock-step; zones and the demo
-script's shot are in panorama coordinates. tools/demo_packs.py builds the spec (RANGE)
+script's shot are in panorama coordinates. tools/demo_packs_force.py builds the spec (RANGE)
 from these; this module imports no other demo module but the figures and poses.
 """
 
