@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 
 import pytest
 
-from tools.cli import main
+from tools.cli import COMMANDS, build_parser, main
+from tools.cli.registry import Command
 
 
 def test_help_lists_the_subcommands(capsys):
@@ -27,6 +29,32 @@ def test_console_script_entry_point_runs():
         timeout=60,
     )
     assert out.returncode == 0 and "--video-out" in out.stdout
+
+
+def _parsers(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()):
+    """Every parser of the command tree, nested subcommands too, with the words to it."""
+    yield words, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _parsers(sub, (*words, name))
+
+
+def test_every_subcommand_help_renders():
+    """argparse formats a help text only when asked for it: a bare % in a help string would
+    be a traceback on `sightline ... --help`, not on any run."""
+    found = dict(_parsers(build_parser()))
+    for words, parser in found.items():
+        assert parser.format_help().startswith(f"usage: {' '.join(('sightline', *words))} ")
+    assert {("bench", "theater"), ("records", "purge"), ("lanes", "console")} <= found.keys()
+
+
+def test_a_subcommand_missing_from_the_help_order_fails_loudly(monkeypatch):
+    """The help lists subcommands in HELP_ORDER (tools/cli/__init__.py), not in the order
+    their modules register them: one registered but left out of it must not vanish."""
+    monkeypatch.setitem(COMMANDS, "unplaced", Command("x", lambda p: None, lambda a: 0))
+    with pytest.raises(ValueError, match="unplaced"):
+        build_parser()
 
 
 def test_missing_pack_is_one_line_and_exit_2(tmp_path, capsys):
