@@ -1,7 +1,8 @@
 """`sightline bench render`: how close the video pipeline runs to the decoder's limit.
 
 For each size it measures, on the same H.264 clip:
-  decode     OpenCV decode alone (frames/s, no display);
+  decode     the decoder alone: PyAV to its YUV planes, threaded as the pipeline's
+             decoder is, nothing converted (frames/s, no display);
   pipeline   background decode + texture upload + render of the trainee view, frames
              pipelined as in a live run, the timed loop closed by a pixel readback so
              that all queued rendering is counted;
@@ -14,7 +15,7 @@ decoder as filmed scenarios do). Without that data a synthetic moving clip is us
 the output says so. `--clip FILE` benchmarks your own footage at its own size.
 
 Owns the render benchmark, its fill-only mode and the worker; the worker's process
-entry is `python -m tools.bench CLIP W H SECONDS [MODE]` (tools/bench.py's main block,
+entry is `python -m tools.bench_render CLIP W H SECONDS [MODE]` (the main block below,
 run by `bench_render` and by tests/engine/test_decoder_exit.py). The clips and the
 decode-alone timings live in tools/bench_clips.py.
 """
@@ -185,7 +186,7 @@ def bench_render(args: argparse.Namespace) -> int:
                     [
                         sys.executable,
                         "-m",
-                        "tools.bench",
+                        "tools.bench_render",
                         str(clip),
                         str(w),
                         str(h),
@@ -286,3 +287,10 @@ def bench_render(args: argparse.Namespace) -> int:
     if args.bgr:
         print("BGR path = the former pipeline (OpenCV decode to BGR, RGB texture), same decode fps")
     return 0
+
+
+if __name__ == "__main__":  # the worker process
+    clip_arg, w_arg, h_arg, s_arg = sys.argv[1:5]
+    mode_arg = sys.argv[5] if len(sys.argv) > 5 else "plain"
+    result = worker(Path(clip_arg), int(w_arg), int(h_arg), float(s_arg), mode_arg)
+    print(json.dumps(result))

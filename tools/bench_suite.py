@@ -63,7 +63,7 @@ def bench_startup(args: argparse.Namespace) -> int:
     """From issuing `sightline demo` to the first drawn frame that shows the demo's video,
     in fresh processes: headless (offscreen, writing its video as the demo does) and, when
     a display or Xvfb is there, in a window."""
-    from tools.bench import live_display
+    from tools.bench_live import live_display
 
     with tempfile.TemporaryDirectory(prefix="sightline-startup-") as tmp:
         video = str(Path(tmp) / "demo.mp4")

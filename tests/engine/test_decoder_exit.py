@@ -55,7 +55,7 @@ def test_the_bench_render_worker_exits_cleanly_every_time(clip):
     for _ in range(2):
         for mode in ("plain", "lowlight4", "overlay3d"):
             proc = subprocess.run(
-                [sys.executable, "-m", "tools.bench", str(clip), "320", "240", "0.5", mode],
+                [sys.executable, "-m", "tools.bench_render", str(clip), "320", "240", "0.5", mode],
                 capture_output=True,
                 text=True,
                 timeout=120,

@@ -20,7 +20,7 @@ import pytest
 
 from sim.recording import RecordingError, read_recording
 from tests.conftest import edit, onsets, read_frame_code, run_cli, write_clip, write_script
-from tools.bench import read_openal_wav
+from tools.bench_live import read_openal_wav
 
 pytestmark = [
     pytest.mark.render,

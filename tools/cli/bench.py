@@ -4,6 +4,7 @@ print medians and ratios; speed is shown here, never by timed tests)."""
 from __future__ import annotations
 
 import argparse
+import importlib
 from pathlib import Path
 
 from tools.cli.registry import command, frame_size, positive
@@ -66,29 +67,32 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
         sub.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
+#: Each benchmark's module and function, imported when it runs (a benchmark's imports
+#: must not slow down the others or the command line's start).
+BENCHMARKS = {
+    "startup": ("tools.bench_suite", "bench_startup"),
+    "shot": ("tools.bench_shot", "bench_shot"),
+    "all": ("tools.bench_suite", "bench_all"),
+    "render": ("tools.bench_render", "bench_render"),
+    "branch": ("tools.bench_branch", "bench_branch"),
+    "input": ("tools.bench_devices", "bench_input"),
+    "tracker": ("tools.bench_devices", "bench_tracker"),
+    "record": ("tools.bench_devices", "bench_record"),
+    "audio": ("tools.bench_devices", "bench_audio"),
+    "soak": ("tools.bench_soak", "bench_soak"),
+    "lanes": ("tools.lanes.bench", "bench_lanes"),
+    "speech": ("tools.bench_speech", "bench_speech"),
+    "community": ("tools.bench_community", "bench_community"),
+    "theater": ("tools.bench_theater", "bench_theater"),
+}
+
+
 @command("bench", "benchmarks that print medians and ratios", _bench_arguments)
 def _bench(args: argparse.Namespace) -> int:
-    from tools import bench, bench_shot, bench_suite
+    from tools import bench_suite
 
-    run = {
-        "startup": bench_suite.bench_startup,
-        "shot": bench_shot.bench_shot,
-        "all": bench_suite.bench_all,
-        "render": bench.bench_render,
-        "branch": bench.bench_branch,
-        "input": bench.bench_input,
-        "tracker": bench.bench_tracker,
-        "record": bench.bench_record,
-        "audio": bench.bench_audio,
-        "soak": bench.bench_soak,
-        "lanes": lambda a: __import__("tools.lanes.bench").lanes.bench.bench_lanes(a),
-        "speech": lambda a: __import__("tools.bench_speech").bench_speech.bench_speech(a),
-        "community": lambda a: __import__("tools.bench_community").bench_community.bench_community(
-            a
-        ),
-        "theater": lambda a: __import__("tools.bench_theater").bench_theater.bench_theater(a),
-    }[args.bench]
-    return bench_suite.run_bench(run, args)
+    module, name = BENCHMARKS[args.bench]
+    return bench_suite.run_bench(getattr(importlib.import_module(module), name), args)
 
 
 def _add_bench_theater(bench) -> None:

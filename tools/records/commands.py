@@ -1,4 +1,4 @@
-"""What `sightline trainee`, `sightline records` and `sightline db` run (tools/cli.py
+"""What `sightline trainee`, `sightline records` and `sightline db` run (tools/cli/training.py
 declares their flags). Each returns the exit status; problems are RecordsErrors (one
 line). Output goes to stdout only because the user asked for it; nothing is logged."""
 

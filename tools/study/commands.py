@@ -1,5 +1,5 @@
 """`sightline study lint | plan | run | report | make-demo` (docs/studies.md). The argument
-parsers are in tools/cli.py (they share the run options); the work is here."""
+parsers are in tools/cli/training.py (they share the run options); the work is here."""
 
 from __future__ import annotations
 
