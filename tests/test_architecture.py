@@ -195,3 +195,22 @@ def test_no_assert_statements_in_the_packages():
         if isinstance(node, ast.Assert)
     ]
     assert not found, "assert statements (gone under python -O):\n" + "\n".join(found)
+
+
+# -- module size -----------------------------------------------------------------------------
+
+#: Habit 6 of the developers' guide: modules of 150-500 lines, named for what they own.
+MAX_MODULE_LINES = 500
+
+
+def test_no_module_is_longer_than_the_guide_allows():
+    """A module past 500 lines owns more than one thing: split it by job (as tools/bench_*.py
+    and sim/_runtime_*.py do). Database migrations are generated history, not counted."""
+    long = [
+        f"{path.relative_to(ROOT)}: {n} lines"
+        for package in PACKAGES
+        for path in modules(package)
+        if "migrations" not in path.parts
+        and (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not long, f"modules over {MAX_MODULE_LINES} lines:\n" + "\n".join(long)
