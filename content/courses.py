@@ -16,18 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from content.lint import Finding, _from_error
-from content.pack import (
+from content.pack import Pack, PackMeta, load_pack
+from content.pack_manifest import (
     _ID,
     MANIFEST,
     NUM,
-    Pack,
     PackError,
-    PackMeta,
     _check_nesting,
     _Doc,
     _inside,
     _manifest_bytes,
-    load_pack,
 )
 from sim.course import ASPECT, SHAPES, Course, Stage, Target, ZoneSpec, stage_window
 

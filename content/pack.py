@@ -10,8 +10,7 @@ vocabulary), `load_pack` (the order the tables are read in, and lint's collectin
 and the `[meta]` and `[panorama]` tables. Reading the manifest bounded, the limits, path
 containment and typed access live in content/pack_manifest.py; the segments, rubric and
 sounds tables in content/_pack_segments.py, content/_pack_rubric.py and
-content/_pack_audio.py. Every name that was importable from here still is (see
-`__all__`). Imports content and sim only.
+content/_pack_audio.py. Imports content and sim only.
 """
 
 from __future__ import annotations
@@ -22,34 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from content._pack_audio import _audio
-from content._pack_rubric import ITEM_KEYS, RUBRIC_KEYS, _rubric
-from content._pack_segments import QUESTION_KEYS, _SegmentLoader
+from content._pack_rubric import _rubric
+from content._pack_segments import _SegmentLoader
 from content.media import MediaInfo
 from content.pack_manifest import (
     _ID,
     FORMAT_VERSION,
     MANIFEST,
-    MAX_CUES,
     MAX_GUIDEBOOK_BYTES,
-    MAX_KEY_PARTS,
-    MAX_LIST,
-    MAX_MANIFEST_BYTES,
-    MAX_POINTS,
-    MAX_SCREEN_CLIPS,
-    MAX_SEGMENT_SOUNDS,
     MAX_SEGMENTS,
-    MAX_SOUNDS,
-    MAX_TEXT,
-    MAX_TRANSITIONS,
-    MAX_VERTICES,
-    MAX_VIEWS,
-    MAX_ZONES,
     NUM,
     PackError,
-    _check_nesting,
     _Doc,
     _inside,
-    _manifest_bytes,
     _raise,
     _unknown_keys,
     read_manifest,
@@ -58,48 +42,20 @@ from sim.panorama import SINGLE_SCREEN_MODES, Panorama
 from sim.scenario import Scenario, ScenarioError, Segment
 from sim.sounds import BUILTIN_SOUNDS, DEFAULT_LEVELS, DEFAULT_REPORTS
 
-# content.pack's names as before the split: its own, and those that now live in
-# content/pack_manifest.py (the limits, PackError, read_manifest, _Doc, _ID, NUM, _inside,
-# _check_nesting, _manifest_bytes: content/courses.py, tools/ and tests import them from
-# here), content/_pack_segments.py (QUESTION_KEYS) and content/_pack_rubric.py.
+# The pack's API. PackError and MANIFEST live in content/pack_manifest.py, with the limits
+# and the safe reading that content/courses.py and the Studio share.
 __all__ = [
     "CATEGORIES",
     "DIFFICULTIES",
-    "FORMAT_VERSION",
-    "ITEM_KEYS",
     "LIGHT",
     "MANIFEST",
-    "MAX_CUES",
-    "MAX_GUIDEBOOK_BYTES",
-    "MAX_KEY_PARTS",
-    "MAX_LIST",
-    "MAX_MANIFEST_BYTES",
-    "MAX_POINTS",
-    "MAX_SCREEN_CLIPS",
-    "MAX_SEGMENTS",
-    "MAX_SEGMENT_SOUNDS",
-    "MAX_SOUNDS",
-    "MAX_TEXT",
-    "MAX_TRANSITIONS",
-    "MAX_VERTICES",
-    "MAX_VIEWS",
-    "MAX_ZONES",
-    "NUM",
-    "QUESTION_KEYS",
-    "RUBRIC_KEYS",
     "SETTINGS",
     "SUBJECT_KEYS",
-    "_ID",
     "Pack",
     "PackError",
     "PackMeta",
     "Subject",
-    "_Doc",
-    "_check_nesting",
-    "_inside",
-    "_manifest_bytes",
     "load_pack",
-    "read_manifest",
 ]
 
 CATEGORIES = (

@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from content import DEMO_PACK
-from content.pack import MAX_MANIFEST_BYTES, PackError, load_pack
+from content.pack import PackError, load_pack
+from content.pack_manifest import MAX_MANIFEST_BYTES
 from tests.conftest import FIXTURE_MANIFEST, edit
 
 

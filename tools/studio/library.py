@@ -19,7 +19,7 @@ from pathlib import Path
 
 from content.lint import lint_pack
 from content.media import VIDEO_SUFFIXES
-from content.pack import MANIFEST, PackError, read_manifest
+from content.pack_manifest import MANIFEST, PackError, read_manifest
 from sim.errors import UserError
 from tools.authoring import new_pack
 from tools.studio.manifest import digest

@@ -23,7 +23,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Array, InlineTable, Table
 
-from content.pack import MANIFEST, MAX_MANIFEST_BYTES, PackError, read_manifest
+from content.pack_manifest import MANIFEST, MAX_MANIFEST_BYTES, PackError, read_manifest
 from sim.errors import UserError
 
 BACKUP = MANIFEST + ".bak"

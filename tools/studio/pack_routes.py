@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from content.lint import Finding, lint_pack
 from content.media import VIDEO_SUFFIXES
-from content.pack import MAX_GUIDEBOOK_BYTES
+from content.pack_manifest import MAX_GUIDEBOOK_BYTES
 from sim.errors import UserError
 from tools.studio import manifest
 from tools.tracking import thin, track_polygon
