@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
@@ -19,31 +18,9 @@ from tests.conftest import run_cli
 
 def start_lane(broker, name, tmp_path, *extra):
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tools.cli",
-            "lane",
-            "run",
-            str(DEMO_PACK),
-            "--lane",
-            name,
-            "--broker",
-            broker.url,
-            "--auth",
-            str(broker.auth_file(name)),
-            "--offscreen",
-            "--realtime",
-            "--size",
-            "160x90",
-            "--fps",
-            "20",
-            "--seconds",
-            "120",
-            "--record",
-            str(tmp_path / f"{name}.rec"),
-            *extra,
-        ],
+        broker.lane_argv(
+            DEMO_PACK, name, 20, 120, "--record", str(tmp_path / f"{name}.rec"), *extra
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

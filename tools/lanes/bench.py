@@ -60,30 +60,7 @@ def bench_lanes(args) -> int:
         for name in names:
             procs.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "tools.cli",
-                        "lane",
-                        "run",
-                        str(DEMO_PACK),
-                        "--lane",
-                        name,
-                        "--broker",
-                        broker.url,
-                        "--auth",
-                        str(broker.auth_file(name)),
-                        "--offscreen",
-                        "--realtime",
-                        "--size",
-                        "160x90",
-                        "--fps",
-                        f"{fps:g}",
-                        "--seconds",
-                        "3600",
-                        "--audio",
-                        "none",
-                    ],
+                    broker.lane_argv(DEMO_PACK, name, fps, 3600, "--audio", "none"),
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )

@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -161,6 +162,18 @@ class LocalBroker:
         if os.geteuid() == 0:
             conf.append("user root")  # a test broker in a root-owned temporary folder
         (self.root / "mosquitto.conf").write_text("\n".join(conf) + "\n")
+
+    def lane_argv(
+        self, pack: Path, lane: str, fps: float, seconds: float, *extra: str
+    ) -> list[str]:
+        """The command line of a headless lane of `pack` on this broker, logged in as
+        `lane` (160x90 offscreen, paced by the clock: `bench lanes` and the tests)."""
+        return [
+            sys.executable, "-m", "tools.cli", "lane", "run", str(pack),
+            "--lane", lane, "--broker", self.url, "--auth", str(self.auth_file(lane)),
+            "--offscreen", "--realtime", "--size", "160x90",
+            "--fps", f"{fps:g}", "--seconds", f"{seconds:g}", *extra,
+        ]  # fmt: skip
 
     def start(self, timeout_s: float = 15.0) -> LocalBroker:
         self.proc = subprocess.Popen(
