@@ -8,42 +8,25 @@ screen reads back as the page's address, and the take-home report has the same c
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from content import DEMO_PACK
+from tests.chromium import needs_chromium, start_chromium
 from tests.conftest import run_cli
 from tests.tools.community_frames import bar_lengths, frame_at, qr_text
 from tools.community.web import free_port
 
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 COVER = "Take cover, give clear commands"
 DRAW = "Draw and order him to stop"
 GRAB = "Close in and grab his arm"
 VOTE_S, REVEAL_S, FPS = 16.0, 4.0, 10.0
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMEDRIVER.is_file() and shutil.which("chromium")),
-    reason="needs Debian's chromium and chromium-driver (tools/setup.sh test installs them)",
-)
-
-
-def _browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        opts.add_argument(arg)
-    opts.add_argument("--window-size=390,844")  # a phone's screen
-    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+pytestmark = needs_chromium
 
 
 def _state(url: str) -> dict:
@@ -81,7 +64,9 @@ def test_phones_vote_from_chromium_and_the_chart_shows_the_counts(tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}/ROOM"
     rec, video = tmp_path / "room.rec", tmp_path / "room.mp4"
-    driver = _browser()  # started first: chromium is slow to start on a loaded machine
+    driver = start_chromium(
+        390, 844, tmp_path / "chromium"
+    )  # a phone; started first: chromium is slow to start on a loaded machine
     run = subprocess.Popen(
         [sys.executable, "-m", "tools.cli", "community", "run", str(DEMO_PACK), "--offscreen",
          "--pace", "--host", "127.0.0.1", "--port", str(port), "--code", "ROOM",

@@ -23,38 +23,16 @@ import pytest
 
 from drivers.broker import broker_config
 from drivers.broker_console import Console
+from tests.chromium import start_chromium
 from tests.conftest import run_cli
 from tests.mqtt_broker import USERS
 from tests.tools.test_lanes import start_lane
 from tools.lanes.console import tile
 
-CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-
 
 @pytest.fixture
 def browser(tmp_path):
-    if not (CHROMIUM.exists() and DRIVER.exists()):
-        pytest.skip(
-            "needs Debian's chromium and chromium-driver (bash tools/setup.sh test installs them)"
-        )
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium must never download a driver
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    opts = Options()
-    opts.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,915",
-        f"--user-data-dir={tmp_path / 'chromium'}",
-    ):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
-    driver.set_page_load_timeout(60)
+    driver = start_chromium(1280, 915, tmp_path / "chromium")
     screen(driver, 412, 915, phone=True)  # the smallest screen the console is for
     yield driver
     driver.quit()

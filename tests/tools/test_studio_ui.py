@@ -19,19 +19,16 @@ import pytest
 from content.pack import load_pack
 from engine.video_out import H264Writer
 from sim.recording import read_recording
+from tests.chromium import needs_chromium, start_chromium
 from tests.conftest import run_cli, write_script
 from tools.cli import main
 from tools.studio.server import build_app
 from tools.web import ServerThread, free_port, guarded, new_token, url_for
 
-CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 PACKS = Path(__file__).resolve().parents[2] / "content" / "packs"
 W, H, FPS = 320, 180, 30
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and DRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver (bash tools/setup.sh test installs them)",
-)
+pytestmark = needs_chromium
 
 
 def box_x(i: int) -> int:
@@ -40,24 +37,7 @@ def box_x(i: int) -> int:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium must never download a driver
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    opts = Options()
-    opts.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1500,1100",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
-    ):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
-    driver.set_page_load_timeout(60)
+    driver = start_chromium(1500, 1100, tmp_path_factory.mktemp("chromium"))
     yield driver
     driver.quit()
 
