@@ -21,16 +21,9 @@ from content.pack_manifest import (
     _unknown_keys,
 )
 from sim.rubric import MAX_ITEMS as MAX_RUBRIC_ITEMS
-from sim.rubric import (
-    RULE_KINDS,
-    RULES,
-    Band,
-    Rubric,
-    RubricError,
-    RubricItem,
-    RuleFieldError,
-    Scale,
-)
+from sim.rubric import Rubric, RubricItem
+from sim.rubric_rules import RULE_KINDS, RULES, RuleFieldError
+from sim.rubric_scale import Band, RubricError, Scale
 
 RUBRIC_KEYS = ("scale", "bands", "names", "comment_required", "pass_level", "items")
 ITEM_KEYS = ("id", "label", "anchors", "rule", "weight", "critical", "policy")

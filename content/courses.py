@@ -1,4 +1,4 @@
-"""Course folders: `course.toml` (docs/courses.md) into a sim.course.Course, its lint, and
+"""Course folders: `course.toml` (docs/courses.md) into a sim.course_model.Course, its lint, and
 the Pack a course runs as.
 
 A course is untrusted data like a pack: nothing in it runs, paths (backdrop, instruction
@@ -27,7 +27,8 @@ from content.pack_manifest import (
     _inside,
     _manifest_bytes,
 )
-from sim.course import ASPECT, SHAPES, Course, Stage, Target, ZoneSpec, stage_window
+from sim.course import stage_window
+from sim.course_model import ASPECT, SHAPES, Course, Stage, Target, ZoneSpec
 
 COURSE_MANIFEST = "course.toml"
 COURSES_DIR = Path(__file__).parent / "courses"

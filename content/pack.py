@@ -108,7 +108,7 @@ class Pack:
     problems: tuple[str, ...] = ()  # every problem found, filled only when loading with collect
     manifest_text: str = ""  # the manifest as read (or as given: a draft, see load_pack)
     manifest: str = MANIFEST  # the file it was loaded from (a course: course.toml)
-    course: Any = None  # a course of fire compiled into this pack (sim.course.Course)
+    course: Any = None  # a course of fire compiled into this pack (sim.course_model.Course)
 
     @property
     def title(self) -> str:

@@ -2,12 +2,13 @@
 instructor's shot timer, stage score and stage keys.
 
 The sim runs a course as a compiled scenario graph (sim/course.py); this module only
-presents it. Each frame it draws the current stage's targets where sim.course says they
-are at the presented media time (the same geometry the hit test uses), the instructions
-while a stage is getting ready, and the course result at the end. On the instructor's
-station it shows the stage, its clock, the shot timer (first shot, splits, total) and the
-scores from sim.course.live_status. `[` repeats the stage (from its instructions) and `]`
-skips to the next, as instructor jumps (recorded, so a replay repeats them).
+presents it. Each frame it draws the current stage's targets where sim.course_model says
+they are at the presented media time (the same geometry the hit test uses), the
+instructions while a stage is getting ready, and the course result at the end. On the
+instructor's station it shows the stage, its clock, the shot timer (first shot, splits,
+total) and the scores from sim.course_scoring.live_status. `[` repeats the stage (from its
+instructions) and `]` skips to the next, as instructor jumps (recorded, so a replay
+repeats them).
 
 Attached by engine/app.py when the pack is a course (`attach`). Draws in the trainee
 view's 2D space (x, y normalized screen -> 2x-1, 1-2y), like the shot markers.
@@ -30,7 +31,8 @@ from panda3d.core import (
     TransparencyAttrib,
 )
 
-from sim.course import END_SEGMENT, READY, Course, Target, live_status
+from sim.course_model import END_SEGMENT, READY, Course, Target
+from sim.course_scoring import live_status
 from sim.events import JumpTo
 
 SORT_COURSE = 45  # after the present task (40), before Panda3D renders (50)

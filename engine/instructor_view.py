@@ -5,7 +5,7 @@ headless capture) from its own 2D scene graph, so nothing here can reach the tra
 Coordinates: x in [-aspect, aspect], y in [-1, 1], origin at the centre.
 
 What it says (its colours, the scenario clock, shot totals, the training points) lives in
-engine/instructor_texts.py; ScenarioClock and training_points stay importable from here.
+engine/instructor_texts.py.
 """
 
 from __future__ import annotations
@@ -42,17 +42,9 @@ from engine.overlay_text import Label, panel
 from sim.rubric import score_session
 from sim.runtime import SessionLog, SimState
 
-# ScenarioClock, shot_colour, shot_totals, station_policies and training_points live in
-# engine/instructor_texts.py; importable from here as before (tests/engine and
-# tests/content import ScenarioClock and training_points from here).
 __all__ = [
     "InstructorView",
-    "ScenarioClock",
-    "shot_colour",
-    "shot_totals",
-    "station_policies",
     "thumbnail_frame",
-    "training_points",
 ]
 
 THUMB_W = 0.34

@@ -25,7 +25,7 @@ from panda3d.core import (
 
 from engine.lowlight import FRAGMENT, NIGHT, LowLight, LowLightPass, NightGrid
 from engine.panda_setup import is_software_renderer
-from engine.video import YuvFrame
+from engine.yuv_planes import YuvFrame
 from sim.hit_zones import letterbox
 
 MARKER_LIFETIME_S = 2.0

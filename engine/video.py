@@ -20,7 +20,7 @@ is closed is still joined later (the player keeps it until its thread is gone), 
 exit every decoder still alive is stopped and joined (`_stop_all`, run by atexit).
 
 The pictures themselves (`YuvFrame`, `yuv_frame`, the colour matrices) live in
-engine/yuv_planes.py, importable from here as before.
+engine/yuv_planes.py.
 
 No Panda3D here: this module hands numpy frames to whoever uploads them.
 """
@@ -39,31 +39,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine.yuv_planes import (  # re-exported: engine/trainee_view.py, engine/yuv_card.py, tests
-    MATRICES,
-    YuvFrame,
-    colour_of,
-    yuv_coefficients,
-    yuv_frame,
-    yuv_to_rgb,
-)
+from engine.yuv_planes import YuvFrame, yuv_frame
 from sim.errors import UserError
 
 __all__ = [
     "APP_PLANES",
     "DECODE_THREADS",
     "HWACCEL_ENV",
-    "MATRICES",
     "PREBUFFER_FRAMES",
     "ClipDecoder",
     "Frame",
     "VideoError",
     "VideoPlayer",
-    "YuvFrame",
-    "colour_of",
-    "yuv_coefficients",
-    "yuv_frame",
-    "yuv_to_rgb",
 ]
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ import os
 import numpy as np
 from panda3d.core import NodePath, SamplerState, Shader, Texture, Vec4
 
-from engine.video import YuvFrame, yuv_coefficients
+from engine.yuv_planes import YuvFrame, yuv_coefficients
 
 #: Each plane's texture coordinate is computed per vertex (x scaled to the picture's part
 #: of the padded row), not per pixel: on a software renderer every per-pixel operation

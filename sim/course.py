@@ -17,8 +17,7 @@ Pure: standard library, numpy and sim only; times are passed in, never read.
 Where the parts live: what a course is made of (shapes, zones, targets, stages, the
 course) in sim/course_model.py; scoring (`score_log`, `live_status`) in
 sim/course_scoring.py; compiling into a scenario (`to_scenario`) and the plan of a run
-here. Every public name of the two is re-exported from this module, which content,
-engine, tools and tests import them from.
+here. Callers import each name from the module that defines it.
 """
 
 from __future__ import annotations
@@ -27,43 +26,24 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-# What a course is made of and its scoring live in sim/course_model.py and
-# sim/course_scoring.py; callers still import them from here.
 from sim.course_model import (
     ASPECT,
     BEEP,
     END_S,
     END_SEGMENT,
     READY,
-    SHAPES,
-    TURN_S,
     Course,
     Stage,
     Target,
     ZoneSpec,
 )
-from sim.course_scoring import StageResult, live_status, score_log
 from sim.scenario import Scenario, Segment, SoundCue, Transition
 from sim.sounds import BUILTIN_SOUNDS
 from sim.triggers import EndTrigger, SegmentClock, TriggerBase
 
 __all__ = [
-    "ASPECT",
-    "BEEP",
-    "END_S",
-    "END_SEGMENT",
-    "READY",
-    "SHAPES",
-    "TURN_S",
-    "Course",
     "HitsTrigger",
-    "Stage",
-    "StageResult",
-    "Target",
-    "ZoneSpec",
-    "live_status",
     "plan",
-    "score_log",
     "stage_window",
     "to_scenario",
 ]

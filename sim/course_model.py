@@ -5,8 +5,8 @@ a compiled course uses (`READY`, `END_SEGMENT`), which its scoring reads back.
 Coordinates: normalized trainee screen (origin top-left), laid out on a 16:9 screen
 (`ASPECT`). A target's zones are given in target units: x and y from the target's
 centre, as fractions of its height. Compiling a course into a scenario and its plan are
-sim/course.py's; scoring a run is sim/course_scoring.py's; sim/course.py re-exports every
-name here. Pure: standard library, numpy and sim only; times are passed in, never read.
+sim/course.py's; scoring a run is sim/course_scoring.py's. Pure: standard library, numpy
+and sim only; times are passed in, never read.
 """
 
 from __future__ import annotations

@@ -3,8 +3,7 @@ counted attempt (its last), its hits, misses, no-shoot hits, shot timer and par,
 course's total and pass; and what the instructor's overlay shows while it runs.
 
 The same rules serve the live overlay (`live_status`) and `sightline course report`
-(`score_log`); sim/course.py re-exports both. Pure: standard library and sim only; times
-are passed in, never read.
+(`score_log`). Pure: standard library and sim only; times are passed in, never read.
 """
 
 from __future__ import annotations

@@ -28,8 +28,8 @@ an automatic item overrides the rule (both are kept, the instructor's counts).
 
 Where the parts live: the scale, its bands and `RubricError` in sim/rubric_scale.py; the
 rule kinds (`RULES`) and the record helpers they use in sim/rubric_rules.py; the items,
-the `Rubric` and scoring a session here. Every public name of the two is re-exported
-from this module, which callers import them from.
+the `Rubric` and scoring a session here. Callers import each name from the module that
+defines it.
 
 Must not import outside the standard library and sim; never reads a clock.
 """
@@ -41,53 +41,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sim.records import ScoreRecord, SessionLog
-
-# The scale and the rule kinds live in sim/rubric_scale.py and sim/rubric_rules.py;
-# content, engine, tools and tests still import them from here.
-from sim.rubric_rules import (
-    MAX_THRESHOLDS,
-    NUM,
-    RULE_KINDS,
-    RULES,
-    FieldReader,
-    NoShootHits,
-    Reaction,
-    RuleBase,
-    RuleFieldError,
-    ShotsAfter,
-    VerbalBeforeShot,
-    paused_between,
-)
-from sim.rubric_scale import DREYFUS_1_7, MAX_SCALE, Band, RubricError, Scale, default_bands
+from sim.rubric_rules import RuleBase
+from sim.rubric_scale import RubricError, Scale
 
 __all__ = [
     "AUTOMATIC",
-    "DREYFUS_1_7",
     "INSTRUCTOR",
     "MAX_ITEMS",
-    "MAX_SCALE",
-    "MAX_THRESHOLDS",
-    "NUM",
-    "RULES",
-    "RULE_KINDS",
-    "Band",
-    "FieldReader",
-    "NoShootHits",
-    "Reaction",
     "Rubric",
-    "RubricError",
     "RubricItem",
-    "RuleBase",
-    "RuleFieldError",
-    "Scale",
     "ScoreSheet",
-    "ShotsAfter",
-    "VerbalBeforeShot",
     "WeaponResult",
     "automatic_scores",
     "counted",
-    "default_bands",
-    "paused_between",
     "score_session",
     "session_weapons",
 ]

@@ -5,8 +5,8 @@ with.
 Each kind is a frozen dataclass with `parse` (through content's field reader, as trigger
 kinds do), `validate` against the scale, the `cues` it names (lint checks them) and
 `evaluate` over the session's records (a `SessionLog`) for one weapon: (level or None,
-comment). sim/rubric.py re-exports every name here. Must not import outside the standard
-library and sim; never reads a clock.
+comment). The items and the `Rubric` that use them are in sim/rubric.py. Must not import
+outside the standard library and sim; never reads a clock.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ name of each level and the levels whose score needs a comment; and `RubricError`
 every part of a rubric raises.
 
 The rest of the rubric builds on this: the rule kinds (sim/rubric_rules.py), the items,
-the `Rubric` and scoring a session (sim/rubric.py, which re-exports every name here).
+the `Rubric` and scoring a session (sim/rubric.py).
 Must not import outside the standard library and sim; never reads a clock.
 """
 

@@ -30,32 +30,17 @@ from pathlib import Path
 
 from content.policies import Library, guidebook_refs, strip_refs
 from sim.rubric import score_session
-from tools.aar_files import (  # noqa: F401 (re-exported: these live in aar_files.py now)
+from tools.aar_files import (
     _camera_video,
-    _copy_side_file,
     _make_private,
     _private_dir,
     _voice_audio,
     camera_grab,
     frame_grab,
 )
-from tools.aar_replay import Replayed, replay  # noqa: F401 (Replayed: for aar_timeline, aar_voice)
-from tools.aar_tables import (  # noqa: F401 (re-exported: these live in aar_tables.py now)
-    _conditions,
-    _responses,
-    _visit_end,
-    events_table,
-    reaction_times,
-    response_table,
-)
-from tools.aar_timeline import (  # noqa: F401 (_time_ticks: tests use it from here)
-    ACTION_KEYS,
-    ROLE_COLOURS,
-    _said,
-    _segment_colours,
-    _time_ticks,
-    _timeline_svg,
-)
+from tools.aar_replay import replay
+from tools.aar_tables import events_table, reaction_times, response_table
+from tools.aar_timeline import _segment_colours, _timeline_svg
 from tools.aar_voice import decisions, said_text, talk
 from tools.progress import progress
 from tools.recordings import Recording

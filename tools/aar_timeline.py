@@ -1,7 +1,7 @@
 """The after-action review's timeline (tools/aar.py): one SVG of the session, lanes for
 flags, sounds, segments with cues, shots and dry pulls, coded actions, pauses and low
 light over a time axis whose labels never touch. Reads a re-simulated session
-(tools.aar.Replayed); draws nothing else."""
+(tools.aar_replay.Replayed); draws nothing else."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import html
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tools.aar import Replayed
+    from tools.aar_replay import Replayed
 
 ROLE_COLOURS = {"threat": "#d9534f", "no-shoot": "#3c8dbc", "cover": "#6c757d", None: "#999"}
 #: the station's key for each coded action (engine/instructor_console.py), drawn on the timeline

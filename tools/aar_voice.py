@@ -9,7 +9,7 @@ recognized pack phrase (a `said` input with a phrase) or the instructor's V key 
 coded action verbal-command). An utterance that matched no phrase is talk, not a command:
 it is listed, counted in talk time, and never taken for a reaction.
 
-Reads a re-simulated session (tools.aar.Replayed); writes nothing itself. Must not import
+Reads a re-simulated session (tools.aar_replay.Replayed); writes nothing itself. Must not import
 engine.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tools.aar import Replayed
+    from tools.aar_replay import Replayed
 
 VERBAL_ACTION = "verbal-command"  # the station's V key (engine/instructor_console.py)
 

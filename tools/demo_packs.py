@@ -17,35 +17,7 @@ writing.
 
 from __future__ import annotations
 
-# The spec types and the packs live in the modules above; their names stay importable
-# from here (tools/make_demo.py and the tests import them from tools.demo_packs).
-from tools.demo_pack_spec import (  # noqa: F401 (re-exported: they live in demo_pack_spec.py)
-    FORCE_DECISION,
-    SCREEN_ASPECT,
-    VERBAL,
-    Ambience,
-    Line,
-    PackSpec,
-    SegmentSpec,
-    ZoneSpec,
-    item,
-    key,
-    one,
-)
-from tools.demo_packs_deescalate import (  # noqa: F401 (re-exported: they live there)
-    CRISIS,
-    CRISIS_SUBJECT,
-    INTERVENE,
-    PARTNER_AND_DETAINED,
-)
-from tools.demo_packs_force import (  # noqa: F401 (re-exported: they live there)
-    DOORWAY,
-    DOORWAY_KEYS,
-    DOORWAY_QUESTION,
-    RANGE,
-    SUBJECT,
-    _doorway_script,
-    _range_spec,
-)
+from tools.demo_packs_deescalate import CRISIS, INTERVENE
+from tools.demo_packs_force import DOORWAY, RANGE
 
 PACKS = (DOORWAY, CRISIS, INTERVENE, RANGE)

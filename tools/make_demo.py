@@ -23,7 +23,8 @@ import numpy as np
 
 from content import sounds
 from engine.video_out import H264Writer
-from tools.demo_packs import PACKS, PackSpec, SegmentSpec, ZoneSpec
+from tools.demo_pack_spec import PackSpec, SegmentSpec, ZoneSpec
+from tools.demo_packs import PACKS
 from tools.figures import FPS, H, draw_figure, muzzle
 from tools.progress import progress
 

@@ -168,7 +168,7 @@ def test_lint_with_a_library_reports_links_it_cannot_resolve(pack, tmp_path):
 
 def test_the_guidebook_panel_shows_the_linked_passages(tmp_path):
     pytest.importorskip("panda3d")
-    from engine.instructor_view import training_points
+    from engine.instructor_texts import training_points
     from sim.rubric import Rubric, RubricItem
 
     lib = load_library([write(tmp_path / "p", "uof.md", GOOD)])
@@ -190,7 +190,7 @@ def test_the_bundled_packs_rubrics_link_the_sample_policies(folder):
     pytest.importorskip("panda3d")
     from content import PACKS_DIR
     from content.pack import load_pack
-    from engine.instructor_view import training_points
+    from engine.instructor_texts import training_points
 
     pack = load_pack(PACKS_DIR / folder)
     refs = list(dict.fromkeys(r for it in pack.scenario.rubric.items for r in it.policy))

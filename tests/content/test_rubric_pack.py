@@ -11,7 +11,7 @@ import pytest
 from content import PACKS_DIR
 from content.lint import lint_pack
 from content.pack import PackError, load_pack
-from sim.rubric import NoShootHits, Reaction, ShotsAfter, VerbalBeforeShot
+from sim.rubric_rules import NoShootHits, Reaction, ShotsAfter, VerbalBeforeShot
 
 RUBRIC = """
 [[segments.b.cues]]

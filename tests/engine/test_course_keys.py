@@ -14,7 +14,7 @@ SCRIPT = """
 from content.courses import resolve
 from content.courses import load_any as load_pack
 from engine.app import RunConfig, SightlineApp
-from sim.course import score_log
+from sim.course_scoring import score_log
 
 pack = load_pack(resolve("drills"))
 app = SightlineApp(pack, RunConfig(offscreen=True, width=320, height=180, fps=10,

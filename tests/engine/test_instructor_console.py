@@ -177,7 +177,8 @@ def test_coded_actions_and_saved_flags_tell_the_instructor_and_count_messages(co
 
 def rubric_console(weapons=("w1",), log=None):
     from sim.records import SessionLog
-    from sim.rubric import NoShootHits, Rubric, RubricItem
+    from sim.rubric import Rubric, RubricItem
+    from sim.rubric_rules import NoShootHits
 
     rubric = Rubric(
         (

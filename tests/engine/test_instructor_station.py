@@ -176,7 +176,7 @@ def test_a_console_message_goes_after_a_few_seconds(station):
 
 
 def test_scenario_clock_counts_only_unpaused_time_and_follows_a_seek_back():
-    from engine.instructor_view import ScenarioClock
+    from engine.instructor_texts import ScenarioClock
 
     clock = ScenarioClock()
     assert clock.update(1.0, False) == pytest.approx(1.0)

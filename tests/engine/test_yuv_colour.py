@@ -88,7 +88,8 @@ w, h = jobs["size"]
 panda_setup.configure(True, w, h)
 from direct.showbase.ShowBase import ShowBase
 from engine.trainee_view import TraineeView
-from engine.video import ClipDecoder, yuv_frame
+from engine.video import ClipDecoder
+from engine.yuv_planes import yuv_frame
 import av
 base = ShowBase(windowType="offscreen")
 base.setBackgroundColor(0, 0, 0, 1)
@@ -166,7 +167,7 @@ def test_colour_bars_come_out_as_made_in_601_and_709_video_and_full_range(tmp_pa
 
 def test_a_wrong_matrix_would_show(tmp_path):
     """The check above can fail: BT.709 codes read as BT.601 miss by far more than 2.5."""
-    from engine.video import yuv_to_rgb
+    from engine.yuv_planes import yuv_to_rgb
 
     cy, cb, cr = ycbcr_codes(BARS[5], "bt709", False)  # red
     rgb = np.array(yuv_to_rgb(np.float32(cy), np.float32(cb), np.float32(cr), "bt601", False))

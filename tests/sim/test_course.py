@@ -6,17 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim.course import (
-    END_SEGMENT,
-    SHAPES,
-    Course,
-    Stage,
-    Target,
-    ZoneSpec,
-    plan,
-    score_log,
-    to_scenario,
-)
+from sim.course import plan, to_scenario
+from sim.course_model import END_SEGMENT, SHAPES, Course, Stage, Target, ZoneSpec
+from sim.course_scoring import score_log
 from sim.events import JumpTo, Shot
 from sim.runtime import ScenarioRuntime
 

@@ -7,18 +7,9 @@ import pytest
 
 from sim.events import InputError, Score, parse_event
 from sim.records import ActionRecord, CueRecord, ScoreRecord, SessionLog, ShotRecord
-from sim.rubric import (
-    NoShootHits,
-    Reaction,
-    Rubric,
-    RubricError,
-    RubricItem,
-    Scale,
-    ShotsAfter,
-    VerbalBeforeShot,
-    counted,
-    score_session,
-)
+from sim.rubric import Rubric, RubricItem, counted, score_session
+from sim.rubric_rules import NoShootHits, Reaction, ShotsAfter, VerbalBeforeShot
+from sim.rubric_scale import RubricError, Scale
 from sim.runtime import ScenarioRuntime
 from sim.scenario import Scenario, Segment
 

@@ -65,7 +65,7 @@ def test_timeline_time_labels_do_not_smear_on_a_long_session(tmp_path):
 
 @pytest.mark.parametrize("end_s", [1.0, 9.5, 300.0, 3600.0, 36000.0])
 def test_time_steps_suit_any_session_length(end_s):
-    from tools.aar import _time_ticks
+    from tools.aar_timeline import _time_ticks
 
     px_per_s = 812 / end_s  # the timeline's drawing width
     ticks = _time_ticks(end_s, px_per_s)

@@ -12,7 +12,8 @@ import pytest
 
 from content import PACKS_DIR
 from sim.hit_zones import point_in_polygon, screen_to_media
-from tools.demo_packs import PACKS, SCREEN_ASPECT
+from tools.demo_pack_spec import SCREEN_ASPECT
+from tools.demo_packs import PACKS
 from tools.figures import H, W
 
 

@@ -1,6 +1,6 @@
 """The bundled range backdrop (content/courses/range.mp4): a still indoor range wall the
 course targets are drawn over. Deterministic; `sightline course make-backdrop` rebuilds it.
-The clip is 16:9 (sim.course.ASPECT) so media and screen coordinates agree, and as long as
+The clip is 16:9 (sim.course_model.ASPECT) so media and screen coordinates agree, and as long as
 the longest stage a course may have (content.courses.MAX_TIME_S)."""
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 
 from content.courses import lint_course, load_course, resolve
-from sim.course import END_S, plan, score_log
+from sim.course import plan
+from sim.course_model import END_S
+from sim.course_scoring import score_log
 from sim.errors import UserError
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from content.pack import Pack, PackError, load_pack
 from sim.errors import UserError
-from sim.rubric import Rubric, paused_between
+from sim.rubric import Rubric
+from sim.rubric_rules import paused_between
 from tools.records.queries import class_members, trainee_with_packs
 
 __all__ = ["Packs", "class_members", "reaction_times", "trainee_progress"]

@@ -36,24 +36,13 @@ from content.pack import CATEGORIES, DIFFICULTIES, LIGHT, SETTINGS, SUBJECT_KEYS
 from sim.errors import UserError
 from sim.events import ACTIONS, BRANCH_KEYS, WEAPON_KINDS
 from sim.hit_zones import ROLES
-from sim.rubric import RULE_KINDS
+from sim.rubric_rules import RULE_KINDS
 from sim.triggers import TRIGGERS
 from tools.studio import manifest
 from tools.studio.frames import FrameCache, encode_jpeg
 from tools.studio.library import Library
-from tools.studio.pack_routes import (  # noqa: F401 (re-exported: they live in pack_routes.py)
-    MAX_TRACK_FRAMES,
-    PackRoutes,
-    _finding,
-)
-from tools.studio.preview import (  # noqa: F401 (re-exported: they live in preview.py)
-    _FPS,
-    MAX_PREVIEWS,
-    PREVIEW_HZ,
-    Preview,
-    PreviewRoutes,
-    _fps,
-)
+from tools.studio.pack_routes import PackRoutes
+from tools.studio.preview import Preview, PreviewRoutes
 from tools.web import bind, guarded, new_token, serve, url_for
 
 STATIC = Path(__file__).parent / "static"
