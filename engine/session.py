@@ -27,6 +27,7 @@ import numpy as np
 from content.pack import Pack
 from drivers.input_queue import InputQueue
 from engine.fixed_loop import FixedStepLoop
+from engine.heap import HeapTrimmer
 from engine.video import HWACCEL_ENV, VideoPlayer
 from sim.events import InputEvent
 from sim.runtime import (
@@ -141,6 +142,7 @@ class Session:
         self._seeking = False
         self.ended_at_s: float | None = None
         self.prebuffer = prebuffer  # keep decoders open on every segment that may come next
+        self.heap = HeapTrimmer()  # freed frames go back to the system once a minute
 
     @property
     def inputs(self) -> InputQueue:
@@ -192,6 +194,8 @@ class Session:
         clips, markers, ended = self._frame.take()
         for cmd in clips:
             self._play(cmd)
+        if not clips:  # never on a branch's frame: that frame shows the new clip first
+            self.heap.maybe_trim(self.runtime.state.t_s)
         if ended and self.ended_at_s is None:
             self.ended_at_s = self.runtime.state.t_s
         state = self.runtime.state

@@ -1,4 +1,5 @@
-"""Panda3D's allocator must stay off the program break (engine/heap.py).
+"""Panda3D's allocator must stay off the program break, and freed memory goes back to the
+system once a minute (engine/heap.py).
 
 Panda3D's wheels allocate through their own dlmalloc, which grows with sbrk() as glibc's
 main arena does; the two moving the break from two threads at once corrupted the heap
@@ -19,6 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from content.pack import load_pack
+from engine.fixed_loop import ManualClock
+from engine.heap import HeapTrimmer
+from engine.session import Session
+from sim.events import KeyPress
 from tests.conftest import checking_allocator_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,3 +131,70 @@ def test_drawing_beside_threads_on_glibcs_main_arena_keeps_the_heap_whole():
     proc = _python(REPRO, seconds, env=env, timeout=float(seconds) + 120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert int(proc.stdout.split()[1]) > 20, proc.stdout  # it did draw
+
+
+# -- handing freed memory back ---------------------------------------------------------------
+
+FREED = r"""
+import ctypes
+from engine.heap import trim_heap
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+
+def rss_kb():
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+
+blocks = [libc.malloc(1024) for _ in range(60_000)]  # 60 MB in small blocks, as frames'
+for b in blocks:                                     # planes and Python objects come
+    ctypes.memset(b, 1, 1024)
+held = rss_kb()
+for b in blocks[:-1]:  # the last one stays: the arena's top cannot shrink by itself
+    libc.free(b)
+freed = rss_kb()
+print(held, freed, rss_kb() if not trim_heap() else rss_kb())
+"""
+
+
+@pytest.mark.skipif(
+    not (sys.platform.startswith("linux") and os.confstr("CS_GNU_LIBC_VERSION")),
+    reason="malloc_trim is glibc's",
+)
+def test_trimming_hands_freed_memory_back_that_free_alone_keeps():
+    out = _python(FREED)
+    assert out.returncode == 0, out.stderr
+    held, freed, trimmed = (int(v) for v in out.stdout.split())
+    assert held - freed < 15_000, "free() alone gave most of it back: nothing left to show"
+    assert freed - trimmed > 40_000, (held, freed, trimmed)
+
+
+def test_the_trimmer_trims_once_an_interval_of_the_time_it_is_given():
+    calls = []
+    trimmer = HeapTrimmer(60.0, trim=lambda: calls.append(1) or True)
+    got = [trimmer.maybe_trim(t) for t in (0, 59.9, 60.0, 60.1, 119.9, 120.0, 500.0, 500.5)]
+    assert got == [False, False, True, False, False, True, True, False]
+    assert len(calls) == trimmer.trims == 3
+
+
+def test_a_session_trims_once_a_minute_of_session_time_and_never_on_a_branch_frame(
+    fixture_pack,
+):
+    pack = load_pack(fixture_pack)
+    clock = ManualClock()
+    session = Session(pack, clock, 120, block_video=True)
+    trimmed_at: list[float] = []
+    session.heap = HeapTrimmer(0.5, trim=lambda: trimmed_at.append(session.state.t_s) or True)
+    session.schedule([KeyPress(0.5, "2")])  # a branch at the first trim's time
+    branch_frames = []
+    for n in range(40):  # 1.3 s of 30 fps frames
+        clock.t = n / 30
+        out = session.frame()
+        if out.entered and n > 0:
+            branch_frames.append(out.state.t_s)
+    session.close()
+    assert len(branch_frames) == 1 and branch_frames[0] >= 0.5
+    assert len(trimmed_at) == 2  # at 0.5 s (put off by the branch's frame) and a half later
+    assert branch_frames[0] not in trimmed_at and trimmed_at[0] > branch_frames[0]
