@@ -101,9 +101,10 @@ float grain_noise(vec2 p, float frame) {
 """
 
 #: Added to a vertex shader for the night pass: the flashlights' light at each vertex of
-#: the card's grid, interpolated across each cell (40 px at 720p, within the cones' soft
-#: edge), and the night's blend folded into per-vertex weights (below). Per pixel, on a
-#: software renderer, the same sums cost 3x the whole frame.
+#: the card's grid, interpolated across each cell (20 px at 720p: a cone's soft edge,
+#: 0.45 of its radius, spans about three), and the night's blend folded into per-vertex
+#: weights (below). Per pixel, on a software renderer, the same sums cost 3x the whole
+#: frame.
 #:
 #: The blend, per pixel: with L = clamp(light, 0, 1), B = max(1, light), m = night mix,
 #: z = desaturation, a = ambient, tint = (0.82, 0.92, 1.12), lum = luma of day:
@@ -194,21 +195,23 @@ def grid_card(name: str, nx: int = 64, ny: int = 36) -> GeomNode:
 
 class NightGrid:
     """The night card's triangles: the fine grid of `grid_card` only where a cone can
-    fall, and elsewhere one pair of triangles per block x block fine cells. On a software
-    renderer the grid's triangles are most of the night pass's cost (64x36 cells: 2.7 ms of
-    a 720p frame on llvmpipe), and outside every cone's radius the light is exactly zero,
-    so the coarse cells there draw the same picture. A coarse cell meets its fine neighbour
-    along an edge where the light is zero on both sides. The index buffer is rebuilt when
-    a beam, the card's scale or the view's aspect moves."""
+    fall, and elsewhere as few rectangles (two triangles each) as cover the rest. On a
+    software renderer the triangles are most of the night pass's cost (64x36 cells: 2.7 ms
+    of a 720p frame on llvmpipe; each small triangle costs its setup and shades the 4x4
+    pixel blocks along its diagonal twice), and outside every cone's radius the light is
+    exactly zero, so the rectangles there draw the same picture. Their edges run along the
+    grid's lines, where the light is zero on both sides. The index buffer is rebuilt when a
+    beam, the card's scale or the view's aspect moves."""
 
-    def __init__(self, name: str, nx: int = 64, ny: int = 36, block: int = 4):
+    def __init__(self, name: str, nx: int = 64, ny: int = 36, block: int = 2):
         if nx % block or ny % block:
             raise ValueError(f"{nx}x{ny} cells do not divide into {block}x{block} blocks")
         self.node = grid_card(name, nx, ny)
         self._key: tuple | None = None
-        cx, cy = nx // block, ny // block
+        self._blocks = (ny // block, nx // block)  # rows, columns of blocks
+        cy, cx = self._blocks
         row = nx + 1
-        fine, coarse = [], []
+        fine = []
         for cj in range(cy):
             for ci in range(cx):
                 cells = []
@@ -217,11 +220,11 @@ class NightGrid:
                         a = j * row + i
                         cells += [a, a + 1, a + row + 1, a, a + row + 1, a + row]
                 fine.append(cells)
-                a = cj * block * row + ci * block  # the block's corners, same winding
-                b, c, d = a + block, a + block * row, a + block * row + block
-                coarse.append([a, b, d, a, d, c])
         self._fine = np.array(fine, np.uint16)
-        self._coarse = np.array(coarse, np.uint16)
+        # the vertex at each block corner (rows cy + 1, columns cx + 1)
+        self._corner = (
+            np.arange(cy + 1)[:, None] * block * row + np.arange(cx + 1) * block
+        ).astype(np.uint16)
         # each block's extent in the card's coordinates (-1..1; z up)
         xs = np.linspace(-1.0, 1.0, cx + 1)
         zs = np.linspace(-1.0, 1.0, cy + 1)
@@ -229,15 +232,10 @@ class NightGrid:
         self._x0, self._x1 = xs[gx.ravel()], xs[gx.ravel() + 1]
         self._z0, self._z1 = zs[gz.ravel()], zs[gz.ravel() + 1]
         self.fine_blocks = 0  # of the last build
+        self.rectangles = 0
 
-    def update(self, lights, aspect: float, sx: float, sz: float) -> None:
-        """`lights`: (x, y, radius, intensity) in the view's normalized coordinates (origin
-        top-left, radius in heights); `aspect`: the view's width / height; sx, sz: the
-        card's scale in the view (-1..1 both ways)."""
-        key = (tuple(tuple(round(float(v), 5) for v in lt) for lt in lights), aspect, sx, sz)
-        if key == self._key:
-            return
-        self._key = key
+    def needed(self, lights, aspect: float, sx: float, sz: float) -> np.ndarray:
+        """Which blocks (row-major) a cone reaches: those are drawn fine."""
         need = np.zeros(len(self._fine), bool)
         # each block's extent on the view, normalized as the lights are
         px0, px1 = 0.5 + 0.5 * self._x0 * sx, 0.5 + 0.5 * self._x1 * sx
@@ -248,7 +246,45 @@ class NightGrid:
             dx = (np.clip(x, px0, px1) - x) * aspect  # to the block's nearest point
             dy = np.clip(y, py0, py1) - y
             need |= dx * dx + dy * dy < (r * (1.0 + 1e-3)) ** 2
-        idx = np.concatenate([self._fine[need].ravel(), self._coarse[~need].ravel()])
+        return need
+
+    def _rectangles(self, need: np.ndarray) -> np.ndarray:
+        """Two triangles for each rectangle of a greedy cover of the blocks not needed:
+        the widest run of free blocks along a row, extended down while the rows below
+        are free across it."""
+        free = ~need.reshape(self._blocks)
+        cy, cx = self._blocks
+        c = self._corner
+        out = []
+        for j in range(cy):
+            i = 0
+            while i < cx:
+                if not free[j, i]:
+                    i += 1
+                    continue
+                i1 = i + 1
+                while i1 < cx and free[j, i1]:
+                    i1 += 1
+                j1 = j + 1
+                while j1 < cy and free[j1, i:i1].all():
+                    j1 += 1
+                free[j:j1, i:i1] = False
+                a, b, cc, d = c[j, i], c[j, i1], c[j1, i], c[j1, i1]
+                out.append((a, b, d, a, d, cc))  # the winding of grid_card's cells
+                i = i1
+        self.rectangles = len(out)
+        return np.array(out, np.uint16).reshape(-1)
+
+    def update(self, lights, aspect: float, sx: float, sz: float) -> None:
+        """`lights`: (x, y, radius, intensity) in the view's normalized coordinates (origin
+        top-left, radius in heights); `aspect`: the view's width / height; sx, sz: the
+        card's scale in the view (-1..1 both ways)."""
+        key = (tuple(tuple(round(float(v), 5) for v in lt) for lt in lights), aspect, sx, sz)
+        if key == self._key:
+            return
+        self._key = key
+        need = self.needed(lights, aspect, sx, sz)
+        idx = np.concatenate([self._fine[need].ravel(), self._rectangles(need)])
         self.fine_blocks = int(need.sum())
         prim = GeomTriangles(Geom.UH_dynamic)
         prim.setIndexType(GeomEnums.NT_uint16)

@@ -167,14 +167,18 @@ print("cone", img[80:100, 70:90].mean(), "far", img[80:100, 230:250].mean())
 
 
 NIGHT_GRID = """
-import functools, sys
+import sys
 import cv2, numpy as np
 from engine import panda_setup
 panda_setup.configure(True, 320, 180)
 from direct.showbase.ShowBase import ShowBase
 import engine.lowlight as ll
 import engine.trainee_view as tv
-tv.NightGrid = functools.partial(ll.NightGrid, block=int(sys.argv[1]))
+class FullGrid(ll.NightGrid):  # the reference: every cell of the 64x36 grid
+    def needed(self, lights, aspect, sx, sz):
+        return np.ones(len(self._fine), bool)
+if sys.argv[1] == "full":
+    tv.NightGrid = FullGrid
 base = ShowBase(windowType="offscreen")
 view = tv.TraineeView(base.render2d, 320 / 180, True, (320, 180, 0, 0))
 rng = np.random.default_rng(3)
@@ -188,33 +192,53 @@ shot = base.win.getScreenshot()
 img = np.frombuffer(shot.getRamImageAs("BGR"), np.uint8).reshape(180, 320, 3)[::-1]
 cv2.imwrite(sys.argv[2], img)
 g = view.night_grid
-print(g.fine_blocks, len(g._fine), g.node.getGeom(0).getPrimitive(0).getNumPrimitives())
+tris = g.node.getGeom(0).getPrimitive(0).getNumPrimitives()
+print(g.fine_blocks, len(g._fine), g.rectangles, tris)
 """
 
 
 def test_the_night_grid_is_fine_only_around_the_cones_and_draws_the_same_picture(tmp_path):
-    """Outside every cone's radius the light is zero, so coarse cells there (two triangles
-    for 4x4 fine cells) must draw exactly what the fine grid draws, cones overlapping, on
-    the edge and on a letterboxed picture included."""
+    """Outside every cone's radius the light is zero, so the few rectangles that cover the
+    rest (two triangles each) must draw exactly what the full fine grid draws, cones
+    overlapping, on the edge and on a letterboxed picture included."""
     got = {}
-    for block in (4, 1):
-        out = tmp_path / f"block-{block}.png"
+    for grid in ("adaptive", "full"):
+        out = tmp_path / f"{grid}.png"
         proc = subprocess.run(
-            [sys.executable, "-c", NIGHT_GRID, str(block), str(out)],
+            [sys.executable, "-c", NIGHT_GRID, grid, str(out)],
             capture_output=True,
             text=True,
             timeout=120,
         )
         assert proc.returncode == 0, proc.stderr[-1500:]
-        fine, blocks, triangles = (int(v) for v in proc.stdout.split()[-3:])
-        got[block] = (cv2.imread(str(out)).astype(int), fine, blocks, triangles)
-    adaptive, fine, blocks, triangles = got[4]
-    full = got[1][0]
+        fine, blocks, rectangles, triangles = (int(v) for v in proc.stdout.split()[-4:])
+        got[grid] = (cv2.imread(str(out)).astype(int), fine, blocks, rectangles, triangles)
+    adaptive, fine, blocks, rectangles, triangles = got["adaptive"]
+    full = got["full"][0]
     assert 0 < fine < blocks / 2 and triangles < 64 * 36 * 2 / 2  # under half the triangles
-    assert got[1][3] == 64 * 36 * 2
+    assert 0 < rectangles < (blocks - fine) / 4  # the free blocks merged
+    assert got["full"][1:] == (blocks, blocks, 0, 64 * 36 * 2)
     assert np.abs(adaptive - full).max() <= 1
     lit = adaptive[72:76, 94:98].mean()  # inside the first cone, and dark far from any
     assert lit > 3 * adaptive[150:160, 200:210].mean()
+
+
+def test_the_night_grids_rectangles_cover_exactly_the_blocks_no_cone_reaches():
+    from engine.lowlight import NightGrid
+
+    grid = NightGrid("test", 16, 12, block=2)  # 8 x 6 blocks
+    rng = np.random.default_rng(5)
+    corner = {int(v): (i, j) for (j, i), v in np.ndenumerate(grid._corner)}
+    for _ in range(50):
+        need = rng.random(48) < rng.random()
+        covered = np.zeros((6, 8), int)
+        tris = grid._rectangles(need).reshape(-1, 6)
+        for a, b, d, _a, _d, c in tris:  # a, b along the top, c, d along the bottom
+            (i0, j0), (i1, _), (_, j1) = corner[a], corner[b], corner[c]
+            assert corner[d] == (i1, j1) and (_a, _d) == (a, d)
+            covered[j0:j1, i0:i1] += 1
+        assert (covered == ~need.reshape(6, 8)).all()  # each free block once, none other
+        assert grid.rectangles == len(tris) <= (~need).sum()
 
 
 def test_the_grain_is_noise_and_moves_from_frame_to_frame():
