@@ -249,31 +249,31 @@ class NightGrid:
         return need
 
     def _rectangles(self, need: np.ndarray) -> np.ndarray:
-        """Two triangles for each rectangle of a greedy cover of the blocks not needed:
-        the widest run of free blocks along a row, extended down while the rows below
-        are free across it."""
-        free = ~need.reshape(self._blocks)
+        """Two triangles for each rectangle of a cover of the blocks not needed: each row's
+        runs of free blocks, a run merged with the one just above it when both span the
+        same columns."""
         cy, cx = self._blocks
+        free = np.zeros((cy, cx + 2), np.int8)
+        free[:, 1:-1] = ~need.reshape(cy, cx)
+        step = np.diff(free, axis=1)
+        rows, i0 = np.nonzero(step == 1)  # row-major, so starts and ends pair up
+        i1 = np.nonzero(step == -1)[1]
+        j1 = rows + 1
+        keep = np.ones(len(rows), bool)
+        below: dict[tuple[int, int], int] = {}  # (i0, i1) -> the run reaching this row
+        for k, (j, a, b) in enumerate(zip(rows.tolist(), i0.tolist(), i1.tolist(), strict=True)):
+            up = below.get((a, b))
+            if up is not None and j1[up] == j:
+                j1[up] = j + 1
+                keep[k] = False
+                below[(a, b)] = up
+            else:
+                below[(a, b)] = k
         c = self._corner
-        out = []
-        for j in range(cy):
-            i = 0
-            while i < cx:
-                if not free[j, i]:
-                    i += 1
-                    continue
-                i1 = i + 1
-                while i1 < cx and free[j, i1]:
-                    i1 += 1
-                j1 = j + 1
-                while j1 < cy and free[j1, i:i1].all():
-                    j1 += 1
-                free[j:j1, i:i1] = False
-                a, b, cc, d = c[j, i], c[j, i1], c[j1, i], c[j1, i1]
-                out.append((a, b, d, a, d, cc))  # the winding of grid_card's cells
-                i = i1
-        self.rectangles = len(out)
-        return np.array(out, np.uint16).reshape(-1)
+        j0, j1, i0, i1 = rows[keep], j1[keep], i0[keep], i1[keep]
+        a, b, cc, d = c[j0, i0], c[j0, i1], c[j1, i0], c[j1, i1]
+        self.rectangles = len(j0)
+        return np.stack([a, b, d, a, d, cc], axis=1).astype(np.uint16).reshape(-1)
 
     def update(self, lights, aspect: float, sx: float, sz: float) -> None:
         """`lights`: (x, y, radius, intensity) in the view's normalized coordinates (origin
