@@ -199,12 +199,14 @@ class PanoramaSource:
         self._segment: str | None = None
         self._frames: dict[int, tuple[float, np.ndarray]] = {}
 
-    def frame(self, out) -> tuple[np.ndarray | None, object]:
+    def frame(self, out) -> tuple[list[np.ndarray] | None, object]:
+        """The screens' frames, left to right (TheaterView.show_pano places them), and a
+        token that changes when any of them does."""
         seg = self.pack.scenario.segments[out.state.segment]
         if not seg.screen_clips:
             if out.video is None:
                 return None, None
-            return out.video[1], out.video_token
+            return [out.video[1]], out.video_token
         mid = len(seg.screen_clips) // 2
         if seg.id != self._segment or out.entered:
             self._segment = seg.id
@@ -222,7 +224,7 @@ class PanoramaSource:
                 return None, None
             self._frames[k] = got
             parts.append(got[1])
-        return np.ascontiguousarray(np.hstack(parts)), tuple(token)
+        return parts, tuple(token)
 
     def _play(self, seg, mid: int) -> None:
         segments = self.pack.scenario.segments
@@ -281,19 +283,29 @@ class TheaterView:
         tex.setRamImage(np.zeros((2, 2, 3), np.uint8))
         return tex
 
-    def show_pano(self, frame: np.ndarray, token: object) -> None:
-        """Upload a BGR panorama frame (top row first: the shader samples t = 0 at the
-        top, so no flip is needed) unless `token` says it is up already."""
+    def show_pano(self, frame, token: object) -> None:
+        """Upload a BGR panorama frame, or the screens' BGR frames (a list, left to right,
+        one height) side by side, each copied straight into its place in the texture (top
+        row first: the shader samples t = 0 at the top, so no flip is needed), unless
+        `token` says it is up already."""
         if token is not None and token == self._shown:
             return
-        h, w = frame.shape[:2]
+        parts = [frame] if isinstance(frame, np.ndarray) else list(frame)
+        h = parts[0].shape[0]
+        if any(p.shape[0] != h for p in parts):
+            sizes = ", ".join(f"{p.shape[1]}x{p.shape[0]}" for p in parts)
+            raise ValueError(f"the screens' frames differ in height ({sizes})")
+        w = sum(p.shape[1] for p in parts)
         if self._size != (w, h):
             self.texture.setup2dTexture(w, h, Texture.T_unsigned_byte, Texture.F_rgb8)
             self._size = (w, h)
             for p in self._all():
                 p.set_aspect(w / h)
-        dst = np.frombuffer(memoryview(self.texture.modifyRamImage()), np.uint8)
-        dst.reshape(frame.shape)[...] = frame
+        dst = np.frombuffer(memoryview(self.texture.modifyRamImage()), np.uint8).reshape(h, w, 3)
+        x = 0
+        for part in parts:
+            dst[:, x : x + part.shape[1]] = part
+            x += part.shape[1]
         self._shown = token
         self.uploads += 1
 
@@ -308,9 +320,9 @@ class TheaterView:
     def present(self, out, beams: list[tuple[float, float]]) -> None:
         st = out.state
         if self.source is not None:
-            frame, token = self.source.frame(out)
-            if frame is not None:
-                self.show_pano(frame, token)
+            parts, token = self.source.frame(out)
+            if parts is not None:
+                self.show_pano(parts, token)
         for m in out.new_markers:
             self.add_marker(m.x_norm, m.y_norm, m.weapon, st.t_s)
         self.show_markers = st.markers

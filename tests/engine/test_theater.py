@@ -286,3 +286,24 @@ def pano_of_range():
     from content.pack import load_pack
 
     return load_pack(PACKS_DIR / "range").scenario.panorama
+
+
+def test_the_screens_frames_go_side_by_side_into_the_panorama_texture():
+    """PanoramaSource hands over each screen's frame; TheaterView copies each straight into
+    its place (no stitched copy first): the texture is the frames side by side, a new
+    token uploads again, and frames of different heights are refused by name."""
+    from engine.theater import TheaterView
+
+    view = TheaterView([], None)
+    view.texture = TheaterView.make_texture()
+    rng = np.random.default_rng(2)
+    parts = [rng.integers(0, 255, (36, w, 3), dtype=np.uint8) for w in (64, 48, 64)]
+    view.show_pano(parts, "a")
+    got = np.frombuffer(view.texture.getRamImage(), np.uint8).reshape(36, 176, 3)
+    assert (got == np.hstack(parts)).all()
+    view.show_pano(parts, "a")  # the same token: nothing uploaded
+    view.show_pano(parts[::-1], "b")
+    got = np.frombuffer(view.texture.getRamImage(), np.uint8).reshape(36, 176, 3)
+    assert (got == np.hstack(parts[::-1])).all() and view.uploads == 2
+    with pytest.raises(ValueError, match=r"differ in height \(64x36, 64x30\)"):
+        view.show_pano([parts[0], parts[0][:30]], "c")
