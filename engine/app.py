@@ -46,6 +46,10 @@ SORT_CAPTURE = 55
 class SightlineApp:
     VIDEO_PLANES = APP_PLANES  # YUV planes, converted in the view's shader (engine/yuv_planes.py)
 
+    def video_planes(self) -> bool:
+        """Whether the session decodes to YUV planes (asked once the window is open)."""
+        return self.VIDEO_PLANES
+
     def __init__(self, pack: Pack, cfg: RunConfig):
         self.cfg = cfg
         mode = cfg.instructor_mode()
@@ -79,7 +83,7 @@ class SightlineApp:
             levels=cfg.levels,
             reports=cfg.reports,
             community=cfg.community,
-            video_planes=self.VIDEO_PLANES,
+            video_planes=self.video_planes(),
         )
         s.schedule(cfg.script)
         # the bus, in this order: the recording first, then sound, devices, the extension

@@ -12,6 +12,8 @@ whole-panorama picture. Geometry is sim/panorama.py's. Must not import tools.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from panda3d.core import (
     Camera,
@@ -36,10 +38,14 @@ from panda3d.core import (
 
 from content.theater import Blend, Projector, Theater
 from engine.lowlight import LowLight, ShaderError, grain_phase
-from engine.theater_shader import FRAGMENT, MAX_MARKS, VERTEX
+from engine.theater_shader import MAX_MARKS, VERTEX, fragment
 from engine.trainee_view import MARKER_COLOURS, MARKER_LIFETIME_S
 from engine.video import VideoPlayer
+from engine.yuv_card import colour_inputs, plane_texture
+from engine.yuv_planes import YuvFrame
 from sim.panorama import Geometry, Panorama, content_to_output
+
+log = logging.getLogger(__name__)
 
 MESH_STEPS = 32  # quads a side of a projector's card: the keystone's curvature is sampled
 MARK_RADIUS = 0.025  # of the picture's height: TraineeView's marker size
@@ -100,9 +106,10 @@ class ProjectorPass:
         self.region = dr
         self.card = warp_card(geo)
         self.card.reparentTo(self.root)
-        self.shader = Shader.make(Shader.SL_GLSL, VERTEX, FRAGMENT)
-        self.card.setShader(self.shader)
+        self._shaders: dict[str, Shader] = {}
+        self.source: str | None = None
         self.card.setShaderInput("pano", texture)
+        self.use("rgb")
         a0, a1 = geo.arc
         curved = 1.0 if geo.projection == "curved" else 0.0
         self.card.setShaderInput("arc", Vec4(a0, a1, curved, pano.degrees))
@@ -117,6 +124,23 @@ class ProjectorPass:
         self.card.setShaderInput("colours", colours)
         self.set_aspect(16 / 9)
         self.apply(LowLight(), 0.0, [])
+
+    def use(self, source: str, planes: list[Texture] | None = None) -> None:
+        """Read the panorama from the BGR texture ("rgb") or from the `planes` ("yuv")."""
+        if planes is not None:
+            for name, tex in zip(("y_tex", "u_tex", "v_tex"), planes, strict=True):
+                self.card.setShaderInput(name, tex)
+        if source == self.source:
+            return
+        if source not in self._shaders:
+            self._shaders[source] = Shader.make(Shader.SL_GLSL, VERTEX, fragment(source))
+        self.shader = self._shaders[source]
+        self.card.setShader(self.shader)
+        self.source = source
+
+    def set_colour(self, k: Vec4, k2: Vec4) -> None:
+        self.card.setShaderInput("yuv_k", k)
+        self.card.setShaderInput("yuv_k2", k2)
 
     def set_aspect(self, pano_aspect: float) -> None:
         self.card.setShaderInput(
@@ -192,14 +216,17 @@ def open_window(base, name: str, projector: Projector, display, sort: int) -> Gr
 class PanoramaSource:
     """The panorama frame at the presented media time (see the module docstring)."""
 
-    def __init__(self, pack, block: bool):
+    def __init__(self, pack, block: bool, planes: bool = False):
+        """`planes`: the other screens' frames as YUV planes (YuvFrame), as the session's
+        own player gives them when its app decodes to planes."""
         self.pack = pack
         self.block = block
+        self.planes = planes
         self.players: dict[int, VideoPlayer] = {}  # screen index -> player, middle excluded
         self._segment: str | None = None
         self._frames: dict[int, tuple[float, np.ndarray]] = {}
 
-    def frame(self, out) -> tuple[list[np.ndarray] | None, object]:
+    def frame(self, out) -> tuple[list | None, object]:
         """The screens' frames, left to right (TheaterView.show_pano places them), and a
         token that changes when any of them does."""
         seg = self.pack.scenario.segments[out.state.segment]
@@ -233,7 +260,9 @@ class PanoramaSource:
                 continue
             player = self.players.get(k)
             if player is None:
-                player = self.players[k] = VideoPlayer(self.pack.clip_path, block=self.block)
+                player = self.players[k] = VideoPlayer(
+                    self.pack.clip_path, block=self.block, planes=self.planes
+                )
             keep = {
                 (segments[s].screen_clips[k], segments[s].in_s)
                 for s in seg.successors()
@@ -271,6 +300,10 @@ class TheaterView:
         self._size: tuple[int, int] | None = None
         self._last_s = 0.0
         self.uploads = 0
+        self.planes = [plane_texture(f"panorama-{c}") for c in "yuv"]  # YUV frames
+        self._plane_shapes: list[tuple[int, int]] = []
+        self._colour: tuple[str, bool] | None = None
+        self._warned_mixed = False
 
     @staticmethod
     def make_texture() -> Texture:
@@ -284,23 +317,38 @@ class TheaterView:
         return tex
 
     def show_pano(self, frame, token: object) -> None:
-        """Upload a BGR panorama frame, or the screens' BGR frames (a list, left to right,
-        one height) side by side, each copied straight into its place in the texture (top
-        row first: the shader samples t = 0 at the top, so no flip is needed), unless
-        `token` says it is up already."""
+        """Upload a panorama frame, or the screens' frames (a list, left to right, one
+        height) side by side, unless `token` says it is up already. BGR frames go into the
+        BGR texture, each copied straight into its place (top row first: the shader samples
+        t = 0 at the top, so no flip is needed); YUV frames (YuvFrame) of one layout,
+        size and colour go into the plane textures the same way, converted in the
+        projector shader. Other YUV frames are converted on the CPU (logged once)."""
         if token is not None and token == self._shown:
             return
-        parts = [frame] if isinstance(frame, np.ndarray) else list(frame)
+        parts = [frame] if isinstance(frame, np.ndarray | YuvFrame) else list(frame)
+        if any(isinstance(p, YuvFrame) for p in parts):
+            if _planes_fit(parts):
+                self._show_planes(parts)
+                self._shown = token
+                self.uploads += 1
+                return
+            if not self._warned_mixed:
+                self._warned_mixed = True
+                log.warning(
+                    "theater: the screens' frames differ in size, layout or colour matrix;"
+                    " converting them on the CPU"
+                )
+            parts = [p.to_bgr() if isinstance(p, YuvFrame) else p for p in parts]
         h = parts[0].shape[0]
         if any(p.shape[0] != h for p in parts):
             sizes = ", ".join(f"{p.shape[1]}x{p.shape[0]}" for p in parts)
             raise ValueError(f"the screens' frames differ in height ({sizes})")
         w = sum(p.shape[1] for p in parts)
+        self._use("rgb")
         if self._size != (w, h):
             self.texture.setup2dTexture(w, h, Texture.T_unsigned_byte, Texture.F_rgb8)
             self._size = (w, h)
-            for p in self._all():
-                p.set_aspect(w / h)
+            self._set_aspect(w / h)
         dst = np.frombuffer(memoryview(self.texture.modifyRamImage()), np.uint8).reshape(h, w, 3)
         x = 0
         for part in parts:
@@ -308,6 +356,41 @@ class TheaterView:
             x += part.shape[1]
         self._shown = token
         self.uploads += 1
+
+    def _show_planes(self, parts: list[YuvFrame]) -> None:
+        first, n = parts[0], len(parts)
+        shapes = [(first.width * n, first.height)] + [
+            (first.widths[k] * n, first.planes[k].shape[0]) for k in (1, 2)
+        ]
+        if shapes != self._plane_shapes:
+            for tex, (w, h) in zip(self.planes, shapes, strict=True):
+                tex.setup2dTexture(w, h, Texture.T_unsigned_byte, Texture.F_red)
+            self._plane_shapes = shapes
+            self._set_aspect(shapes[0][0] / shapes[0][1])
+        colour = (first.matrix, first.full_range)
+        self._use("yuv")
+        if colour != self._colour:
+            k, k2 = colour_inputs(*colour)
+            for p in self._all():
+                p.set_colour(k, k2)
+            self._colour = colour
+        for k, (tex, (w, h)) in enumerate(zip(self.planes, shapes, strict=True)):
+            dst = np.frombuffer(memoryview(tex.modifyRamImage()), np.uint8).reshape(h, w)
+            step = w // n
+            for i, part in enumerate(parts):
+                dst[:, i * step : (i + 1) * step] = part.planes[k][:h, :step]
+
+    def _use(self, source: str) -> None:
+        """Every pass (the strip too, whenever it was added) reads `source`."""
+        for p in self._all():
+            if p.source != source:
+                p.use(source, self.planes if source == "yuv" else None)
+                if source == "yuv" and self._colour is not None:
+                    p.set_colour(*colour_inputs(*self._colour))
+
+    def _set_aspect(self, aspect: float) -> None:
+        for p in self._all():
+            p.set_aspect(aspect)
 
     def _all(self) -> list[ProjectorPass]:
         return self.passes + ([self.strip] if self.strip is not None else [])
@@ -345,6 +428,21 @@ class TheaterView:
     def check_shader(self) -> None:
         for p in self._all():
             p.check()
+
+
+def _planes_fit(parts: list) -> bool:
+    """Whether the frames can go into the plane textures side by side: all YUV frames with
+    three planes, of one size and colour (a segment's screen clips share one size)."""
+
+    def key(f):
+        return (f.layout, f.matrix, f.full_range, f.width, f.height, f.widths[1], f.widths[2])
+
+    first = parts[0]
+    return (
+        isinstance(first, YuvFrame)
+        and first.layout == "yuv"
+        and all(isinstance(p, YuvFrame) and key(p) == key(first) for p in parts)
+    )
 
 
 def make_passes(

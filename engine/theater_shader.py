@@ -5,7 +5,8 @@ the seams: two projectors showing one panorama point light it the same), and app
 soft-edge blend in linear light and the black-level lift. The warp is the card's mesh
 (engine/theater.py); this pass sees only the picture coordinates (s, t).
 
-Uniforms (all vec4 so that one Vec4 each feeds them):
+The panorama comes from one BGR texture or from its YUV planes (`fragment`, PANO_RGB and
+PANO_YUV). Uniforms (all vec4 so that one Vec4 each feeds them):
   arc       left deg, right deg, curved (1) or flat (0), the panorama's degrees
   edge      left soft edge deg, right soft edge deg, gamma, ramp curve
   extra2    black level, panorama aspect (width / height), marker radius (of the
@@ -37,10 +38,34 @@ void main() {
 }
 """
 
-FRAGMENT = (
-    """
-#version 130
+#: The panorama as RGB, from one BGR texture (`pano`) or from its Y, U and V planes converted
+#: with the clips' own matrix and range (engine/yuv_card.py colour_inputs), clamped as an
+#: 8-bit texture would be. The planes are the screens' planes side by side, each texture
+#: exactly as wide as its picture, so one coordinate reads all three.
+PANO_RGB = """
 uniform sampler2D pano;
+vec3 pano_rgb(vec2 p) {
+    return texture(pano, p).rgb;
+}
+"""
+PANO_YUV = """
+uniform sampler2D y_tex;
+uniform sampler2D u_tex;
+uniform sampler2D v_tex;
+uniform vec4 yuv_k;          // Y scale, V into R, U into G, V into G
+uniform vec4 yuv_k2;         // U into B, then the R, G, B offsets
+vec3 pano_rgb(vec2 p) {
+    float y = texture(y_tex, p).r * yuv_k.x;
+    float u = texture(u_tex, p).r;
+    float v = texture(v_tex, p).r;
+    return clamp(vec3(y + yuv_k.y * v + yuv_k2.y,
+                      y + yuv_k.z * u + yuv_k.w * v + yuv_k2.z,
+                      y + yuv_k2.x * u + yuv_k2.w), 0.0, 1.0);
+}
+"""
+
+BODY = (
+    """
 uniform vec4 arc;
 uniform vec4 edge;
 uniform vec4 extra2;
@@ -78,7 +103,7 @@ void main() {
     float aspect = extra2.y;
     vec3 day = vec3(0.0);
     if (p.x >= 0.0 && p.x <= 1.0 && p.y >= 0.0 && p.y <= 1.0) {
-        day = texture(pano, p).rgb;
+        day = pano_rgb(p);
     }
     // shot markers: a ring and centre dot with a dark outline, tinted per weapon
     int nm = int(extra.w);
@@ -122,3 +147,12 @@ void main() {
 }
 """
 )
+
+
+def fragment(source: str = "rgb") -> str:
+    """The projector shader reading the panorama from a BGR texture ("rgb") or from its YUV
+    planes ("yuv")."""
+    return "#version 130\n" + (PANO_YUV if source == "yuv" else PANO_RGB) + BODY
+
+
+FRAGMENT = fragment("rgb")

@@ -94,7 +94,16 @@ def fragment(body: str, layout: str) -> str:
     return "#version 130\n" + define + SAMPLER + body
 
 
-def _texture(name: str) -> Texture:
+def colour_inputs(matrix: str, full_range: bool) -> tuple[Vec4, Vec4]:
+    """`yuv_k` and `yuv_k2` of SAMPLER (and the theater's projector shader) for a clip's
+    matrix and range."""
+    m, off = yuv_coefficients(matrix, full_range)
+    m, off = [[float(x) for x in row] for row in m], [float(x) for x in off]
+    # R = ys Y + rv V, G = ys Y + gu U + gv V, B = ys Y + bu U, plus the offsets
+    return Vec4(m[0][0], m[0][2], m[1][1], m[1][2]), Vec4(m[2][1], off[0], off[1], off[2])
+
+
+def plane_texture(name: str) -> Texture:
     tex = Texture(name)
     tex.setMinfilter(SamplerState.FT_linear)
     tex.setMagfilter(SamplerState.FT_linear)
@@ -119,7 +128,7 @@ class YuvCard:
         self.card = card
         self.software = software
         self.one_to_one = False  # the picture is drawn at its own size: nearest luma
-        self.textures = [_texture("video-y"), _texture("video-u"), _texture("video-v")]
+        self.textures = [plane_texture(f"video-{c}") for c in "yuv"]
         for tex in self.textures:  # something valid bound before the first frame
             tex.setup2dTexture(1, 1, Texture.T_unsigned_byte, Texture.F_red)
             tex.setRamImage(np.zeros(1, np.uint8))
@@ -141,11 +150,9 @@ class YuvCard:
         return self._shaders[layout]
 
     def _set_colour(self, matrix: str, full_range: bool) -> None:
-        m, off = yuv_coefficients(matrix, full_range)
-        m, off = [[float(x) for x in row] for row in m], [float(x) for x in off]
-        # R = ys Y + rv V, G = ys Y + gu U + gv V, B = ys Y + bu U, plus the offsets
-        self.card.setShaderInput("yuv_k", Vec4(m[0][0], m[0][2], m[1][1], m[1][2]))
-        self.card.setShaderInput("yuv_k2", Vec4(m[2][1], off[0], off[1], off[2]))
+        k, k2 = colour_inputs(matrix, full_range)
+        self.card.setShaderInput("yuv_k", k)
+        self.card.setShaderInput("yuv_k2", k2)
         self._colour = (matrix, full_range)
 
     def _set_map(self) -> None:

@@ -2,7 +2,8 @@
 
 For 1, 3 and 5 screens of --size (default 1920x1080) around 60 degrees a screen, with
 low light on and a flashlight cone, each frame uploads a new panorama frame (synthetic
-noise, about 4:3 of panorama a screen: as wide as the screens together) and draws every
+noise, about 4:3 of panorama a screen: one clip's frame a screen, side by side; as YUV
+planes or BGR, `--source`, by default as a run does: planes on a GPU) and draws every
 projector offscreen through the projector shader (warp mesh, blend, markers, low light).
 The timed loop is closed by a pixel readback of every output, so all queued rendering is
 counted (llvmpipe renders asynchronously). Each count runs in a worker process (one
@@ -25,7 +26,27 @@ COUNTS = (1, 3, 5)
 DEGREES_PER_SCREEN = 60.0
 
 
-def _worker(screens: int, w: int, h: int, frames: int) -> dict:
+def _yuv_parts(picture: np.ndarray, screens: int) -> list:
+    """The panorama picture as one 4:2:0 YuvFrame a screen, as the decoders give them."""
+    import cv2
+
+    from engine.yuv_planes import YuvFrame
+
+    h, w = picture.shape[0], picture.shape[1] // screens
+    parts = []
+    for k in range(screens):
+        i420 = cv2.cvtColor(
+            np.ascontiguousarray(picture[:, k * w : (k + 1) * w]), cv2.COLOR_BGR2YUV_I420
+        ).reshape(-1)
+        n, c = h * w, (h // 2) * (w // 2)
+        y = i420[:n].reshape(h, w)
+        u = i420[n : n + c].reshape(h // 2, w // 2)
+        v = i420[n + c : n + 2 * c].reshape(h // 2, w // 2)
+        parts.append(YuvFrame((y, u, v), (w, w // 2, w // 2), w, h, "yuv", "bt601", False))
+    return parts
+
+
+def _worker(screens: int, w: int, h: int, frames: int, source: str = "auto") -> dict:
     from content.theater import Blend, Projector, Theater
     from engine import panda_setup
     from sim.panorama import Geometry, Panorama, even_arcs
@@ -51,9 +72,17 @@ def _worker(screens: int, w: int, h: int, frames: int) -> dict:
     ]
     view = TheaterView(make_passes(outputs, theater, pano, TheaterView.make_texture()), None)
     ph = h
-    pw = (int(ph * 4.0 * screens / 3) // 2) * 2  # about the natural aspect of the arc
+    pw = (int(ph * 4.0 / 3) // 4) * 4 * screens  # about the natural aspect of the arc
     rng = np.random.default_rng(1)
     pictures = [rng.integers(0, 255, (ph, pw, 3), dtype=np.uint8) for _ in range(2)]
+    if source == "auto":  # as a run does (engine/theater_app.py TheaterApp.video_planes)
+        from engine.panda_setup import is_software_renderer
+
+        source = "bgr" if is_software_renderer(base.win) else "planes"
+    if source == "planes":  # each screen's clip as a decoder's planes
+        pictures = [_yuv_parts(p, screens) for p in pictures]
+    else:  # each screen's clip as BGR
+        pictures = [np.split(p, screens, axis=1) for p in pictures]
     shots = []
     for out in outputs:
         tex = Texture(f"readback-{out.getName()}")
@@ -86,6 +115,7 @@ def _worker(screens: int, w: int, h: int, frames: int) -> dict:
         "fps": frames / total,
         "median_ms": statistics.median(times) * 1000,
         "renderer": renderer,
+        "source": source,
     }
 
 
@@ -103,6 +133,7 @@ def bench_theater(args: argparse.Namespace) -> int:
                     str(w),
                     str(h),
                     str(args.frames),
+                    args.source,
                 ],
                 capture_output=True,
                 text=True,
@@ -131,6 +162,7 @@ def bench_theater(args: argparse.Namespace) -> int:
         "repeats": args.repeats,
         "low_light": True,
         "renderer": results[1][0]["renderer"],
+        "source": results[1][0]["source"],
         "rows": rows,
     }
     args.result = summary  # `bench theater --json` prints it (tools/bench_suite.run_bench)
@@ -138,13 +170,13 @@ def bench_theater(args: argparse.Namespace) -> int:
         f"sightline bench theater: {w}x{h} a screen, low light and a flashlight on, "
         f"median of {args.repeats} runs of {args.frames} frames (upload + draw + readback)"
     )
-    print(f"renderer: {summary['renderer']}")
+    print(f"renderer: {summary['renderer']}; the screens' frames as {summary['source']}")
     print(f"{'screens':>7} {'fps':>8} {'ms/frame':>9} {'cost vs 1':>10}")
     for r in rows:
         print(f"{r['screens']:>7} {r['fps']:>8.2f} {r['median_ms']:>9.1f} {r['cost_ratio']:>10.2f}")
     return 0
 
 
-if __name__ == "__main__":  # a worker: python -m tools.bench_theater SCREENS W H FRAMES
+if __name__ == "__main__":  # a worker: python -m tools.bench_theater SCREENS W H FRAMES SOURCE
     n, w, h, frames = (int(v) for v in sys.argv[1:5])
-    print(json.dumps(_worker(n, w, h, frames)))
+    print(json.dumps(_worker(n, w, h, frames, sys.argv[5] if len(sys.argv) > 5 else "auto")))

@@ -307,3 +307,111 @@ def test_the_screens_frames_go_side_by_side_into_the_panorama_texture():
     assert (got == np.hstack(parts[::-1])).all() and view.uploads == 2
     with pytest.raises(ValueError, match=r"differ in height \(64x36, 64x30\)"):
         view.show_pano([parts[0], parts[0][:30]], "c")
+
+
+PLANES_RENDER = """
+import sys
+import cv2, numpy as np
+from content.theater import load_theater, new_theater_text, write_new
+from engine.yuv_planes import YuvFrame
+from sim.panorama import Panorama
+from tools.theater_cmd import _render
+
+path, mode, matrix, out = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+write_new(path, new_theater_text(3, 180, 15, (320, 180)))
+theater = load_theater(path)
+w, h = 240, 180  # a screen's clip: three side by side make the panorama
+parts = []
+for k in range(3):  # one smooth picture across the three (as a panorama is)
+    yy, xx = np.mgrid[0:h, k * w : (k + 1) * w].astype(np.float32)
+    y = (40 + 75 * (1 + np.sin(xx / 37)) * (0.5 + 0.5 * np.sin(yy / 23))).astype(np.uint8)
+    u = np.full((h // 2, w // 2 + 8), 0, np.uint8)  # rows padded past the picture
+    v = np.full_like(u, 0)
+    cy, cx = np.mgrid[0 : h // 2, k * w // 2 : (k + 1) * w // 2].astype(np.float32)
+    u[:, : w // 2] = (128 + 60 * np.sin(cx / 17)).astype(np.uint8)
+    v[:, : w // 2] = (128 + 60 * np.cos(cy / 13 - cx / 29)).astype(np.uint8)
+    yp = np.zeros((h, w + 16), np.uint8)
+    yp[:, :w] = y
+    m = "bt601" if k == 2 and mode.startswith("mixed") else matrix
+    parts.append(YuvFrame((yp, u, v), (w, w // 2, w // 2), w, h, "yuv", m, False))
+frame = [p.to_bgr() for p in parts] if mode.endswith("bgr") else parts
+shots = _render(theater, Panorama(180), frame, lambda v: v.update(False, [], 0.0, 0.0))
+np.save(out, np.stack(shots))
+"""
+
+
+def _theater_shots(tmp_path, mode, matrix="bt709"):
+    out = tmp_path / f"{mode}-{matrix}.npy"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PLANES_RENDER,
+            str(tmp_path / f"{mode}.toml"),
+            mode,
+            matrix,
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    return np.load(out).astype(int), proc.stderr
+
+
+@pytest.mark.parametrize("matrix", ["bt709", "bt601"])
+def test_the_theater_draws_yuv_planes_as_their_bgr_conversion(tmp_path, matrix):
+    """The screens' YUV planes (rows padded, chroma halved) side by side in the plane
+    textures and converted in the projector shader give every projector the picture that
+    the same frames converted to BGR on the CPU give, with each clip's own matrix."""
+    planes, _ = _theater_shots(tmp_path, "planes", matrix)
+    bgr, _ = _theater_shots(tmp_path, "bgr", matrix)
+    assert planes.shape == bgr.shape == (3, 180, 320, 3)
+    assert bgr.std() > 20  # a picture, not black
+    diff = np.abs(planes - bgr)
+    assert diff.mean() < 1.0 and np.percentile(diff, 99.9) <= 6, (diff.mean(), diff.max())
+
+
+def test_theater_frames_of_different_colour_matrices_are_converted_on_the_cpu(tmp_path):
+    mixed, err = _theater_shots(tmp_path, "mixed")
+    assert "converting them on the CPU" in err
+    cpu, _ = _theater_shots(tmp_path, "mixed-bgr")  # screen 3's clip bt601, the rest bt709
+    assert np.abs(mixed - cpu).max() <= 1  # the same conversion, the same picture
+
+
+RUN_THEATER = """
+import sys
+import engine.theater_app as ta
+ta.TheaterApp.PLANES_ON_SOFTWARE = sys.argv[1] == "planes"
+from tools.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_a_theater_run_on_planes_shows_what_it_shows_on_bgr(tmp_path):
+    """The range pack's three screen clips through the session's and the other screens'
+    players as YUV planes (forced here: on a software renderer a run keeps BGR) give each
+    projector the picture of a BGR run, seams and all."""
+    tpath = theater_file(tmp_path / "t.toml", size="320x180")
+    shots = {}
+    for source in ("planes", "bgr"):
+        out = tmp_path / source
+        args = ["run", str(PACKS_DIR / "range"), "--theater", str(tpath), "--offscreen"]
+        args += ["--video-out-dir", str(out), "--fps", "10", "--seconds", "2"]
+        proc = subprocess.run(
+            [sys.executable, "-c", RUN_THEATER, source, *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        for k in (1, 2, 3):
+            cap = cv2.VideoCapture(str(out / f"screen-{k}.mp4"))
+            cap.set(cv2.CAP_PROP_POS_FRAMES, 12)
+            ok, shots[source, k] = cap.read()
+            assert ok
+    for k in (1, 2, 3):
+        a, b = shots["planes", k].astype(int), shots["bgr", k].astype(int)
+        assert b.mean() > 30  # a picture
+        assert np.abs(a - b).mean() < 2.0, (k, np.abs(a - b).mean())

@@ -34,3 +34,14 @@ def test_bench_render_json_has_the_ratio_and_its_ceiling():
         assert size[key] > 0, (key, size)
     assert size["ceiling_ratio"] <= 1.0
     assert "fill-only" in proc.stderr  # the table says what the ceiling is
+
+
+@pytest.mark.parametrize("source", ["planes", "bgr"])
+def test_bench_theater_json_says_what_it_uploaded(source):
+    args = ["bench", "theater", "--size", "320x180", "--frames", "3", "--repeats", "1"]
+    proc = run_cli(*args, "--source", source, "--json", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout)
+    assert got["source"] == source and got["size"] == "320x180"
+    assert [r["screens"] for r in got["rows"]] == [1, 3, 5]
+    assert all(r["fps"] > 0 for r in got["rows"]) and got["rows"][0]["cost_ratio"] == 1.0

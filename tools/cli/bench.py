@@ -100,3 +100,10 @@ def _add_bench_theater(bench) -> None:
     b.add_argument("--size", type=frame_size, default=(1920, 1080), metavar="WxH")
     b.add_argument("--frames", type=int, default=40, help="frames timed per run")
     b.add_argument("--repeats", type=int, default=3, help="timed runs per count (median)")
+    b.add_argument(
+        "--source",
+        choices=("auto", "planes", "bgr"),
+        default="auto",
+        help="the screens' frames as YUV planes or BGR; auto: as a run does (planes on a GPU,"
+        " BGR on a software renderer)",
+    )
