@@ -71,8 +71,10 @@ class SightlineApp:
         x0, x1, y0, y1 = self.trainee_region = instructor.trainee_region(mode)
         self.screen_aspect = (win.getXSize() * (x1 - x0)) / (win.getYSize() * (y1 - y0))
         self.clock = panda_setup.run_clock(cfg, ManualClock, host_now_s)
-        # Headless frames may be far apart (a low --fps): allow every tick they owe.
+        # Headless frames may be far apart (a low --fps): allow every tick they owe, and
+        # do not clamp a frame's time as a live spike would be (below 4 fps it lost time).
         steps = max(8, math.ceil(cfg.tick_hz / cfg.fps) + 1) if cfg.offscreen else 8
+        frame_s = max(0.25, 2.0 / cfg.fps) if cfg.offscreen else 0.25
         s = self.session = Session(
             pack,
             self.clock,
@@ -80,6 +82,7 @@ class SightlineApp:
             self.screen_aspect,
             block_video=cfg.offscreen,
             max_steps_per_frame=steps,
+            max_frame_s=frame_s,
             levels=cfg.levels,
             reports=cfg.reports,
             community=cfg.community,

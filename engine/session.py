@@ -108,6 +108,7 @@ class Session:
         block_video: bool = False,
         inputs: InputQueue | None = None,
         max_steps_per_frame: int = 8,
+        max_frame_s: float = 0.25,
         prebuffer: bool = True,
         levels: dict[str, int] | None = None,
         reports: dict[str, str] | None = None,
@@ -116,7 +117,9 @@ class Session:
     ):
         """`video_planes`: frames as the decoder's YUV planes (engine/yuv_planes.py YuvFrame)
         for the trainee view to convert in its shader, decoded in hardware when
-        $SIGHTLINE_HWACCEL names a device; otherwise BGR arrays (tools, tests)."""
+        $SIGHTLINE_HWACCEL names a device; otherwise BGR arrays (tools, tests).
+        `max_frame_s`: the longest time between frames counted in full (FixedStepLoop);
+        a headless run at a low frame rate raises it to its frame interval."""
         self.pack = pack
         self.community = community  # sim.community.RoomOptions: the room votes (or None)
         self.levels = levels  # starting volumes that override the pack's (command line)
@@ -129,6 +132,7 @@ class Session:
             clock,
             inputs,
             tick_hz=tick_hz,
+            max_frame_s=max_frame_s,
             max_steps_per_frame=max_steps_per_frame,
             early_inputs=not block_video,  # live: an input shows in the next frame
         )

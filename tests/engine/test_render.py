@@ -86,6 +86,22 @@ def test_scripted_run_writes_every_frame_and_branches_at_the_scripted_time(tmp_p
     assert red_pixels(frames[44]) == 0 and red_pixels(frames[45]) > 20
 
 
+def test_a_headless_run_at_a_low_frame_rate_keeps_session_time(tmp_path, fixture_pack):
+    """At 2 fps each headless frame is 0.5 s apart: all of it counts (the live loop's
+    clamp on a slow frame, 0.25 s, once halved session time below 4 fps), so the key at
+    1.0 s branches at 1.0 s and 4 s of frames are 3.5 s of session."""
+    script = write_script(tmp_path / "in.jsonl", [{"t": 1.0, "type": "key", "key": "2"}])
+    out = tmp_path / "trainee.mp4"
+    proc = sightline(
+        "run", str(fixture_pack), "--offscreen", "--inputs", str(script), "--fps", "2",
+        "--seconds", "4", "--video-out", str(out), "--size", "320x180",
+    )  # fmt: skip
+    assert "Session: 3.500 s at 120 Hz (420 ticks), 8 frames rendered" in proc.stdout
+    assert "a -> b" in proc.stdout
+    frames, _ = read_video(out)
+    assert [read_frame_code(img)[0] for img in frames] == ["a"] * 2 + ["b"] * 6
+
+
 def test_odd_sized_variable_rate_clip_is_letterboxed_not_stretched(tmp_path, vfr_clip):
     pack = tmp_path / "odd"
     (pack / "media").mkdir(parents=True)
