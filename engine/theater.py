@@ -224,7 +224,7 @@ class PanoramaSource:
         self.planes = planes
         self.players: dict[int, VideoPlayer] = {}  # screen index -> player, middle excluded
         self._segment: str | None = None
-        self._frames: dict[int, tuple[float, np.ndarray]] = {}
+        self._frames: dict[int, tuple[float, object]] = {}  # BGR arrays or YuvFrames
 
     def frame(self, out) -> tuple[list | None, object]:
         """The screens' frames, left to right (TheaterView.show_pano places them), and a
@@ -302,7 +302,8 @@ class TheaterView:
         self.uploads = 0
         self.planes = [plane_texture(f"panorama-{c}") for c in "yuv"]  # YUV frames
         self._plane_shapes: list[tuple[int, int]] = []
-        self._colour: tuple[str, bool] | None = None
+        self._colour: tuple[str, bool] | None = None  # the planes' matrix and range
+        self._colour_k: tuple[Vec4, Vec4] | None = None  # and their shader inputs
         self._warned_mixed = False
 
     @staticmethod
@@ -368,12 +369,11 @@ class TheaterView:
             self._plane_shapes = shapes
             self._set_aspect(shapes[0][0] / shapes[0][1])
         colour = (first.matrix, first.full_range)
-        self._use("yuv")
         if colour != self._colour:
-            k, k2 = colour_inputs(*colour)
+            self._colour, self._colour_k = colour, colour_inputs(*colour)
             for p in self._all():
-                p.set_colour(k, k2)
-            self._colour = colour
+                p.set_colour(*self._colour_k)
+        self._use("yuv")
         for k, (tex, (w, h)) in enumerate(zip(self.planes, shapes, strict=True)):
             dst = np.frombuffer(memoryview(tex.modifyRamImage()), np.uint8).reshape(h, w)
             step = w // n
@@ -385,8 +385,8 @@ class TheaterView:
         for p in self._all():
             if p.source != source:
                 p.use(source, self.planes if source == "yuv" else None)
-                if source == "yuv" and self._colour is not None:
-                    p.set_colour(*colour_inputs(*self._colour))
+                if source == "yuv":
+                    p.set_colour(*self._colour_k)
 
     def _set_aspect(self, aspect: float) -> None:
         for p in self._all():
