@@ -271,7 +271,6 @@ class NightGrid:
             if up is not None and j1[up] == j:
                 j1[up] = j + 1
                 keep[k] = False
-                below[(a, b)] = up
             else:
                 below[(a, b)] = k
         c = self._corner
