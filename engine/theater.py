@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 
+import cv2
 import numpy as np
 from panda3d.core import (
     Camera,
@@ -305,6 +306,7 @@ class TheaterView:
         self._colour: tuple[str, bool] | None = None  # the planes' matrix and range
         self._colour_k: tuple[Vec4, Vec4] | None = None  # and their shader inputs
         self._warned_mixed = False
+        self._warned_height = False
 
     @staticmethod
     def make_texture() -> Texture:
@@ -341,9 +343,16 @@ class TheaterView:
                 )
             parts = [p.to_bgr() if isinstance(p, YuvFrame) else p for p in parts]
         h = parts[0].shape[0]
-        if any(p.shape[0] != h for p in parts):
-            sizes = ", ".join(f"{p.shape[1]}x{p.shape[0]}" for p in parts)
-            raise ValueError(f"the screens' frames differ in height ({sizes})")
+        if any(p.shape[0] != h for p in parts):  # a clip that changed size mid-stream
+            if not self._warned_height:
+                self._warned_height = True
+                sizes = ", ".join(f"{p.shape[1]}x{p.shape[0]}" for p in parts)
+                log.warning(
+                    "theater: the screens' frames differ in height (%s); scaling them to "
+                    "the first one's",
+                    sizes,
+                )
+            parts = [_to_height(p, h) for p in parts]
         w = sum(p.shape[1] for p in parts)
         self._use("rgb")
         if self._size != (w, h):
@@ -428,6 +437,13 @@ class TheaterView:
     def check_shader(self) -> None:
         for p in self._all():
             p.check()
+
+
+def _to_height(frame: np.ndarray, h: int) -> np.ndarray:
+    if frame.shape[0] == h:
+        return frame
+    w = max(1, round(frame.shape[1] * h / frame.shape[0]))
+    return cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
 
 
 def _planes_fit(parts: list) -> bool:

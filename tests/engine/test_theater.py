@@ -288,10 +288,10 @@ def pano_of_range():
     return load_pack(PACKS_DIR / "range").scenario.panorama
 
 
-def test_the_screens_frames_go_side_by_side_into_the_panorama_texture():
+def test_the_screens_frames_go_side_by_side_into_the_panorama_texture(caplog):
     """PanoramaSource hands over each screen's frame; TheaterView copies each straight into
     its place (no stitched copy first): the texture is the frames side by side, a new
-    token uploads again, and frames of different heights are refused by name."""
+    token uploads again, and a frame of another height is scaled to fit."""
     from engine.theater import TheaterView
 
     view = TheaterView([], None)
@@ -305,8 +305,12 @@ def test_the_screens_frames_go_side_by_side_into_the_panorama_texture():
     view.show_pano(parts[::-1], "b")
     got = np.frombuffer(view.texture.getRamImage(), np.uint8).reshape(36, 176, 3)
     assert (got == np.hstack(parts[::-1])).all() and view.uploads == 2
-    with pytest.raises(ValueError, match=r"differ in height \(64x36, 64x30\)"):
-        view.show_pano([parts[0], parts[0][:30]], "c")
+    # a clip that changed size mid-stream: scaled to the others' height, said once, and
+    # the session goes on
+    view.show_pano([parts[0], np.zeros((18, 32, 3), np.uint8)], "c")
+    got = np.frombuffer(view.texture.getRamImage(), np.uint8).reshape(36, 128, 3)
+    assert (got[:, :64] == parts[0]).all() and (got[:, 64:] == 0).all()
+    assert "differ in height (64x36, 32x18)" in caplog.text
 
 
 PLANES_RENDER = """
