@@ -217,12 +217,13 @@ def open_window(base, name: str, projector: Projector, display, sort: int) -> Gr
 class PanoramaSource:
     """The panorama frame at the presented media time (see the module docstring)."""
 
-    def __init__(self, pack, block: bool, planes: bool = False):
-        """`planes`: the other screens' frames as YUV planes (YuvFrame), as the session's
-        own player gives them when its app decodes to planes."""
+    def __init__(self, pack, block: bool, planes: bool = False, hwaccel: str | None = None):
+        """`planes`, `hwaccel`: the other screens' players decode as the session's own does
+        (YUV planes, in hardware where it asks for it)."""
         self.pack = pack
         self.block = block
         self.planes = planes
+        self.hwaccel = hwaccel
         self.players: dict[int, VideoPlayer] = {}  # screen index -> player, middle excluded
         self._segment: str | None = None
         self._frames: dict[int, tuple[float, object]] = {}  # BGR arrays or YuvFrames
@@ -262,7 +263,7 @@ class PanoramaSource:
             player = self.players.get(k)
             if player is None:
                 player = self.players[k] = VideoPlayer(
-                    self.pack.clip_path, block=self.block, planes=self.planes
+                    self.pack.clip_path, block=self.block, planes=self.planes, hwaccel=self.hwaccel
                 )
             keep = {
                 (segments[s].screen_clips[k], segments[s].in_s)
@@ -302,7 +303,7 @@ class TheaterView:
         self._last_s = 0.0
         self.uploads = 0
         self.planes = [plane_texture(f"panorama-{c}") for c in "yuv"]  # YUV frames
-        self._plane_shapes: list[tuple[int, int]] = []
+        self._plane_shapes: list[tuple[int, int, int]] = []
         self._colour: tuple[str, bool] | None = None  # the planes' matrix and range
         self._colour_k: tuple[Vec4, Vec4] | None = None  # and their shader inputs
         self._warned_mixed = False
@@ -368,13 +369,21 @@ class TheaterView:
         self.uploads += 1
 
     def _show_planes(self, parts: list[YuvFrame]) -> None:
+        """Each screen's planes side by side; NV12 (U and V interleaved, as hardware decoders
+        give them) into a two-channel chroma texture, its rows copied as they are."""
         first, n = parts[0], len(parts)
-        shapes = [(first.width * n, first.height)] + [
-            (first.widths[k] * n, first.planes[k].shape[0]) for k in (1, 2)
+        layout = first.layout
+        # (texels wide, rows, bytes a texel) of each texture
+        shapes = [(first.width * n, first.height, 1)] + [
+            (first.widths[k] * n // (2 if layout == "nv12" else 1), first.planes[k].shape[0], 1)
+            for k in range(1, len(first.planes))
         ]
+        if layout == "nv12":
+            shapes[1] = (shapes[1][0], shapes[1][1], 2)
         if shapes != self._plane_shapes:
-            for tex, (w, h) in zip(self.planes, shapes, strict=True):
-                tex.setup2dTexture(w, h, Texture.T_unsigned_byte, Texture.F_red)
+            for tex, (w, h, two) in zip(self.planes, shapes, strict=False):
+                fmt = Texture.F_rg if two == 2 else Texture.F_red
+                tex.setup2dTexture(w, h, Texture.T_unsigned_byte, fmt)
             self._plane_shapes = shapes
             self._set_aspect(shapes[0][0] / shapes[0][1])
         colour = (first.matrix, first.full_range)
@@ -382,10 +391,11 @@ class TheaterView:
             self._colour, self._colour_k = colour, colour_inputs(*colour)
             for p in self._all():
                 p.set_colour(*self._colour_k)
-        self._use("yuv")
-        for k, (tex, (w, h)) in enumerate(zip(self.planes, shapes, strict=True)):
-            dst = np.frombuffer(memoryview(tex.modifyRamImage()), np.uint8).reshape(h, w)
-            step = w // n
+        self._use(layout)
+        for k, (tex, (w, h, size)) in enumerate(zip(self.planes, shapes, strict=False)):
+            row = w * size  # bytes
+            dst = np.frombuffer(memoryview(tex.modifyRamImage()), np.uint8).reshape(h, row)
+            step = row // n
             for i, part in enumerate(parts):
                 dst[:, i * step : (i + 1) * step] = part.planes[k][:h, :step]
 
@@ -393,8 +403,8 @@ class TheaterView:
         """Every pass (the strip too, whenever it was added) reads `source`."""
         for p in self._all():
             if p.source != source:
-                p.use(source, self.planes if source == "yuv" else None)
-                if source == "yuv":
+                p.use(source, self.planes if source != "rgb" else None)
+                if source != "rgb":
                     p.set_colour(*self._colour_k)
 
     def _set_aspect(self, aspect: float) -> None:
@@ -447,16 +457,16 @@ def _to_height(frame: np.ndarray, h: int) -> np.ndarray:
 
 
 def _planes_fit(parts: list) -> bool:
-    """Whether the frames can go into the plane textures side by side: all YUV frames with
-    three planes, of one size and colour (a segment's screen clips share one size)."""
+    """Whether the frames can go into the plane textures side by side: all YUV frames of one
+    layout, size and colour (a segment's screen clips share one size)."""
 
     def key(f):
-        return (f.layout, f.matrix, f.full_range, f.width, f.height, f.widths[1], f.widths[2])
+        return (f.layout, f.matrix, f.full_range, f.width, f.height, tuple(f.widths))
 
     first = parts[0]
     return (
         isinstance(first, YuvFrame)
-        and first.layout == "yuv"
+        and first.layout in ("yuv", "nv12")
         and all(isinstance(p, YuvFrame) and key(p) == key(first) for p in parts)
     )
 

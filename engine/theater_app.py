@@ -158,7 +158,8 @@ class TheaterApp(SightlineApp):
             ProjectorPass(out, p.geometry, p.blend, self.pano, texture)
             for out, p in zip(outputs, theater.projectors, strict=True)
         ]
-        source = PanoramaSource(pack, cfg.offscreen, planes=self.session.player.planes)
+        player = self.session.player
+        source = PanoramaSource(pack, cfg.offscreen, player.planes, player.hwaccel)
         self.view = TheaterView(passes, source, cfg.markers)
         self._strip(texture, pack)
         self.screen_captures = []

@@ -56,8 +56,14 @@ uniform vec4 yuv_k;          // Y scale, V into R, U into G, V into G
 uniform vec4 yuv_k2;         // U into B, then the R, G, B offsets
 vec3 pano_rgb(vec2 p) {
     float y = texture(y_tex, p).r * yuv_k.x;
+#ifdef NV12
+    vec2 c = texture(u_tex, p).rg;   // U and V interleaved (hardware decoders)
+    float u = c.x;
+    float v = c.y;
+#else
     float u = texture(u_tex, p).r;
     float v = texture(v_tex, p).r;
+#endif
     return clamp(vec3(y + yuv_k.y * v + yuv_k2.y,
                       y + yuv_k.z * u + yuv_k.w * v + yuv_k2.z,
                       y + yuv_k2.x * u + yuv_k2.w), 0.0, 1.0);
@@ -151,8 +157,11 @@ void main() {
 
 def fragment(source: str = "rgb") -> str:
     """The projector shader reading the panorama from a BGR texture ("rgb") or from its YUV
-    planes ("yuv")."""
-    return "#version 130\n" + (PANO_YUV if source == "yuv" else PANO_RGB) + BODY
+    planes ("yuv"; "nv12": U and V interleaved in one texture, as hardware decoders give
+    them)."""
+    if source == "rgb":
+        return "#version 130\n" + PANO_RGB + BODY
+    return "#version 130\n" + ("#define NV12\n" if source == "nv12" else "") + PANO_YUV + BODY
 
 
 FRAGMENT = fragment("rgb")

@@ -337,7 +337,12 @@ for k in range(3):  # one smooth picture across the three (as a panorama is)
     yp = np.zeros((h, w + 16), np.uint8)
     yp[:, :w] = y
     m = "bt601" if k == 2 and mode.startswith("mixed") else matrix
-    parts.append(YuvFrame((yp, u, v), (w, w // 2, w // 2), w, h, "yuv", m, False))
+    if mode == "nv12":  # U and V interleaved, as hardware decoders give them; rows padded
+        uv = np.zeros((h // 2, w + 16), np.uint8)
+        uv[:, 0:w:2], uv[:, 1:w:2] = u[:, : w // 2], v[:, : w // 2]
+        parts.append(YuvFrame((yp, uv), (w, w), w, h, "nv12", m, False))
+    else:
+        parts.append(YuvFrame((yp, u, v), (w, w // 2, w // 2), w, h, "yuv", m, False))
 frame = [p.to_bgr() for p in parts] if mode.endswith("bgr") else parts
 shots = _render(theater, Panorama(180), frame, lambda v: v.update(False, [], 0.0, 0.0))
 np.save(out, np.stack(shots))
@@ -364,12 +369,15 @@ def _theater_shots(tmp_path, mode, matrix="bt709"):
     return np.load(out).astype(int), proc.stderr
 
 
-@pytest.mark.parametrize("matrix", ["bt709", "bt601"])
-def test_the_theater_draws_yuv_planes_as_their_bgr_conversion(tmp_path, matrix):
-    """The screens' YUV planes (rows padded, chroma halved) side by side in the plane
-    textures and converted in the projector shader give every projector the picture that
-    the same frames converted to BGR on the CPU give, with each clip's own matrix."""
-    planes, _ = _theater_shots(tmp_path, "planes", matrix)
+@pytest.mark.parametrize(
+    ("layout", "matrix"), [("planes", "bt709"), ("planes", "bt601"), ("nv12", "bt709")]
+)
+def test_the_theater_draws_yuv_planes_as_their_bgr_conversion(tmp_path, layout, matrix):
+    """The screens' YUV planes (rows padded, chroma halved; or NV12, as hardware decoders
+    give them) side by side in the plane textures and converted in the projector shader
+    give every projector the picture that the same frames converted to BGR on the CPU
+    give, with each clip's own matrix."""
+    planes, _ = _theater_shots(tmp_path, layout, matrix)
     bgr, _ = _theater_shots(tmp_path, "bgr", matrix)
     assert planes.shape == bgr.shape == (3, 180, 320, 3)
     assert bgr.std() > 20  # a picture, not black
