@@ -373,16 +373,15 @@ class TheaterView:
         give them) into a two-channel chroma texture, its rows copied as they are."""
         first, n = parts[0], len(parts)
         layout = first.layout
+        chroma = 2 if layout == "nv12" else 1  # bytes a chroma texel
         # (texels wide, rows, bytes a texel) of each texture
         shapes = [(first.width * n, first.height, 1)] + [
-            (first.widths[k] * n // (2 if layout == "nv12" else 1), first.planes[k].shape[0], 1)
+            (first.widths[k] * n // chroma, first.planes[k].shape[0], chroma)
             for k in range(1, len(first.planes))
         ]
-        if layout == "nv12":
-            shapes[1] = (shapes[1][0], shapes[1][1], 2)
         if shapes != self._plane_shapes:
-            for tex, (w, h, two) in zip(self.planes, shapes, strict=False):
-                fmt = Texture.F_rg if two == 2 else Texture.F_red
+            for tex, (w, h, size) in zip(self.planes, shapes, strict=False):
+                fmt = Texture.F_rg if size == 2 else Texture.F_red
                 tex.setup2dTexture(w, h, Texture.T_unsigned_byte, fmt)
             self._plane_shapes = shapes
             self._set_aspect(shapes[0][0] / shapes[0][1])
