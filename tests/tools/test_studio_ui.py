@@ -463,7 +463,11 @@ def test_the_tracker_stops_where_a_passer_by_hides_the_target_and_tracks_on_from
         # leaving with unsaved changes asks first; staying keeps them
         type_into(css(b, "#zones-0 .zone-name"), "passer-target")
         css(b, "#crumbs a").click()
-        wait(b, lambda d: d.switch_to.alert)
+        # the confirm shows a moment after the click: poll until it does (switch_to.alert
+        # raises at once when it is not there yet, which WebDriverWait does not retry)
+        from selenium.webdriver.support.expected_conditions import alert_is_present
+
+        wait(b, alert_is_present())
         b.switch_to.alert.dismiss()
         wait(b, lambda d: csss(d, "#editor") and "Save *" in text_of(d, "#save"))
         assert css(b, "#zones-0 .zone-name").get_attribute("value") == "passer-target"
