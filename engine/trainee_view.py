@@ -265,9 +265,12 @@ class TraineeView:
             self.lowlight.check()
 
     def expire_markers(self, now_s: float) -> None:
+        """Markers older than MARKER_LIFETIME_S go, and so do markers from later than
+        now_s: the session's time went back (a replay seeking backwards, or another session
+        in the same view), and those shots have not happened yet."""
         keep = []
         for born, node in self._markers:
-            if now_s - born >= MARKER_LIFETIME_S:
+            if now_s - born >= MARKER_LIFETIME_S or born > now_s:
                 node.removeNode()
             else:
                 keep.append((born, node))

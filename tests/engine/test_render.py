@@ -264,3 +264,33 @@ print(app.screen_aspect)
     assert read_frame_code(img[:, :640]) == ("a", 5)  # the last of 6 frames: clip frame 5
     right = img[:, 640:]
     assert right.mean() < 60 and (right > 150).mean() > 0.002  # dark panel with text
+
+
+def test_markers_from_later_than_now_go_when_time_goes_back():
+    """A replay seeking backwards (or another session in the same view) goes back in
+    session time: the markers of shots after that time must go, not stay on screen until
+    the clock catches up with them. `bench shot` measured its serial shots against the
+    camera run's leftover markers this way (0 frames, under a millisecond)."""
+    code = """
+from engine import panda_setup
+panda_setup.configure(True, 320, 180)
+from direct.showbase.ShowBase import ShowBase
+from engine.trainee_view import MARKER_LIFETIME_S, TraineeView
+base = ShowBase(windowType="offscreen")
+view = TraineeView(base.render2d, 320 / 180, True, (320, 180, 0, 0))
+count = lambda: base.render2d.findAllMatches("**/marker").getNumPaths()
+view.add_marker(0.3, 0.4, "w1", 10.0)
+view.add_marker(0.6, 0.4, "w1", 11.0)
+view.expire_markers(11.0)
+a = count()
+view.expire_markers(10.5)   # back: the shot at 11 s has not happened yet
+b = count()
+view.expire_markers(10.0 + MARKER_LIFETIME_S)   # forward: the one at 10 s has lived its time
+c = count()
+view.add_marker(0.5, 0.5, "w1", 0.0)   # a new session from 0 s
+view.expire_markers(0.0)
+print(a, b, c, count())
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert proc.stdout.split()[-4:] == ["2", "1", "0", "1"], proc.stdout
