@@ -65,6 +65,8 @@ def bench_branch(args: argparse.Namespace) -> int:
                         waited[prebuffer] += 1
                     if n_after > 600:
                         raise RuntimeError("the branch never showed")
+                elif host_now_s() > warm_until + 60.0:  # a loaded machine takes ~1 s
+                    raise RuntimeError("the branches' first frames were not decoded in 60 s")
                 elif host_now_s() >= warm_until and (not prebuffer or _buffered(session)):
                     if prebuffer:
                         ready_ms.append((host_now_s() - started) * 1000)

@@ -7,6 +7,7 @@ module.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -26,8 +27,6 @@ CLIP_FRAMES = 240
 
 def make_clip(width: int, height: int) -> tuple[Path, str]:
     """An H.264 clip at this size; (path, description). Cached between runs."""
-    from engine.video_out import H264Writer
-
     cached_real = CACHE / f"real-{width}x{height}.mp4"
     real = REAL_SOURCE.is_file() or cached_real.is_file()
     kind = "real" if real else "synthetic"
@@ -43,6 +42,22 @@ def make_clip(width: int, height: int) -> tuple[Path, str]:
     rng = np.random.default_rng(1)
     cap = cv2.VideoCapture(str(REAL_SOURCE)) if real else None
     base = rng.integers(0, 255, (height // 8, width // 8, 3), dtype=np.uint8)
+    # written under another name and renamed when complete: an interrupted encode once
+    # left a cached clip that every later run failed on
+    part = path.with_name(f".{path.stem}.{os.getpid()}.part.mp4")
+    try:
+        _encode(part, width, height, cap, base, rng)
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
+        if cap is not None:
+            cap.release()
+    return path, desc
+
+
+def _encode(path: Path, width: int, height: int, cap, base: np.ndarray, rng) -> None:
+    from engine.video_out import H264Writer
+
     with H264Writer(path, width, height, 30.0, crf=20, preset="medium") as out:
         for i in range(CLIP_FRAMES):
             if cap is not None:
@@ -55,7 +70,6 @@ def make_clip(width: int, height: int) -> tuple[Path, str]:
                 img = cv2.resize(np.roll(base, i, axis=1), (width, height))
                 img = cv2.add(img, rng.integers(0, 24, img.shape, dtype=np.uint8))
             out.write(img, i / 30.0)
-    return path, desc
 
 
 def yuv_decode_fps(path: Path) -> tuple[float, int]:

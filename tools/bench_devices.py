@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +26,12 @@ from tools.bench_live import live_camera_offsets, live_device_offsets
 def bench_input(args: argparse.Namespace) -> int:
     """Device frame -> the sim tick that applies it, and sim command -> device, through a
     pty with emulated devices, with the fixed-step loop paced like a 60 fps display."""
-    import tempfile
+    with tempfile.TemporaryDirectory(prefix="sightline-bench-") as tmp:
+        return _input(args, Path(tmp))
+
+
+def _input(args: argparse.Namespace, tmp: Path) -> int:
+    """bench_input in a temporary folder (removed after)."""
     import threading
 
     from drivers.input_queue import InputQueue, host_now_s
@@ -34,7 +40,6 @@ def bench_input(args: argparse.Namespace) -> int:
     from engine.fixed_loop import FixedStepLoop
     from tools.emulate import Emulator
 
-    tmp = Path(tempfile.mkdtemp(prefix="sightline-bench-"))
     tracker = Emulator(
         "laser-tracker", tmp / "tracker", shots=args.samples, interval_s=0.023
     )  # not a multiple of the frame: phases vary
@@ -161,7 +166,7 @@ def bench_tracker(args: argparse.Namespace) -> int:
             }
         )
         print(
-            f"{w}x{h:<5} {med:>10.3f} {np.percentile(times, 99):>8.3f} {dec:>10.3f} "
+            f"{f'{w}x{h}':<10} {med:>10.3f} {np.percentile(times, 99):>8.3f} {dec:>10.3f} "
             f"{med / dec:>10.2f} {fps:>14.0f} {'yes' if fps >= 120 else 'no':>9}"
         )
     print("decode ms = OpenCV decoding that frame, one thread; of decode = tracker / decode")
@@ -172,7 +177,12 @@ def bench_tracker(args: argparse.Namespace) -> int:
 def bench_record(args: argparse.Namespace) -> int:
     """How many records a second the recorder sustains, and the loop's tick-time jitter in
     a live-paced session with and without recording."""
-    import tempfile
+    with tempfile.TemporaryDirectory(prefix="sightline-bench-") as tmp:
+        return _record(args, Path(tmp))
+
+
+def _record(args: argparse.Namespace, tmp: Path) -> int:
+    """bench_record in a temporary folder (removed after)."""
     import threading
 
     from content.pack import load_pack
@@ -182,7 +192,6 @@ def bench_record(args: argparse.Namespace) -> int:
     from sim.events import Shot
     from sim.recording import event_record
 
-    tmp = Path(tempfile.mkdtemp(prefix="sightline-bench-"))
     rec = Recorder(tmp / "flood.rec", {"format": 1})
     n = args.records
     t0 = time.perf_counter()
@@ -245,7 +254,12 @@ def bench_audio(args: argparse.Namespace) -> int:
     """The mixer's cost per tick against the tick's budget, clip-audio decode speed, and
     the measured offset between each flash in the picture and its beep in the mix, through
     a pause and a branch (the Session path, no Panda3D)."""
-    import tempfile
+    with tempfile.TemporaryDirectory(prefix="sightline-bench-") as tmp:
+        return _audio(args, Path(tmp))
+
+
+def _audio(args: argparse.Namespace, tmp: Path) -> int:
+    """bench_audio in a temporary folder (removed after)."""
 
     from content import DEMO_PACK
     from content.pack import load_pack
@@ -258,7 +272,6 @@ def bench_audio(args: argparse.Namespace) -> int:
     from sim.events import KeyPress, Pause, PlaySound, Resume, Shot
     from tools.sync_pack import make_sync_pack, onsets
 
-    tmp = Path(tempfile.mkdtemp(prefix="sightline-bench-"))
     pack = load_pack(make_sync_pack(tmp / "sync"))
 
     class Keep(NullSink):

@@ -30,7 +30,6 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from tools.bench_clips import make_clip, yuv_decode_fps
@@ -166,13 +165,12 @@ def fill_run(base, view, clip: Path, seconds: float, decode_before: float) -> di
 
 
 def bench_render(args: argparse.Namespace) -> int:
-    sizes = []
-    for text in args.sizes.split(","):
-        w, h = (int(v) for v in text.lower().split("x"))
-        sizes.append((w, h))
+    sizes = list(args.sizes)
     if args.clip:
-        info = cv2.VideoCapture(str(args.clip))
-        sizes = [(int(info.get(3)), int(info.get(4)))]
+        from content.media import probe_media  # MediaError: one line naming the file
+
+        info = probe_media(args.clip)
+        sizes = [(info.width, info.height)]
     print(f"sightline bench render: median of {args.repeats} runs of {args.seconds:g} s each")
     modes = ["plain", "lowlight4", "overlay3d", "fill"] + (["bgr"] if args.bgr else [])
     rows = []

@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from sim.errors import UserError
 from tools.bench_clips import make_clip
 
 SOAK_MANIFEST = """
@@ -112,15 +113,26 @@ def bench_soak(args: argparse.Namespace) -> int:
     with every frame's video decoded; with `--render`, each frame is also uploaded and
     drawn by the trainee view offscreen. Prints resident memory at the start (after one
     minute of warm-up), every 10 minutes of session time, and the growth."""
-    import gc
     import tempfile
+
+    if args.minutes < 2:
+        raise UserError(
+            f"bench soak: --minutes {args.minutes:g} is too short: growth is measured from "
+            "the first minute to the last, so at least 2"
+        )
+    with tempfile.TemporaryDirectory(prefix="sightline-soak-") as tmp:
+        return _soak(args, Path(tmp))
+
+
+def _soak(args: argparse.Namespace, tmp: Path) -> int:
+    """bench_soak in a temporary folder (removed after)."""
+    import gc
 
     from content.pack import load_pack
     from engine.fixed_loop import ManualClock
     from engine.session import Session
     from sim.events import KeyPress, Shot
 
-    tmp = Path(tempfile.mkdtemp(prefix="sightline-soak-"))
     pack = load_pack(make_soak_pack(tmp / "pack"))
     w, h = 640, 360
     view = base = None
@@ -139,7 +151,14 @@ def bench_soak(args: argparse.Namespace) -> int:
     # every tick the frames owe is run (as headless runs do): the sim covers all of it
     steps = math.ceil(120 / args.fps) + 1
     session = Session(
-        pack, clock, 120, w / h, block_video=True, max_steps_per_frame=steps, video_planes=True
+        pack,
+        clock,
+        120,
+        w / h,
+        block_video=True,
+        max_steps_per_frame=steps,
+        max_frame_s=max(0.25, 2.0 / args.fps),  # below 4 fps a frame's time was clamped
+        video_planes=True,
     )
     total_s = args.minutes * 60.0
     n_frames = round(total_s * args.fps)
@@ -172,11 +191,18 @@ def bench_soak(args: argparse.Namespace) -> int:
     log = session.log()
     # One reading is noisy (decoded frames in flight come and go by several MB), so each
     # row is the median of a window of readings: the first minute, then each 10 minutes.
+    # A run that does not end on a 10-minute mark ends with the readings since the last
+    # one (or since the first minute): a 5-minute run compared its first minute with itself.
     windows = [(1.0, [mb for t, mb in marks if t <= 60.0 + 1e-9])]
+    last_s = 60.0
     for end_s in np.arange(600.0, marks[-1][0] + 1e-9, 600.0):
         got = [mb for t, mb in marks if end_s - 600.0 < t <= end_s + 1e-9]
         if got:
             windows.append((end_s / 60, got))
+            last_s = end_s
+    tail = [(t, mb) for t, mb in marks if t > last_s + 1e-9]
+    if tail:
+        windows.append((tail[-1][0] / 60, [mb for _, mb in tail]))
     rows = [(minute, statistics.median(got)) for minute, got in windows]
     start_mb = rows[0][1]
     print(
@@ -192,7 +218,7 @@ def bench_soak(args: argparse.Namespace) -> int:
     for minute, mb in rows:
         print(f"{minute:>11.0f} {mb:>30.1f} {100 * (mb - start_mb) / start_mb:>9.2f}")
     growth = 100 * (rows[-1][1] - start_mb) / start_mb
-    print(f"growth from the first minute to the last 10: {growth:.2f} %")
+    print(f"growth from the first minute to the last window: {growth:.2f} %")
     from engine.video import PREBUFFER_FRAMES
 
     prebuffer = prebuffer_cost_mb()

@@ -305,8 +305,9 @@ def bench_speech(args: argparse.Namespace) -> int:
                 "snr_db": snr,
                 "recall": round(s["recall"], 4),
                 "precision": round(s["precision"], 4),
-                "delay_s_median": round(float(np.median(d)), 4),
-                "delay_s_p99": round(float(np.percentile(d, 99)), 4),
+                # nothing heard: no delay (JSON has no NaN)
+                "delay_s_median": round(float(np.median(d)), 4) if s["delays"] else None,
+                "delay_s_p99": round(float(np.percentile(d, 99)), 4) if s["delays"] else None,
                 "rtf": round(rtf, 4),
             }
         )

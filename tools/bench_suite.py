@@ -116,7 +116,12 @@ SUITE = (
     ("audio", [], []),
     ("soak", [], ["--minutes", "10"]),
     ("speech", [], []),
+    ("theater", [], ["--frames", "10", "--repeats", "1"]),
+    ("lanes", [], ["--lanes", "4", "--commands", "10"]),
+    ("community", [], ["--phones", "50", "--window", "3"]),
 )
+#: A benchmark's process is stopped after this long (a hung one must not stop the rest).
+CHILD_LIMIT_S = 7200
 
 
 def machine() -> dict:
@@ -156,10 +161,26 @@ def machine() -> dict:
 def bench_all(args: argparse.Namespace) -> int:
     """Each benchmark in its own process with --json: DIR/NAME.json, DIR/NAME.txt (its
     table) and DIR/summary.md."""
+    from sim.errors import UserError
+
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    skip = {s for s in args.skip.split(",") if s}
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    names = [name for name, _, _ in SUITE]
+    unknown = sorted(skip - set(names))
+    if unknown:
+        raise UserError(
+            f"bench all --skip: no benchmark {', '.join(unknown)} (of {', '.join(names)})"
+        )
+    if skip >= set(names):
+        raise UserError("bench all --skip: every benchmark is skipped")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"bench all -o {out}: a file is there, not a folder")
     info = machine()
+    try:  # before the first benchmark: an output folder that cannot be written fails now
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "machine.json").write_text(json.dumps(info, indent=2) + "\n")
+    except OSError as exc:
+        raise UserError(f"bench all -o {out}: cannot write there ({exc.strerror})") from None
     results: dict[str, dict] = {}
     for name, full, quick in SUITE:
         if name in skip:
@@ -168,7 +189,13 @@ def bench_all(args: argparse.Namespace) -> int:
         cmd += quick if args.quick else full
         t0 = time.perf_counter()
         print(f"bench {name} ...", flush=True)
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=7200)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=CHILD_LIMIT_S)
+        except subprocess.TimeoutExpired as exc:
+            err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+            proc = subprocess.CompletedProcess(
+                cmd, -1, "", err + f"\nstopped after {CHILD_LIMIT_S} s\n"
+            )
         (out / f"{name}.txt").write_text(proc.stderr)
         try:
             res = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -183,6 +210,11 @@ def bench_all(args: argparse.Namespace) -> int:
     summary = out / "summary.md"
     summary.write_text(summary_markdown(info, results, args.quick))
     print(f"wrote {summary}")
+    args.result = {
+        "out": str(out),
+        "quick": args.quick,
+        "rc": {name: res.get("rc") for name, res in results.items()},
+    }
     return 0 if all(r.get("rc") == 0 for r in results.values()) else 1
 
 
@@ -197,7 +229,10 @@ def _get(d: dict, *keys, fmt: str = "{:.2f}") -> str:
 def summary_markdown(info: dict, results: dict[str, dict], quick: bool) -> str:
     """One table of the headline figures, each with its goal, and the machine."""
     render = results.get("render", {})
-    renderer = render.get("renderer", "?")
+    renderers = [
+        results.get(n, {}).get("renderer") for n in ("render", "branch", "shot", "theater")
+    ]
+    renderer = next((r for r in renderers if r), "not measured")
     lines = [
         "# Sightline benchmarks",
         "",
@@ -300,6 +335,28 @@ def summary_markdown(info: dict, results: dict[str, dict], quick: bool) -> str:
     rec = results.get("record", {})
     if "records_per_s" in rec:
         row("recorder, records/s", f"{rec['records_per_s']:,}", "stated")
+    for each in results.get("theater", {}).get("rows", []):
+        if each["screens"] > 1:
+            row(
+                f"theater, {each['screens']} screens of {results['theater']['size']}: frame time "
+                "x one screen",
+                f"{each['cost_ratio']:.2f} ({each['median_ms']:.0f} ms a frame)",
+                "stated",
+            )
+    lanes = results.get("lanes", {})
+    if lanes.get("latency_p99_ms") is not None:
+        row(
+            f"lanes ({lanes['lanes']}), console command to applied tick, ms median / p99",
+            f"{lanes['latency_median_ms']:.1f} / {lanes['latency_p99_ms']:.1f}",
+            f"p99 <= {lanes['goal_p99_ms']:g}",
+        )
+    com = results.get("community", {})
+    if "vote_to_screen" in com:
+        row(
+            f"community ({com['phones']} phones), vote to screen, ms median / p99",
+            f"{com['vote_to_screen']['median_ms']:.0f} / {com['vote_to_screen']['p99_ms']:.0f}",
+            "stated",
+        )
     failed = [n for n, r in results.items() if r.get("rc") != 0]
     lines += [
         "",

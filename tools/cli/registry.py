@@ -103,6 +103,26 @@ def positive(text: str) -> float:
     return v
 
 
+def count(text: str) -> int:
+    """A whole number of at least 1 (runs, frames, trials: 0 left a benchmark with no
+    samples to take a median of)."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return v
+
+
+def frame_sizes(text: str) -> list[tuple[int, int]]:
+    """A comma-separated list of frame_size."""
+    sizes = [frame_size(part.strip()) for part in text.split(",") if part.strip()]
+    if not sizes:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT[,WIDTHxHEIGHT...], got {text!r}")
+    return sizes
+
+
 def tick_hz(text: str) -> int:
     try:
         v = int(text)

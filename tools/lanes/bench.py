@@ -161,6 +161,9 @@ def bench_lanes(args) -> int:
         "cpus": os.cpu_count(),
         "goal_p99_ms": GOAL_P99_MS,
     }
+    # figures to a microsecond (or a thousandth of a percent, of a message a second)
+    result = {k: round(v, 3) if isinstance(v, float) else v for k, v in result.items()}
+    result["load_average_1min"] = [round(v, 2) for v in result["load_average_1min"]]
     args.result = result  # `bench --json` prints it (tools/bench_suite.run_bench)
     print(
         f"{n} lanes, {len(lat_ms)} of {total} commands applied"
