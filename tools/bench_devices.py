@@ -246,7 +246,7 @@ def _record(args: argparse.Namespace, tmp: Path) -> int:
     print(f"{'without recording':<36} {plain[0]:>15.2f} {plain[1]:>8.2f}")
     print(f"{'recording 10 shots a tick':<36} {recorded[0]:>15.2f} {recorded[1]:>8.2f}")
     print("ticks run in bursts of two per 60 Hz frame: the gap alternates near 0 and 16.7 ms")
-    live_camera_offsets(DEMO_PACK, tmp)
+    args.result["trainee_camera_live"] = live_camera_offsets(DEMO_PACK, tmp)
     return 0
 
 
@@ -367,5 +367,5 @@ def _audio(args: argparse.Namespace, tmp: Path) -> int:
     print(f"(one output frame is {1000 / 60:.1f} ms; of budget = median / the 8333 us tick;")
     print(f" p99 includes decoding {CHUNK}-sample chunks in line, as headless runs do; live")
     print(" runs decode on a worker and never wait)")
-    live_device_offsets(tmp / "sync", tmp)
+    args.result["sound_device_live"] = live_device_offsets(tmp / "sync", tmp)
     return 0

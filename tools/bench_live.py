@@ -90,12 +90,13 @@ def _live_run(display: str, args: list[str], env: dict | None = None):
     )
 
 
-def live_device_offsets(sync_pack: Path, tmp: Path) -> None:
+def live_device_offsets(sync_pack: Path, tmp: Path) -> dict:
     """The live sound path: window runs playing through OpenAL's wave-file backend (what
     the sound card would have played, in real time). Prints each run's offset of the
     beeps, the shot and the instructor's sound behind their session times: the mean, and
     the spread through a pause and a branch (on a quiet machine about 0.1 ms; a loaded
-    machine's hitches show here, where the test only checks that every sound arrives)."""
+    machine's hitches show here, where the test only checks that every sound arrives).
+    Returns the figures for the JSON, or why there are none ("skipped")."""
     import math
 
     from tools.sync_pack import onsets
@@ -114,7 +115,7 @@ def live_device_offsets(sync_pack: Path, tmp: Path) -> None:
     with live_display() as display:
         if display is None:
             print("live sound device: skipped (no display and no Xvfb)")
-            return
+            return {"skipped": "no display and no Xvfb"}
         spreads, means = [], []
         for i in range(LIVE_RUNS):
             device, conf = tmp / f"device{i}.wav", tmp / f"alsoft{i}.conf"
@@ -126,7 +127,7 @@ def live_device_offsets(sync_pack: Path, tmp: Path) -> None:
             proc = _live_run(display, run, {"ALSOFT_CONF": str(conf)})
             if proc.returncode != 0:
                 print(f"live sound device: run failed: {proc.stderr[-500:]}", file=sys.stderr)
-                return
+                return {"skipped": "a window run failed"}
             audio, rate = read_openal_wav(device)
             heard = np.array(onsets(audio, rate, 0.2))
             if len(heard) != len(expected):
@@ -142,12 +143,20 @@ def live_device_offsets(sync_pack: Path, tmp: Path) -> None:
                 f"through pause + branch {statistics.median(spreads):.1f} ms median, "
                 f"{max(spreads):.1f} ms max"
             )
+            return {
+                "runs": len(spreads),
+                "offset_ms_median": round(statistics.median(means), 2),
+                "spread_ms_median": round(statistics.median(spreads), 2),
+                "spread_ms_max": round(max(spreads), 2),
+            }
+        return {"skipped": "no run heard every sound"}
 
 
-def live_camera_offsets(pack: Path, tmp: Path) -> None:
+def live_camera_offsets(pack: Path, tmp: Path) -> dict:
     """The trainee camera on the live path: window runs recording a coded clip delivered at
     its own pace on the camera's thread. Prints the frames' offset from session time and
-    its spread (frames that land late on a busy host widen it; no drift on a quiet one)."""
+    its spread (frames that land late on a busy host widen it; no drift on a quiet one).
+    Returns the figures for the JSON, or why there are none ("skipped")."""
     import av
 
     from engine.video_out import H264Writer
@@ -174,7 +183,7 @@ def live_camera_offsets(pack: Path, tmp: Path) -> None:
     with live_display() as display:
         if display is None:
             print("trainee camera, live: skipped (no display and no Xvfb)")
-            return
+            return {"skipped": "no display and no Xvfb"}
         spreads, counts = [], []
         for i in range(LIVE_RUNS):
             rec = tmp / f"cam{i}.rec"
@@ -183,7 +192,7 @@ def live_camera_offsets(pack: Path, tmp: Path) -> None:
             proc = _live_run(display, [*run, "--trainee-camera", str(camera)])
             if proc.returncode != 0:
                 print(f"trainee camera: run failed: {proc.stderr[-500:]}", file=sys.stderr)
-                return
+                return {"skipped": "a window run failed"}
             with av.open(str(rec) + ".camera.mp4") as container:
                 offsets = [
                     code(f.to_ndarray(format="bgr24")) / 30 - float(f.pts * f.time_base)
@@ -196,3 +205,9 @@ def live_camera_offsets(pack: Path, tmp: Path) -> None:
             f"{statistics.median(counts):.0f} frames median; offset spread "
             f"{statistics.median(spreads):.1f} ms median, {max(spreads):.1f} ms max"
         )
+        return {
+            "runs": LIVE_RUNS,
+            "frames_median": float(statistics.median(counts)),
+            "spread_ms_median": round(statistics.median(spreads), 2),
+            "spread_ms_max": round(max(spreads), 2),
+        }

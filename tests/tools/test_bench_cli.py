@@ -97,3 +97,12 @@ def test_an_interrupted_clip_encode_leaves_no_cached_clip(tmp_path, monkeypatch)
     assert path == tmp_path / "synthetic-64x36.mp4" and "synthetic" in desc
     assert bench_clips.yuv_decode_fps(path)[1] == bench_clips.CLIP_FRAMES
     assert [p.name for p in tmp_path.iterdir()] == ["synthetic-64x36.mp4"]
+
+
+def test_bench_record_json_carries_the_live_camera_figures():
+    """The live window runs' figures were printed but left out of the JSON."""
+    proc = run_cli("bench", "record", "--records", "500", "--seconds", "0.3", "--json", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    live = json.loads(proc.stdout)["trainee_camera_live"]
+    assert set(live) == {"runs", "frames_median", "spread_ms_median", "spread_ms_max"}, live
+    assert live["frames_median"] > 0
