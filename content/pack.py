@@ -120,7 +120,8 @@ class Pack:
     def guidebook_text(self) -> str | None:
         if self.meta.guidebook is None:
             return None
-        return (self.root / self.meta.guidebook).read_text(encoding="utf-8")
+        # checked when the pack was loaded; a file changed since shows its bad bytes as �
+        return (self.root / self.meta.guidebook).read_text(encoding="utf-8", errors="replace")
 
 
 def load_pack(
@@ -285,6 +286,12 @@ def _meta(doc: _Doc, root: Path, table: dict) -> PackMeta:
         path = _inside(doc, root, guidebook, "meta.guidebook", (".md",))
         if path.stat().st_size > MAX_GUIDEBOOK_BYTES:
             raise doc.fail("meta.guidebook", f"over {MAX_GUIDEBOOK_BYTES} bytes")
+        try:  # the instructor's view, the review and the community screen read it as text
+            path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise doc.fail(
+                "meta.guidebook", f"{guidebook}: not UTF-8 text (byte {exc.start})"
+            ) from None
     duration = doc.get(table, "duration_s", w, NUM, None)
     return PackMeta(
         summary=doc.get(table, "summary", w, str, ""),

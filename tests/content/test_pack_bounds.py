@@ -141,3 +141,19 @@ def test_numbers_are_not_counted_as_key_parts(pack):
     ring = [[float(0.5 + 0.25 * np.cos(a)), float(0.5 + 0.25 * np.sin(a))] for a in range(64)]
     edit(pack, "polygon = [[0.0, 0.0], [0.5, 0.0], [0.5, 1.0], [0.0, 1.0]]", f"polygon = {ring}")
     assert load_pack(pack).scenario.segments["a"].zones[0].name == "left"
+
+
+def test_a_guidebook_that_is_not_utf8_is_a_pack_error_not_a_crash_later(tmp_path):
+    """lint said ok and the instructor's view, the review and the community screen then
+    died with UnicodeDecodeError reading it."""
+    from content import DEMO_PACK
+
+    pack = tmp_path / "demo"
+    shutil.copytree(DEMO_PACK, pack)
+    guide = load_pack(pack).meta.guidebook
+    assert guide
+    (pack / guide).write_bytes(b"# Guide\n\x80\x81 not text\n")
+    with pytest.raises(PackError, match=rf"meta\.guidebook: {guide}: not UTF-8 text \(byte 8\)"):
+        load_pack(pack)
+    proc = run_cli("lint", str(pack), timeout=120)
+    assert proc.returncode == 1 and "not UTF-8 text" in proc.stdout + proc.stderr
