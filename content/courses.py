@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from content.lint import Finding, _from_error
+from content.media import MediaError, probe_image
 from content.pack import Pack, PackMeta, load_pack
 from content.pack_manifest import (
     _ID,
@@ -101,6 +102,16 @@ def _read(root: Path) -> tuple[_Doc, dict]:
 
 def _fail(doc: _Doc, where: str, msg: str) -> CourseError:
     return CourseError(str(doc.fail(where, msg)))
+
+
+def _picture(doc: _Doc, root: Path, rel: str, where: str) -> None:
+    """A picture inside the course that decodes, within the size bounds (a damaged one
+    once passed lint and stopped the course when its stage came)."""
+    path = _inside(doc, root, rel, where, IMAGE_SUFFIXES)
+    try:
+        probe_image(path)
+    except MediaError as exc:
+        raise _fail(doc, where, f"{rel!r}: {str(exc).removeprefix(f'{path}: ')}") from None
 
 
 def _known(doc: _Doc, table: dict, where: str, allowed: tuple[str, ...]) -> None:
@@ -215,7 +226,7 @@ def _stage(doc: _Doc, root: Path, raw: Any, where: str, screen: tuple[float, flo
         raise _fail(doc, f"{where}.time_s", f"must be 0.5-{MAX_TIME_S:g} s (DART's limit)")
     image = get(raw, "image", where, str, None)
     if image is not None:
-        _inside(doc, root, image, f"{where}.image", IMAGE_SUFFIXES)
+        _picture(doc, root, image, f"{where}.image")
     par_s = get(raw, "par_s", where, NUM, None)
     if par_s is not None and not 0 < par_s <= time_s:
         raise _fail(doc, f"{where}.par_s", f"must be within 0 < par_s <= time_s ({time_s:g})")
@@ -309,7 +320,7 @@ def _target(
     height = _height(doc, raw, where, real_h, screen)
     image = get(raw, "image", where, str, None)
     if image is not None:
-        _inside(doc, root, image, f"{where}.image", IMAGE_SUFFIXES)
+        _picture(doc, root, image, f"{where}.image")
     shoot = get(raw, "shoot", where, bool, True)
     shots = get(raw, "shots", where, int, 1 if shoot else 0)
     if not shoot and shots:

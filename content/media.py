@@ -175,6 +175,38 @@ def _probe(path: Path) -> MediaInfo:
         raise MediaError(f"{path}: not a readable video ({exc})") from None
 
 
+MAX_IMAGE_BYTES = 32 * 1024**2
+#: A picture's pixels: an instruction picture or a target's image is a small part of a
+#: screen; 8192x8192 decodes to 256 MB of RGBA.
+MAX_IMAGE_PIXELS = 8192 * 8192
+
+
+def probe_image(path: Path) -> tuple[int, int]:
+    """A PNG or JPEG picture's (width, height), after checking its size and decoding it
+    once; MediaError naming the file otherwise. The header's size is checked before any
+    pixel is decoded (a 60000x60000 header in a 100-byte file)."""
+    import av
+
+    _check_size(path, "image", MAX_IMAGE_BYTES)
+    try:
+        with av.open(str(path), "r") as container:
+            if not container.streams.video:
+                raise MediaError(f"{path}: not a picture")
+            ctx = container.streams.video[0].codec_context
+            w, h = ctx.width, ctx.height
+            if not (w and h):  # FFmpeg leaves sizes past its own limits at 0
+                raise MediaError(f"{path}: no usable picture size in its header")
+            if not (0 < w <= MAX_DIMENSION and 0 < h <= MAX_DIMENSION) or w * h > MAX_IMAGE_PIXELS:
+                raise MediaError(f"{path}: picture size {w}x{h} is out of bounds")
+            if next(container.decode(video=0), None) is None:
+                raise MediaError(f"{path}: no decodable picture")
+            return w, h
+    except MediaError:
+        raise
+    except (av.FFmpegError, StopIteration, ValueError, OSError) as exc:
+        raise MediaError(f"{path}: not a readable picture ({exc})") from None
+
+
 MAX_SOUND_BYTES = 16 * 1024**2
 MAX_SOUND_S = 120.0
 SOUND_SUFFIXES = (".wav", ".ogg", ".flac", ".mp3", ".m4a", ".opus")

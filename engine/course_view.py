@@ -16,6 +16,8 @@ view's 2D space (x, y normalized screen -> 2x-1, 1-2y), like the shot markers.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from panda3d.core import (
     Filename,
@@ -34,6 +36,8 @@ from panda3d.core import (
 from sim.course_model import END_SEGMENT, READY, Course, Target
 from sim.course_scoring import live_status
 from sim.events import JumpTo
+
+log = logging.getLogger(__name__)
 
 SORT_COURSE = 45  # after the present task (40), before Panda3D renders (50)
 PAPER = (0.86, 0.82, 0.7, 1)
@@ -82,14 +86,15 @@ def _shade(colour, k: float):
 
 
 class _TargetNode:
-    def __init__(self, parent: NodePath, target: Target, root_dir, loader) -> None:
+    def __init__(self, parent: NodePath, target: Target, picture) -> None:
+        """`picture(path)`: the texture of a picture in the course, or None."""
         self.target = target
         self.np = parent.attachNewNode(f"target-{target.name}")
         base = NO_SHOOT if not target.shoot else STEEL if target.shape == "plate" else PAPER
-        if target.image is not None and loader is not None:
+        tex = picture(target.image) if target.image is not None else None
+        if tex is not None:
             from panda3d.core import CardMaker
 
-            tex = loader.loadTexture(Filename.fromOsSpecific(str(root_dir / target.image)))
             ratio = tex.getOrigFileXSize() / max(1, tex.getOrigFileYSize())
             cm = CardMaker("image")
             cm.setFrame(-ratio / 2, ratio / 2, -0.5, 0.5)
@@ -207,9 +212,8 @@ class CourseView:
         self._stage_id = stage_id
         stage = self.course.stage(stage_id) if stage_id else None
         if stage is not None:
-            loader = getattr(self.app.base, "loader", None)
             self.targets = [
-                _TargetNode(self.layer, t, self.root_dir, loader) for t in stage.targets
+                _TargetNode(self.layer, t, self._picture_texture) for t in stage.targets
             ]
 
     def _task(self, task):
@@ -251,6 +255,23 @@ class CourseView:
         if self.inst is not None:
             self.inst.node().setText(self.instructor_text(live, st.paused))
 
+    def _picture_texture(self, rel: str):
+        """A picture of the course as a texture; None, with a warning, when it does not
+        load (checked when the course was loaded, but the file may have changed since):
+        the course goes on without it."""
+        loader = getattr(self.app.base, "loader", None)
+        if loader is None:
+            return None
+        try:
+            return loader.loadTexture(Filename.fromOsSpecific(str(self.root_dir / rel)))
+        except OSError:  # "Could not load texture: <path>"
+            msg = f"{self.root_dir / rel}: cannot show this picture (it does not load)"
+            warnings = self.app.session.player.warnings
+            if msg not in warnings:
+                log.warning("%s", msg)
+                warnings.append(msg)
+            return None
+
     def _show_picture(self, stage) -> None:
         """The stage's instruction picture under its text, while it gets ready."""
         if self._picture is not None and self._picture[0] == stage.id:
@@ -258,12 +279,11 @@ class CourseView:
         if self._picture is not None:
             self._picture[1].removeNode()
             self._picture = None
-        loader = getattr(self.app.base, "loader", None)
-        if stage.image is None or loader is None:
+        tex = self._picture_texture(stage.image) if stage.image is not None else None
+        if tex is None:
             return
         from panda3d.core import CardMaker
 
-        tex = loader.loadTexture(Filename.fromOsSpecific(str(self.root_dir / stage.image)))
         ratio = tex.getOrigFileXSize() / max(1, tex.getOrigFileYSize())
         h = 0.55  # of render2d's 2 units: about a quarter of the screen's height
         w = h * ratio / self.aspect

@@ -115,3 +115,31 @@ def test_a_course_copied_elsewhere_uses_the_bundled_backdrop(tmp_path):
     pack = load_pack(tmp_path / "c")
     seg = pack.scenario.segments["draw"]
     assert Path(pack.clip_path(seg.clip)).is_file()
+
+
+def test_a_damaged_or_huge_picture_is_refused_when_the_course_loads(tmp_path):
+    """A stage's picture of random bytes behind a PNG signature (or a 60000x60000 header)
+    passed lint and stopped the running course when its stage came."""
+    import struct
+    import zlib
+
+    import cv2
+    import numpy as np
+
+    root = _course(tmp_path, GOOD.replace("time_s = 5", 'time_s = 5\nimage = "pic.png"'))
+    cv2.imwrite(str(root / "pic.png"), np.full((40, 60, 3), 200, np.uint8))
+    assert load_course(root).stages[0].image == "pic.png"
+    rng = np.random.default_rng(4)
+    (root / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n" + rng.bytes(4000))
+    with pytest.raises(CourseError, match=r"course\.toml:7: stages\[0\]\.image: 'pic\.png': "):
+        load_course(root)
+    ihdr = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    header = struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    (root / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n" + header + b"\0" * 64)
+    with pytest.raises(CourseError, match="'pic.png': no usable picture size in its header"):
+        load_course(root)
+    cv2.imwrite(str(root / "pic.png"), np.zeros((4, 8200, 3), np.uint8))  # a real one, too wide
+    with pytest.raises(CourseError, match="'pic.png': picture size 8200x4 is out of bounds"):
+        load_course(root)
+    assert [f.where for f in lint_course(root)] == ["stages[0].image"]
