@@ -21,13 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from drivers.input_queue import host_now_s
+from sim.errors import UserError
 
 RATE = 16_000  # what the recognizer wants, and what the side file keeps
 MAX_FILE_S = 4 * 3600  # a stand-in file longer than this is refused (untrusted input)
 
 
-class MicError(OSError):
-    pass
+class MicError(UserError, OSError):
+    """A microphone or stand-in file that cannot be used; the message names it (one line:
+    `sightline run --trainee-mic FILE` with a bad file printed a traceback)."""
 
 
 def to_rate(samples: np.ndarray, rate: int) -> np.ndarray:

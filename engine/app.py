@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import logging
 import math
+import signal
+import threading
 
 from content.pack import Pack
 from drivers.input_queue import host_now_s
@@ -56,12 +58,6 @@ class SightlineApp:
         panda_setup.configure_run(cfg, title=f"Sightline - {pack.scenario.title}")
         from direct.showbase.ShowBase import ShowBase
 
-        from drivers.camera import Attributor
-        from drivers.devices import open_device
-        from engine.outputs import RunOutputs
-        from engine.scene3d import ExtensionSink, Scene3D, load_extension
-        from engine.trainee_view import TraineeView
-
         self.base = ShowBase(windowType="offscreen" if cfg.offscreen else "onscreen")
         if self.base.win is None:
             raise panda_setup.DisplayError("could not open a window; try --offscreen")
@@ -94,9 +90,28 @@ class SightlineApp:
         if cfg.record is not None:
             from engine.recorder import Recorder, run_header
 
-            self.recorder = s.subscribe(
-                Recorder(cfg.record, run_header(pack, cfg, self.screen_aspect))
-            )
+            header = run_header(pack, cfg, self.screen_aspect)
+            self.recorder = s.subscribe(Recorder(cfg.record, header, pending=True))
+        try:
+            self._build(pack, cfg, mode)
+        except BaseException:  # the run never started: an earlier recording there stays
+            if self.recorder is not None:
+                self.recorder.discard()
+            raise
+        if self.recorder is not None:
+            self.recorder.publish()
+
+    def _build(self, pack: Pack, cfg: RunConfig, mode) -> None:
+        """The rest of start-up, once the session (and its recording) exist: the views,
+        the outputs, the devices, the scene and the tasks."""
+        from drivers.camera import Attributor
+        from drivers.devices import open_device
+        from engine.outputs import RunOutputs
+        from engine.scene3d import ExtensionSink, Scene3D, load_extension
+        from engine.trainee_view import TraineeView
+
+        s, win = self.session, self.base.win
+        x0, x1, y0, y1 = self.trainee_region
         self.view = TraineeView(
             self.base.render2d,
             self.screen_aspect,
@@ -263,7 +278,19 @@ class SightlineApp:
             and next_t >= s.ended_at_s + self.cfg.end_hold_s - 1e-9
         )
 
+    def _terminated(self, signum, frame) -> None:
+        """SIGTERM (a service manager, a lane's console, `kill`): stop as the end of the
+        run does, so that the video is finished and playable. Killed outright, its MP4
+        was left without an index and could not be read."""
+        log.warning("terminated (signal %d): stopping the run", signum)
+        self.session.player.warnings.append(
+            f"the run was stopped by signal {signum} at {self.session.state.t_s:.2f} s"
+        )
+        self.stop()
+
     def run(self) -> RunResult:
+        on_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, self._terminated) if on_main else None
         try:
             while not self._should_stop():
                 if isinstance(self.clock, ManualClock):
@@ -272,6 +299,8 @@ class SightlineApp:
         except SystemExit:  # ShowBase exits this way when a window is closed
             pass
         finally:
+            if on_main:  # None: a handler set outside Python
+                signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
             self.session.loop.catch_up()
             for device in self.devices:
                 device.close()  # light guns get `E` alone, as the last bytes they receive

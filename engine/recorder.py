@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import queue
+import stat
 import threading
 from pathlib import Path
 
@@ -73,13 +74,40 @@ def run_header(pack: Pack, cfg, screen_aspect: float) -> dict:
     }
 
 
+def _check_replaceable(path: Path) -> None:
+    """What create_private would refuse at `path` itself: a link, a folder, a FIFO."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        raise RecordingError(f"{path}: cannot write the recording ({why(exc)})") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise RecordingError(f"{path}: cannot write the recording (a symbolic link)")
+    if not stat.S_ISREG(st.st_mode):
+        raise RecordingError(f"{path}: cannot write the recording (not a regular file)")
+
+
 class Recorder:
-    def __init__(self, path: str | Path, header: dict):
+    """Writes a session's records on its own thread, flushed within FLUSH_S.
+
+    pending=True (a run): the records go to a hidden file beside `path` until `publish()`
+    puts it in `path`'s place, once the run has started; `discard()` removes it. A run
+    that failed while starting up (an unwritable --video-out, a bad microphone file) once
+    left a header-only file where an earlier recording had been."""
+
+    def __init__(self, path: str | Path, header: dict, pending: bool = False):
         self.path = Path(path)
+        self._final: Path | None = None
+        if pending:
+            _check_replaceable(self.path)
+            self._final = self.path
+            self.path = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
         try:  # owner-only, also over an existing file; a link is refused, not followed
             fd = create_private(self.path)
         except (OSError, ValueError) as exc:
-            raise RecordingError(f"{self.path}: cannot write the recording ({why(exc)})") from None
+            where = self._final or self.path
+            raise RecordingError(f"{where}: cannot write the recording ({why(exc)})") from None
         self._fh = os.fdopen(fd, "wb")
         self._fh.write(MAGIC + encode_record({"k": "header", **header}))
         self._fh.flush()
@@ -124,6 +152,18 @@ class Recorder:
                 self.error = exc
             if done:
                 return
+
+    def publish(self) -> None:
+        """A pending recording takes its place (replacing an earlier file there)."""
+        if self._final is not None:
+            os.replace(self.path, self._final)
+            self.path, self._final = self._final, None
+
+    def discard(self) -> None:
+        """Close and remove a pending recording (the run did not start)."""
+        self.close()
+        if self._final is not None:
+            self.path.unlink(missing_ok=True)
 
     def close(self) -> None:
         self._q.put(_STOP)

@@ -77,7 +77,6 @@ class MicPath:
         self.session, self.cfg = session, cfg
         self.heard: list[Heard] = []  # in session seconds
         self.warnings: list[str] = []
-        self.writer = VoiceWriter(voice_side_file(cfg.record)) if cfg.record else None
         phrases = pack_phrases(scenario)
         self.thread = None
         if cfg.offscreen or not str(cfg.trainee_mic).isdigit():
@@ -103,6 +102,8 @@ class MicPath:
                 "said phrases with words the recognizer's dictionary lacks (never heard): "
                 + ", ".join(repr(p) for p in unknown)
             )
+        # opened once the microphone is: a bad stand-in file left a header-only side file
+        self.writer = VoiceWriter(voice_side_file(cfg.record)) if cfg.record else None
         self._written_s = 0.0
 
     # -- headless: in step with session time --------------------------------------------
