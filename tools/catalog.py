@@ -123,7 +123,7 @@ def makeup(packs: list[Pack]) -> dict[str, dict[str, int]]:
 
 
 def _table(rows: list[dict], fields: tuple[str, ...]) -> str:
-    widths = {f: min(40, max(len(f), *(len(str(r.get(f, ""))) for r in rows))) for f in fields}
+    widths = {f: min(40, max([len(f), *(len(str(r.get(f, ""))) for r in rows)])) for f in fields}
     lines = ["  ".join(f.ljust(widths[f]) for f in fields)]
     lines.append("  ".join("-" * widths[f] for f in fields))
     for r in rows:
@@ -210,13 +210,18 @@ def read_census(path: Path) -> dict[str, dict[str, float]]:
         raise UserError(f"{path}: cannot read ({exc.strerror})") from None
     if len(raw) > MAX_CENSUS_BYTES:
         raise UserError(f"{path}: over {MAX_CENSUS_BYTES} bytes")
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig", "replace"))))
+    reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig", "replace")))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise UserError(f"{path}:{reader.line_num + 1}: not CSV ({exc})") from None
     if len(rows) > MAX_CENSUS_ROWS:
         raise UserError(f"{path}: over {MAX_CENSUS_ROWS} rows")
-    if rows and not (
-        {"attribute", "value"} <= set(rows[0]) and ({"percent", "count"} & set(rows[0]))
-    ):
+    columns = set(reader.fieldnames or ())
+    if not ({"attribute", "value"} <= columns and ({"percent", "count"} & columns)):
         raise UserError(f"{path}: needs the columns attribute, value and percent (or count)")
+    if not rows:
+        raise UserError(f"{path}: no figures (a header and no rows)")
     out: dict[str, dict[str, float]] = {}
     use_count = rows and "percent" not in rows[0]
     for i, row in enumerate(rows, 2):

@@ -98,3 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"sightline: error: {exc}", file=sys.stderr)
         return EXIT_STATUS
+    except OSError as exc:
+        # a path the user named that cannot be used (an output folder where a file is, a
+        # file where a folder is, no permission): one line naming it, not a traceback
+        if exc.filename is None or exc.strerror is None:
+            raise
+        print(f"sightline: error: {exc.filename}: {exc.strerror.lower()}", file=sys.stderr)
+        return EXIT_STATUS

@@ -180,6 +180,8 @@ def _render_frame(args: argparse.Namespace) -> int:
         ):
             print(f"wrote {path}")
         return 0
+    if args.out.suffix.lower() not in (".png", ".jpg", ".jpeg"):  # cv2 raised on others
+        raise UserError(f"-o {args.out}: the frame is written as .png (or .jpg)")
     render_frame(args.pack, args.out, args.segment, args.t, args.lowlight, lights, args.size)
     print(f"wrote {args.out}")
     return 0

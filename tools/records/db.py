@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 
 from sim.errors import UserError
 
@@ -149,7 +149,7 @@ def check_known(engine: Engine, url: str) -> str | None:
     return current
 
 
-def _connect_error(url: str, exc: OperationalError) -> RecordsError:
+def _connect_error(url: str, exc: DatabaseError) -> RecordsError:
     first = str(exc.orig or exc).strip().splitlines()[0]
     return RecordsError(f"cannot open the records database {shown(url)}: {first}")
 
@@ -164,7 +164,7 @@ def upgrade(url: str, revision: str = "head") -> tuple[str | None, str]:
         with engine.begin() as conn:
             command.upgrade(_alembic_config(conn), revision)
         return before, current_revision(engine)
-    except OperationalError as exc:
+    except DatabaseError as exc:  # also "file is not a database"
         raise _connect_error(url, exc) from None
     finally:
         engine.dispose()
@@ -203,7 +203,7 @@ def open_database(url: str) -> Engine:
                 f"this Sightline's {head_revision()}: run `sightline db upgrade` (after a "
                 "backup)"
             )
-    except OperationalError as exc:
+    except DatabaseError as exc:  # also "file is not a database"
         engine.dispose()
         raise _connect_error(url, exc) from None
     except BaseException:
@@ -217,7 +217,7 @@ def status(url: str) -> tuple[str | None, str]:
     engine = make_engine(url)
     try:
         return check_known(engine, url), head_revision()
-    except OperationalError as exc:
+    except DatabaseError as exc:  # also "file is not a database"
         raise _connect_error(url, exc) from None
     finally:
         engine.dispose()

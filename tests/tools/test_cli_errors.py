@@ -1,0 +1,59 @@
+"""Bad paths and files named on the command line get one line naming them, not a
+traceback (found by a sweep of every subcommand with broken input)."""
+
+from __future__ import annotations
+
+import pytest
+
+from content import DEMO_PACK
+from tests.conftest import run_cli
+
+
+def _one_line(proc, says: str) -> None:
+    assert proc.returncode == 2, (proc.stdout[-500:], proc.stderr[-1500:])
+    assert "Traceback" not in proc.stderr, proc.stderr[-1500:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("sightline: error: ") and says in last, last
+
+
+def test_an_output_that_cannot_be_written_is_named(tmp_path):
+    (tmp_path / "folder.svg").mkdir()
+    _one_line(
+        run_cli("graph", str(DEMO_PACK), "-o", str(tmp_path / "folder.svg")),
+        "folder.svg: is a directory",
+    )
+    out = tmp_path / "frame.txt"
+    _one_line(
+        run_cli("render-frame", str(DEMO_PACK), "-o", str(out)),
+        "frame.txt: the frame is written as .png (or .jpg)",
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"", "needs the columns attribute, value and percent"),
+        (b"attribute,value,percent\n", "no figures (a header and no rows)"),
+        (b"attribute,value,percent\ngender,a\rb,1\n", "census.csv:2: not CSV"),
+    ],
+)
+def test_a_census_with_nothing_to_compare_is_an_error(tmp_path, content, says):
+    census = tmp_path / "census.csv"
+    census.write_bytes(content)
+    proc = run_cli("catalog", str(DEMO_PACK.parent), "--makeup", "--compare", str(census))
+    _one_line(proc, says)
+
+
+def test_an_empty_library_has_an_empty_makeup(tmp_path):
+    proc = run_cli("catalog", str(tmp_path), "--makeup")
+    assert proc.returncode == 0 and proc.stdout.startswith("0 pack(s)"), proc.stderr[-1500:]
+
+
+def test_a_records_database_that_is_not_one_is_named(tmp_path):
+    other = tmp_path / "notes.toml"
+    other.write_text('title = "not a database"\n' * 200)
+    before = other.read_bytes()
+    proc = run_cli("db", "status", "--db", f"sqlite:///{other}")
+    _one_line(proc, "cannot open the records database")
+    assert "file is not a database" in proc.stderr and other.read_bytes() == before
