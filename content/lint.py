@@ -86,6 +86,11 @@ def lint_pack(
         # segment look like a dead end: the graph is judged once it loads whole.
         findings += _graph_findings(pack)
     findings += _meta_findings(pack)
+    if not pack.problems:  # an item skipped for an error leaves its keys unread
+        findings += [
+            _finding(pack, "warning", where, "not used: an unknown key (a typo?), ignored")
+            for where in pack.unread
+        ]
     findings += _todo_findings(pack)
     findings += _question_findings(pack)
     findings += _sound_findings(pack)

@@ -37,6 +37,8 @@ from content.pack_manifest import (
     _raise,
     _unknown_keys,
     read_manifest,
+    tracked,
+    unread_keys,
 )
 from sim.panorama import SINGLE_SCREEN_MODES, Panorama
 from sim.scenario import Scenario, ScenarioError, Segment
@@ -109,6 +111,7 @@ class Pack:
     manifest_text: str = ""  # the manifest as read (or as given: a draft, see load_pack)
     manifest: str = MANIFEST  # the file it was loaded from (a course: course.toml)
     course: Any = None  # a course of fire compiled into this pack (sim.course_model.Course)
+    unread: tuple[str, ...] = ()  # keys the loader never read (filled only when collecting)
 
     @property
     def title(self) -> str:
@@ -147,6 +150,7 @@ def load_pack(
     collect_media = collect_media or collect
     if collect:
         doc.problems = []
+        data = tracked(data)  # which keys were read: lint warns about the rest
     if "format_version" not in data:
         raise doc.fail(
             "format_version",
@@ -215,7 +219,17 @@ def load_pack(
             where, _, msg = str(exc).partition(": ")
             raise doc.fail(where, msg) from None
     problems = tuple(doc.problems or ()) + tuple(loader.problems)
-    return Pack(root, scenario, loader.media, meta, tuple(loader.problems), problems, doc.text)
+    unread = tuple(unread_keys(data)) if collect else ()
+    return Pack(
+        root,
+        scenario,
+        loader.media,
+        meta,
+        tuple(loader.problems),
+        problems,
+        doc.text,
+        unread=unread,
+    )
 
 
 _ITEM = re.compile(r"^segments\.([^.\[:]+)\.(transitions|cues|sounds)\[(\d+)\]")

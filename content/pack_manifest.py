@@ -171,6 +171,74 @@ def read_manifest(root: str | Path, text: str | None = None) -> tuple[_Doc, dict
     return _Doc(manifest, text), data
 
 
+class _Tracked(dict):
+    """A manifest table that remembers which of its keys the loader looked at (read, or
+    tested with `in`); iterating over it counts as looking at every key. What is never
+    looked at is a key the loader does not know: a typo such as `poitns = 5`, which left
+    a zone's points at 0 without a word (lint warns, `unread_keys`)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen: set[str] = set()
+
+    def __getitem__(self, key):
+        self.seen.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.seen.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self.seen.add(key)
+        return super().__contains__(key)
+
+    def _all(self) -> None:
+        self.seen.update(super().keys())
+
+    def __iter__(self):
+        self._all()
+        return super().__iter__()
+
+    def keys(self):
+        self._all()
+        return super().keys()
+
+    def items(self):
+        self._all()
+        return super().items()
+
+    def values(self):
+        self._all()
+        return super().values()
+
+
+def tracked(value: Any) -> Any:
+    """The parsed manifest with every table a _Tracked."""
+    if isinstance(value, dict):
+        return _Tracked({k: tracked(v) for k, v in dict.items(value)})
+    if isinstance(value, list):
+        return [tracked(v) for v in value]
+    return value
+
+
+def unread_keys(value: Any, where: str = "") -> list[str]:
+    """The key paths (as lint locates them: `segments.a.zones[0].poitns`) of every key
+    of a tracked manifest that the loader never looked at."""
+    out: list[str] = []
+    if isinstance(value, _Tracked):
+        for key, item in dict.items(value):
+            path = f"{where}.{key}" if where else key
+            if key not in value.seen:
+                out.append(path)
+            else:
+                out += unread_keys(item, path)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out += unread_keys(item, f"{where}[{i}]")
+    return out
+
+
 def _manifest_bytes(root: Path, manifest: Path) -> bytes:
     """The manifest's bytes: a regular file inside the pack, at most MAX_MANIFEST_BYTES,
     never blocking (a link to /dev/zero was read without end, a FIFO blocked forever, a

@@ -178,3 +178,23 @@ def test_todo_labels_left_by_new_are_warnings(pack):
     (todo,) = [f for f in lint_pack(pack) if "placeholder" in f.message]
     assert todo.level == "warning" and todo.where == "segments.a.transitions[0].label"
     assert todo.line == 11
+
+
+def test_keys_the_loader_never_reads_are_warned_about(pack):
+    """A misspelt key was ignored without a word: `poitns = 5` left the zone's points at
+    0, `lable` left a transition unlabelled, `strat` left the start to the default."""
+    edit(pack, 'start = "a"', 'start = "a"\nstrat = "b"')
+    edit(pack, 'label = "to b"', 'lable = "to b"')
+    edit(pack, 'role = "no-shoot"', 'role = "no-shoot"\npoitns = 5')
+    edit(pack, "{ t = 1.0, polygon", "{ t = 1.0, tt = 2, polygon")
+    found = [(f.level, f.where, f.line) for f in lint_pack(pack) if "not used" in f.message]
+    assert found == [
+        ("warning", "strat", 5),
+        ("warning", "segments.a.transitions[0].lable", 12),
+        ("warning", "segments.a.zones[0].poitns", 24),
+        ("warning", "segments.b.zones[0].keys[1].tt", 33),
+    ], found
+    lines = (pack / "scenario.toml").read_text().splitlines()
+    assert [lines[n - 1].split()[0] for _, _, n in found] == ["strat", "lable", "poitns", "keys"]
+    edit(pack, 'clip = "media/c.mp4"', 'clip = "media/missing.mp4"')  # an error: no guesses
+    assert not [f for f in lint_pack(pack) if "not used" in f.message]
