@@ -93,6 +93,8 @@ class _Doc:
             problem = f"expected {_kind_name(kind)}, got {type(value).__name__}"
         elif isinstance(value, str) and len(value) > MAX_TEXT:
             problem = f"text is over {MAX_TEXT} characters"
+        elif isinstance(value, str) and (bad := _CONTROL.search(value)):
+            problem = _control_problem(bad.group())
         elif isinstance(value, list) and len(value) > MAX_LIST:
             problem = f"list is over {MAX_LIST} entries"
         elif isinstance(value, float) and not math.isfinite(value):
@@ -123,7 +125,20 @@ class _Doc:
         for i, item in enumerate(items):
             if not isinstance(item, str) or len(item) > MAX_TEXT:
                 raise self.fail(f"{where}.{key}[{i}]", "expected a short string")
+            if bad := _CONTROL.search(item):
+                raise self.fail(f"{where}.{key}[{i}]", _control_problem(bad.group()))
         return tuple(items)
+
+
+#: Characters a pack's text may not hold: C0 and C1 controls but tab and newline. A title
+#: with ESC sequences recoloured (or could rewrite) the terminal that `catalog` and `run`
+#: print it to; a NUL broke Graphviz's input.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _control_problem(char: str) -> str:
+    name = "a NUL character" if char == "\0" else f"a control character (U+{ord(char):04X})"
+    return f"{name} in the text (only tab and newline are allowed)"
 
 
 NUM = (int, float)

@@ -7,6 +7,7 @@ and checked to reach their stated end (a truncated clip is an error for run and 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -78,7 +79,7 @@ def test_a_manifest_that_is_a_fifo_or_a_folder_is_one_line(pack):
 
 def test_a_nul_in_a_clip_path_is_a_pack_error(pack):
     edit(pack, 'clip = "media/b.mp4"', 'clip = "media/b\\u0000.mp4"')
-    with pytest.raises(PackError, match=r"segments\.b\.clip: a NUL character in a path"):
+    with pytest.raises(PackError, match=r"segments\.b\.clip: a NUL character"):
         load_pack(pack)
 
 
@@ -157,3 +158,28 @@ def test_a_guidebook_that_is_not_utf8_is_a_pack_error_not_a_crash_later(tmp_path
         load_pack(pack)
     proc = run_cli("lint", str(pack), timeout=120)
     assert proc.returncode == 1 and "not UTF-8 text" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("t\\u001b[31m red", "a control character (U+001B)"),
+        ("t\\u0007", "a control character (U+0007)"),
+        ("t\\u0000x", "a NUL character"),
+        ("t\\u009b2J", "a control character (U+009B)"),
+    ],
+)
+def test_control_characters_in_a_packs_text_are_refused(pack, text, says):
+    """A title with ESC sequences recoloured the terminal `catalog` and `run` print it to,
+    and a NUL broke `graph`; tab and newline stay allowed."""
+    edit(pack, 'title = "fixture"', f'title = "{text}"')
+    with pytest.raises(PackError, match=rf"title: {re.escape(says)} in the text"):
+        load_pack(pack)
+
+
+def test_tabs_and_newlines_stay_allowed(pack):
+    edit(pack, 'label = "to b"', 'label = "to\\tb"')
+    edit(pack, 'title = "fixture"', 'title = """two\nlines"""')
+    loaded = load_pack(pack)
+    assert loaded.scenario.title == "two\nlines"
+    assert loaded.scenario.segments["a"].transitions[0].trigger.label == "to\tb"
