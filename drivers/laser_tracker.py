@@ -234,9 +234,13 @@ class LaserTracker:
         return out
 
 
-def detect_video(path: str, settings: TrackerSettings | None = None, on_frame=None) -> list[Spot]:
+def detect_video(
+    path: str, settings: TrackerSettings | None = None, on_frame=None, stats: dict | None = None
+) -> list[Spot]:
     """The laser shots in a recorded camera video; on_frame(frames_done, total) is told
-    as it goes (the command line shows progress with it)."""
+    as it goes (the command line shows progress with it). `stats`, when given, gets the
+    frames decoded and the frames the file declares: decoding stops at damage, and the
+    shots after it are not found."""
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise OSError(f"{path}: cannot open video (missing, or not a video file)")
@@ -255,6 +259,8 @@ def detect_video(path: str, settings: TrackerSettings | None = None, on_frame=No
         shots += tracker.process(img, cap.get(cv2.CAP_PROP_POS_MSEC) / 1000)
         if on_frame is not None:
             on_frame(frames, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+    if stats is not None:
+        stats.update(frames=frames, declared=max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT))))
     return shots
 
 

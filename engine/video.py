@@ -100,6 +100,7 @@ APP_PLANES = os.environ.get("SIGHTLINE_VIDEO_PLANES", "1") != "0"
 
 _LIVE: weakref.WeakSet[ClipDecoder] = weakref.WeakSet()  # decoders whose thread may run
 _LIVE_LOCK = threading.Lock()
+_DAMAGED: set[str] = set()  # clips whose decoding stopped at damage (warned once each)
 
 
 @atexit.register
@@ -286,7 +287,9 @@ class ClipDecoder:
         except av.error.FFmpegError as exc:
             if n == 0:
                 raise
-            log.warning("%s: decoding stopped after %d frames (%s)", self.path, n, exc)
+            if str(self.path) not in _DAMAGED:  # a player restarting the clip past the
+                _DAMAGED.add(str(self.path))  # damage meets it again: said 78 times in a run
+                log.warning("%s: decoding stopped after %d frames (%s)", self.path, n, exc)
         if held is not None:
             self._put(held)
         if n == 0:

@@ -57,3 +57,33 @@ def test_a_records_database_that_is_not_one_is_named(tmp_path):
     proc = run_cli("db", "status", "--db", f"sqlite:///{other}")
     _one_line(proc, "cannot open the records database")
     assert "file is not a database" in proc.stderr and other.read_bytes() == before
+
+
+def _damage_second_half(clip) -> None:
+    """Random bytes over the second half of the clip's frame data (its index intact): it
+    passes the probe, decodes up to the damage, then stops."""
+    import numpy as np
+
+    data = bytearray(clip.read_bytes())
+    box = data.index(b"mdat") - 4  # the box: 4 bytes of size, "mdat", the frames
+    end = box + int.from_bytes(data[box : box + 4], "big")
+    start = (box + 8 + end) // 2
+    data[start:end] = np.random.default_rng(7).bytes(end - start)
+    clip.write_bytes(bytes(data))
+
+
+def test_a_video_damaged_midway_is_said_once_and_its_shots_counted_as_partial(tmp_path):
+    import shutil
+
+    from tests.conftest import make_fixture_pack
+
+    pack = make_fixture_pack(tmp_path / "pack", duration_s=6.0)
+    shutil.copy(pack / "media" / "a.mp4", tmp_path / "camera.mp4")
+    _damage_second_half(tmp_path / "camera.mp4")
+    proc = run_cli("detect-shots", str(tmp_path / "camera.mp4"))
+    assert proc.returncode == 1, proc.stderr[-1500:]
+    assert "decoding stopped at frame" in proc.stderr and "of the 180 it declares" in proc.stderr
+    _damage_second_half(pack / "media" / "a.mp4")
+    run = run_cli("run", str(pack), "--offscreen", "--seconds", "5", "--fps", "10")
+    assert run.returncode == 0, run.stderr[-1500:]
+    assert run.stderr.count("decoding stopped after") == 1, run.stderr[-3000:]

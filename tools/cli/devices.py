@@ -5,6 +5,7 @@ device on a pseudo-terminal)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sim.errors import UserError
@@ -50,11 +51,17 @@ def _detect_shots(args: argparse.Namespace) -> int:
 
     if not args.video.is_file():
         raise UserError(f"{args.video}: no such video file")
+    stats: dict = {}
     try:
         with Progress("detect-shots", unit="frames") as bar:
-            shots = detect_video(str(args.video), on_frame=lambda n, total: bar.update(n))
+            shots = detect_video(
+                str(args.video), on_frame=lambda n, total: bar.update(n), stats=stats
+            )
     except OSError as exc:
         raise UserError(str(exc)) from None
+    # a damaged video stops decoding early: say so, or its later shots are silently lost
+    # (two of the nine ShootOFF recordings decode 2 frames fewer than their index counts)
+    short = stats["declared"] > stats["frames"] + max(3, stats["declared"] // 100)
     rows = [
         {
             "frame": s.frame,
@@ -74,6 +81,14 @@ def _detect_shots(args: argparse.Namespace) -> int:
                 f"y {r['y']:8.2f}  {r['color']}"
             )
         print(f"{len(rows)} shot(s)")
+    if short:
+        print(
+            f"warning: {args.video}: decoding stopped at frame {stats['frames']} of the "
+            f"{stats['declared']} it declares (damaged or truncated): shots after it are "
+            "not counted",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
