@@ -218,7 +218,15 @@ def _question_findings(pack: Pack) -> list[Finding]:
     return out
 
 
+def _segment_left_out(pack: Pack) -> bool:
+    """A segment was left out for an error of its own: its cues and zones are unknown,
+    so a rule naming them cannot be judged (it would be a false error)."""
+    return any(re.search(r": segments\.[^.:\s]+[.:]", p) for p in pack.problems)
+
+
 def _meta_findings(pack: Pack) -> list[Finding]:
+    if any(": meta." in p or ": meta:" in p for p in pack.problems):
+        return []  # [meta] was left out for that error: its keys are not missing
     out = []
     for key, value in (("category", pack.meta.category), ("summary", pack.meta.summary)):
         if not value:
@@ -255,7 +263,7 @@ def _rubric_findings(pack: Pack) -> list[Finding]:
     for it in rubric.items:
         where = f"rubric.items[{items.get(it.id, 0)}]"
         for name in it.rule.cues() if it.rule is not None else ():
-            if name not in cues:
+            if name not in cues and not _segment_left_out(pack):
                 out.append(
                     _finding(
                         pack,

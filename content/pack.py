@@ -176,6 +176,7 @@ def load_pack(
     panorama = doc.attempt(_panorama, doc, data)
     loader = _SegmentLoader(doc, root, probe, collect_media, panorama is not None)
     segments: dict[str, Segment] = {}
+    dropped: set[str] = set()
     for seg_id, table in segs_table.items():
         where = f"segments.{seg_id}"
         if not _ID.match(seg_id):
@@ -187,6 +188,8 @@ def load_pack(
         seg = doc.attempt(loader.segment, seg_id, table, where)
         if seg is not None:
             segments[seg_id] = seg
+        else:
+            dropped.add(seg_id)  # its error is reported; references to it are not
     if not segments:  # collecting, and no segment could be read: reported above
         raise PackError(doc.problems[0] if doc.problems else f"{doc.file}: no segments")
     sounds, levels, reports = doc.attempt(
@@ -211,7 +214,7 @@ def load_pack(
         panorama=panorama,
     )
     if collect:
-        scenario = _validate_collecting(doc, scenario)
+        scenario = _validate_collecting(doc, scenario, dropped)
     else:
         try:
             scenario.validate()
@@ -232,13 +235,16 @@ def load_pack(
     )
 
 
+_NO_SEGMENT = re.compile(r"no segment named '([^']*)'")
 _ITEM = re.compile(r"^segments\.([^.\[:]+)\.(transitions|cues|sounds)\[(\d+)\]")
 
 
-def _validate_collecting(doc: _Doc, scenario: Scenario) -> Scenario:
+def _validate_collecting(doc: _Doc, scenario: Scenario, dropped: set[str]) -> Scenario:
     """Scenario.validate() stops at the first problem; to find them all, record it, take
     out the transition, cue or sound it names and validate again (at most once per item).
-    Later messages are given the items' indices as written in the manifest."""
+    Later messages are given the items' indices as written in the manifest. A reference
+    to a segment in `dropped` (left out for an error of its own, already reported) is
+    mended the same way but not reported: 'no segment named' was false there."""
     problems = doc.problems if doc.problems is not None else []
     kept = {  # (segment, field) -> the manifest index of each item still in it
         (seg.id, name): list(range(len(getattr(seg, name))))
@@ -277,7 +283,9 @@ def _validate_collecting(doc: _Doc, scenario: Scenario) -> Scenario:
         else:
             budget = 0
         where, _, msg = text.partition(": ")
-        problems.append(str(doc.fail(where, msg)))
+        named = _NO_SEGMENT.search(msg)
+        if named is None or named.group(1) not in dropped:
+            problems.append(str(doc.fail(where, msg)))
     return scenario
 
 

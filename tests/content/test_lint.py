@@ -198,3 +198,21 @@ def test_keys_the_loader_never_reads_are_warned_about(pack):
     assert [lines[n - 1].split()[0] for _, _, n in found] == ["strat", "lable", "poitns", "keys"]
     edit(pack, 'clip = "media/c.mp4"', 'clip = "media/missing.mp4"')  # an error: no guesses
     assert not [f for f in lint_pack(pack) if "not used" in f.message]
+
+
+def test_an_error_in_a_segment_or_meta_brings_no_false_knock_on_findings(pack):
+    """A segment left out for its own error made every transition to it 'no segment
+    named', and a bad meta key made category and summary 'missing' (both were there)."""
+    edit(pack, '[segments.b]\nclip = "media/b.mp4"', '[segments.b]\nclip = "media/b.mp4"\nin = -5')
+    edit(
+        pack,
+        'title = "fixture"',
+        'title = "fixture"\n[meta]\ncategory = "judgement"\nsummary = "s"\nguidebook = "../x.md"',
+    )
+    edit(pack, 'start = "a"\n', "")
+    edit(pack, 'title = "fixture"', 'title = "fixture"\nstart = "a"')
+    found = lint_pack(pack)
+    errors = [f.where for f in found if f.level == "error"]
+    assert errors == ["meta.guidebook", "segments.b"], found
+    assert "segments.b:" in str(found[1]) and "in" in found[1].message
+    assert not [f for f in found if f.where in ("meta.category", "meta.summary")], found
