@@ -87,3 +87,10 @@ def test_a_video_damaged_midway_is_said_once_and_its_shots_counted_as_partial(tm
     run = run_cli("run", str(pack), "--offscreen", "--seconds", "5", "--fps", "10")
     assert run.returncode == 0, run.stderr[-1500:]
     assert run.stderr.count("decoding stopped after") == 1, run.stderr[-3000:]
+
+
+@pytest.mark.parametrize("fps", ["0.5", "100000"])
+def test_a_run_frame_rate_out_of_range_is_refused(fps):
+    """--fps 100000 made a second of session take minutes, looking like a hang."""
+    proc = run_cli("run", str(DEMO_PACK), "--offscreen", "--fps", fps)
+    assert proc.returncode == 2 and "frames a second are 1 to 240" in proc.stderr, proc.stderr

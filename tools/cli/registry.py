@@ -123,6 +123,15 @@ def frame_sizes(text: str) -> list[tuple[int, int]]:
     return sizes
 
 
+def frame_rate(text: str) -> float:
+    """Frames a second of a run's video: 1 to 240 (a projector's fastest; 100000 looked
+    like a hang, a second of session taking minutes)."""
+    v = positive(text)
+    if not 1 <= v <= 240:
+        raise argparse.ArgumentTypeError(f"frames a second are 1 to 240, got {text}")
+    return v
+
+
 def tick_hz(text: str) -> int:
     try:
         v = int(text)
@@ -160,7 +169,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--fps",
-        type=positive,
+        type=frame_rate,
         default=30.0,
         help="frame rate of headless runs and --video-out (default 30)",
     )
