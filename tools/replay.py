@@ -128,7 +128,10 @@ def verify(path: Path, pack_dir: Path | None = None) -> int:
                 f"re-simulated state differs from the recorded one"
             )
             return 1
-    last = digests[-1][0] if digests else 0
+    if not digests:  # nothing was compared: not a verified recording (said before a
+        recording.check()  # "every tick matches" of 0 ticks; damage named first)
+        raise RecordingError(f"{path}: no tick records: nothing to verify")
+    last = digests[-1][0]
     note = f" ({TORN_TAIL})" if recording.torn_tail else ""
     if recording.damage is not None:
         note = " before the damage"
@@ -137,6 +140,4 @@ def verify(path: Path, pack_dir: Path | None = None) -> int:
         f"up to {last / runtime.tick_hz:.3f} s: every tick matches{note}"
     )
     recording.check()  # a damaged file is not verified as a whole: exit 2, naming the byte
-    if not digests:  # nothing was compared: not a verified recording
-        raise RecordingError(f"{path}: no tick records: nothing to verify")
     return 0

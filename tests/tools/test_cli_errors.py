@@ -94,3 +94,15 @@ def test_a_run_frame_rate_out_of_range_is_refused(fps):
     """--fps 100000 made a second of session take minutes, looking like a hang."""
     proc = run_cli("run", str(DEMO_PACK), "--offscreen", "--fps", fps)
     assert proc.returncode == 2 and "frames a second are 1 to 240" in proc.stderr, proc.stderr
+
+
+def test_verifying_a_recording_with_no_ticks_says_only_that(tmp_path):
+    """A recording cut inside its first records printed 'every tick matches' (of none)
+    and then 'no tick records'."""
+    rec = tmp_path / "r.slrec"
+    proc = run_cli("run", str(DEMO_PACK), "--offscreen", "--seconds", "0.5", "--record", str(rec))
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    (tmp_path / "cut.slrec").write_bytes(rec.read_bytes()[:340])
+    got = run_cli("replay", str(tmp_path / "cut.slrec"), "--verify")
+    assert got.returncode == 2 and "every tick matches" not in got.stdout, got.stdout
+    _one_line(got, "cut.slrec: no tick records: nothing to verify")
