@@ -273,6 +273,8 @@ class _SegmentLoader:
         points = doc.get(table, "points", where, int, 0)
         if abs(points) > MAX_POINTS:
             raise doc.fail(f"{where}.points", f"must be within -{MAX_POINTS}..{MAX_POINTS}")
+        if "polygon" in table and "keys" in table:  # keys were silently ignored
+            raise doc.fail(f"{where}.keys", "a zone has a polygon or keys, not both")
         if "polygon" in table:
             keys = [(in_s, self.polygon(table["polygon"], f"{where}.polygon"))]
         else:

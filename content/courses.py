@@ -27,6 +27,7 @@ from content.pack_manifest import (
     _Doc,
     _inside,
     _manifest_bytes,
+    toml_error_line,
 )
 from sim.course import stage_window
 from sim.course_model import ASPECT, SHAPES, Course, Stage, Target, ZoneSpec
@@ -92,7 +93,7 @@ def _read(root: Path) -> tuple[_Doc, dict]:
     except UnicodeDecodeError:
         raise CourseError(f"{manifest}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        line = toml_error_line(exc)
         raise CourseError(f"{manifest}{f':{line}' if line else ''}: TOML syntax: {exc}") from None
     except RecursionError:
         raise CourseError(f"{manifest}: nested too deeply") from None

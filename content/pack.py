@@ -315,6 +315,8 @@ def _meta(doc: _Doc, root: Path, table: dict) -> PackMeta:
                 "meta.guidebook", f"{guidebook}: not UTF-8 text (byte {exc.start})"
             ) from None
     duration = doc.get(table, "duration_s", w, NUM, None)
+    if duration is not None and not 0 < duration <= 24 * 3600:
+        raise doc.fail("meta.duration_s", "the session's length is 0 to 24 h, in seconds")
     return PackMeta(
         summary=doc.get(table, "summary", w, str, ""),
         category=doc.choice(table, "category", w, CATEGORIES, ""),

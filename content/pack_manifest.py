@@ -178,7 +178,7 @@ def read_manifest(root: str | Path, text: str | None = None) -> tuple[_Doc, dict
     except UnicodeDecodeError:
         raise PackError(f"{manifest}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        line = toml_error_line(exc)
         place = f"{manifest}:{line}" if line else str(manifest)
         raise PackError(f"{place}: TOML syntax: {exc}") from None
     except RecursionError:
@@ -252,6 +252,15 @@ def unread_keys(value: Any, where: str = "") -> list[str]:
         for i, item in enumerate(value):
             out += unread_keys(item, f"{where}[{i}]")
     return out
+
+
+def toml_error_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    """The line of a TOML syntax error: Python 3.11's exception has no `lineno` (3.14's
+    has), only its message '... (at line 360, column 5)'; lint --json gave line null."""
+    line = getattr(exc, "lineno", None)
+    if line is None and (m := re.search(r"\(at line (\d+), column \d+\)", str(exc))):
+        line = int(m.group(1))
+    return line
 
 
 def _manifest_bytes(root: Path, manifest: Path) -> bytes:

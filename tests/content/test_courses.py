@@ -137,9 +137,9 @@ def test_a_damaged_or_huge_picture_is_refused_when_the_course_loads(tmp_path):
     chunk = b"IHDR" + ihdr
     header = struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
     (root / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n" + header + b"\0" * 64)
-    with pytest.raises(CourseError, match="'pic.png': no usable picture size in its header"):
+    with pytest.raises(CourseError, match=r"'pic\.png': no usable picture size in its header"):
         load_course(root)
     cv2.imwrite(str(root / "pic.png"), np.zeros((4, 8200, 3), np.uint8))  # a real one, too wide
-    with pytest.raises(CourseError, match="'pic.png': picture size 8200x4 is out of bounds"):
+    with pytest.raises(CourseError, match=r"'pic\.png': picture size 8200x4 is out of bounds"):
         load_course(root)
     assert [f.where for f in lint_course(root)] == ["stages[0].image"]

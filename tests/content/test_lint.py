@@ -216,3 +216,30 @@ def test_an_error_in_a_segment_or_meta_brings_no_false_knock_on_findings(pack):
     assert errors == ["meta.guidebook", "segments.b"], found
     assert "segments.b:" in str(found[1]) and "in" in found[1].message
     assert not [f for f in found if f.where in ("meta.category", "meta.summary")], found
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "says"),
+    [
+        (
+            ("[segments.a]\n", "[meta]\nduration_s = -15\n\n[segments.a]\n"),
+            "meta.duration_s",
+            "0 to 24 h",
+        ),
+        (
+            ('role = "no-shoot"', 'role = "no-shoot"\nkeys = [{ t = 0.0, polygon = [] }]'),
+            "segments.a.zones[0].keys",
+            "a polygon or keys, not both",
+        ),
+    ],
+)
+def test_values_once_accepted_without_a_word(pack, change, where, says):
+    edit(pack, *change)
+    errors = [f for f in lint_pack(pack) if f.level == "error"]
+    assert [(f.where, says in f.message) for f in errors] == [(where, True)], errors
+
+
+def test_a_toml_syntax_error_has_its_line_in_the_json(pack):
+    (pack / "scenario.toml").write_text((pack / "scenario.toml").read_text() + "x = = 1\n")
+    (finding,) = lint_pack(pack)
+    assert finding.line == len((pack / "scenario.toml").read_text().splitlines())
