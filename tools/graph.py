@@ -134,22 +134,38 @@ def to_dot(pack: Pack):
     return g
 
 
+#: The longest dot may take: 300 segments of 3 key branches each ran for minutes.
+DOT_TIMEOUT_S = 60
+
+
 def render(pack: Pack, fmt: str) -> bytes:
     """The graph drawn by `dot` as SVG or PNG bytes; UserError naming the package when
     `dot` is missing."""
-    import graphviz
+    import subprocess
 
     g = to_dot(pack)
     if fmt == "png":
         g.attr(dpi=str(PNG_DPI))
-    try:
-        return g.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
+    try:  # dot itself, to bound its time (graphviz's pipe() has no timeout)
+        proc = subprocess.run(
+            ["dot", f"-T{fmt}"],
+            input=g.source.encode("utf-8"),
+            capture_output=True,
+            timeout=DOT_TIMEOUT_S,
+        )
+    except FileNotFoundError:
         raise UserError(
             f"the branch graph is drawn by Graphviz's dot, which is not installed: {INSTALL_DOT}"
         ) from None
-    except graphviz.CalledProcessError as exc:
-        raise UserError(f"Graphviz's dot failed: {exc.stderr.decode(errors='replace')}") from None
+    except subprocess.TimeoutExpired:
+        raise UserError(
+            f"Graphviz's dot took over {DOT_TIMEOUT_S} s to lay out {len(pack.scenario.segments)} "
+            "segments: stopped (a pack this tangled is better read through `sightline lint`)"
+        ) from None
+    if proc.returncode != 0:
+        first = proc.stderr.decode(errors="replace").strip().splitlines()[:1]
+        raise UserError(f"Graphviz's dot failed: {first[0] if first else proc.returncode}")
+    return proc.stdout
 
 
 def write_graph(pack: Pack, out: Path) -> None:

@@ -106,3 +106,16 @@ def test_verifying_a_recording_with_no_ticks_says_only_that(tmp_path):
     got = run_cli("replay", str(tmp_path / "cut.slrec"), "--verify")
     assert got.returncode == 2 and "every tick matches" not in got.stdout, got.stdout
     _one_line(got, "cut.slrec: no tick records: nothing to verify")
+
+
+def test_graphviz_that_takes_too_long_is_stopped_with_one_line(monkeypatch):
+    """A pack of 300 tangled segments kept dot laying out for minutes with no limit."""
+    from content.pack import load_pack
+    from sim.errors import UserError
+    from tools import graph
+
+    pack = load_pack(DEMO_PACK)
+    assert graph.render(pack, "svg").startswith(b"<?xml")
+    monkeypatch.setattr(graph, "DOT_TIMEOUT_S", 0.001)
+    with pytest.raises(UserError, match=r"took over 0.001 s to lay out \d+ segments: stopped"):
+        graph.render(pack, "svg")
