@@ -98,8 +98,6 @@ class SightlineApp:
             if self.recorder is not None:
                 self.recorder.discard()
             raise
-        if self.recorder is not None:
-            self.recorder.publish()
 
     def _build(self, pack: Pack, cfg: RunConfig, mode) -> None:
         """The rest of start-up, once the session (and its recording) exist: the views,
@@ -289,6 +287,8 @@ class SightlineApp:
         self.stop()
 
     def run(self) -> RunResult:
+        if self.recorder is not None:  # started: the recording takes its place
+            self.recorder.publish()
         on_main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, self._terminated) if on_main else None
         try:

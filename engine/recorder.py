@@ -14,6 +14,7 @@ its target truncated).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import queue
@@ -103,6 +104,7 @@ class Recorder:
             _check_replaceable(self.path)
             self._final = self.path
             self.path = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
+            atexit.register(self._drop_pending)  # never published: a start that failed
         try:  # owner-only, also over an existing file; a link is refused, not followed
             fd = create_private(self.path)
         except (OSError, ValueError) as exc:
@@ -162,6 +164,9 @@ class Recorder:
     def discard(self) -> None:
         """Close and remove a pending recording (the run did not start)."""
         self.close()
+        self._drop_pending()
+
+    def _drop_pending(self) -> None:
         if self._final is not None:
             self.path.unlink(missing_ok=True)
 

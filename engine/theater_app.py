@@ -200,15 +200,19 @@ class TheaterApp(SightlineApp):
         """Each projector's camera tracker (`tracker` in the theater file), its shots on
         that screen mapped into the panorama."""
         from drivers.camera import Attributor
-        from drivers.devices import open_device
+        from drivers.devices import DeviceSpecError, open_device
         from engine.session import CommandSink
 
         attributor = Attributor()
-        for p in self.theater.projectors:
+        for i, p in enumerate(self.theater.projectors):
             if p.tracker is None:
                 continue
             inputs = ScreenInputs(self.session.inputs, p.geometry, self.pano)
-            device = open_device(p.tracker, inputs, self._device_fault, self.clock, attributor)
+            try:
+                device = open_device(p.tracker, inputs, self._device_fault, self.clock, attributor)
+            except DeviceSpecError as exc:  # it named --device, which was not given
+                why = str(exc).split(": ", 1)[-1]
+                raise UserError(f"{self.theater.path}: projectors[{i}].tracker: {why}") from None
             self.devices.append(device)
             self.session.subscribe(CommandSink(device.on_command), presents=True)
 

@@ -119,3 +119,20 @@ def test_graphviz_that_takes_too_long_is_stopped_with_one_line(monkeypatch):
     monkeypatch.setattr(graph, "DOT_TIMEOUT_S", 0.001)
     with pytest.raises(UserError, match=r"took over 0.001 s to lay out \d+ segments: stopped"):
         graph.render(pack, "svg")
+
+
+def test_a_bad_tracker_in_a_theater_file_names_the_file_and_projector(tmp_path):
+    """It said `--device 'nonsense': ...`, an option that had not been given."""
+    from content import PACKS_DIR
+
+    th = tmp_path / "th.toml"
+    made = run_cli("theater", "new", "--screens", "3", "--degrees", "180", "-o", str(th))
+    assert made.returncode == 0, made.stderr
+    text = th.read_text()
+    at = text.index("\n", text.index("[[projectors]]")) + 1
+    th.write_text(text[:at] + 'tracker = "nonsense"\n' + text[at:])
+    proc = run_cli(
+        "run", str(PACKS_DIR / "range"), "--theater", str(th), "--offscreen", "--seconds", "1",
+        "--size", "320x180",
+    )  # fmt: skip
+    _one_line(proc, "th.toml: projectors[0].tracker: use KIND:PATH[@wN]")
