@@ -277,9 +277,12 @@ class SightlineApp:
         )
 
     def _terminated(self, signum, frame) -> None:
-        """SIGTERM (a service manager, a lane's console, `kill`): stop as the end of the
-        run does, so that the video is finished and playable. Killed outright, its MP4
-        was left without an index and could not be read."""
+        """SIGTERM (a service manager, a lane's console, `kill`) or Ctrl+C: stop as the
+        end of the run does, so that the video is finished and playable and the summary
+        printed. Killed outright by SIGTERM, its MP4 was left without an index; Ctrl+C
+        ended some runs with a summary (exit 0) and others without (exit 130)."""
+        if self._done and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # a second Ctrl+C: stop at once
         log.warning("terminated (signal %d): stopping the run", signum)
         self.session.player.warnings.append(
             f"the run was stopped by signal {signum} at {self.session.state.t_s:.2f} s"
@@ -290,17 +293,23 @@ class SightlineApp:
         if self.recorder is not None:  # started: the recording takes its place
             self.recorder.publish()
         on_main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGTERM, self._terminated) if on_main else None
+        signals = (signal.SIGTERM, signal.SIGINT) if on_main else ()
+        previous = [signal.signal(sig, self._terminated) for sig in signals]
         try:
             while not self._should_stop():
                 if isinstance(self.clock, ManualClock):
                     self.clock.t = self.frames / self.cfg.fps
-                self.base.taskMgr.step()
+                try:
+                    self.base.taskMgr.step()
+                except KeyboardInterrupt:  # Ctrl+C during a step: Panda3D's handler then
+                    if self._done:  # raises; the first one stops the run as SIGTERM does
+                        raise
+                    self._terminated(signal.SIGINT, None)
         except SystemExit:  # ShowBase exits this way when a window is closed
             pass
         finally:
-            if on_main:  # None: a handler set outside Python
-                signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+            for sig, handler in zip(signals, previous, strict=True):  # None: set outside Python
+                signal.signal(sig, signal.SIG_DFL if handler is None else handler)
             self.session.loop.catch_up()
             for device in self.devices:
                 device.close()  # light guns get `E` alone, as the last bytes they receive

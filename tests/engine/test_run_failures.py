@@ -47,9 +47,11 @@ def test_a_run_that_fails_to_start_keeps_the_recording_already_there(tmp_path, f
     assert rec.read_bytes() != before and not list(tmp_path.glob(".*part"))
 
 
-def test_a_terminated_run_finishes_its_video(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_terminated_run_finishes_its_video(tmp_path, sig):
     """SIGTERM (a service manager, `kill`) used to end the process where it stood: the
-    MP4 had no index and could not be played. Now the run stops as at its end."""
+    MP4 had no index and could not be played. Now the run stops as at its end; Ctrl+C
+    (SIGINT) the same, where it ended some runs with a summary and others without."""
     from tools.bench_shot import make_pack  # one looping clip: the run goes on until killed
 
     video = tmp_path / "trainee.mp4"
@@ -59,10 +61,10 @@ def test_a_terminated_run_finishes_its_video(tmp_path):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (not video.exists() or video.stat().st_size < 20000):
         time.sleep(0.2)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err[-1500:]
-    assert "the run was stopped by signal 15" in out + err, (out, err[-1500:])
+    assert f"the run was stopped by signal {int(sig)}" in out + err, (out, err[-1500:])
     with av.open(str(video)) as container:
         frames = sum(1 for _ in container.decode(video=0))
     assert frames > 0 and f"({frames} frames" in out, out
