@@ -105,14 +105,16 @@ def _fail(doc: _Doc, where: str, msg: str) -> CourseError:
     return CourseError(str(doc.fail(where, msg)))
 
 
-def _picture(doc: _Doc, root: Path, rel: str, where: str) -> None:
-    """A picture inside the course that decodes, within the size bounds (a damaged one
-    once passed lint and stopped the course when its stage came)."""
-    path = _inside(doc, root, rel, where, IMAGE_SUFFIXES)
+def _picture(doc: _Doc, root: Path, raw: dict, where: str) -> str | None:
+    """`image`: a picture inside the course that decodes, within the size bounds (a
+    damaged one once passed lint and stopped the course when its stage came)."""
+    rel = doc.get(raw, "image", where, str, None)
     try:
-        probe_image(path)
+        if rel is not None:
+            probe_image(path := _inside(doc, root, rel, f"{where}.image", IMAGE_SUFFIXES))
     except MediaError as exc:
-        raise _fail(doc, where, f"{rel!r}: {str(exc).removeprefix(f'{path}: ')}") from None
+        raise _fail(doc, f"{where}.image", f"{rel!r}: {exc}".replace(f"{path}: ", "")) from None
+    return rel
 
 
 def _known(doc: _Doc, table: dict, where: str, allowed: tuple[str, ...]) -> None:
@@ -225,9 +227,7 @@ def _stage(doc: _Doc, root: Path, raw: Any, where: str, screen: tuple[float, flo
         raise _fail(doc, f"{where}.ready_s", f"must be 0.5-{MAX_READY_S:g} s")
     if not 0.5 <= time_s <= MAX_TIME_S:
         raise _fail(doc, f"{where}.time_s", f"must be 0.5-{MAX_TIME_S:g} s (DART's limit)")
-    image = get(raw, "image", where, str, None)
-    if image is not None:
-        _picture(doc, root, image, f"{where}.image")
+    image = _picture(doc, root, raw, where)
     par_s = get(raw, "par_s", where, NUM, None)
     if par_s is not None and not 0 < par_s <= time_s:
         raise _fail(doc, f"{where}.par_s", f"must be within 0 < par_s <= time_s ({time_s:g})")
@@ -319,9 +319,7 @@ def _target(
         real_h = get(raw, "real_height_m", where, NUM, SHAPES[shape][0])
         zones = tuple(ZoneSpec(n, p, s, v) for n, p, s, v in SHAPES[shape][1])
     height = _height(doc, raw, where, real_h, screen)
-    image = get(raw, "image", where, str, None)
-    if image is not None:
-        _picture(doc, root, image, f"{where}.image")
+    image = _picture(doc, root, raw, where)
     shoot = get(raw, "shoot", where, bool, True)
     shots = get(raw, "shots", where, int, 1 if shoot else 0)
     if not shoot and shots:
