@@ -368,7 +368,11 @@ class SaidTrigger(TriggerBase):
         if not 0 < len(self.phrases) <= MAX_PHRASES:
             raise ScenarioError(f"{where}.phrases: list 1 to {MAX_PHRASES} phrases")
         for i, phrase in enumerate(self.phrases):
-            if phrase == "\0" or not phrase or len(phrase.split()) > MAX_PHRASE_WORDS:
+            if phrase == "":  # "🙌🙌" was reported as got ''
+                raise ScenarioError(
+                    f"{where}.phrases[{i}]: no words once punctuation and symbols are left out"
+                )
+            if phrase == "\0" or len(phrase.split()) > MAX_PHRASE_WORDS:
                 raise ScenarioError(
                     f"{where}.phrases[{i}]: must be words (1 to {MAX_PHRASE_WORDS}), got {phrase!r}"
                 )

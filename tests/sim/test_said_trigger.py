@@ -37,7 +37,7 @@ def test_a_said_transition_is_parsed_normalized(pack):
     ("phrases", "error"),
     [
         ("[]", r"transitions\[2\]\.phrases: list 1 to 32 phrases"),
-        ('["ok", "!!"]', r"transitions\[2\]\.phrases\[1\]: must be words"),
+        ('["ok", "!!"]', r"transitions\[2\]\.phrases\[1\]: no words once punctuation"),
         ('["ok", 3]', r"transitions\[2\]\.phrases\[1\]: must be words"),
         ('"show me"', r"transitions\[2\]\.phrases: expected a list"),
     ],
