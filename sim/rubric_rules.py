@@ -141,7 +141,9 @@ class Reaction(RuleBase):
                 isinstance(v, NUM) and not isinstance(v, bool) and math.isfinite(v) for v in raw
             )
         ):
-            raise RuleFieldError("levels_s", f"expected a list of 1 to {MAX_THRESHOLDS} numbers")
+            raise RuleFieldError(
+                "levels_s", f"expected a list of 1 to {MAX_THRESHOLDS} finite numbers"
+            )
         return cls(
             fields.get("cue", str),
             tuple(float(v) for v in raw),
