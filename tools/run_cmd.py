@@ -213,6 +213,9 @@ def _print_controls(pack) -> None:
             print(f"  {tr.trigger.describe()} -> {tr.to}")
 
 
+MAX_IGNORED_LINES = 20
+
+
 def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
     st = rt.state
     lines = [
@@ -266,6 +269,18 @@ def format_summary(pack_dir: Path, rt: ScenarioRuntime, result, cfg) -> str:
                 f"{s.sound} @ {s.t_s:.3f} s" + (" (instructor)" if s.source == "instructor" else "")
                 for s in rt.sounds
             )
+        )
+    # inputs that did not apply: kept by the runtime, never shown (a jump to an unknown
+    # segment in a script looked as if it had worked)
+    for line in rt.ignored[:MAX_IGNORED_LINES]:
+        lines.append(f"Not applied: {line}")
+    if len(rt.ignored) > MAX_IGNORED_LINES:
+        lines.append(f"  ... and {len(rt.ignored) - MAX_IGNORED_LINES} more (in the recording)")
+    late = [e.t_s for e in getattr(cfg, "script", None) or () if e.t_s > st.t_s + 1e-9]
+    if late:
+        lines.append(
+            f"Scripted inputs after the session's end ({st.t_s:.3f} s), not applied: "
+            f"{len(late)}, the first at {min(late):.3f} s"
         )
     if cfg.video_out is not None:
         lines.append(

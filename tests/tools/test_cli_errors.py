@@ -136,3 +136,23 @@ def test_a_bad_tracker_in_a_theater_file_names_the_file_and_projector(tmp_path):
         "--size", "320x180",
     )  # fmt: skip
     _one_line(proc, "th.toml: projectors[0].tracker: use KIND:PATH[@wN]")
+
+
+def test_inputs_that_did_not_apply_are_in_the_summary(tmp_path):
+    """A jump to an unknown segment and a shot after the run's last frame were dropped
+    without a word: the summary looked as if the script had played whole."""
+    script = tmp_path / "in.jsonl"
+    script.write_text(
+        '{"t": 0.5, "type": "jump", "segment": "nowhere"}\n'
+        '{"t": 2.7, "type": "shot", "x": 0.5, "y": 0.5}\n'
+    )
+    proc = run_cli(
+        "run", str(DEMO_PACK), "--offscreen", "--fps", "2", "--seconds", "3", "--inputs",
+        str(script),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert "Not applied: 0.500 s: jump to unknown segment 'nowhere'" in proc.stdout
+    assert (
+        "Scripted inputs after the session's end (2.500 s), not applied: 1, the first at "
+        "2.700 s" in proc.stdout
+    ), proc.stdout
