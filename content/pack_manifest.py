@@ -277,7 +277,9 @@ def _manifest_bytes(root: Path, manifest: Path) -> bytes:
         return read_bounded(manifest, MAX_MANIFEST_BYTES)
     except FileProblem as exc:
         if str(exc) == "no such file":
-            raise PackError(f"{manifest}: missing (a pack folder needs a {MANIFEST})") from None
+            kind = "pack" if manifest.name == MANIFEST else "course"  # course.toml
+            why = f"a {kind} folder needs a {manifest.name}"
+            raise PackError(f"{manifest}: missing ({why})") from None
         if str(exc).startswith("over "):
             raise PackError(f"{manifest}: over the {MAX_MANIFEST_BYTES} bytes limit") from None
         raise PackError(f"{manifest}: cannot read ({exc})") from None
