@@ -223,10 +223,14 @@ class _SegmentLoader:
                 raise doc.fail(vw, "expected a table with label and clip")
             _unknown_keys(doc, item, vw, ("label", "clip", "in"))
             clip = doc.get(item, "clip", vw, str)
-            self._media(clip, f"{vw}.clip")
+            info = self._media(clip, f"{vw}.clip")
             in_s = doc.get(item, "in", vw, NUM, 0.0)
             if in_s < 0:
                 raise doc.fail(f"{vw}.in", "must be 0 or more")
+            if info is not None and in_s >= info.duration_s:  # 1e12 was accepted
+                raise doc.fail(
+                    f"{vw}.in", f"{in_s:g} s is past the clip's end ({info.duration_s:.3f} s)"
+                )
             out.append(View(doc.get(item, "label", vw, str), clip, in_s))
         return tuple(out)
 

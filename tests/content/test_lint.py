@@ -227,6 +227,14 @@ def test_an_error_in_a_segment_or_meta_brings_no_false_knock_on_findings(pack):
             "0 to 24 h",
         ),
         (
+            (
+                'clip = "media/c.mp4"',
+                'clip = "media/c.mp4"\nviews = [{ label = "v", clip = "media/a.mp4", in = 1e12 }]',
+            ),
+            "segments.c.views[0].in",
+            "past the clip's end",
+        ),
+        (
             ('role = "no-shoot"', 'role = "no-shoot"\nkeys = [{ t = 0.0, polygon = [] }]'),
             "segments.a.zones[0].keys",
             "a polygon or keys, not both",
