@@ -179,12 +179,19 @@ def parse_levels(specs: list[str]) -> dict[str, int]:
 
 
 def parse_reports(specs: list[str], pack) -> dict[str, str]:
-    from sim.events import MAX_WEAPON_ID_LEN
+    import re
+
+    from sim.events import MAX_WEAPON_ID_LEN, WEAPON_KINDS
 
     reports = {}
     for spec in specs:
         weapon, _, sound = spec.partition("=")
-        if not weapon or len(weapon) > MAX_WEAPON_ID_LEN or sound not in pack.scenario.sounds:
+        if not (re.fullmatch(r"w\d+", weapon) or weapon in WEAPON_KINDS):  # bazooka= was kept
+            raise UserError(
+                f"--report {spec}: the weapon is an id (w1, w2, ...) or a kind "
+                f"({', '.join(WEAPON_KINDS)})"
+            )
+        if len(weapon) > MAX_WEAPON_ID_LEN or sound not in pack.scenario.sounds:
             raise UserError(
                 f"--report {spec}: expected WEAPON=SOUND with a sound of the pack or bundled "
                 f"({', '.join(sorted(pack.scenario.sounds))})"

@@ -156,3 +156,9 @@ def test_inputs_that_did_not_apply_are_in_the_summary(tmp_path):
         "Scripted inputs after the session's end (2.500 s), not applied: 1, the first at "
         "2.700 s" in proc.stdout
     ), proc.stdout
+
+
+def test_a_report_for_no_weapon_is_refused():
+    """--report bazooka=pistol was accepted and did nothing."""
+    proc = run_cli("run", str(DEMO_PACK), "--offscreen", "--report", "bazooka=pistol")
+    _one_line(proc, "--report bazooka=pistol: the weapon is an id (w1, w2, ...) or a kind")
