@@ -143,3 +143,17 @@ def test_a_damaged_or_huge_picture_is_refused_when_the_course_loads(tmp_path):
     with pytest.raises(CourseError, match=r"'pic\.png': picture size 8200x4 is out of bounds"):
         load_course(root)
     assert [f.where for f in lint_course(root)] == ["stages[0].image"]
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        '{ name = "z", points = 5, ellipse = [0.0, 0.0, -0.2, 0.3] }',
+        '{ name = "z", points = 5, rect = [0.2, -0.1, -0.2, 0.1] }',
+    ],
+)
+def test_a_zone_with_no_area_is_refused(tmp_path, zone):
+    """A negative radius or an inverted rect was accepted: a zone nothing could hit."""
+    text = GOOD.replace('shape = "plate", height = 0.1', f"height = 0.1, zones = [{zone}]")
+    with pytest.raises(CourseError, match=r"stages\[0\]\.targets\[0\]\.zones\[0\]\.\w+: no area"):
+        load_course(_course(tmp_path, text))
