@@ -74,9 +74,30 @@ def locate(text: str, path: str) -> int | None:
         rest = parts[k:]
         if not rest:
             return start + 1
+        if idx is not None:  # an array entry's sub-table ([projectors.blend] under its entry)
+            found = _sub_table(lines, headers, name, start, rest)
+            if found:
+                return found
         end = next((h[0] for h in headers if h[0] > start), len(lines))
         return _find_key(lines, rest[0][0], start + 1, end) or start + 1
     return _find_key(lines, parts[0][0], 0, headers[0][0] if headers else len(lines))
+
+
+def _sub_table(lines, headers, name: str, start: int, rest) -> int | None:
+    """The line of rest (a sub-table of the array entry whose header is at `start`, then
+    maybe a key in it): [name.sub] headers before the entry's next [[name]] belong to it.
+    Errors in a theater's [projectors.blend] pointed at the [[projectors]] line."""
+    sub, sub_idx = rest[0]
+    if sub_idx is not None:
+        return None
+    end = next((h[0] for h in headers if h[0] > start and h[1] and h[2] == name), len(lines))
+    for i, is_array, hname in headers:
+        if start < i < end and not is_array and hname == f"{name}.{sub}":
+            if len(rest) == 1:
+                return i + 1
+            stop = next((h[0] for h in headers if h[0] > i), len(lines))
+            return _find_key(lines, rest[1][0], i + 1, stop) or i + 1
+    return None
 
 
 def _find_key(lines: list[str], key: str, start: int, end: int) -> int | None:

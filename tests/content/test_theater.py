@@ -100,3 +100,25 @@ def test_lint_flags_zones_off_the_panorama_and_a_narrow_panoramic_clip(pack):
         "segments.a.zones[0]: zone 'left' has points off the panorama" in f for f in findings
     ), findings
     assert any("segments.a.clip: aspect 1.78: a panoramic clip" in f for f in findings), findings
+
+
+def test_an_error_in_a_projectors_blend_or_warp_names_its_own_line():
+    """Errors in [projectors.blend] and [projectors.warp] pointed at the [[projectors]]
+    line above them."""
+    from content._locate import locate
+
+    text = (
+        'format = 1\ndegrees = 180\n[[projectors]]\nname = "a"\n[projectors.blend]\nleft = 0.1\n'
+        'right = 0.2\n[projectors.warp]\ncorners = 1\n[[projectors]]\nname = "b"\n'
+        "[projectors.blend]\nleft = 0.3\n"
+    )
+    assert [
+        locate(text, p)
+        for p in (
+            "projectors[0].blend.right",
+            "projectors[0].warp",
+            "projectors[1].blend.left",
+            "projectors[1].name",
+            "projectors[1].warp.corners",  # no warp table: the entry's own line
+        )
+    ] == [7, 8, 13, 11, 10]
