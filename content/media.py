@@ -147,6 +147,8 @@ def _probe(path: Path) -> MediaInfo:
                     f"{path}: frame size {width}x{height} is over {MAX_PIXELS} pixels (4096x2304)"
                 )
             duration = _duration(path, stream, container, "clip")
+            if duration <= 0.0:  # an mvhd of 0xffffffff read as "0.000 s is out of bounds"
+                raise MediaError(f"{path}: no usable duration in its header (damaged?)")
             if not 0.0 < duration <= MAX_DURATION_S:
                 raise MediaError(f"{path}: duration {duration:.3f} s is out of bounds")
             first = next(container.decode(stream), None)
