@@ -213,7 +213,7 @@ def bench_all(args: argparse.Namespace) -> int:
     args.result = {
         "out": str(out),
         "quick": args.quick,
-        "rc": {name: res.get("rc") for name, res in results.items()},
+        "exit_status": {name: res.get("rc") for name, res in results.items()},
     }
     return 0 if all(r.get("rc") == 0 for r in results.values()) else 1
 

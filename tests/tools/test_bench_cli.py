@@ -51,7 +51,7 @@ def test_bench_all_writes_the_summary_and_says_what_ran(tmp_path):
     proc = run_cli("bench", "all", "-o", str(out), "--quick", "--skip", skip, "--json", timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     got = json.loads(proc.stdout)
-    assert got["rc"] == {"community": 0} and got["out"] == str(out)
+    assert got["rc"] == 0 and got["exit_status"] == {"community": 0} and got["out"] == str(out)
     summary = (out / "summary.md").read_text()
     assert "| community (50 phones), vote to screen, ms median / p99 |" in summary
     assert "renderer not measured" in summary
