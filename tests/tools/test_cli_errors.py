@@ -102,7 +102,11 @@ def test_verifying_a_recording_with_no_ticks_says_only_that(tmp_path):
     rec = tmp_path / "r.slrec"
     proc = run_cli("run", str(DEMO_PACK), "--offscreen", "--seconds", "0.5", "--record", str(rec))
     assert proc.returncode == 0, proc.stderr[-1500:]
-    (tmp_path / "cut.slrec").write_bytes(rec.read_bytes()[:340])
+    from sim.recording import iter_records
+
+    with rec.open("rb") as fh:  # cut where the first tick record begins
+        cut = next(at for at, record in iter_records(fh, str(rec)) if record["k"] == "tick")
+    (tmp_path / "cut.slrec").write_bytes(rec.read_bytes()[:cut])
     got = run_cli("replay", str(tmp_path / "cut.slrec"), "--verify")
     assert got.returncode == 2 and "every tick matches" not in got.stdout, got.stdout
     _one_line(got, "cut.slrec: no tick records: nothing to verify")
