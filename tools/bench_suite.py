@@ -115,7 +115,7 @@ SUITE = (
     ("record", [], ["--records", "50000", "--seconds", "2"]),
     ("audio", [], []),
     ("soak", [], ["--minutes", "10"]),
-    ("speech", [], []),
+    ("speech", [], ["--snr", "clean", "--snr", "10"]),
     ("theater", [], ["--frames", "10", "--repeats", "1"]),
     ("lanes", [], ["--lanes", "4", "--commands", "10"]),
     ("community", [], ["--phones", "50", "--window", "3"]),

@@ -27,6 +27,8 @@ from tools import bench_clips, bench_suite
         (["startup", "--runs", "0"], "--runs: must be at least 1"),
         (["theater", "--frames", "0"], "--frames: must be at least 1"),
         (["speech", "--tick-loop", "--rounds", "0"], "--rounds: must be at least 1"),
+        (["speech", "--snr", "loud"], "--snr: expected dB or clean, got 'loud'"),
+        (["speech", "--snr", "99"], "--snr: signal-to-noise ratios are -10 to 60 dB"),
         (["render", "--clip", "{tmp}/missing.mp4"], "missing.mp4: cannot read clip"),
         (["render", "--clip", "{tmp}/text.mp4"], "text.mp4: not a readable video"),
         (["soak", "--minutes", "1"], "--minutes 1 is too short"),

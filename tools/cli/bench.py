@@ -48,6 +48,13 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument(
         "--no-check", action="store_true", help="phrases unchecked against the transcript"
     )
+    b.add_argument(
+        "--snr",
+        action="append",
+        type=_snr,
+        metavar="DB|clean",
+        help="a noise level to measure at, repeatable (default: clean, 20, 10 and 5 dB)",
+    )
     b = bench.add_parser("branch", help="instructor key to first frame of the new clip")
     b.add_argument("--trials", type=count, default=20, help="branches timed each way")
     b = bench.add_parser("soak", help="memory over an accelerated hour of branches and shots")
@@ -118,6 +125,19 @@ def _bench(args: argparse.Namespace) -> int:
 
     module, name = BENCHMARKS[args.bench]
     return bench_suite.run_bench(getattr(importlib.import_module(module), name), args)
+
+
+def _snr(text: str) -> float | None:
+    """`bench speech --snr`: "clean" (no noise) or a signal-to-noise ratio in dB."""
+    if text.lower() == "clean":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected dB or clean, got {text!r}") from None
+    if not -10 <= value <= 60:
+        raise argparse.ArgumentTypeError(f"signal-to-noise ratios are -10 to 60 dB, got {text}")
+    return value
 
 
 def _add_bench_theater(bench) -> None:
