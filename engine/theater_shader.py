@@ -23,6 +23,7 @@ PANO_YUV). Uniforms (all vec4 so that one Vec4 each feeds them):
 from __future__ import annotations
 
 from engine.lowlight import GRAIN_GLSL, LIGHT_GLSL
+from engine.yuv_card import PLANES_RGB
 
 MAX_MARKS = 16
 
@@ -48,27 +49,14 @@ vec3 pano_rgb(vec2 p) {
     return texture(pano, p).rgb;
 }
 """
-PANO_YUV = """
-uniform sampler2D y_tex;
-uniform sampler2D u_tex;
-uniform sampler2D v_tex;
-uniform vec4 yuv_k;          // Y scale, V into R, U into G, V into G
-uniform vec4 yuv_k2;         // U into B, then the R, G, B offsets
+PANO_YUV = (
+    PLANES_RGB
+    + """
 vec3 pano_rgb(vec2 p) {
-    float y = texture(y_tex, p).r * yuv_k.x;
-#ifdef NV12
-    vec2 c = texture(u_tex, p).rg;   // U and V interleaved (hardware decoders)
-    float u = c.x;
-    float v = c.y;
-#else
-    float u = texture(u_tex, p).r;
-    float v = texture(v_tex, p).r;
-#endif
-    return clamp(vec3(y + yuv_k.y * v + yuv_k2.y,
-                      y + yuv_k.z * u + yuv_k.w * v + yuv_k2.z,
-                      y + yuv_k2.x * u + yuv_k2.w), 0.0, 1.0);
+    return clamp(planes_rgb(p, p), 0.0, 1.0);
 }
 """
+)
 
 BODY = (
     """

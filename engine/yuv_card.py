@@ -49,34 +49,45 @@ void main() {
 }
 """
 
-#: Defines video_rgb(uv) (its argument unused: the planes' coordinates come from the
-#: vertex shader); NV12 selects the interleaved-chroma variant at compile time. The
-#: matrix is written out term by term (BT.601/709 have zeros in fixed places) and not
-#: clamped: the 8-bit framebuffer clamps.
-SAMPLER = """
+#: PLANES_RGB reads a pixel from the Y, U and V plane textures (shared with the theater's
+#: projector shader); SAMPLER defines video_rgb(uv) with it (its argument unused: the
+#: planes' coordinates come from the vertex shader). NV12 selects the interleaved-chroma
+#: variant at compile time. The matrix is written out term by term (BT.601/709 have zeros
+#: in fixed places) and not clamped: the 8-bit framebuffer clamps.
+PLANES_RGB = """
 uniform sampler2D y_tex;
 uniform sampler2D u_tex;
 uniform sampler2D v_tex;
 uniform vec4 yuv_k;          // Y scale, V into R, U into G, V into G
 uniform vec4 yuv_k2;         // U into B, then the R, G, B offsets
-noperspective in vec2 uv_y;
-noperspective in vec2 uv_c;
 
-vec3 video_rgb(vec2 unused) {
-    float y = texture(y_tex, uv_y).r * yuv_k.x;
+vec3 planes_rgb(vec2 py, vec2 pc) {   // luma and chroma coordinates
+    float y = texture(y_tex, py).r * yuv_k.x;
 #ifdef NV12
-    vec2 c = texture(u_tex, uv_c).rg;
+    vec2 c = texture(u_tex, pc).rg;   // U and V interleaved (hardware decoders, packed)
     float u = c.x;
     float v = c.y;
 #else
-    float u = texture(u_tex, uv_c).r;
-    float v = texture(v_tex, uv_c).r;
+    float u = texture(u_tex, pc).r;
+    float v = texture(v_tex, pc).r;
 #endif
     return vec3(y + yuv_k.y * v + yuv_k2.y,
                 y + yuv_k.z * u + yuv_k.w * v + yuv_k2.z,
                 y + yuv_k2.x * u + yuv_k2.w);
 }
 """
+
+SAMPLER = (
+    PLANES_RGB
+    + """
+noperspective in vec2 uv_y;
+noperspective in vec2 uv_c;
+
+vec3 video_rgb(vec2 unused) {
+    return planes_rgb(uv_y, uv_c);
+}
+"""
+)
 
 PLAIN = """
 out vec4 colour;
