@@ -155,7 +155,7 @@ class SightlineApp:
         ]
         for device in self.devices:
             s.subscribe(CommandSink(device.on_command), presents=True)
-        self.scene = Scene3D(self.base.render, self.base.cam, self.screen_aspect)
+        self.scene = Scene3D(self.base.render, self.base.cam, self.screen_aspect, win)
         self.extension = None
         if pack.meta.extension:
             self.extension = load_extension(pack.meta.extension, self.scene)
@@ -236,6 +236,7 @@ class SightlineApp:
         self.view.present(out, beams)
         if self.extension is not None:
             self.extension.on_tick(presented_s)
+        self.scene.sync_depth_clear()  # after the extension's changes, before the draw
         self.outputs.present(presented_s)
         if self.frames > 0 and not self._shader_checked:
             self._shader_checked = True

@@ -34,9 +34,17 @@ class ExtensionError(UserError, RuntimeError):
 class Scene3D:
     """What an extension may touch: the 3D root, a few spawning helpers, projection."""
 
-    def __init__(self, render: NodePath, camera: NodePath, screen_aspect: float):
+    def __init__(
+        self, render: NodePath, camera: NodePath, screen_aspect: float, output=None
+    ) -> None:
+        """`output`: the window the scene is drawn in, whose depth buffer is cleared only
+        while the scene holds anything (`sync_depth_clear`)."""
         self.root = render.attachNewNode("sightline-3d")
         self.camera = camera
+        self._output = output
+        # render, the camera's own chain and the empty root: a scene with nothing to draw
+        self._empty_nodes = (camera.getNumNodes() if render.isAncestorOf(camera) else 1) + 1
+        self._clearing_depth: bool | None = None
         lens = PerspectiveLens()
         lens.setFov(FOV_DEG)
         lens.setAspectRatio(screen_aspect)
@@ -45,6 +53,7 @@ class Scene3D:
         camera.setPos(0, 0, 0)
         camera.setHpr(0, 0, 0)
         self.lens = lens
+        self.sync_depth_clear()
 
     def spawn_plate(
         self, name: str, pos: tuple[float, float, float], size: float, colour=(0.55, 0.57, 0.6, 1)
@@ -83,6 +92,22 @@ class Scene3D:
 
     def clear(self) -> None:
         self.root.getChildren().detach()
+
+    def sync_depth_clear(self) -> None:
+        """Clear the output's depth buffer (once a frame, before anything is drawn) only
+        while the 3D scene holds a node beyond its camera and its empty root, wherever
+        an extension put it. Nothing else in the window reads depth: the video card, the
+        markers and every 2D layer draw without a depth test. On a software renderer a
+        clear is a fill of the whole buffer: with ShowBase's defaults the depth clears
+        were about 7 % of a 720p video frame's CPU time (perf, llvmpipe)."""
+        if self._output is None:
+            return
+        need = self.root.getNumChildren() > 0 or (
+            self.root.getTop().countNumDescendants() > self._empty_nodes
+        )
+        if need != self._clearing_depth:
+            self._output.setClearDepthActive(need)
+            self._clearing_depth = need
 
 
 class SceneExtension:

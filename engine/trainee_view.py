@@ -82,6 +82,23 @@ class TraineeView:
             dr = output.makeDisplayRegion(*region)
             dr.setSort(-5)
             dr.setCamera(video_parent.attachNewNode(Camera("trainee-video-camera", lens)))
+            dr.setClearColor((0, 0, 0, 1))
+        self._output, self._region = output, (dr if output is not None else None)
+        # On a software renderer every clear is a fill of the whole buffer (with ShowBase's
+        # defaults, a colour and two depth clears were about 11 % of a 720p video frame's
+        # CPU time under perf). The card draws every pixel of its region unless the picture
+        # is letterboxed, so the region clears its own colour only then (`_layout`), and a
+        # window that is all trainee view needs no colour clear of its own. render2d never
+        # tests depth (ShowBase turns it off, and nothing here turns it on), so its region's
+        # depth clear goes; the 3D scene's is engine/scene3d.py's.
+        self._owns_window_clear = output is not None and tuple(region) == (0, 1, 0, 1)
+        if self._owns_window_clear:
+            output.setClearColorActive(False)
+        if output is not None:
+            for i in range(output.getNumDisplayRegions()):
+                cam = output.getDisplayRegion(i).getCamera()
+                if not cam.isEmpty() and cam.getTop() == render2d.getTop():
+                    output.getDisplayRegion(i).setClearDepthActive(False)
         self.screen_aspect = screen_aspect
         # the view's size in pixels (to know when the picture is drawn 1:1) and whether the
         # renderer is a software one (engine/yuv_card.py picks its texture filters by both)
@@ -139,6 +156,8 @@ class TraineeView:
         """Draw nothing (a theater run draws the picture through engine/theater.py)."""
         self.root.hide()
         self._card.hide()
+        if self._owns_window_clear:
+            self._output.setClearColorActive(True)
 
     def present(self, out, beams: list[tuple[float, float]]) -> None:
         """Show one frame of the session (engine.session.FrameOut): the video for its
@@ -158,6 +177,10 @@ class TraineeView:
     def _layout(self, media_aspect: float) -> None:
         hw, hh = letterbox(media_aspect, self.screen_aspect)
         self._card.setScale(hw, 1, hh)
+        if self._region is not None:  # the bars are the region's own clear colour
+            w, h = self._view_px
+            # a bar under half a pixel each side covers no pixel's centre
+            self._region.setClearColorActive((1 - hw) * w >= 1 or (1 - hh) * h >= 1)
         self._drawn_px = (hw * self._view_px[0], hh * self._view_px[1]) if self._view_px else None
 
     def show_frame(self, frame: np.ndarray | YuvFrame, media_aspect: float, token: object) -> None:

@@ -58,11 +58,12 @@ def worker(clip: Path, width: int, height: int, seconds: float, mode: str = "pla
         (width, height, 0, 0) if lowlight else None,
         output=base.win,
     )
+    from engine.scene3d import Scene3D
+
+    # the 3D scene as a run has it (empty but for overlay3d; it owns the depth clear)
+    scene = Scene3D(base.render, base.cam, width / height, base.win)
     movers = []
     if mode == "overlay3d":  # a busy 3D overlay: 200 plates at many depths, 40 labels
-        from engine.scene3d import Scene3D
-
-        scene = Scene3D(base.render, base.cam, width / height)
         for i in range(200):
             x, depth = (i % 20 - 9.5) * 0.5, 4 + (i // 20) * 1.5
             movers.append(scene.spawn_plate(f"p{i}", (x, depth, -1.0 + (i % 7) * 0.3), 0.3))
@@ -90,6 +91,7 @@ def worker(clip: Path, width: int, height: int, seconds: float, mode: str = "pla
             view.show_frame(got[1], width / height, (id(dec), got[0]))
             for k, plate in enumerate(movers):  # everything moves every frame
                 plate.setH((frames * 3 + k * 7) % 360)
+            scene.sync_depth_clear()
             base.graphicsEngine.renderFrame()
             frame_ms.append((time.perf_counter() - t0) * 1000)
             frames += 1
