@@ -108,6 +108,11 @@ class InstructorView:
         dr.setClearColorActive(True)
         dr.setClearColor((0.09, 0.1, 0.11, 1))
         dr.setCamera(self.root.attachNewNode(cam))
+        if tuple(region) == (0, 1, 0, 1):  # its own window or buffer, drawn by this alone
+            # the region's clear covers it, and nothing here tests depth: on a software
+            # renderer each clear of the output's own would be one more fill of it a frame
+            output.setClearColorActive(False)
+            output.setClearDepthActive(False)
         self.guidebook = training_points(
             pack.guidebook_text(), station_policies(), pack.scenario.rubric
         )

@@ -24,6 +24,7 @@ def bench_branch(args: argparse.Namespace) -> int:
     from direct.showbase.ShowBase import ShowBase
 
     from drivers.input_queue import host_now_s
+    from engine.scene3d import Scene3D
     from engine.session import Session
     from engine.trainee_view import TraineeView
     from sim.events import KeyPress
@@ -31,6 +32,7 @@ def bench_branch(args: argparse.Namespace) -> int:
     pack = load_pack(DEMO_PACK)
     base = ShowBase(windowType="offscreen")
     view = TraineeView(base.render2d, w / h, output=base.win)  # as `run` draws it
+    Scene3D(base.render, base.cam, w / h, base.win)  # empty, as in a run: no depth clear
     base.graphicsEngine.renderFrame()
     target = pack.scenario.segments["draw"].clip
     waited = {True: 0, False: 0}  # branches taken by the sim whose clip was not decoded yet

@@ -190,11 +190,13 @@ def bench_shot(args: argparse.Namespace) -> int:
     panda_setup.configure(True, W, H)
     from direct.showbase.ShowBase import ShowBase
 
+    from engine.scene3d import Scene3D
     from engine.trainee_view import TraineeView
 
     base = ShowBase(windowType="offscreen")
     base.setBackgroundColor(0, 0, 0, 1)
     view = TraineeView(base.render2d, W / H, True, output=base.win)
+    Scene3D(base.render, base.cam, W / H, base.win)  # empty, as in a run: no depth clear
     base.graphicsEngine.renderFrame()
     _SCREEN = (base, view)
     renderer = base.win.getGsg().getDriverRenderer()
