@@ -7,7 +7,8 @@ over real HTTP: a room's phones are other machines) open the page before the que
 and vote at seeded random moments within `--window` seconds of the question opening. Reported:
   latency  a phone sending its vote to the first frame drawn with the vote counted on
            screen (the screen's running total; the r-th vote answered is on screen when
-           the total reaches r): median, p99, max
+           the total reaches r): median, p99, max. Each frame is read back, so it counts
+           once it is drawn, as `bench shot` and `bench branch` count theirs
   frames   frame intervals during the voting window (median, p99, max) and the frames
            later than 1.5 frame periods ("dropped": the picture stuttered), plus the
            fixed-step loop's dropped ticks
@@ -135,6 +136,11 @@ def bench_community(args) -> int:
 
     def drawn(task):
         v = view()
+        # An offscreen buffer is never swapped: without a readback the software renderer
+        # defers frames whose textures did not change (the video is paused while the room
+        # votes) and draws several at once later, so a frame would count as drawn before it
+        # was, and the catch-up showed as a 0.2-0.6 s stall at the next text change.
+        app.base.win.getScreenshot()  # this frame is drawn when this returns
         shown.append((time.monotonic(), sum(v.counts), v.phase))
         return task.cont
 
