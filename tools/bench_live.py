@@ -21,9 +21,9 @@ LIVE_RUNS = 3
 
 
 @contextlib.contextmanager
-def live_display():
-    """An X display for live window runs: $DISPLAY, or a private Xvfb when one is
-    installed; None when neither is there."""
+def live_display(screen: str = "1280x720"):
+    """An X display for live window runs: $DISPLAY, or a private Xvfb of this screen size
+    (WxH) when one is installed; None when neither is there."""
     import os
     import shutil
 
@@ -35,7 +35,7 @@ def live_display():
         return
     read_fd, write_fd = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{screen}x24", "-nolisten", "tcp"],
         pass_fds=(write_fd,),
         stderr=subprocess.DEVNULL,
     )

@@ -107,6 +107,7 @@ def bench_startup(args: argparse.Namespace) -> int:
 #: (name, extra arguments for a full run, for --quick)
 SUITE = (
     ("startup", [], ["--runs", "3"]),
+    ("station", [], ["--runs", "2", "--seconds", "4"]),
     ("tracker", [], ["--frames", "300"]),
     ("render", ["--bgr"], ["--bgr", "--repeats", "2", "--seconds", "2"]),
     ("branch", [], ["--trials", "10"]),
@@ -307,6 +308,13 @@ def summary_markdown(info: dict, results: dict[str, dict], quick: bool) -> str:
                 f"{st[kind]['ms_median']:.0f}",
                 "<= 2000",
             )
+    for each in results.get("station", {}).get("sizes", []):
+        row(
+            f"live station, trainee window {each['size']}: fps alone / with the instructor's "
+            "window",
+            f"{each['trainee_fps']:.0f} / {each['station_fps']:.0f}",
+            ">= 60 (a 60 Hz display)",
+        )
     soak = results.get("soak", {})
     if "growth_pct" in soak:
         row(

@@ -6,6 +6,7 @@ Figures are not asserted: benchmarks are not tests."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -25,6 +26,9 @@ from tools import bench_clips, bench_suite
         (["record", "--records", "-5"], "--records: must be at least 1"),
         (["record", "--seconds", "0"], "--seconds: must be a positive finite number"),
         (["startup", "--runs", "0"], "--runs: must be at least 1"),
+        (["station", "--runs", "0"], "--runs: must be at least 1"),
+        (["station", "--sizes", "abc"], "expected WIDTHxHEIGHT, got 'abc'"),
+        (["station", "--seconds", "0"], "--seconds: must be a positive finite number"),
         (["theater", "--frames", "0"], "--frames: must be at least 1"),
         (["speech", "--tick-loop", "--rounds", "0"], "--rounds: must be at least 1"),
         (["speech", "--snr", "loud"], "--snr: expected dB or clean, got 'loud'"),
@@ -108,3 +112,28 @@ def test_bench_record_json_carries_the_live_camera_figures():
     live = json.loads(proc.stdout)["trainee_camera_live"]
     assert set(live) == {"runs", "frames_median", "spread_ms_median", "spread_ms_max"}, live
     assert live["frames_median"] > 0
+
+
+@pytest.mark.skipif(not shutil.which("Xvfb"), reason="needs Xvfb (apt-get install xvfb)")
+def test_bench_station_times_one_window_and_two(monkeypatch):
+    """Both kinds of run draw in real windows on a private Xvfb and report their rate."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    proc = run_cli(
+        "bench",
+        "station",
+        "--sizes",
+        "320x180",
+        "--runs",
+        "1",
+        "--seconds",
+        "1.5",
+        "--json",
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout)
+    assert got["display"] == "Xvfb" and got["instructor_size"] == "1280x720"
+    (row,) = got["sizes"]
+    assert row["size"] == "320x180"
+    assert row["trainee_fps"] > 0 and row["station_fps"] > 0 and row["station_cpu_ms"] > 0
+    assert "trainee + instructor" in proc.stderr

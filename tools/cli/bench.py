@@ -79,6 +79,16 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b.add_argument("--seed", type=int, default=1, help="the phones' random votes and timing")
     b = bench.add_parser("startup", help="command to the first drawn frame of the demo")
     b.add_argument("--runs", type=count, default=5, help="fresh processes timed (median taken)")
+    b = bench.add_parser("station", help="frames a second of the live station, one window or two")
+    b.add_argument("--runs", type=count, default=3, help="runs of each kind (median taken)")
+    b.add_argument("--seconds", type=positive, default=6.0, help="session time of each run")
+    b.add_argument(
+        "--sizes",
+        type=frame_sizes,
+        default="1280x720,1920x1080",
+        metavar="WxH,...",
+        help="comma-separated trainee window sizes",
+    )
     b = bench.add_parser("shot", help="laser spot or serial shot to the first frame showing it")
     b.add_argument("--shots", type=count, default=12, help="shots timed per input kind")
     b = bench.add_parser("all", help="every benchmark, JSON each and a Markdown summary")
@@ -97,6 +107,7 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
 BENCHMARKS = {
     "startup": ("tools.bench_suite", "bench_startup"),
     "shot": ("tools.bench_shot", "bench_shot"),
+    "station": ("tools.bench_station", "bench_station"),
     "all": ("tools.bench_suite", "bench_all"),
     "render": ("tools.bench_render", "bench_render"),
     "branch": ("tools.bench_branch", "bench_branch"),
