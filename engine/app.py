@@ -131,7 +131,7 @@ class SightlineApp:
             rubric=pack.scenario.rubric,
             log=lambda: self.session.log(),
         )
-        self.instructor_view, inst_out = instructor.open_station(
+        self.instructor_view, inst_out, self.instructor_pace = instructor.open_station(
             self.base, mode, pack, self.console, cfg, self.screen_aspect
         )
         # Open the outputs and draw the views' nodes once before frame 0, so that frame 0
@@ -234,6 +234,8 @@ class SightlineApp:
             mouse = self._mouse()  # the reveal follows the mouse in a window
             beams = [mouse] if mouse else []
         self.view.present(out, beams)
+        if self.instructor_pace is not None:
+            self.instructor_pace.before_frame(host_now_s())
         if self.extension is not None:
             self.extension.on_tick(presented_s)
         self.scene.sync_depth_clear()  # after the extension's changes, before the draw
@@ -306,6 +308,9 @@ class SightlineApp:
                     if self._done:  # raises; the first one stops the run as SIGTERM does
                         raise
                     self._terminated(signal.SIGINT, None)
+            if self.instructor_pace is not None:  # its last picture: the trainee's last
+                self.instructor_pace.catch_up()
+                self.base.graphicsEngine.renderFrame()
         except SystemExit:  # ShowBase exits this way when a window is closed
             pass
         finally:

@@ -10,6 +10,9 @@ Modes:
 
 from __future__ import annotations
 
+import math
+import os
+
 from panda3d.core import (
     FrameBufferProperties,
     GraphicsOutput,
@@ -23,8 +26,29 @@ from drivers.input_queue import host_now_s
 from engine.displays import window_properties
 from engine.instructor_console import ACTION_KEYS, InstructorConsole
 from engine.instructor_view import InstructorView
+from sim.errors import UserError
 
 MODES = ("window", "split", "buffer", "none")
+#: A second window on a software renderer is drawn at most this many times a second
+#: (`InstructorPace`); a GPU draws it every frame. SIGHTLINE_INSTRUCTOR_HZ sets it (0:
+#: every frame there too).
+SOFTWARE_INSTRUCTOR_HZ = 30.0
+
+
+def _instructor_hz() -> float:
+    text = os.environ.get("SIGHTLINE_INSTRUCTOR_HZ", "")
+    try:
+        hz = float(text) if text else SOFTWARE_INSTRUCTOR_HZ
+    except ValueError:
+        hz = -1.0
+    if not (hz >= 0 and math.isfinite(hz)):
+        raise UserError(
+            f"SIGHTLINE_INSTRUCTOR_HZ={text!r}: expected the instructor window's draws a "
+            "second, 0 for every frame"
+        )
+    return hz
+
+
 #: Keys the console listens to (Panda3D button names).
 CONSOLE_KEYS = [
     *"0123456789",
@@ -54,6 +78,40 @@ def trainee_region(mode: str) -> tuple[float, float, float, float]:
     return (0.0, 0.5, 0.0, 1.0) if mode == "split" else (0.0, 1.0, 0.0, 1.0)
 
 
+class InstructorPace:
+    """The instructor's window on a software renderer, where the second window cost a
+    CPU-only station a third of its frame rate at 1080p (`sightline bench station`): the
+    trainee picture's readback and the window's own draw and swap, every frame. It is
+    drawn at most `hz` times a second instead, and the trainee picture it shows is read
+    back on the frame before each of its draws, so the two costs never fall on one frame.
+    Keys reach the console from an undrawn window as from a drawn one."""
+
+    def __init__(self, trainee: GraphicsOutput, out: GraphicsOutput, hz: float):
+        self.trainee, self.out, self.period = trainee, out, 1.0 / hz
+        self._next_s: float | None = None
+        self._draw_next = False
+
+    def before_frame(self, now_s: float) -> None:
+        """Once a frame, before it is drawn (`now_s`: the host clock, seconds)."""
+        if self._draw_next:  # the picture was read back last frame: show it now
+            self._draw_next = False
+            self.out.setActive(True)
+            return
+        self.out.setActive(False)
+        if self._next_s is None or now_s >= self._next_s:
+            self.trainee.triggerCopy()
+            self._draw_next = True
+            # a period on, or from now when frames ran late: never two draws in a row
+            self._next_s = max(now_s, (self._next_s or now_s) + self.period)
+
+    def catch_up(self) -> None:
+        """Read back and draw in the next frame (the end of a run: the instructor's last
+        picture is the trainee's last)."""
+        self.trainee.triggerCopy()
+        self.out.setActive(True)
+        self._draw_next = False
+
+
 def open_station(
     base,
     mode: str,
@@ -61,13 +119,16 @@ def open_station(
     console: InstructorConsole,
     cfg,
     screen_aspect: float,
-) -> tuple[InstructorView | None, GraphicsOutput | None]:
-    """Create the instructor's output and view; returns (view, output to capture). From
-    `cfg` (engine.config.RunConfig): instructor_size, and instructor_display, a display
-    the instructor window fills (borderless)."""
+) -> tuple[InstructorView | None, GraphicsOutput | None, InstructorPace | None]:
+    """Create the instructor's output and view; returns (view, output to capture, pace:
+    an InstructorPace where a second window is paced, else None). From `cfg`
+    (engine.config.RunConfig): instructor_size, instructor_video_out, and
+    instructor_display, a display the instructor window fills (borderless)."""
+    from engine.panda_setup import is_software_renderer
+
     size = cfg.instructor_size
     if mode == "none":
-        return None, None
+        return None, None, None
     if mode == "split":
         for i in range(base.win.getNumDisplayRegions()):
             dr = base.win.getDisplayRegion(i)
@@ -76,7 +137,7 @@ def open_station(
         view = InstructorView(
             base.win, None, pack, console, screen_aspect, region=(0.5, 1.0, 0.0, 1.0)
         )
-        return view, None
+        return view, None, None
     live = Texture("trainee-live")
     # A second window has a graphics context of its own, which cannot see a texture the
     # trainee window renders into (under Xvfb/Mesa its live picture stayed black for a
@@ -85,8 +146,11 @@ def open_station(
     # frame, and at times a black window). So the trainee frame goes through RAM, which
     # every driver supports: one readback a frame, in two-window mode only. The buffer
     # shares the context and binds the texture directly.
+    # Paced where the window is drawn by the CPU and its every frame is not being recorded.
+    hz = _instructor_hz() if mode == "window" else 0.0
+    paced = hz > 0 and cfg.instructor_video_out is None and is_software_renderer(base.win)
     mode_rtm = GraphicsOutput.RTM_copy_ram if mode == "window" else GraphicsOutput.RTM_bind_or_copy
-    base.win.addRenderTexture(live, mode_rtm)
+    base.win.addRenderTexture(live, GraphicsOutput.RTM_triggered_copy_ram if paced else mode_rtm)
     props = WindowProperties.size(*size)
     if mode == "window":
         props.setTitle(f"Sightline instructor - {pack.title}")
@@ -119,7 +183,8 @@ def open_station(
             raise RuntimeError("could not create the instructor buffer")
     out.setSort(10)  # after the trainee output, whose picture it shows
     view = InstructorView(out, live, pack, console, screen_aspect)
-    return view, out
+    pace = InstructorPace(base.win, out, hz) if paced else None
+    return view, out, pace
 
 
 def device_lines(cfg, last_click_s: float | None, outputs, devices) -> list[str]:

@@ -172,6 +172,68 @@ def test_trainee_clicks_shoot_and_instructor_keys_control_the_run(x_display, pac
     assert inst_video.stat().st_size > 0
 
 
+def test_a_paced_instructor_window_takes_keys_and_is_drawn_less_often(x_display, pack, tmp_path):
+    """On a software renderer the instructor's window is drawn at most 30 times a second
+    (engine/instructor.py InstructorPace) when it is not being recorded: keys typed into it
+    still reach the console on the frames it is not drawn, and the run says how often it
+    was drawn."""
+    edit(pack, "ending = true", "loop = true")
+    edit(pack, "ending = true", "loop = true")
+    env = {**os.environ, "DISPLAY": x_display}
+    rec = tmp_path / "run.rec"
+    code = (
+        "import sys\n"
+        "from content.pack import load_pack\n"
+        "from engine.app import RunConfig, SightlineApp\n"
+        "from engine.instructor import InstructorPace\n"
+        "drawn = [0, 0]\n"
+        "real = InstructorPace.before_frame\n"
+        "def counted(self, now_s):\n"
+        "    real(self, now_s)\n"
+        "    drawn[0] += 1\n"
+        "    drawn[1] += int(self.out.isActive())\n"
+        "InstructorPace.before_frame = counted\n"
+        "app = SightlineApp(load_pack(sys.argv[1]), RunConfig(offscreen=False, seconds=600.0,\n"
+        "    instructor='window', width=640, height=360, audio='none', record=sys.argv[2]))\n"
+        "import time\n"
+        "t0 = time.monotonic()\n"
+        "app.run()\n"
+        "print('paced', app.instructor_pace is not None, 'frames', drawn[0], 'drawn', drawn[1],\n"
+        "      'seconds', round(time.monotonic() - t0, 2))\n"
+    )
+    app = subprocess.Popen(
+        [sys.executable, "-c", code, str(pack), str(rec)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        instructor = window(env, "^Sightline instructor", app)
+        threading.Event().wait(1.5)  # long enough to tell 30 draws a second from every frame
+        xdo(env, "key", "--window", instructor, "f")
+        wait_recorded(rec, "Flag", 1, app)
+        xdo(env, "type", "--window", instructor, "paced")
+        xdo(env, "key", "--window", instructor, "Return")
+        wait_recorded(rec, "FlagNote", 1, app)
+        xdo(env, "key", "--window", instructor, "Escape", "Escape")  # end
+        wait_recorded(rec, "EndScenario", 1, app)
+        xdo(env, "key", "--window", instructor, "Escape", "Escape")  # quit
+        out, err = app.communicate(timeout=WAIT_S)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.communicate()
+    assert app.returncode == 0, err[-2000:]
+    words = out.split()
+    stats = dict(zip(words[::2], words[1::2], strict=False))
+    assert stats["paced"] == "True", out  # llvmpipe here: a software renderer
+    frames, drawn, seconds = int(stats["frames"]), int(stats["drawn"]), float(stats["seconds"])
+    assert drawn <= frames / 2 + 1, out  # never two draws in a row
+    assert drawn <= 30 * seconds + 2, out  # at most 30 a second of the run's wall time
+    assert drawn >= 1, out
+
+
 def test_replay_window_jumps_to_the_next_shot_or_flag(x_display, fixture_pack, tmp_path):
     script = write_script(
         tmp_path / "in.jsonl",
