@@ -29,26 +29,6 @@ from engine.instructor_view import InstructorView
 from sim.errors import UserError
 
 MODES = ("window", "split", "buffer", "none")
-#: A second window on a software renderer is drawn at most this many times a second
-#: (`InstructorPace`); a GPU draws it every frame. SIGHTLINE_INSTRUCTOR_HZ sets it (0:
-#: every frame there too).
-SOFTWARE_INSTRUCTOR_HZ = 30.0
-
-
-def _instructor_hz() -> float:
-    text = os.environ.get("SIGHTLINE_INSTRUCTOR_HZ", "")
-    try:
-        hz = float(text) if text else SOFTWARE_INSTRUCTOR_HZ
-    except ValueError:
-        hz = -1.0
-    if not (hz >= 0 and math.isfinite(hz)):
-        raise UserError(
-            f"SIGHTLINE_INSTRUCTOR_HZ={text!r}: expected the instructor window's draws a "
-            "second, 0 for every frame"
-        )
-    return hz
-
-
 #: Keys the console listens to (Panda3D button names).
 CONSOLE_KEYS = [
     *"0123456789",
@@ -76,6 +56,26 @@ INSTRUCTOR_PREFIX = "inst-"  # events from the instructor window's keyboard and 
 
 def trainee_region(mode: str) -> tuple[float, float, float, float]:
     return (0.0, 0.5, 0.0, 1.0) if mode == "split" else (0.0, 1.0, 0.0, 1.0)
+
+
+#: A second window on a software renderer is drawn at most this many times a second
+#: (`InstructorPace`); a GPU draws it every frame. SIGHTLINE_INSTRUCTOR_HZ sets it (0:
+#: every frame there too).
+SOFTWARE_INSTRUCTOR_HZ = 30.0
+
+
+def _instructor_hz() -> float:
+    text = os.environ.get("SIGHTLINE_INSTRUCTOR_HZ", "")
+    try:
+        hz = float(text) if text else SOFTWARE_INSTRUCTOR_HZ
+    except ValueError:
+        hz = -1.0
+    if not (hz >= 0 and math.isfinite(hz)):
+        raise UserError(
+            f"SIGHTLINE_INSTRUCTOR_HZ={text!r}: expected the instructor window's draws a "
+            "second, 0 for every frame"
+        )
+    return hz
 
 
 class InstructorPace:
