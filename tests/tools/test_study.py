@@ -6,6 +6,7 @@ the figures computed from the script itself (the issue's "Done when")."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -382,3 +383,28 @@ def test_a_study_file_is_untrusted(tmp_path):
     (root / "study.toml").write_text(text.replace("polygon = [[", "polygon = [[9e9, 0], [", 1))
     with pytest.raises(StudyError, match="same 3 to 64 points"):
         load_study(root)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("trials = ", "pratice = 10\ntrials = ", "study.toml.pratice: unknown key"),
+        ("armed = ", "armd = true\narmed = ", "stimuli[0].armd: unknown key"),
+        ("polygon = [[", "time = 1, polygon = [[", "stimuli[0].zone[0].time: unknown key"),
+    ],
+)
+def test_a_misspelt_key_is_refused_where_it_stands(tmp_path, old, new, says):
+    """An optional key spelt wrong (`pratice`) left its default without a word: a study's
+    design must be what its author wrote."""
+    from tools.study.design import StudyError
+
+    root = tmp_path / "s"
+    shutil.copytree(DEMO, root)
+    text = (root / "study.toml").read_text()
+    assert old in text
+    (root / "study.toml").write_text(text.replace(old, new, 1))
+    with pytest.raises(StudyError, match=re.escape(says)):
+        load_study(root)
+    r = run_cli("study", "lint", str(root))
+    assert r.returncode != 0 and says in (r.stdout + r.stderr)
+    assert "Traceback" not in r.stderr

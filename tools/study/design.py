@@ -117,6 +117,40 @@ def _clip(root: Path, v: object, where: str) -> str:
 
 
 MAX_KEYS = 2000
+#: The keys a study file may hold, at its top, in each [[stimuli]] and in each zone key: any
+#: other is refused, so that a misspelt optional key (`pratice = 10`) cannot quietly
+#: leave its default in a study whose results a training manager will quote.
+STUDY_KEYS = (
+    "format_version",
+    "title",
+    "factors",
+    "trials",
+    "practice",
+    "iti_clip",
+    "iti_s",
+    "media_size",
+    "reasons",
+    "explain",
+    "stimuli",
+)
+STIMULUS_KEYS = (
+    "id",
+    "clip",
+    "duration_s",
+    "visible_s",
+    "armed",
+    "object",
+    "actor",
+    "attributes",
+    "zone",
+)
+ZONE_KEY_KEYS = ("t", "polygon")
+
+
+def _known_keys(table: dict, allowed: tuple[str, ...], where: str) -> None:
+    extra = sorted(str(k) for k in table if k not in allowed)
+    if extra:
+        raise StudyError(f"{where}.{extra[0]}: unknown key (expected {', '.join(allowed)})")
 
 
 def _zone_keys(keys: object, where: str) -> tuple:
@@ -124,6 +158,9 @@ def _zone_keys(keys: object, where: str) -> tuple:
     if not isinstance(keys, list) or not 0 < len(keys) <= MAX_KEYS:
         raise StudyError(f"{where}: must list 1 to {MAX_KEYS} keys {{t, polygon}}")
     out = []
+    for i, k in enumerate(keys):
+        if isinstance(k, dict):
+            _known_keys(k, ZONE_KEY_KEYS, f"{where}[{i}]")
     try:
         for k in keys:
             poly = np.array(k["polygon"], dtype=float)
@@ -169,6 +206,7 @@ def load_study(arg: str | Path) -> Study:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise StudyError(f"{path}: {exc}") from None
     w = str(path)
+    _known_keys(doc, STUDY_KEYS, w)
     if doc.get("format_version") != 1:
         raise StudyError(f"{w}: format_version must be 1")
     factors = doc.get("factors")
@@ -191,6 +229,7 @@ def load_study(arg: str | Path) -> Study:
         where = f"{w}: stimuli[{i}]"
         if not isinstance(s, dict):
             raise StudyError(f"{where}: must be a table")
+        _known_keys(s, STIMULUS_KEYS, where)
         sid = _text(s.get("id"), f"{where}.id")
         if sid in seen:
             raise StudyError(f"{where}.id: {sid!r} twice")
