@@ -11,6 +11,12 @@ from pathlib import Path
 from tools.cli.registry import DefaultsFormatter, command, count, frame_size, frame_sizes, positive
 
 
+def _sizes(b: argparse.ArgumentParser, help: str) -> None:
+    b.add_argument(
+        "--sizes", type=frame_sizes, default="1280x720,1920x1080", metavar="WxH,...", help=help
+    )
+
+
 def _bench_arguments(p: argparse.ArgumentParser) -> None:
     bench = p.add_subparsers(dest="bench", metavar="WHAT")
     bench.required = True
@@ -21,13 +27,7 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     )
     b.add_argument("--seconds", type=positive, default=4.0, help="length of each timed run")
     b.add_argument("--repeats", type=count, default=3, help="timed runs per size (median taken)")
-    b.add_argument(
-        "--sizes",
-        type=frame_sizes,
-        default="1280x720,1920x1080",
-        metavar="WxH,...",
-        help="comma-separated sizes of the generated clips",
-    )
+    _sizes(b, "comma-separated sizes of the generated clips")
     b.add_argument("--bgr", action="store_true", help="also time the former BGR texture path")
     b = bench.add_parser("record", help="recorder throughput and tick jitter with it")
     b.add_argument("--records", type=count, default=200_000, help="records written flat out")
@@ -82,13 +82,7 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     b = bench.add_parser("station", help="frames a second of the live station, one window or two")
     b.add_argument("--runs", type=count, default=3, help="runs of each kind (median taken)")
     b.add_argument("--seconds", type=positive, default=6.0, help="session time of each run")
-    b.add_argument(
-        "--sizes",
-        type=frame_sizes,
-        default="1280x720,1920x1080",
-        metavar="WxH,...",
-        help="comma-separated trainee window sizes",
-    )
+    _sizes(b, "comma-separated trainee window sizes")
     b = bench.add_parser("shot", help="laser spot or serial shot to the first frame showing it")
     b.add_argument("--shots", type=count, default=12, help="shots timed per input kind")
     b = bench.add_parser("all", help="every benchmark, JSON each and a Markdown summary")
