@@ -16,6 +16,7 @@ import urllib.request
 from content import DEMO_PACK
 from tests.engine.test_window import (  # noqa: F401 - x_display is a fixture
     WAIT_S,
+    end_and_quit,
     pytestmark,
     wait_recorded,
     window,
@@ -71,10 +72,7 @@ def test_the_facilitator_closes_reveals_and_goes_on_with_keys(x_display, tmp_pat
         wait_recorded(rec, "Reveal", 1, app)
         xdo(env, "key", "--window", screen, "p")
         wait_recorded(rec, "Continue", 1, app)
-        xdo(env, "key", "--window", screen, "Escape", "Escape")  # end
-        wait_recorded(rec, "EndScenario", 1, app)
-        xdo(env, "key", "--window", screen, "Escape", "Escape")  # quit
-        out, err = app.communicate(timeout=WAIT_S)
+        out, err = end_and_quit(env, screen, rec, app)
     finally:
         if app.poll() is None:
             app.kill()

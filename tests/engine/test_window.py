@@ -99,6 +99,14 @@ def wait_recorded(rec, kind: str, count: int, app) -> None:
     assert recorded_inputs(rec).count(kind) >= count, (kind, count, recorded_inputs(rec))
 
 
+def end_and_quit(env, win: str, rec, app) -> tuple[str, str]:
+    """Esc Esc ends the scenario, Esc Esc again quits; the run's stdout and stderr."""
+    xdo(env, "key", "--window", win, "Escape", "Escape")  # end
+    wait_recorded(rec, "EndScenario", 1, app)
+    xdo(env, "key", "--window", win, "Escape", "Escape")  # quit
+    return app.communicate(timeout=WAIT_S)
+
+
 def test_trainee_clicks_shoot_and_instructor_keys_control_the_run(x_display, pack, tmp_path):
     # Only the instructor moves this run on: segment a no longer ends into c by itself, and
     # b and c loop instead of ending, so a slow machine cannot outrun the keys (wall-clock
@@ -150,10 +158,7 @@ def test_trainee_clicks_shoot_and_instructor_keys_control_the_run(x_display, pac
         wait_recorded(rec, "SetLevel", 2, app)
         xdo(env, "key", "--window", instructor, "j", "3")  # jump menu: a, b, c -> c
         wait_recorded(rec, "JumpTo", 1, app)
-        xdo(env, "key", "--window", instructor, "Escape", "Escape")  # end
-        wait_recorded(rec, "EndScenario", 1, app)
-        xdo(env, "key", "--window", instructor, "Escape", "Escape")  # quit
-        out, err = app.communicate(timeout=WAIT_S)
+        out, err = end_and_quit(env, instructor, rec, app)
     finally:
         if app.poll() is None:
             app.kill()
@@ -216,10 +221,7 @@ def test_a_paced_instructor_window_takes_keys_and_is_drawn_less_often(x_display,
         xdo(env, "type", "--window", instructor, "paced")
         xdo(env, "key", "--window", instructor, "Return")
         wait_recorded(rec, "FlagNote", 1, app)
-        xdo(env, "key", "--window", instructor, "Escape", "Escape")  # end
-        wait_recorded(rec, "EndScenario", 1, app)
-        xdo(env, "key", "--window", instructor, "Escape", "Escape")  # quit
-        out, err = app.communicate(timeout=WAIT_S)
+        out, err = end_and_quit(env, instructor, rec, app)
     finally:
         if app.poll() is None:
             app.kill()
