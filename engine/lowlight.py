@@ -6,6 +6,12 @@ MAX_LIGHTS: one per trainee, tracked IR beams or the mouse) lights a soft-edged 
 falloff in which the picture keeps its colours; a shot fired in the dark lights everything
 briefly (muzzle flash). `mix` fades between day (0) and night (1) over a moment.
 
+At night the card is drawn as a few rectangles (`NightCover`): those no cone reaches with
+the blend's weights as uniforms (the light there is the muzzle flash alone), the cones'
+boxes per pixel with the one or two cones in them. On a software renderer the rectangles'
+count and shape are most of the pass's cost (every triangle shades the 4x4-pixel blocks
+along its edges twice), so there are as few as the cones allow.
+
 A shader that fails to compile is caught after the first frame (Panda3D only logs it and
 draws white): `check()` raises ShaderError and the view falls back to plain video.
 """
@@ -21,9 +27,10 @@ from panda3d.core import (
     GeomEnums,
     GeomNode,
     GeomTriangles,
+    GeomVertexArrayFormat,
     GeomVertexData,
     GeomVertexFormat,
-    GeomVertexWriter,
+    InternalName,
     NodePath,
     PTA_LVecBase4f,
     Shader,
@@ -57,9 +64,9 @@ vec3 video_rgb(vec2 uv) {
 }
 """
 
-#: GLSL shared by the trainee view's night pass (per vertex of its grid) and a theater's
+#: GLSL shared by the trainee view's night pass (per pixel, `LIT`) and a theater's
 #: projector pass (per pixel, in panorama coordinates, engine/theater_shader.py); both
-#: declare `uniform vec4 lights[8]` and `uniform vec4 night` (see LIGHTS_VERTEX_HEAD).
+#: declare `uniform vec4 lights[8]` and `uniform vec4 night` (see LIT).
 #: cone_light: the flashlights' summed light at p (normalized, origin top-left; the
 #: lights' radius in heights), plus the muzzle flash. night_weights: the blend below as
 #: weights, colour = day * w.x + lum * w.yzw + noise * grain_weight. grain_noise: the
@@ -100,69 +107,17 @@ float grain_noise(vec2 p, float frame) {
 }
 """
 
-#: Added to a vertex shader for the night pass: the flashlights' light at each vertex of
-#: the card's grid, interpolated across each cell (20 px at 720p: a cone's soft edge,
-#: 0.45 of its radius, spans about three), and the night's blend folded into per-vertex
-#: weights (below). Per pixel, on a software renderer, the same sums cost 3x the whole
-#: frame.
-#:
-#: The blend, per pixel: with L = clamp(light, 0, 1), B = max(1, light), m = night mix,
-#: z = desaturation, a = ambient, tint = (0.82, 0.92, 1.12), lum = luma of day:
-#:   dark = (day (1 - z) + lum z tint) a + grain
-#:   lit = (dark (1 - L) + day L) B;   colour = day (1 - m) + lit m
-#: which is day * w.x + lum * w.yzw + noise * g, with per-vertex w and g.
-LIGHTS_VERTEX_HEAD = (
-    """
-uniform vec4 screen;        // width px, height px, x offset px, y offset px (of the view)
-uniform vec4 night;         // mix 0..1, ambient 0..1, desaturation 0..1, noise 0..1
-uniform vec4 extra;         // muzzle flash 0..1, time s, number of lights, 0
-uniform vec4 lights[8];     // x, y (screen, normalized, origin top-left), radius, intensity
-noperspective out vec4 weights;  // day weight, then luma weights (r, g, b)
-noperspective out float grain_weight;
-noperspective out vec2 pixel;    // the grain's coordinates: pixels, from the view's bottom-left
-"""
-    + LIGHT_GLSL
-)
-LIGHTS_VERTEX_BODY = """
-    vec2 ndc = gl_Position.xy / gl_Position.w;   // -1..1 over the view's display region
-    vec2 px = vec2(0.5 + 0.5 * ndc.x, 0.5 - 0.5 * ndc.y);
-    float light = cone_light(px, screen.x / screen.y, int(extra.z), extra.x);
-    weights = night_weights(light, grain_weight);
-    pixel = (0.5 + 0.5 * ndc) * screen.xy;  // gl_FragCoord.xy, less the view's offset
-"""
+RGB_PREFIX = "#version 130\n" + RGB_SAMPLER
 
-
-def night_vertex(vertex: str) -> str:
-    """A vertex shader (whose main() ends the source) with the lights added."""
-    head, _, rest = vertex.strip().partition("\n")  # the #version line
-    body = rest.rstrip()
-    return f"{head}\n{LIGHTS_VERTEX_HEAD}{body[:-1]}{LIGHTS_VERTEX_BODY}}}\n"
-
-
-#: The night pass without its version line and sampler (see `FRAGMENT`); its grain is
-#: GRAIN_GLSL's, at the pixel. The pixel's coordinates come interpolated from the
-#: vertices (exact under the orthographic lens): reading gl_FragCoord instead cost llvmpipe
-#: 0.5 ms more a 720p frame.
-NIGHT = (
-    GRAIN_GLSL
-    + """
-uniform vec4 grain;         // x: this frame's phase of the grain (LowLightPass.apply)
-noperspective in vec2 uv;
-noperspective in vec4 weights;
-noperspective in float grain_weight;
-noperspective in vec2 pixel;
-out vec4 colour;
-
-void main() {
-    vec3 day = video_rgb(uv);
-    float lum = dot(day, vec3(0.299, 0.587, 0.114));
+#: A fragment shader's grain: read with the picture where the sampler keeps it in the
+#: chroma texels (GRAIN_TEXEL, engine/yuv_card.py: a software renderer), else the hash.
+GRAIN_AT = """
+#ifdef GRAIN_TEXEL
+    float noise = video_grain();
+#else
     float noise = grain_noise(pixel, grain.x);
-    colour = vec4(day * weights.x + lum * weights.yzw + noise * grain_weight, 1.0);
-}
+#endif
 """
-)
-
-FRAGMENT = "#version 130\n" + RGB_SAMPLER + NIGHT
 
 
 def grain_phase(time_s: float) -> float:
@@ -172,112 +127,242 @@ def grain_phase(time_s: float) -> float:
     return math.fmod(time_s * 91.7, 997.0)
 
 
-def grid_card(name: str, nx: int = 64, ny: int = 36) -> GeomNode:
-    """A card over -1..1 (x, z) with texture coordinates 0..1, as CardMaker's, but cut into
-    nx x ny cells, so that the lights computed per vertex follow the cones' curves."""
-    vdata = GeomVertexData(name, GeomVertexFormat.getV3t2(), Geom.UH_static)
-    vdata.setNumRows((nx + 1) * (ny + 1))
-    vertex = GeomVertexWriter(vdata, "vertex")
-    texcoord = GeomVertexWriter(vdata, "texcoord")
-    for j in range(ny + 1):
-        for i in range(nx + 1):
-            u, v = i / nx, j / ny
-            vertex.addData3(2 * u - 1, 0, 2 * v - 1)
-            texcoord.addData2(u, v)
-    tris = GeomTriangles(Geom.UH_static)
-    for j in range(ny):
-        for i in range(nx):
-            a = j * (nx + 1) + i
-            b, c, d = a + 1, a + nx + 1, a + nx + 2
-            tris.addVertices(a, b, d)
-            tris.addVertices(a, d, c)
-    geom = Geom(vdata)
-    geom.addPrimitive(tris)
-    node = GeomNode(name)
-    node.addGeom(geom)
-    return node
+#: The vertex shader's additions for the night pass (both parts): the pixel's coordinates
+#: for the grain (exact under the orthographic lens; gl_FragCoord costs llvmpipe 0.5 ms a
+#: 720p frame more) and, for the lit part, each pixel's offset from the centre of each cone
+#: its rectangle holds, in that cone's radii. The offset is linear across the rectangle,
+#: so interpolating it is exact, and the cone's light follows from its length per pixel.
+NIGHT_VERTEX_HEAD = """
+uniform vec4 screen;        // width px, height px, x offset px, y offset px (of the view)
+uniform vec4 lights[8];     // x, y (screen, normalized, origin top-left), radius, intensity
+in vec2 slots;              // the cones of this vertex's rectangle (-1: none)
+noperspective out vec4 rel; // the pixel's offsets from two cones' centres, in their radii
+noperspective out vec2 amp; // their intensities
+noperspective out vec2 spot;   // the view position (normalized, origin top-left)
+noperspective out vec2 pixel;  // the grain's coordinates: pixels, from the view's bottom-left
+"""
+NIGHT_VERTEX_BODY = """
+    vec2 ndc = gl_Position.xy / gl_Position.w;   // -1..1 over the view's display region
+    spot = vec2(0.5 + 0.5 * ndc.x, 0.5 - 0.5 * ndc.y);
+    pixel = (0.5 + 0.5 * ndc) * screen.xy;       // gl_FragCoord.xy, less the view's offset
+    vec2 squash = vec2(screen.x / screen.y, 1.0);
+    rel = vec4(4.0);
+    amp = vec2(0.0);
+    if (slots.x >= 0.0) {
+        vec4 l = lights[int(slots.x)];
+        rel.xy = (spot - l.xy) * squash / l.z;
+        amp.x = l.w;
+    }
+    if (slots.y >= 0.0) {
+        vec4 l = lights[int(slots.y)];
+        rel.zw = (spot - l.xy) * squash / l.z;
+        amp.y = l.w;
+    }
+"""
 
 
-class NightGrid:
-    """The night card's triangles: the fine grid of `grid_card` only where a cone can
-    fall, and elsewhere as few rectangles (two triangles each) as cover the rest. On a
-    software renderer the triangles are most of the night pass's cost (64x36 cells: 2.7 ms
-    of a 720p frame on llvmpipe; each small triangle costs its setup and shades the 4x4
-    pixel blocks along its diagonal twice), and outside every cone's radius the light is
-    exactly zero, so the rectangles there draw the same picture. Their edges run along the
-    grid's lines, where the light is zero on both sides. The index buffer is rebuilt when a
-    beam, the card's scale or the view's aspect moves."""
+def night_vertex(vertex: str) -> str:
+    """A vertex shader (whose main() ends the source) with the night's outputs added."""
+    head, _, rest = vertex.strip().partition("\n")  # the #version line
+    body = rest.rstrip()
+    return f"{head}\n{NIGHT_VERTEX_HEAD}{body[:-1]}{NIGHT_VERTEX_BODY}}}\n"
 
-    def __init__(self, name: str, nx: int = 64, ny: int = 36, block: int = 2):
-        if nx % block or ny % block:
-            raise ValueError(f"{nx}x{ny} cells do not divide into {block}x{block} blocks")
-        self.node = grid_card(name, nx, ny)
+
+#: The night pass where a cone can fall: SLOTS 1 or 2 cones from the vertices (`rel`,
+#: `amp`); SLOTS 0, where three or more overlap, the sum of every light at the pixel. The
+#: light is cone_light's to the last bit of a float.
+#:
+#: The blend, per pixel: with L = clamp(light, 0, 1), B = max(1, light), m = night mix,
+#: z = desaturation, a = ambient, tint = (0.82, 0.92, 1.12), lum = luma of day:
+#:   dark = (day (1 - z) + lum z tint) a + grain
+#:   lit = (dark (1 - L) + day L) B;   colour = day (1 - m) + lit m
+#: which is day * w.x + lum * w.yzw + noise * g (LIGHT_GLSL's night_weights).
+LIT = (
+    GRAIN_GLSL
+    + """
+uniform vec4 screen;
+uniform vec4 night;         // mix 0..1, ambient 0..1, desaturation 0..1, noise 0..1
+uniform vec4 extra;         // muzzle flash 0..1, time s, number of lights, 0
+uniform vec4 grain;         // x: this frame's phase of the grain (LowLightPass.apply)
+uniform vec4 lights[8];
+noperspective in vec2 uv;
+noperspective in vec4 rel;
+noperspective in vec2 amp;
+noperspective in vec2 spot;
+noperspective in vec2 pixel;
+out vec4 colour;
+"""
+    + LIGHT_GLSL
+    + """
+float beam(vec2 v) {        // one cone's light at v, in its radii from the centre
+    float d = length(v);
+    return (1.0 - smoothstep(0.55, 1.0, d)) * (1.0 - 0.35 * min(d, 1.0));
+}
+
+void main() {
+#if SLOTS == 0
+    float light = cone_light(spot, screen.x / screen.y, int(extra.z), extra.x);
+#elif SLOTS == 1
+    float light = clamp(amp.x * beam(rel.xy) + extra.x, 0.0, 1.2);
+#else
+    float light = clamp(amp.x * beam(rel.xy) + amp.y * beam(rel.zw) + extra.x, 0.0, 1.2);
+#endif
+    float grain_weight;
+    vec4 weights = night_weights(light, grain_weight);
+    vec3 day = video_rgb(uv);
+    float lum = dot(day, vec3(0.299, 0.587, 0.114));
+"""
+    + GRAIN_AT
+    + """
+    colour = vec4(day * weights.x + lum * weights.yzw + noise * grain_weight, 1.0);
+}
+"""
+)
+
+#: The night pass where no cone reaches: the light there is the muzzle flash alone, the
+#: same at every pixel, so the blend's weights are uniforms (`night_weights` on the CPU).
+DARK = (
+    GRAIN_GLSL
+    + """
+uniform vec4 grain;
+uniform vec4 dark;          // the blend's weights: day, then luma (r, g, b)
+uniform vec4 dark_grain;    // x: the grain's weight
+noperspective in vec2 uv;
+noperspective in vec2 pixel;
+out vec4 colour;
+
+void main() {
+    vec3 day = video_rgb(uv);
+    float lum = dot(day, vec3(0.299, 0.587, 0.114));
+"""
+    + GRAIN_AT
+    + """
+    colour = vec4(day * dark.x + lum * dark.yzw + noise * dark_grain.x, 1.0);
+}
+"""
+)
+
+
+def night_fragment(sampler: str, part: str | int) -> str:
+    """The night pass's fragment shader for a part of the cover ("dark", or 1, 2, 0 cones:
+    `NightCover.CLASSES`) after `sampler` (its version line, then a `video_rgb`)."""
+    if part == "dark":
+        return sampler + DARK
+    head, _, rest = sampler.partition("\n")
+    return f"{head}\n#define SLOTS {int(part)}\n{rest}{LIT}"
+
+
+def night_weights(light: float, state: LowLight) -> tuple[float, float, float, float, float]:
+    """LIGHT_GLSL's night_weights on the CPU: (day, luma r, g, b, grain) at this light."""
+    lit = min(max(light, 0.0), 1.0)
+    boost = max(1.0, light)
+    m = state.mix
+    k_dark = m * boost * (1.0 - lit)
+    tint = k_dark * state.ambient * state.desaturation
+    day = 1.0 - m + m * boost * lit + k_dark * state.ambient * (1.0 - state.desaturation)
+    return day, tint * 0.82, tint * 0.92, tint * 1.12, k_dark * state.noise * 0.12
+
+
+def _cover_format() -> GeomVertexFormat:
+    arr = GeomVertexArrayFormat()
+    arr.addColumn(InternalName.getVertex(), 3, GeomEnums.NT_float32, GeomEnums.C_point)
+    arr.addColumn(InternalName.getTexcoord(), 2, GeomEnums.NT_float32, GeomEnums.C_texcoord)
+    arr.addColumn(InternalName.make("slots"), 2, GeomEnums.NT_float32, GeomEnums.C_other)
+    return GeomVertexFormat.registerFormat(GeomVertexFormat(arr))
+
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A cover of a (rows, columns) mask's true cells by rectangles: each row's runs, a run
+    merged with the one just above it when both span the same columns. Arrays (row0, row1,
+    col0, col1), the ends exclusive."""
+    cy, cx = mask.shape
+    m = np.zeros((cy, cx + 2), np.int8)
+    m[:, 1:-1] = mask
+    step = np.diff(m, axis=1)
+    rows, i0 = np.nonzero(step == 1)  # row-major, so starts and ends pair up
+    i1 = np.nonzero(step == -1)[1]
+    j1 = rows + 1
+    keep = np.ones(len(rows), bool)
+    below: dict[tuple[int, int], int] = {}  # (i0, i1) -> the run reaching this row
+    for k, (j, a, b) in enumerate(zip(rows.tolist(), i0.tolist(), i1.tolist(), strict=True)):
+        up = below.get((a, b))
+        if up is not None and j1[up] == j:
+            j1[up] = j + 1
+            keep[k] = False
+        else:
+            below[(a, b)] = k
+    return rows[keep], j1[keep], i0[keep], i1[keep]
+
+
+class NightCover:
+    """The card's geometry at night: a few rectangles, each knowing the cones in it. The
+    card is cut into blocks of about `block` pixels; each block is labelled with the cones
+    whose box (the square around the cone's circle) overlaps it, and the blocks of one
+    label are merged into rectangles (`runs`). Where no cone's box falls the light is the
+    muzzle flash alone ("dark", drawn with uniform weights); a cone alone in its box is
+    part 1, two overlapping part 2, three or more part 0 (the full sum per pixel). With
+    boxes, not circles, a cone is one rectangle and the dark a few more (four cones: 15,
+    against 1,524 triangles for the per-vertex grid this replaced, whose cells' and strips'
+    edges cost llvmpipe more than the per-pixel light). Rebuilt when a beam, the card's
+    scale or the view's aspect moves (about 0.1 ms)."""
+
+    CLASSES = (1, 2, 0)  # the lit parts: one cone, two, any number
+
+    def __init__(self, name: str, width: int, height: int, block: int = 20):
+        nx, ny = max(1, round(width / block)), max(1, round(height / block))
+        self.node = NodePath(name)
+        self.parts = {
+            c: self.node.attachNewNode(GeomNode(f"{name}-{c}")) for c in ("dark", *self.CLASSES)
+        }
+        self._shape = (ny, nx)
         self._key: tuple | None = None
-        self._blocks = (ny // block, nx // block)  # rows, columns of blocks
-        cy, cx = self._blocks
-        row = nx + 1
-        fine = []
-        for cj in range(cy):
-            for ci in range(cx):
-                cells = []
-                for j in range(cj * block, (cj + 1) * block):
-                    for i in range(ci * block, (ci + 1) * block):
-                        a = j * row + i
-                        cells += [a, a + 1, a + row + 1, a, a + row + 1, a + row]
-                fine.append(cells)
-        self._fine = np.array(fine, np.uint16)
-        # the vertex at each block corner (rows cy + 1, columns cx + 1)
-        self._corner = (
-            np.arange(cy + 1)[:, None] * block * row + np.arange(cx + 1) * block
-        ).astype(np.uint16)
-        # each block's extent in the card's coordinates (-1..1; z up)
-        xs = np.linspace(-1.0, 1.0, cx + 1)
-        zs = np.linspace(-1.0, 1.0, cy + 1)
-        gx, gz = np.meshgrid(np.arange(cx), np.arange(cy))
-        self._x0, self._x1 = xs[gx.ravel()], xs[gx.ravel() + 1]
-        self._z0, self._z1 = zs[gz.ravel()], zs[gz.ravel() + 1]
-        self.fine_blocks = 0  # of the last build
-        self.rectangles = 0
+        self._x = np.linspace(-1.0, 1.0, nx + 1)
+        self._z = np.linspace(1.0, -1.0, ny + 1)  # row 0 at the top
+        self._format = _cover_format()
+        self.rectangles: dict[str | int, int] = {}  # of the last build, by part
 
-    def needed(self, lights, aspect: float, sx: float, sz: float) -> np.ndarray:
-        """Which blocks (row-major) a cone reaches: those are drawn fine."""
-        need = np.zeros(len(self._fine), bool)
-        # each block's extent on the view, normalized as the lights are
-        px0, px1 = 0.5 + 0.5 * self._x0 * sx, 0.5 + 0.5 * self._x1 * sx
-        py0, py1 = 0.5 - 0.5 * self._z1 * sz, 0.5 - 0.5 * self._z0 * sz
-        for x, y, r, a in lights:
+    def labels(self, lights, aspect: float, sx: float, sz: float) -> np.ndarray:
+        """Each block's cones as a bit mask (bit i: light i's box overlaps it), rows from
+        the top. A light without radius or intensity lights nothing."""
+        px = 0.5 + 0.5 * self._x * sx  # block edges on the view, normalized as the lights
+        py = 0.5 - 0.5 * self._z * sz
+        label = np.zeros(self._shape, np.int64)
+        for i, (x, y, r, a) in enumerate(lights):
             if r <= 0 or a <= 0:
                 continue
-            dx = (np.clip(x, px0, px1) - x) * aspect  # to the block's nearest point
-            dy = np.clip(y, py0, py1) - y
-            need |= dx * dx + dy * dy < (r * (1.0 + 1e-3)) ** 2
-        return need
+            r = r * (1.0 + 1e-3)
+            dx = (np.clip(x, px[:-1], px[1:]) - x) * aspect  # to the block's nearest point
+            dy = np.clip(y, py[:-1], py[1:]) - y
+            label |= ((np.abs(dy)[:, None] < r) & (np.abs(dx)[None, :] < r)).astype(np.int64) << i
+        return label
 
-    def _rectangles(self, need: np.ndarray) -> np.ndarray:
-        """Two triangles for each rectangle of a cover of the blocks not needed: each row's
-        runs of free blocks, a run merged with the one just above it when both span the
-        same columns."""
-        cy, cx = self._blocks
-        free = np.zeros((cy, cx + 2), np.int8)
-        free[:, 1:-1] = ~need.reshape(cy, cx)
-        step = np.diff(free, axis=1)
-        rows, i0 = np.nonzero(step == 1)  # row-major, so starts and ends pair up
-        i1 = np.nonzero(step == -1)[1]
-        j1 = rows + 1
-        keep = np.ones(len(rows), bool)
-        below: dict[tuple[int, int], int] = {}  # (i0, i1) -> the run reaching this row
-        for k, (j, a, b) in enumerate(zip(rows.tolist(), i0.tolist(), i1.tolist(), strict=True)):
-            up = below.get((a, b))
-            if up is not None and j1[up] == j:
-                j1[up] = j + 1
-                keep[k] = False
-            else:
-                below[(a, b)] = k
-        c = self._corner
-        j0, j1, i0, i1 = rows[keep], j1[keep], i0[keep], i1[keep]
-        a, b, cc, d = c[j0, i0], c[j0, i1], c[j1, i0], c[j1, i1]
-        self.rectangles = len(j0)
-        return np.stack([a, b, d, a, d, cc], axis=1).astype(np.uint16).reshape(-1)
+    def _geom(self, rects: list[tuple], slots: list[tuple[float, float]]) -> Geom | None:
+        """Two triangles a rectangle (four vertices of its own: `slots` differ)."""
+        if not rects:
+            return None
+        j0, j1, i0, i1 = (np.concatenate([r[k] for r in rects]) for k in range(4))
+        sl = np.concatenate(
+            [np.tile(np.float32(s), (len(r[0]), 1)) for r, s in zip(rects, slots, strict=True)]
+        )
+        n = len(j0)
+        x0, x1, z0, z1 = self._x[i0], self._x[i1], self._z[j0], self._z[j1]
+        v = np.zeros((n, 4, 7), np.float32)  # x, y, z, u, v, slot, slot
+        for k, (xs, zs) in enumerate(((x0, z0), (x1, z0), (x0, z1), (x1, z1))):
+            v[:, k, 0], v[:, k, 2] = xs, zs
+            v[:, k, 3], v[:, k, 4] = 0.5 * (xs + 1), 0.5 * (zs + 1)
+            v[:, k, 5:7] = sl
+        vdata = GeomVertexData("night-cover", self._format, Geom.UH_dynamic)
+        vdata.uncleanSetNumRows(4 * n)
+        np.frombuffer(memoryview(vdata.modifyArray(0)), np.float32)[:] = v.ravel()
+        idx = (np.arange(n, dtype=np.uint16)[:, None] * 4 + np.uint16([0, 2, 3, 0, 3, 1])).ravel()
+        prim = GeomTriangles(Geom.UH_dynamic)
+        prim.setIndexType(GeomEnums.NT_uint16)
+        rows = prim.modifyVertices()
+        rows.uncleanSetNumRows(len(idx))
+        np.frombuffer(memoryview(rows), np.uint16)[:] = idx
+        geom = Geom(vdata)
+        geom.addPrimitive(prim)
+        return geom
 
     def update(self, lights, aspect: float, sx: float, sz: float) -> None:
         """`lights`: (x, y, radius, intensity) in the view's normalized coordinates (origin
@@ -287,15 +372,22 @@ class NightGrid:
         if key == self._key:
             return
         self._key = key
-        need = self.needed(lights, aspect, sx, sz)
-        idx = np.concatenate([self._fine[need].ravel(), self._rectangles(need)])
-        self.fine_blocks = int(need.sum())
-        prim = GeomTriangles(Geom.UH_dynamic)
-        prim.setIndexType(GeomEnums.NT_uint16)
-        rows = prim.modifyVertices()
-        rows.setNumRows(len(idx))
-        np.frombuffer(memoryview(rows), np.uint16)[:] = idx
-        self.node.modifyGeom(0).setPrimitive(0, prim)
+        label = self.labels(lights, aspect, sx, sz)
+        parts: dict[str | int, tuple[list, list]] = {c: ([], []) for c in self.parts}
+        for value in np.unique(label).tolist():
+            cones = [i for i in range(len(lights)) if value >> i & 1]
+            part = "dark" if not cones else (len(cones) if len(cones) <= 2 else 0)
+            slots = [*cones, -1, -1][:2] if part in (1, 2) else [-1, -1]
+            parts[part][0].append(runs(label == value))
+            parts[part][1].append((float(slots[0]), float(slots[1])))
+        for part, (rects, slots) in parts.items():
+            node = self.parts[part].node()
+            node.removeAllGeoms()
+            geom = self._geom(rects, slots)
+            self.rectangles[part] = 0
+            if geom is not None:
+                node.addGeom(geom)
+                self.rectangles[part] = geom.getPrimitive(0).getNumPrimitives() // 2
 
 
 class ShaderError(UserError, RuntimeError):
@@ -329,55 +421,59 @@ class LowLight:
 
 
 class LowLightPass:
-    """Binds the shader to a card and feeds it."""
+    """Binds the night's shaders to a card and feeds them."""
 
     def __init__(
         self,
         card: NodePath,
+        day: NodePath,
         width: int,
         height: int,
         x0: int = 0,
         y0: int = 0,
-        fragment: str = FRAGMENT,
-        day: NodePath | None = None,
-        grid: NightGrid | None = None,
+        sampler: str = RGB_PREFIX,
     ):
-        """`day`: the card's daylight geometry (two triangles) and `grid` its night grid,
-        attached under the card here and shown in turn with `day` (fine only around the
-        cones, rebuilt as they move). Without them the card's own geometry serves both."""
-        if (day is None) != (grid is None):
-            raise ValueError("the night grid and the daylight geometry come together")
+        """`card`: the node that holds the picture's state (textures, scale); `day`: its
+        daylight geometry under it (two triangles), shown in turn with the night cover made
+        here. `sampler`: the fragment shaders' start (version line and a `video_rgb`)."""
         self.card = card
-        self.grid = grid
-        self.shapes = None
-        if grid is not None:
-            self.shapes = (day, card.attachNewNode(grid.node))
-            self.shapes[1].hide()
+        self.cover = NightCover("night-cover", width, height)
+        self.cover.node.reparentTo(card)
+        self.cover.node.hide()
+        self.day = day
         self.aspect = width / height
-        self.shader = Shader.make(Shader.SL_GLSL, night_vertex(VERTEX), fragment)
         self.lights = PTA_LVecBase4f.emptyArray(MAX_LIGHTS)
-        card.setShader(self.shader)
         card.setShaderInput("screen", Vec4(width, height, x0, y0))
         card.setShaderInput("lights", self.lights)
         self.failed: str | None = None
         self.plain: Shader | None = None  # the card's shader in daylight (None: none)
+        self.shaders: dict[str | int, Shader] = {}
         self._idle: bool | None = None  # unknown: the first apply() binds either way
         self._state = LowLight(mix=1.0)
-        self.apply(self._state, 0.0)  # bound for the first frame: compile errors show
+        self._time_s = 0.0
+        self.use_source(sampler, None)  # bound for the first frame: compile errors show
 
-    def use_source(self, fragment: str, plain: Shader | None, vertex: str = VERTEX) -> None:
-        """The video now reaches the card another way (the YUV planes): night with these
-        shaders, and `plain` in daylight. Checked again after the next frame."""
-        self.shader = Shader.make(Shader.SL_GLSL, night_vertex(vertex), fragment)
+    def use_source(self, sampler: str, plain: Shader | None, vertex: str = VERTEX) -> None:
+        """The video reaches the card through this sampler and vertex shader: night with
+        shaders built on them, and `plain` in daylight. Checked again after the next
+        frame."""
+        for part in self.cover.parts:
+            self.shaders[part] = Shader.make(
+                Shader.SL_GLSL, night_vertex(vertex), night_fragment(sampler, part)
+            )
+            self.cover.parts[part].setShader(self.shaders[part])
         self.plain = plain
         self._idle = None  # force the rebind below
         self.apply(self._state, self._time_s)
 
+    @property
+    def active(self) -> bool:
+        """The night pass draws (night, fading, a flash or a cone), not plain video."""
+        return self._idle is False and not self.failed
+
     def _show(self, night: bool) -> None:
-        if self.shapes is not None:
-            day, grid = self.shapes
-            (grid if night else day).show()
-            (day if night else grid).hide()
+        (self.cover.node if night else self.day).show()
+        (self.day if night else self.cover.node).hide()
 
     def _daylight(self) -> None:
         self._show(False)
@@ -397,15 +493,13 @@ class LowLightPass:
                 self._daylight()
             else:
                 self._show(True)
-                self.card.setShader(self.shader)
         if idle:
             return
         for i in range(MAX_LIGHTS):
             x, y, r, a = state.lights[i] if i < len(state.lights) else (0, 0, 0, 0)
             self.lights[i] = Vec4(float(x), float(y), float(r), float(a))
         n = min(len(state.lights), MAX_LIGHTS)
-        if self.grid is not None:
-            self.grid.update(state.lights[:n], self.aspect, self.card.getSx(), self.card.getSz())
+        self.cover.update(state.lights[:n], self.aspect, self.card.getSx(), self.card.getSz())
         self.card.setShaderInput(
             "night",
             Vec4(
@@ -417,11 +511,14 @@ class LowLightPass:
         )
         self.card.setShaderInput("extra", Vec4(float(state.flash), float(time_s), float(n), 0))
         self.card.setShaderInput("grain", Vec4(grain_phase(time_s), 0, 0, 0))
+        w = night_weights(min(float(state.flash), 1.2), state)  # where no cone reaches
+        self.card.setShaderInput("dark", Vec4(*w[:4]))
+        self.card.setShaderInput("dark_grain", Vec4(w[4], 0, 0, 0))
 
     def check(self) -> None:
         """After a frame has been drawn: a shader that failed to compile is an error (and
         the card goes back to plain video so the session goes on)."""
-        if self.failed is None and self.shader.getErrorFlag():
+        if self.failed is None and any(s.getErrorFlag() for s in self.shaders.values()):
             self.failed = "the low-light shader failed to compile (see the log above)"
             self._daylight()
             raise ShaderError(self.failed)

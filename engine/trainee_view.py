@@ -23,7 +23,7 @@ from panda3d.core import (
     TransparencyAttrib,
 )
 
-from engine.lowlight import FRAGMENT, NIGHT, LowLight, LowLightPass, NightGrid
+from engine.lowlight import RGB_PREFIX, LowLight, LowLightPass, grain_phase
 from engine.panda_setup import is_software_renderer
 from engine.yuv_planes import YuvFrame
 from sim.hit_zones import letterbox
@@ -125,12 +125,11 @@ class TraineeView:
         # skips the first node ever attached under render2d on its first frame, so it must
         # not be created on the frame that first shows video.
         # The card's state (textures, shaders, scale) is on this node; under it, two
-        # triangles in daylight and, at night, a grid the low-light pass lights per vertex.
+        # triangles in daylight and, at night, the low-light pass's rectangles.
         self._card = video_parent.attachNewNode("video-card")
         cm = CardMaker("video-quad")
         cm.setFrame(-1, 1, -1, 1)
         quad = self._card.attachNewNode(cm.generate())
-        self.night_grid = NightGrid("video-grid")
         self._tex.setup2dTexture(2, 2, Texture.T_unsigned_byte, Texture.F_rgb8)
         self._tex.setRamImage(np.zeros((2, 2, 3), np.uint8))
         self._card.setTexture(self._tex)
@@ -140,9 +139,7 @@ class TraineeView:
         self._card.setDepthTest(False)
         self._card.setDepthWrite(False)
         self.night = LowLight()
-        self.lowlight = (
-            LowLightPass(self._card, *pixels, day=quad, grid=self.night_grid) if pixels else None
-        )
+        self.lowlight = LowLightPass(self._card, quad, *pixels) if pixels else None
         self._yuv = None  # engine.yuv_card.YuvCard, made for the first YuvFrame
         self._bound: str | None = None  # the plane layout whose shaders are on the card
         self._shown: object = None  # token of the frame on the card
@@ -196,7 +193,7 @@ class TraineeView:
         if self._yuv is not None:  # back to BGR frames: the plain texture, no conversion
             self._yuv = self._bound = None
             if self.lowlight is not None:
-                self.lowlight.use_source(FRAGMENT, None)
+                self.lowlight.use_source(RGB_PREFIX, None)
             else:
                 self._card.clearShader()
         h, w = frame.shape[:2]
@@ -214,7 +211,7 @@ class TraineeView:
         self.uploads += 1
 
     def _show_planes(self, frame: YuvFrame, media_aspect: float) -> None:
-        from engine.yuv_card import VERTEX, YuvCard, fragment
+        from engine.yuv_card import YuvCard
 
         if self._yuv is None:
             self._yuv = YuvCard(self._card, self._software)
@@ -232,12 +229,18 @@ class TraineeView:
                 and abs(drawn[1] - frame.height) < 0.5
             )
         if self._yuv.upload(frame) or self._yuv.layout != self._bound:
-            self._bound = self._yuv.layout
-            plain = self._yuv.shader()
-            if self.lowlight is not None:
-                self.lowlight.use_source(fragment(NIGHT, self._yuv.layout), plain, VERTEX)
-            else:
-                self._card.setShader(plain)
+            self._bind_planes()
+
+    def _bind_planes(self) -> None:
+        """The shaders for the plane layout now on the card."""
+        from engine.yuv_card import VERTEX, fragment
+
+        self._bound = self._yuv.layout
+        plain = self._yuv.shader()
+        if self.lowlight is not None:
+            self.lowlight.use_source(fragment("", self._yuv.layout), plain, VERTEX)
+        else:
+            self._card.setShader(plain)
 
     # -- markers ------------------------------------------------------------------------
 
@@ -282,6 +285,10 @@ class TraineeView:
         self.night.lights = [(x, y, radius, 1.0) for x, y in beams]
         self.night.advance(dt_s)
         self.lowlight.apply(self.night, time_s)
+        if self._yuv is not None:  # the grain in the chroma texels, where it goes there
+            if self._yuv.set_grain(self.lowlight.active):
+                self._bind_planes()
+            self._yuv.refresh_grain(grain_phase(time_s))
 
     def check_shader(self) -> None:
         if self.lowlight is not None:

@@ -16,6 +16,11 @@ its texel's centre: exactly what linear would give), and on a software renderer 
 chroma planes are read nearest too (each chroma sample covers its 2x2 pixels, as simple
 decoders upsample). Everything else is linear.
 
+The night's grain (engine/lowlight.py): on a software renderer with packed chroma, a byte
+of each chroma texel (four bytes: U, V, grain, unused; `set_grain`, `refresh_grain`), read
+with the chroma: a hash of every pixel cost llvmpipe more than that byte. Elsewhere the
+shader hashes the pixel.
+
 Imports Panda3D; frames come from engine/video.py (YuvFrame, engine/yuv_planes.py).
 """
 
@@ -86,6 +91,11 @@ noperspective in vec2 uv_c;
 vec3 video_rgb(vec2 unused) {
     return planes_rgb(uv_y, uv_c);
 }
+#ifdef GRAIN_TEXEL
+float video_grain() {   // -0.5..0.5: the night's grain, in the chroma texel's third byte
+    return texture(u_tex, uv_c).b - 0.5;
+}
+#endif
 """
 )
 
@@ -101,7 +111,9 @@ void main() {
 def fragment(body: str, layout: str) -> str:
     """A fragment shader: version line, the sampler for this plane layout, then `body`
     (which must not carry its own #version line)."""
-    define = "#define NV12\n" if layout == "nv12" else ""
+    define = "#define NV12\n" if layout in ("nv12", "nv12g") else ""
+    if layout == "nv12g":
+        define += "#define GRAIN_TEXEL\n"
     return "#version 130\n" + define + SAMPLER + body
 
 
@@ -152,6 +164,9 @@ class YuvCard:
         card.setShaderInput("plane_map", Vec4(1, 0, 1, 0))
         self._cols: list[tuple[float, float]] = []  # (picture width, row width) a plane
         self._set_colour("bt601", False)
+        self.grain = False  # the night's grain rides in the packed chroma texels
+        self._noise: np.ndarray | None = None
+        self._frame: YuvFrame | None = None  # the last one uploaded (repacked by set_grain)
 
     def shader(self, layout: str | None = None) -> Shader:
         """The plain conversion shader for a layout (compiled once)."""
@@ -196,23 +211,24 @@ class YuvCard:
         """Copy the planes into the textures; True when the layout changed (the caller
         then binds `shader()` again). On a software renderer U and V go into one
         two-channel texture (the NV12 layout), interleaved on the way: one texture read a
-        pixel fewer (`PACK_CHROMA`)."""
+        pixel fewer (`PACK_CHROMA`); with `grain` on, a four-byte texel whose third byte is
+        the night's grain (layout "nv12g", see `set_grain`)."""
         layout = frame.layout
         pack = self.software and PACK_CHROMA and layout == "yuv"
         if pack:
-            layout = "nv12"
+            layout = "nv12g" if self.grain else "nv12"
         changed = layout != self.layout
         self.layout = layout
         if (frame.matrix, frame.full_range) != self._colour:
             self._set_colour(frame.matrix, frame.full_range)
-        shapes = [(p.shape[1], p.shape[0], 0) for p in frame.planes]
-        if pack:  # the chroma's picture, no row padding, two bytes (U, V) a texel
-            shapes = [shapes[0], (frame.widths[1], shapes[1][1], 1)]
+        shapes = [(p.shape[1], p.shape[0], 1) for p in frame.planes]
+        if pack:  # the chroma's picture, no row padding: U, V (and the grain) a texel
+            shapes = [shapes[0], (frame.widths[1], shapes[1][1], 4 if self.grain else 2)]
         elif layout == "nv12":  # the chroma plane: two bytes (U, V) a texel
-            shapes[1] = (shapes[1][0] // 2, shapes[1][1], 1)
+            shapes[1] = (shapes[1][0] // 2, shapes[1][1], 2)
         if shapes != self._shapes:
-            for tex, (w, h, two) in zip(self.textures, shapes, strict=False):
-                fmt = Texture.F_rg if two else Texture.F_red
+            for tex, (w, h, n) in zip(self.textures, shapes, strict=False):
+                fmt = {1: Texture.F_red, 2: Texture.F_rg, 4: Texture.F_rgba}[n]
                 tex.setup2dTexture(w, h, Texture.T_unsigned_byte, fmt)
             if pack:
                 chroma = float(shapes[1][0])
@@ -227,13 +243,47 @@ class YuvCard:
         planes = frame.planes
         if pack:
             y, u, v = planes
-            w, h = shapes[1][0], shapes[1][1]
+            w, h, n = shapes[1]
             dst = np.frombuffer(memoryview(self.textures[1].modifyRamImage()), np.uint8)
-            uv = dst.reshape(h, w, 2)
-            uv[..., 0] = u[:, :w]
-            uv[..., 1] = v[:, :w]
+            texel = dst.reshape(h, w, n)
+            if n == 4:  # Panda3D keeps RGBA texels as B, G, R, A
+                texel[..., 2] = u[:, :w]
+                texel[..., 1] = v[:, :w]
+            else:
+                texel[..., 0] = u[:, :w]
+                texel[..., 1] = v[:, :w]
             planes = (y,)
         for tex, plane in zip(self.textures, planes, strict=False):
             dst = np.frombuffer(memoryview(tex.modifyRamImage()), np.uint8)
             dst[...] = plane.reshape(-1)
+        self._frame = frame
         return changed
+
+    def set_grain(self, on: bool) -> bool:
+        """The night's grain in the chroma texels (software renderers with packed chroma:
+        a hash of every pixel costs llvmpipe more than a texture read, and the packed
+        chroma is read anyway; `refresh_grain` draws it anew each frame). True when the
+        layout changed: the caller binds the shaders again. Takes effect at once, the
+        frame on the card repacked."""
+        on = bool(on and self.software and PACK_CHROMA)
+        if on == self.grain:
+            return False
+        self.grain = on
+        frame = self._frame
+        if frame is None or frame.layout != "yuv":
+            return False
+        return self.upload(frame)
+
+    def refresh_grain(self, phase: float) -> None:
+        """A new draw of the grain (uniform bytes; -0.5..0.5 in the shader) for the frame
+        at this phase (`engine.lowlight.grain_phase`): a window of a fixed random buffer at
+        an offset the phase sets, so the same time draws the same grain."""
+        if self.layout != "nv12g":
+            return
+        w, h, _ = self._shapes[1]
+        n = w * h
+        if self._noise is None or len(self._noise) != 2 * n:
+            self._noise = np.random.default_rng(20).integers(0, 256, 2 * n, dtype=np.uint8)
+        start = (int(phase * 1000.0) * 2654435761) % n  # far from the last frame's
+        texel = np.frombuffer(memoryview(self.textures[1].modifyRamImage()), np.uint8)
+        texel.reshape(h, w, 4)[..., 0] = self._noise[start : start + n].reshape(h, w)

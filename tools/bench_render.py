@@ -89,6 +89,8 @@ def worker(clip: Path, width: int, height: int, seconds: float, mode: str = "pla
             if dec.eof and got is not None and got[0] < t_media - 0.5:
                 break
             view.show_frame(got[1], width / height, (id(dec), got[0]))
+            if lowlight:  # as a run does each frame (the grain drawn anew)
+                view.update_night(True, beams, 1 / 30, frames / 30)
             for k, plate in enumerate(movers):  # everything moves every frame
                 plate.setH((frames * 3 + k * 7) % 360)
             scene.sync_depth_clear()

@@ -74,11 +74,12 @@ from engine import panda_setup
 panda_setup.configure(True, 64, 64)
 from direct.showbase.ShowBase import ShowBase
 from panda3d.core import CardMaker
-from engine.lowlight import FRAGMENT, LowLightPass, ShaderError
+from engine.lowlight import RGB_PREFIX, LowLightPass, ShaderError
 base = ShowBase(windowType="offscreen")
 cm = CardMaker("c"); cm.setFrame(-1, 1, -1, 1)
-card = base.render2d.attachNewNode(cm.generate())
-ll = LowLightPass(card, 64, 64, fragment=FRAGMENT.replace("colour = vec4", "colour = vec9"))
+card = base.render2d.attachNewNode("card")
+day = card.attachNewNode(cm.generate())
+ll = LowLightPass(card, day, 64, 64, sampler=RGB_PREFIX + "vec9 broken;")
 base.graphicsEngine.renderFrame()
 try:
     ll.check()
@@ -166,7 +167,7 @@ print("cone", img[80:100, 70:90].mean(), "far", img[80:100, 230:250].mean())
     assert cone > 150 and far < 60, proc.stdout
 
 
-NIGHT_GRID = """
+NIGHT_COVER = """
 import sys
 import cv2, numpy as np
 from engine import panda_setup
@@ -174,11 +175,11 @@ panda_setup.configure(True, 320, 180)
 from direct.showbase.ShowBase import ShowBase
 import engine.lowlight as ll
 import engine.trainee_view as tv
-class FullGrid(ll.NightGrid):  # the reference: every cell of the 64x36 grid
-    def needed(self, lights, aspect, sx, sz):
-        return np.ones(len(self._fine), bool)
+class EveryPixel(ll.NightCover):  # the reference: every block summing every light per pixel
+    def labels(self, lights, aspect, sx, sz):
+        return np.full(self._shape, (1 << len(lights)) - 1, np.int64)
 if sys.argv[1] == "full":
-    tv.NightGrid = FullGrid
+    ll.NightCover = EveryPixel
 base = ShowBase(windowType="offscreen")
 view = tv.TraineeView(base.render2d, 320 / 180, True, (320, 180, 0, 0))
 rng = np.random.default_rng(3)
@@ -188,57 +189,70 @@ view.night.mix, view.night.noise = 1.0, 0.0
 view.update_night(True, [(0.3, 0.4), (0.42, 0.5), (0.97, 0.1), (0.05, 0.8)], 0.0, 1.0)
 base.graphicsEngine.renderFrame()
 base.graphicsEngine.renderFrame()
+view.check_shader()
 shot = base.win.getScreenshot()
 img = np.frombuffer(shot.getRamImageAs("BGR"), np.uint8).reshape(180, 320, 3)[::-1]
 cv2.imwrite(sys.argv[2], img)
-g = view.night_grid
-tris = g.node.getGeom(0).getPrimitive(0).getNumPrimitives()
-print(g.fine_blocks, len(g._fine), g.rectangles, tris)
+r = view.lowlight.cover.rectangles
+print(r["dark"], r[1], r[2], r[0])
 """
 
 
-def test_the_night_grid_is_fine_only_around_the_cones_and_draws_the_same_picture(tmp_path):
-    """Outside every cone's radius the light is zero, so the few rectangles that cover the
-    rest (two triangles each) must draw exactly what the full fine grid draws, cones
-    overlapping, on the edge and on a letterboxed picture included."""
+def test_the_night_cover_draws_what_every_pixel_summing_every_light_draws(tmp_path):
+    """The cover lights each rectangle with only the cones whose box falls on it (one, two,
+    or the full sum where three or more overlap) and the rest with the muzzle flash alone:
+    the picture must be the one where every pixel sums every light, cones overlapping, on
+    the picture's edge and on a letterboxed bar included, from a handful of rectangles."""
     got = {}
-    for grid in ("adaptive", "full"):
-        out = tmp_path / f"{grid}.png"
+    for cover in ("cover", "full"):
+        out = tmp_path / f"{cover}.png"
         proc = subprocess.run(
-            [sys.executable, "-c", NIGHT_GRID, grid, str(out)],
+            [sys.executable, "-c", NIGHT_COVER, cover, str(out)],
             capture_output=True,
             text=True,
             timeout=120,
         )
         assert proc.returncode == 0, proc.stderr[-1500:]
-        fine, blocks, rectangles, triangles = (int(v) for v in proc.stdout.split()[-4:])
-        got[grid] = (cv2.imread(str(out)).astype(int), fine, blocks, rectangles, triangles)
-    adaptive, fine, blocks, rectangles, triangles = got["adaptive"]
-    full = got["full"][0]
-    assert 0 < fine < blocks / 2 and triangles < 64 * 36 * 2 / 2  # under half the triangles
-    assert 0 < rectangles < (blocks - fine) / 4  # the free blocks merged
-    assert got["full"][1:] == (blocks, blocks, 0, 64 * 36 * 2)
-    assert np.abs(adaptive - full).max() <= 1
-    lit = adaptive[72:76, 94:98].mean()  # inside the first cone, and dark far from any
-    assert lit > 3 * adaptive[150:160, 200:210].mean()
+        counts = tuple(int(v) for v in proc.stdout.split()[-4:])
+        got[cover] = (cv2.imread(str(out)).astype(int), counts)
+    (cover, (dark, one, two, many)), (full, full_counts) = got["cover"], got["full"]
+    assert full_counts == (0, 0, 0, 1)  # the reference: one rectangle, all lights per pixel
+    assert dark > 0 and one > 0 and two > 0 and many == 0  # the parts all in use
+    assert dark + one + two <= 20  # a few rectangles, not a grid
+    assert np.abs(cover - full).max() <= 1
+    lit = cover[72:76, 94:98].mean()  # inside the first cone, and dark far from any
+    assert lit > 3 * cover[150:160, 200:210].mean()
 
 
-def test_the_night_grids_rectangles_cover_exactly_the_blocks_no_cone_reaches():
-    from engine.lowlight import NightGrid
+def test_the_cover_runs_take_each_block_of_a_mask_once():
+    from engine.lowlight import runs
 
-    grid = NightGrid("test", 16, 12, block=2)  # 8 x 6 blocks
     rng = np.random.default_rng(5)
-    corner = {int(v): (i, j) for (j, i), v in np.ndenumerate(grid._corner)}
     for _ in range(50):
-        need = rng.random(48) < rng.random()
+        mask = rng.random((6, 8)) < rng.random()
         covered = np.zeros((6, 8), int)
-        tris = grid._rectangles(need).reshape(-1, 6)
-        for a, b, d, _a, _d, c in tris:  # a, b along the top, c, d along the bottom
-            (i0, j0), (i1, _), (_, j1) = corner[a], corner[b], corner[c]
-            assert corner[d] == (i1, j1) and (_a, _d) == (a, d)
-            covered[j0:j1, i0:i1] += 1
-        assert (covered == ~need.reshape(6, 8)).all()  # each free block once, none other
-        assert grid.rectangles == len(tris) <= (~need).sum()
+        j0, j1, i0, i1 = runs(mask)
+        for a, b, c, d in zip(j0, j1, i0, i1, strict=True):
+            assert a < b and c < d
+            covered[a:b, c:d] += 1
+        assert (covered == mask).all()  # each true block once, none other
+        assert len(j0) <= mask.sum()
+
+
+def test_a_cones_box_is_one_rectangle_and_overlaps_get_both_cones():
+    from engine.lowlight import NightCover
+
+    cover = NightCover("test", 320, 180)  # 16 x 9 blocks of 20 px
+    one = cover.labels([(0.5, 0.5, 0.2, 1.0)], 16 / 9, 1.0, 1.0)
+    rows, cols = np.nonzero(one)
+    assert (one[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] == 1).all()  # a box
+    # the box holds the circle: radius 0.2 of 180 px = 36 px around (160, 90)
+    assert cols.min() * 20 <= 160 - 36 and (cols.max() + 1) * 20 >= 160 + 36
+    assert rows.min() * 20 <= 90 - 36 and (rows.max() + 1) * 20 >= 90 + 36
+    two = cover.labels([(0.4, 0.5, 0.2, 1.0), (0.55, 0.5, 0.2, 1.0)], 16 / 9, 1.0, 1.0)
+    assert (two == 3).any() and (two == 1).any() and (two == 2).any()
+    off = cover.labels([(0.5, 0.5, 0.0, 1.0), (0.5, 0.5, 0.2, 0.0)], 16 / 9, 1.0, 1.0)
+    assert not off.any()  # no radius or no intensity: no light, no rectangle
 
 
 def test_the_grain_is_noise_and_moves_from_frame_to_frame():
@@ -287,3 +301,78 @@ print("std", frames[0].std(), "moved", np.abs(frames[0] - frames[1]).mean(),
     assert peak < 25, proc.stdout
     assert corr < 0.05, proc.stdout
     assert frames < 0.05, proc.stdout
+
+
+def test_on_a_software_renderer_the_grain_rides_in_the_chroma_texels():
+    """On llvmpipe a hash of every pixel cost more than reading one more byte with the
+    chroma the picture reads anyway, so there the grain is a byte of each packed chroma
+    texel, drawn anew every frame: one value for each 2x2 pixels of a 4:2:0 picture. It is
+    still noise (no frequency stands out, neighbouring texels unrelated), still moves with
+    the clock and still repeats for the same time; daylight goes back to two bytes."""
+    code = """
+import numpy as np
+from engine import panda_setup
+panda_setup.configure(True, 320, 180)
+from direct.showbase.ShowBase import ShowBase
+from engine.trainee_view import TraineeView
+from engine.yuv_planes import YuvFrame
+base = ShowBase(windowType="offscreen")
+view = TraineeView(base.render2d, 320 / 180, True, (320, 180, 0, 0), output=base.win)
+y = np.full((180, 320), 120, np.uint8)
+c = np.full((90, 160), 128, np.uint8)
+grey = YuvFrame((y, c, c.copy()), (320, 160, 160), 320, 180, "yuv", "bt601", True)
+view.night.mix = 1.0
+view.night.noise = 1.0
+frames = []
+for t in (0.30, 0.55, 0.30):
+    view.show_frame(grey, 320 / 180, "grey")
+    view.update_night(True, [], 0.0, t)
+    base.graphicsEngine.renderFrame()
+    base.graphicsEngine.renderFrame()
+    shot = base.win.getScreenshot()
+    img = np.frombuffer(shot.getRamImageAs("BGR"), np.uint8).reshape(180, 320, 3)
+    frames.append(img.astype(int))
+view.check_shader()
+layout = view._yuv.layout
+g = frames[0][:, :, 1]
+blocks = g.reshape(90, 2, 160, 2)
+inside = np.abs(blocks - blocks[:, :1, :, :1]).max()   # one value a 2x2 block
+b = blocks[:, 0, :, 0] - blocks[:, 0, :, 0].mean()
+power = np.abs(np.fft.fft2(b)) ** 2
+power[0, 0] = 0.0
+corr = max(abs(np.corrcoef(b[:, :-1].ravel(), b[:, 1:].ravel())[0, 1]),
+           abs(np.corrcoef(b[:-1].ravel(), b[1:].ravel())[0, 1]))
+view.night.mix = 0.0
+view.update_night(False, [], 0.0, 1.0)
+print("layouts", layout, view._yuv.layout, "inside", inside)
+print("peak", power.max() / power.mean(), "corr", corr, "frames",
+      abs(np.corrcoef(frames[0].ravel(), frames[1].ravel())[0, 1]))
+print("std", frames[0].std(), "moved", np.abs(frames[0] - frames[1]).mean(),
+      "again", np.abs(frames[0] - frames[2]).mean())
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    words = proc.stdout.split()
+    if words[words.index("layouts") + 1] == "yuv":
+        pytest.skip("the renderer here is not a software one: the grain stays a hash")
+    assert words[words.index("layouts") + 1 : words.index("layouts") + 3] == ["nv12g", "nv12"]
+    assert int(words[words.index("inside") + 1]) <= 1  # one grain value a chroma texel
+    std, moved, again = (float(v) for v in words[-5::2])
+    assert std > 1.0, proc.stdout
+    assert moved > 1.0, proc.stdout
+    assert again < 0.01, proc.stdout
+    peak, corr, frames = (float(v) for v in words[-11:-6:2])
+    assert peak < 25, proc.stdout  # white noise's strongest of 14,400 is about 10x the mean
+    assert corr < 0.05, proc.stdout
+    assert frames < 0.05, proc.stdout
+
+
+def test_a_hardware_renderer_keeps_the_hashed_grain():
+    from panda3d.core import NodePath
+
+    from engine.yuv_card import YuvCard
+
+    gpu = YuvCard(NodePath("card"), software=False)
+    assert gpu.set_grain(True) is False and gpu.grain is False
+    cpu = YuvCard(NodePath("card"), software=True)
+    assert cpu.set_grain(True) is False and cpu.grain is True  # no frame yet: nothing to redo
