@@ -181,9 +181,16 @@ class EveryPixel(ll.NightCover):  # the reference: every block summing every lig
 if sys.argv[1] == "full":
     ll.NightCover = EveryPixel
 base = ShowBase(windowType="offscreen")
-view = tv.TraineeView(base.render2d, 320 / 180, True, (320, 180, 0, 0))
+view = tv.TraineeView(base.render2d, 320 / 180, True, (320, 180, 0, 0), output=base.win)
 rng = np.random.default_rng(3)
-view.show_frame(rng.integers(60, 220, (180, 320, 3), dtype=np.uint8), 4 / 3, "noise")
+if sys.argv[3] == "bgr":
+    view.show_frame(rng.integers(60, 220, (180, 320, 3), dtype=np.uint8), 4 / 3, "noise")
+else:  # the planes of a BT.709 video-range clip, converted in the shaders
+    from engine.yuv_planes import YuvFrame
+    y = rng.integers(16, 236, (180, 240), dtype=np.uint8)
+    u, v = (rng.integers(16, 241, (90, 120), dtype=np.uint8) for _ in range(2))
+    view.show_frame(YuvFrame((y, u, v), (240, 120, 120), 240, 180, "yuv", "bt709", False),
+                    4 / 3, "noise")
 view.night.mix, view.night.noise = 1.0, 0.0
 # two cones overlapping, one across the picture's edge, one on the letterbox bar
 view.update_night(True, [(0.3, 0.4), (0.42, 0.5), (0.97, 0.1), (0.05, 0.8)], 0.0, 1.0)
@@ -198,7 +205,8 @@ print(r["dark"], r[1], r[2], r[0])
 """
 
 
-def test_the_night_cover_draws_what_every_pixel_summing_every_light_draws(tmp_path):
+@pytest.mark.parametrize("source", ["bgr", "yuv"])
+def test_the_night_cover_draws_what_every_pixel_summing_every_light_draws(tmp_path, source):
     """The cover lights each rectangle with only the cones whose box falls on it (one, two,
     or the full sum where three or more overlap) and the rest with the muzzle flash alone:
     the picture must be the one where every pixel sums every light, cones overlapping, on
@@ -207,7 +215,7 @@ def test_the_night_cover_draws_what_every_pixel_summing_every_light_draws(tmp_pa
     for cover in ("cover", "full"):
         out = tmp_path / f"{cover}.png"
         proc = subprocess.run(
-            [sys.executable, "-c", NIGHT_COVER, cover, str(out)],
+            [sys.executable, "-c", NIGHT_COVER, cover, str(out), source],
             capture_output=True,
             text=True,
             timeout=120,
