@@ -185,6 +185,8 @@ uniform vec4 night;         // mix 0..1, ambient 0..1, desaturation 0..1, noise 
 uniform vec4 extra;         // muzzle flash 0..1, time s, number of lights, 0
 uniform vec4 grain;         // x: this frame's phase of the grain (LowLightPass.apply)
 uniform vec4 lights[8];
+uniform vec4 blend;         // 1 - mix, mix, ambient (1 - desaturation), noise * 0.12
+uniform vec4 blend_tint;    // ambient * desaturation * tint (r, g, b)
 noperspective in vec2 uv;
 noperspective in vec4 rel;
 noperspective in vec2 amp;
@@ -207,8 +209,13 @@ void main() {
 #else
     float light = clamp(amp.x * beam(rel.xy) + amp.y * beam(rel.zw) + extra.x, 0.0, 1.2);
 #endif
-    float grain_weight;
-    vec4 weights = night_weights(light, grain_weight);
+    // night_weights, with its products of uniforms made once on the CPU (`blend`)
+    float lit = clamp(light, 0.0, 1.0);
+    float boost = max(1.0, light);
+    float k_dark = blend.y * boost * (1.0 - lit);
+    vec4 weights = vec4(blend.x + blend.y * boost * lit + k_dark * blend.z,
+                        k_dark * blend_tint.xyz);
+    float grain_weight = k_dark * blend.w;
     vec3 day = video_rgb(uv);
     float lum = dot(day, vec3(0.299, 0.587, 0.114));
 """
@@ -252,15 +259,18 @@ def night_fragment(sampler: str, part: str | int) -> str:
     return f"{head}\n#define SLOTS {int(part)}\n{rest}{LIT}"
 
 
+TINT = np.array([0.82, 0.92, 1.12])  # rod vision's blue cast (LIGHT_GLSL)
+
+
 def night_weights(light: float, state: LowLight) -> tuple[float, float, float, float, float]:
     """LIGHT_GLSL's night_weights on the CPU: (day, luma r, g, b, grain) at this light."""
     lit = min(max(light, 0.0), 1.0)
     boost = max(1.0, light)
     m = state.mix
     k_dark = m * boost * (1.0 - lit)
-    tint = k_dark * state.ambient * state.desaturation
+    tint = k_dark * state.ambient * state.desaturation * TINT
     day = 1.0 - m + m * boost * lit + k_dark * state.ambient * (1.0 - state.desaturation)
-    return day, tint * 0.82, tint * 0.92, tint * 1.12, k_dark * state.noise * 0.12
+    return day, float(tint[0]), float(tint[1]), float(tint[2]), k_dark * state.noise * 0.12
 
 
 def _cover_format() -> GeomVertexFormat:
@@ -511,6 +521,9 @@ class LowLightPass:
         )
         self.card.setShaderInput("extra", Vec4(float(state.flash), float(time_s), float(n), 0))
         self.card.setShaderInput("grain", Vec4(grain_phase(time_s), 0, 0, 0))
+        m, a, z = float(state.mix), float(state.ambient), float(state.desaturation)
+        self.card.setShaderInput("blend", Vec4(1.0 - m, m, a * (1.0 - z), state.noise * 0.12))
+        self.card.setShaderInput("blend_tint", Vec4(*(a * z * TINT), 0.0))
         w = night_weights(min(float(state.flash), 1.2), state)  # where no cone reaches
         self.card.setShaderInput("dark", Vec4(*w[:4]))
         self.card.setShaderInput("dark_grain", Vec4(w[4], 0, 0, 0))
