@@ -182,7 +182,7 @@ LIT = (
     + """
 uniform vec4 screen;
 uniform vec4 night;         // mix 0..1, ambient 0..1, desaturation 0..1, noise 0..1
-uniform vec4 extra;         // muzzle flash 0..1, time s, number of lights, 0
+uniform vec4 extra;         // muzzle flash 0..1, 0, number of lights, 0
 uniform vec4 grain;         // x: this frame's phase of the grain (LowLightPass.apply)
 uniform vec4 lights[8];
 uniform vec4 blend;         // 1 - mix, mix, ambient (1 - desaturation), noise * 0.12
@@ -461,6 +461,8 @@ class LowLightPass:
         self._idle: bool | None = None  # unknown: the first apply() binds either way
         self._state = LowLight(mix=1.0)
         self._time_s = 0.0
+        self._lights: tuple | None = None  # as last sent to the shaders
+        self._inputs: dict[str, tuple] = {}
         self.use_source(sampler, None)  # bound for the first frame: compile errors show
 
     def use_source(self, sampler: str, plain: Shader | None, vertex: str = VERTEX) -> None:
@@ -505,28 +507,28 @@ class LowLightPass:
                 self._show(True)
         if idle:
             return
-        for i in range(MAX_LIGHTS):
-            x, y, r, a = state.lights[i] if i < len(state.lights) else (0, 0, 0, 0)
-            self.lights[i] = Vec4(float(x), float(y), float(r), float(a))
         n = min(len(state.lights), MAX_LIGHTS)
-        self.cover.update(state.lights[:n], self.aspect, self.card.getSx(), self.card.getSz())
-        self.card.setShaderInput(
-            "night",
-            Vec4(
-                float(state.mix),
-                float(state.ambient),
-                float(state.desaturation),
-                float(state.noise),
-            ),
-        )
-        self.card.setShaderInput("extra", Vec4(float(state.flash), float(time_s), float(n), 0))
-        self.card.setShaderInput("grain", Vec4(grain_phase(time_s), 0, 0, 0))
+        lights = tuple(tuple(float(v) for v in lt) for lt in state.lights[:n])
+        if lights != self._lights:
+            self._lights = lights
+            for i in range(MAX_LIGHTS):
+                self.lights[i] = Vec4(*(lights[i] if i < n else (0.0, 0.0, 0.0, 0.0)))
+        self.cover.update(lights, self.aspect, self.card.getSx(), self.card.getSz())
         m, a, z = float(state.mix), float(state.ambient), float(state.desaturation)
-        self.card.setShaderInput("blend", Vec4(1.0 - m, m, a * (1.0 - z), state.noise * 0.12))
-        self.card.setShaderInput("blend_tint", Vec4(*(a * z * TINT), 0.0))
         w = night_weights(min(float(state.flash), 1.2), state)  # where no cone reaches
-        self.card.setShaderInput("dark", Vec4(*w[:4]))
-        self.card.setShaderInput("dark_grain", Vec4(w[4], 0, 0, 0))
+        inputs = {
+            "night": (m, a, z, float(state.noise)),
+            "extra": (float(state.flash), 0.0, float(n), 0.0),
+            "blend": (1.0 - m, m, a * (1.0 - z), float(state.noise) * 0.12),
+            "blend_tint": (*(a * z * TINT).tolist(), 0.0),
+            "dark": w[:4],
+            "dark_grain": (w[4], 0.0, 0.0, 0.0),
+        }
+        for name, value in inputs.items():  # a new input is a new render state: only changes
+            if self._inputs.get(name) != value:
+                self._inputs[name] = value
+                self.card.setShaderInput(name, Vec4(*value))
+        self.card.setShaderInput("grain", Vec4(grain_phase(time_s), 0, 0, 0))
 
     def check(self) -> None:
         """After a frame has been drawn: a shader that failed to compile is an error (and

@@ -384,3 +384,39 @@ def test_a_hardware_renderer_keeps_the_hashed_grain():
     assert gpu.set_grain(True) is False and gpu.grain is False
     cpu = YuvCard(NodePath("card"), software=True)
     assert cpu.set_grain(True) is False and cpu.grain is True  # no frame yet: nothing to redo
+
+
+def test_a_muzzle_flash_lights_the_whole_night_picture_and_fades():
+    """A shot in the dark lights everything for a moment: the rectangles no cone reaches
+    (their weights computed on the CPU) as much as the cone's own, and it fades again."""
+    code = """
+import numpy as np
+from engine import panda_setup
+panda_setup.configure(True, 320, 180)
+from direct.showbase.ShowBase import ShowBase
+from engine.trainee_view import TraineeView
+base = ShowBase(windowType="offscreen")
+view = TraineeView(base.render2d, 320 / 180, True, (320, 180, 0, 0), output=base.win)
+view.night.mix, view.night.noise = 1.0, 0.0
+def shot(dt):
+    view.show_frame(np.full((180, 320, 3), 200, np.uint8), 320 / 180, "grey")
+    view.update_night(True, [(0.25, 0.5)], dt, 1.0)
+    base.graphicsEngine.renderFrame()
+    base.graphicsEngine.renderFrame()
+    img = base.win.getScreenshot()
+    a = np.frombuffer(img.getRamImageAs("BGR"), np.uint8).reshape(180, 320, 3)[::-1]
+    return a[80:100, 70:90].mean(), a[80:100, 230:250].mean()
+before = shot(0.0)
+view.add_marker(0.5, 0.5, "pistol", 1.0)   # the shot: a muzzle flash
+flash = shot(0.0)
+after = shot(1.0)
+view.check_shader()
+print("cone", before[0], flash[0], after[0], "far", before[1], flash[1], after[1])
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    words = proc.stdout.split()
+    cone = [float(v) for v in words[words.index("cone") + 1 : words.index("cone") + 4]]
+    far = [float(v) for v in words[words.index("far") + 1 : words.index("far") + 4]]
+    assert far[1] > 150 and far[0] < 60 and abs(far[2] - far[0]) < 1, proc.stdout
+    assert cone[1] >= cone[0] - 1 and abs(cone[2] - cone[0]) < 1, proc.stdout
