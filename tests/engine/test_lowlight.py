@@ -233,7 +233,7 @@ def test_the_night_cover_draws_what_every_pixel_summing_every_light_draws(tmp_pa
 
 
 def test_the_cover_runs_take_each_block_of_a_mask_once():
-    from engine.lowlight import runs
+    from engine.night_cover import runs
 
     rng = np.random.default_rng(5)
     for _ in range(50):
@@ -248,7 +248,7 @@ def test_the_cover_runs_take_each_block_of_a_mask_once():
 
 
 def test_a_cones_box_is_one_rectangle_and_overlaps_get_both_cones():
-    from engine.lowlight import NightCover
+    from engine.night_cover import NightCover
 
     cover = NightCover("test", 320, 180)  # 16 x 9 blocks of 20 px
     one = cover.labels([(0.5, 0.5, 0.2, 1.0)], 16 / 9, 1.0, 1.0)
