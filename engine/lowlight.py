@@ -163,7 +163,8 @@ def night_vertex(vertex: str) -> str:
 
 #: The night pass where a cone can fall: SLOTS 1 or 2 cones from the vertices (`rel`,
 #: `amp`); SLOTS 0, where three or more overlap, the sum of every light at the pixel. The
-#: light is cone_light's to the last bit of a float.
+#: light is cone_light's, in another order of the same operations (pictures within one
+#: level of each other: tests/engine/test_lowlight.py).
 #:
 #: The blend, per pixel: with L = clamp(light, 0, 1), B = max(1, light), m = night mix,
 #: z = desaturation, a = ambient, tint = (0.82, 0.92, 1.12), lum = luma of day:
