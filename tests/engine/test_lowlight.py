@@ -176,8 +176,8 @@ from direct.showbase.ShowBase import ShowBase
 import engine.lowlight as ll
 import engine.trainee_view as tv
 class EveryPixel(ll.NightCover):  # the reference: every block summing every light per pixel
-    def labels(self, lights, aspect, sx, sz):
-        return np.full(self._shape, (1 << len(lights)) - 1, np.int64)
+    def boxes(self, lights, aspect, sx, sz):
+        return [(i, 0, self._shape[0], 0, self._shape[1]) for i in range(len(lights))]
 if sys.argv[1] == "full":
     ll.NightCover = EveryPixel
 base = ShowBase(windowType="offscreen")
@@ -232,19 +232,26 @@ def test_the_night_cover_draws_what_every_pixel_summing_every_light_draws(tmp_pa
     assert lit > 3 * cover[150:160, 200:210].mean()
 
 
-def test_the_cover_runs_take_each_block_of_a_mask_once():
-    from engine.night_cover import runs
+def test_the_cover_tiles_every_block_once_with_the_label_of_the_boxes_over_it():
+    from engine.night_cover import NightCover, tile
 
+    cover = NightCover("test", 320, 180)  # 16 x 9 blocks
     rng = np.random.default_rng(5)
-    for _ in range(50):
-        mask = rng.random((6, 8)) < rng.random()
-        covered = np.zeros((6, 8), int)
-        j0, j1, i0, i1 = runs(mask)
-        for a, b, c, d in zip(j0, j1, i0, i1, strict=True):
-            assert a < b and c < d
-            covered[a:b, c:d] += 1
-        assert (covered == mask).all()  # each true block once, none other
-        assert len(j0) <= mask.sum()
+    for _ in range(60):
+        lights = [
+            (rng.random() * 1.2 - 0.1, rng.random() * 1.2 - 0.1, rng.random() * 0.4, 1.0)
+            for _ in range(rng.integers(0, 9))
+        ]
+        want = cover.labels(lights, 16 / 9, 1.0, 1.0)
+        got = np.zeros_like(want)
+        times = np.zeros_like(want)
+        rects = tile(cover.boxes(lights, 16 / 9, 1.0, 1.0), 9, 16)
+        for r0, r1, c0, c1, label in rects:
+            assert r0 < r1 and c0 < c1
+            got[r0:r1, c0:c1] = label
+            times[r0:r1, c0:c1] += 1
+        assert (times == 1).all() and (got == want).all()
+        assert len(rects) <= 1 + 4 * len(lights) ** 2  # a few, not a block each
 
 
 def test_a_cones_box_is_one_rectangle_and_overlaps_get_both_cones():
