@@ -270,6 +270,23 @@ def test_a_cones_box_is_one_rectangle_and_overlaps_get_both_cones():
     assert not off.any()  # no radius or no intensity: no light, no rectangle
 
 
+#: Appended to a grain test's script: `g` the grain (mean 0), `frames` three frames at
+#: times t, t', t. Prints the strongest spatial frequency over the mean, the largest
+#: correlation of neighbours (across, down, diagonal), that of two frames, the grain's
+#: spread, and how far the frames moved and came back.
+NOISE_STATS = """
+power = np.abs(np.fft.fft2(g)) ** 2
+power[0, 0] = 0.0
+corr = max(abs(np.corrcoef(g[:, :-1].ravel(), g[:, 1:].ravel())[0, 1]),
+           abs(np.corrcoef(g[:-1].ravel(), g[1:].ravel())[0, 1]),
+           abs(np.corrcoef(g[:-1, :-1].ravel(), g[1:, 1:].ravel())[0, 1]))
+print("peak", power.max() / power.mean(), "corr", corr, "frames",
+      abs(np.corrcoef(frames[0].ravel(), frames[1].ravel())[0, 1]))
+print("std", frames[0].std(), "moved", np.abs(frames[0] - frames[1]).mean(),
+      "again", np.abs(frames[0] - frames[2]).mean())
+"""
+
+
 def test_the_grain_is_noise_and_moves_from_frame_to_frame():
     code = """
 import numpy as np
@@ -292,16 +309,8 @@ for t in (0.30, 0.55, 0.30):
     frames.append(img.astype(int))
 view.check_shader()
 g = frames[0][:, :, 1] - frames[0][:, :, 1].mean()  # the grain on a flat grey frame
-power = np.abs(np.fft.fft2(g)) ** 2
-power[0, 0] = 0.0
-corr = max(abs(np.corrcoef(g[:, :-1].ravel(), g[:, 1:].ravel())[0, 1]),
-           abs(np.corrcoef(g[:-1].ravel(), g[1:].ravel())[0, 1]),
-           abs(np.corrcoef(g[:-1, :-1].ravel(), g[1:, 1:].ravel())[0, 1]))
-print("peak", power.max() / power.mean(), "corr", corr, "frames",
-      abs(np.corrcoef(frames[0].ravel(), frames[1].ravel())[0, 1]))
-print("std", frames[0].std(), "moved", np.abs(frames[0] - frames[1]).mean(),
-      "again", np.abs(frames[0] - frames[2]).mean())
 """
+    code += NOISE_STATS
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-1500:]
     std, moved, again = (float(v) for v in proc.stdout.split()[-5::2])
@@ -352,19 +361,12 @@ layout = view._yuv.layout
 g = frames[0][:, :, 1]
 blocks = g.reshape(90, 2, 160, 2)
 inside = np.abs(blocks - blocks[:, :1, :, :1]).max()   # one value a 2x2 block
-b = blocks[:, 0, :, 0] - blocks[:, 0, :, 0].mean()
-power = np.abs(np.fft.fft2(b)) ** 2
-power[0, 0] = 0.0
-corr = max(abs(np.corrcoef(b[:, :-1].ravel(), b[:, 1:].ravel())[0, 1]),
-           abs(np.corrcoef(b[:-1].ravel(), b[1:].ravel())[0, 1]))
+g = blocks[:, 0, :, 0] - blocks[:, 0, :, 0].mean()  # a value a 2x2 block
 view.night.mix = 0.0
 view.update_night(False, [], 0.0, 1.0)
 print("layouts", layout, view._yuv.layout, "inside", inside)
-print("peak", power.max() / power.mean(), "corr", corr, "frames",
-      abs(np.corrcoef(frames[0].ravel(), frames[1].ravel())[0, 1]))
-print("std", frames[0].std(), "moved", np.abs(frames[0] - frames[1]).mean(),
-      "again", np.abs(frames[0] - frames[2]).mean())
 """
+    code += NOISE_STATS
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-1500:]
     words = proc.stdout.split()
