@@ -230,6 +230,8 @@ class TraineeView:
             )
         if self._yuv.upload(frame) or self._yuv.layout != self._bound:
             self._bind_planes()
+        if self.lowlight is not None:  # the night converts the codes itself
+            self.lowlight.set_colour(frame.matrix, frame.full_range)
 
     def _bind_planes(self) -> None:
         """The shaders for the plane layout now on the card."""

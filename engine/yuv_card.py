@@ -19,7 +19,8 @@ decoders upsample). Everything else is linear.
 The night's grain (engine/lowlight.py): on a software renderer with packed chroma, a byte
 of each chroma texel (four bytes: U, V, grain, unused; `set_grain`, `refresh_grain`), read
 with the chroma: a hash of every pixel cost llvmpipe more than that byte. Elsewhere the
-shader hashes the pixel.
+shader hashes the pixel. `video_yuvg()` gives the night pass the codes and that byte: it
+folds its blend into the colour matrix (fewer operations a pixel than converting first).
 
 Imports Panda3D; frames come from engine/video.py (YuvFrame, engine/yuv_planes.py).
 """
@@ -91,11 +92,21 @@ noperspective in vec2 uv_c;
 vec3 video_rgb(vec2 unused) {
     return planes_rgb(uv_y, uv_c);
 }
+
+// The night pass (engine/lowlight.py) reads the codes and converts them itself, its blend
+// folded into the matrix: y, u, v (0..1), then the night's grain byte where the chroma
+// texels carry it (GRAIN_TEXEL), else 0.5.
+#define VIDEO_YUV
+vec4 video_yuvg() {
+    float y = texture(y_tex, uv_y).r;
 #ifdef GRAIN_TEXEL
-float video_grain() {   // -0.5..0.5: the night's grain, in the chroma texel's third byte
-    return texture(u_tex, uv_c).b - 0.5;
-}
+    return vec4(y, texture(u_tex, uv_c).rgb);
+#elif defined(NV12)
+    return vec4(y, texture(u_tex, uv_c).rg, 0.5);
+#else
+    return vec4(y, texture(u_tex, uv_c).r, texture(v_tex, uv_c).r, 0.5);
 #endif
+}
 """
 )
 
