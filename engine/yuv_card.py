@@ -177,6 +177,7 @@ class YuvCard:
         self._set_colour("bt601", False)
         self.grain = False  # the night's grain rides in the packed chroma texels
         self._noise: np.ndarray | None = None
+        self._grain_phase: float | None = None  # the draw in the chroma texels now
         self._frame: YuvFrame | None = None  # the last one uploaded (repacked by set_grain)
 
     def shader(self, layout: str | None = None) -> Shader:
@@ -241,6 +242,7 @@ class YuvCard:
             for tex, (w, h, n) in zip(self.textures, shapes, strict=False):
                 fmt = {1: Texture.F_red, 2: Texture.F_rg, 4: Texture.F_rgba}[n]
                 tex.setup2dTexture(w, h, Texture.T_unsigned_byte, fmt)
+            self._grain_phase = None  # new texels: no grain in them yet
             if pack:
                 chroma = float(shapes[1][0])
                 self._cols = [(float(frame.widths[0]), float(shapes[0][0])), (chroma, chroma)]
@@ -288,9 +290,12 @@ class YuvCard:
     def refresh_grain(self, phase: float) -> None:
         """A new draw of the grain (uniform bytes; -0.5..0.5 in the shader) for the frame
         at this phase (`engine.lowlight.grain_phase`): a window of a fixed random buffer at
-        an offset the phase sets, so the same time draws the same grain."""
-        if self.layout != "nv12g":
+        an offset the phase sets, so the same time draws the same grain. The same phase
+        again (a paused session's clock stands still) leaves the texels, and the upload,
+        alone: the grain there is that draw already."""
+        if self.layout != "nv12g" or phase == self._grain_phase:
             return
+        self._grain_phase = phase
         w, h, _ = self._shapes[1]
         n = w * h
         if self._noise is None or len(self._noise) != 2 * n:

@@ -395,6 +395,41 @@ def test_a_hardware_renderer_keeps_the_hashed_grain():
     assert cpu.set_grain(True) is False and cpu.grain is True  # no frame yet: nothing to redo
 
 
+def test_the_grain_is_drawn_once_for_each_moment_and_kept_through_new_frames():
+    """A paused clock asks for the same grain again: the texels (and the upload) are left
+    alone. New frames at the same moment keep that draw; texels set up anew get it again."""
+    from panda3d.core import NodePath
+
+    from engine.yuv_card import YuvCard
+    from engine.yuv_planes import YuvFrame
+
+    def frame(u: int) -> YuvFrame:
+        y, c = np.full((180, 320), 120, np.uint8), np.full((90, 160), u, np.uint8)
+        return YuvFrame((y, c, c.copy()), (320, 160, 160), 320, 180, "yuv", "bt601", True)
+
+    card = YuvCard(NodePath("card"), software=True)
+    card.upload(frame(128))
+    assert card.set_grain(True) and card.layout == "nv12g"
+    chroma = card.textures[1]
+
+    def grain() -> np.ndarray:
+        return np.frombuffer(chroma.getRamImage().getData(), np.uint8).reshape(90, 160, 4)[..., 0]
+
+    card.refresh_grain(1.0)
+    first, seq = grain().copy(), chroma.getImageModified()
+    card.refresh_grain(1.0)  # paused: nothing rewritten, nothing to upload
+    assert chroma.getImageModified() == seq
+    card.upload(frame(100))  # a new frame at the same moment keeps its grain
+    card.refresh_grain(1.0)
+    assert np.array_equal(grain(), first) and first.std() > 30
+    card.refresh_grain(2.0)
+    assert not np.array_equal(grain(), first)
+    card.set_grain(False)
+    card.set_grain(True)  # the texels set up again: the same moment is drawn into them
+    card.refresh_grain(2.0)
+    assert grain().std() > 30
+
+
 def test_a_muzzle_flash_lights_the_whole_night_picture_and_fades():
     """A shot in the dark lights everything for a moment: the rectangles no cone reaches
     (their weights computed on the CPU) as much as the cone's own, and it fades again."""
