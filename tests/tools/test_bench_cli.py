@@ -137,3 +137,19 @@ def test_bench_station_times_one_window_and_two(monkeypatch):
     assert row["size"] == "320x180"
     assert row["trainee_fps"] > 0 and row["station_fps"] > 0 and row["station_cpu_ms"] > 0
     assert "trainee + instructor" in proc.stderr
+
+
+def test_bench_station_leaves_start_up_out_of_the_cpu_per_frame(monkeypatch):
+    """Each run is paired with a short one: the CPU time they share (start-up, shut-down)
+    cancels, and what is left is the frames' own. A pair that drew no more frames says so."""
+    import tools.bench_station as station
+
+    def fake_run(display, size, instructor, seconds):  # 1.5 s of start-up, 8 ms a frame
+        frames = int(seconds * 100)
+        return {"session_s": seconds, "frames": frames, "cpu_s": 1.5 + frames * 0.008}
+
+    monkeypatch.setattr(station, "_run", fake_run)
+    got = station._measure(":0", (320, 180), "none", 4.0)
+    assert got["fps"] == 100 and abs(got["cpu_ms"] - 8.0) < 1e-9
+    monkeypatch.setattr(station, "_run", lambda *a: {"session_s": 1, "frames": 5, "cpu_s": 2})
+    assert station._measure(":0", (320, 180), "none", 4.0)["cpu_ms"] is None
