@@ -119,8 +119,9 @@ def worker(clip: Path, width: int, height: int, seconds: float, mode: str = "pla
 
 
 #: night_ab_run's blocks: frames timed, after frames to settle (the grain's texture layout
-#: and the shaders switch with the mode)
-AB_BLOCK, AB_SETTLE = 24, 3
+#: and the shaders switch with the mode), and the fewest of each mode a run takes however
+#: short (`bench all --quick`'s 2 s runs drew 3-4 of each: a median of so few scatters)
+AB_BLOCK, AB_SETTLE, AB_MIN_BLOCKS = 24, 3, 6
 
 
 def night_ab_run(base, view, scene, clip: Path, seconds: float, beams) -> dict:
@@ -138,7 +139,7 @@ def night_ab_run(base, view, scene, clip: Path, seconds: float, beams) -> dict:
     t_media, frames = 0.0, 0
     t_start = time.perf_counter()
     try:
-        while time.perf_counter() - t_start < seconds or len(blocks["night"]) < 3:
+        while time.perf_counter() - t_start < seconds or len(blocks["night"]) < AB_MIN_BLOCKS:
             night = len(blocks["plain"]) > len(blocks["night"])
             view.night.mix = 1.0 if night else 0.0
             for k in range(AB_SETTLE + AB_BLOCK):
