@@ -246,7 +246,8 @@ void main() {
 #: same at every pixel, so the blend's weights are uniforms (`night_weights` on the CPU).
 #: Over planes they are folded into the clip's matrix (`yuv_dark`): colour = M' (Y, U, V)
 #: + offset + grain, with the zeros of the clip's matrix kept (U adds nothing to red, V
-#: nothing to blue): on llvmpipe 2 ms less a 720p frame than converting, then blending.
+#: nothing to blue): on llvmpipe about 1.5 ms less a 720p frame than converting, then
+#: blending (docs/performance.md).
 DARK = (
     GRAIN_GLSL
     + """
